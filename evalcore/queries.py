@@ -1,0 +1,237 @@
+"""Every SQL statement evalcore runs, as small typed functions over DuckDB views of the workspace.
+
+Values are always bound parameters. DuckDB cannot bind inside `CREATE VIEW`, so file globs go through
+`_literal`, the one quoting helper. Views read with `union_by_name=true`, so files written by older schema
+versions (fewer columns) still read; `_MIGRATIONS` fills what they lack.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from evalcore import store
+from evalcore.store import Workspace
+
+
+def _literal(text: str) -> str:
+    """Quote a string as an SQL literal (for the file globs in CREATE VIEW, where binding is impossible)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+# Column expressions that upgrade rows of older schema versions, per table. Version 1 is the first.
+_MIGRATIONS: dict[str, dict[str, str]] = {"results": {}, "scores": {}, "examples": {}, "public": {}}
+
+_TABLES: dict[str, tuple[str, pa.Schema]] = {
+    "results": ("results_glob", store.RESULTS_SCHEMA),
+    "scores": ("scores_glob", store.SCORES_SCHEMA),
+    "examples": ("examples_glob", store.EXAMPLES_SCHEMA),
+    "public": ("public_glob", store.PUBLIC_SCHEMA),
+}
+
+
+class Queries:
+    """Read access to one workspace. Thread-safe: each call runs on its own cursor."""
+
+    def __init__(self, workspace: Workspace | str | Path | None = None) -> None:
+        self.ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+        self.con = duckdb.connect(":memory:")
+        self._lock = threading.Lock()
+        self._present: dict[str, bool] = {}
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- views --------------------------------------------------------------------------------------------
+    def _ensure_views(self) -> None:
+        with self._lock:
+            for name, (glob_attr, schema) in _TABLES.items():
+                present = self.ws.has_files(name)
+                if self._present.get(name) == present:
+                    continue
+                if present:
+                    glob = getattr(self.ws, glob_attr)()
+                    extra = "".join(f", {expr} AS {col}" for col, expr in _MIGRATIONS[name].items())
+                    excl = f" EXCLUDE ({', '.join(_MIGRATIONS[name])})" if _MIGRATIONS[name] else ""
+                    sql = (f"CREATE OR REPLACE VIEW {name} AS SELECT *{excl}{extra} FROM "
+                           f"read_parquet({_literal(glob)}, union_by_name=true, hive_partitioning=false)")
+                else:
+                    # A typed, empty table (cursors do not see registered Arrow objects, but do see tables).
+                    self.con.register("_schema_only", schema.empty_table())
+                    self.con.execute(f"CREATE OR REPLACE TABLE _empty_{name} AS SELECT * FROM _schema_only")
+                    self.con.unregister("_schema_only")
+                    sql = f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM _empty_{name}"
+                self.con.execute(sql)
+                self._present[name] = present
+
+    def _df(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        self._ensure_views()
+        cur = self.con.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    def _rows(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        self._ensure_views()
+        cur = self.con.cursor()
+        try:
+            return cur.execute(sql, params or []).fetchall()
+        finally:
+            cur.close()
+
+    # -- cache and resume ---------------------------------------------------------------------------------
+    def cached_results(self, request_hashes: list[str]) -> dict[str, dict[str, Any]]:
+        """The newest good (error-free) result for each request hash seen before: the store is the cache."""
+        if not request_hashes:
+            return {}
+        df = self._df(
+            """
+            SELECT request_hash, output, finish_reason, latency_ms, input_tokens, output_tokens, cost_usd,
+                   created_at
+            FROM results
+            WHERE error_kind IS NULL AND output IS NOT NULL
+              AND request_hash IN (SELECT unnest($hashes))
+            QUALIFY row_number() OVER (PARTITION BY request_hash ORDER BY cached ASC, created_at DESC) = 1
+            """,
+            {"hashes": request_hashes},
+        )
+        return {r["request_hash"]: r for r in df.to_dict("records")}
+
+    def cached_judgements(self, judge_hashes: list[str]) -> dict[str, dict[str, Any]]:
+        """Judge scores already computed for these judge requests (same judge, rubric, input and output)."""
+        if not judge_hashes:
+            return {}
+        df = self._df(
+            """
+            SELECT judge_request_hash, value, passed, detail
+            FROM scores
+            WHERE judge_request_hash IN (SELECT unnest($hashes))
+              AND json_extract_string(detail, '$.error') IS NULL
+            QUALIFY row_number() OVER (PARTITION BY judge_request_hash ORDER BY created_at DESC) = 1
+            """,
+            {"hashes": judge_hashes},
+        )
+        return {r["judge_request_hash"]: r for r in df.to_dict("records")}
+
+    def run_keys(self, suite: str, run_id: str) -> set[tuple[str, str, int]]:
+        """(example_id, candidate, repeat) already stored for a run: what a resumed run must not redo."""
+        rows = self._rows(
+            "SELECT example_id, candidate, repeat FROM results WHERE suite = ? AND run_id = ?", [suite, run_id]
+        )
+        return {(e, c, int(r)) for e, c, r in rows}
+
+    # -- runs ---------------------------------------------------------------------------------------------
+    def run_counts(self, suite: str | None = None) -> pd.DataFrame:
+        """Per run: results, errors, cached, cost, candidates."""
+        return self._df(
+            """
+            SELECT suite, run_id, count(*) AS results, count(error_kind) AS errors,
+                   sum(CASE WHEN cached THEN 1 ELSE 0 END) AS cached,
+                   sum(cost_usd) FILTER (WHERE NOT cached) AS spent_usd, count(DISTINCT candidate) AS candidates,
+                   min(created_at) AS first_result, max(created_at) AS last_result
+            FROM results
+            WHERE $suite IS NULL OR suite = $suite
+            GROUP BY suite, run_id
+            ORDER BY run_id DESC
+            """,
+            {"suite": suite},
+        )
+
+    def errors_by_kind(self, suite: str, run_id: str) -> dict[str, int]:
+        rows = self._rows(
+            "SELECT error_kind, count(*) FROM results WHERE suite = ? AND run_id = ? AND error_kind IS NOT NULL "
+            "GROUP BY error_kind ORDER BY 2 DESC",
+            [suite, run_id],
+        )
+        return {k: int(n) for k, n in rows}
+
+    def suites(self) -> list[str]:
+        return [r[0] for r in self._rows("SELECT DISTINCT suite FROM results ORDER BY suite")]
+
+    # -- the current results of a suite --------------------------------------------------------------------
+    _CURRENT = """
+        WITH latest AS (
+            SELECT candidate, max(run_id) AS run_id FROM results
+            WHERE suite = $suite AND ($run_id IS NULL OR run_id = $run_id)
+            GROUP BY candidate
+        )
+        SELECT r.* FROM results r JOIN latest USING (candidate, run_id) WHERE r.suite = $suite
+    """
+
+    def current_results(self, suite: str, run_id: str | None = None) -> pd.DataFrame:
+        """Each candidate's results from its latest run in the suite (or from one run)."""
+        return self._df(self._CURRENT + " ORDER BY candidate, example_id, repeat", {"suite": suite, "run_id": run_id})
+
+    def scorer_names(self, suite: str) -> list[str]:
+        rows = self._rows(
+            # No timestamp in the fetched row: fetchall() of TIMESTAMPTZ needs pytz, which we do not depend on.
+            "SELECT scorer FROM scores WHERE suite = ? GROUP BY scorer ORDER BY min(created_at), scorer",
+            [suite],
+        )
+        return [r[0] for r in rows]
+
+    def score_table(self, suite: str, scorer: str, run_id: str | None = None) -> pd.DataFrame:
+        """Long format for the statistics: candidate, example_id, repeat, value, passed, tags, error_kind."""
+        return self._df(
+            f"""
+            WITH cur AS ({self._CURRENT}),
+            ex AS (
+                SELECT example_id, any_value(tags) AS tags FROM examples WHERE suite = $suite GROUP BY example_id
+            )
+            SELECT cur.candidate, cur.example_id, cur.repeat, s.value, s.passed, cur.error_kind,
+                   coalesce(ex.tags, []::VARCHAR[]) AS tags
+            FROM cur
+            JOIN scores s ON s.run_id = cur.run_id AND s.suite = cur.suite AND s.example_id = cur.example_id
+                          AND s.candidate = cur.candidate AND s.repeat = cur.repeat AND s.scorer = $scorer
+            LEFT JOIN ex ON ex.example_id = cur.example_id
+            ORDER BY cur.candidate, cur.example_id, cur.repeat
+            """,
+            {"suite": suite, "run_id": run_id, "scorer": scorer},
+        )
+
+    def candidate_summary(self, suite: str, run_id: str | None = None) -> pd.DataFrame:
+        """Per candidate: model, family, release, calls, errors, cost per example, latency percentiles."""
+        return self._df(
+            f"""
+            WITH cur AS ({self._CURRENT})
+            SELECT candidate, any_value(model) AS model, any_value(family) AS family,
+                   any_value(release) AS release, any_value(run_id) AS run_id,
+                   count(*) AS calls, count(error_kind) AS errors,
+                   count(DISTINCT example_id) AS examples,
+                   sum(cost_usd) / nullif(count(*), 0) AS cost_per_call_usd,
+                   sum(cost_usd) AS cost_usd,
+                   count(cost_usd) AS priced_calls,
+                   -- cached rows carry the latency of the call that produced them
+                   median(latency_ms) FILTER (WHERE error_kind IS NULL) AS latency_p50_ms,
+                   quantile_cont(latency_ms, 0.95) FILTER (WHERE error_kind IS NULL) AS latency_p95_ms,
+                   avg(input_tokens) AS input_tokens, avg(output_tokens) AS output_tokens
+            FROM cur GROUP BY candidate ORDER BY candidate
+            """,
+            {"suite": suite, "run_id": run_id},
+        )
+
+    def examples(self, suite: str) -> pd.DataFrame:
+        return self._df(
+            """
+            SELECT example_id, any_value(input) AS input, any_value(expected) AS expected,
+                   any_value(tags) AS tags, any_value(row) AS row
+            FROM examples WHERE suite = ? GROUP BY example_id ORDER BY min(row)
+            """,
+            [suite],
+        )
+
+    def public_scores(self) -> pd.DataFrame:
+        """The newest imported score per (model, benchmark)."""
+        return self._df(
+            """
+            SELECT model, benchmark, score, source FROM public
+            QUALIFY row_number() OVER (PARTITION BY model, benchmark ORDER BY imported_at DESC) = 1
+            ORDER BY benchmark, score DESC
+            """
+        )

@@ -1,0 +1,591 @@
+"""Run every candidate on every example: concurrent, retried, cached by the store, resumable.
+
+The plan is made in the calling process without litellm: examples are rendered into requests, requests
+already answered anywhere in the workspace are copied as cached results (no call), and a run interrupted
+by a crash is resumed under its own run id. Only what is left is sent, by worker processes (so both cores
+share litellm's per-call CPU) or in-process for small runs. Each worker appends results to its own journal
+as they arrive; journals are compacted to Parquet at the end, or by the next run after a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import math
+import multiprocessing as mp
+import os
+import queue as queue_mod
+import random
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from evalcore import __version__
+from evalcore.errors import SuiteError
+from evalcore.example import Example
+from evalcore.store import Journal, Workspace, new_run_id, utcnow, write_results
+from evalcore.suite import Candidate, LlmJudgeScorer, RunSettings, Suite
+
+# -- plan ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    """What is sent for one call; its hash is the cache key (never includes a key, only the env var name)."""
+
+    model: str
+    messages: tuple[tuple[str, str], ...]
+    params: tuple[tuple[str, Any], ...]
+    api_base: str | None
+    api_key_env: str | None
+    input_price_per_mtok: float | None
+    output_price_per_mtok: float | None
+
+    def message_dicts(self) -> list[dict[str, str]]:
+        return [{"role": r, "content": c} for r, c in self.messages]
+
+    def hash(self, repeat: int) -> str:
+        payload = {"model": self.model, "api_base": self.api_base, "params": dict(self.params),
+                   "messages": self.messages, "repeat": repeat}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+@dataclass
+class Task:
+    """One (example, candidate, repeat) to produce; `cached` holds a stored answer to the same request."""
+
+    example: Example
+    candidate: str
+    repeat: int
+    request: CallRequest
+    request_hash: str
+    cached: dict[str, Any] | None = None
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.example.id, self.candidate, self.repeat)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a worker needs besides its tasks (picklable)."""
+
+    workspace: str
+    suite: str
+    suite_version: str
+    run_id: str
+    settings: RunSettings
+    scorers: tuple[Any, ...]
+    candidates: dict[str, dict[str, Any]]  # name -> model, family, release
+    judge_cache: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class Progress:
+    """Counts so far; passed to the progress callback after every finished result."""
+
+    total: int
+    done: int = 0
+    sent: int = 0
+    cached: int = 0
+    errors: int = 0
+    cost_usd: float = 0.0
+    last_error: str | None = None
+
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    suite: str
+    suite_version: str
+    status: str
+    total: int
+    sent: int
+    cached: int
+    skipped: int
+    errors: int
+    cost_usd: float
+    wall_s: float
+    resumed: bool
+    workers: int
+    errors_by_kind: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def _sandbox():  # type: ignore[no-untyped-def]
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    return ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+def render_messages(suite: Suite, examples: Sequence[Example]) -> list[tuple[tuple[str, str], ...]]:
+    """Render the prompt for every example with sandboxed Jinja; a missing column names itself."""
+    from jinja2 import TemplateSyntaxError, UndefinedError
+
+    env = _sandbox()
+    try:
+        templates = [(m.role, env.from_string(m.content)) for m in suite.messages]
+    except TemplateSyntaxError as exc:
+        raise SuiteError(f"prompt template error: {exc.message}", file="suite.yaml", row=exc.lineno,
+                         hint="Check the {{ }} and {% %} brackets in `prompt`.") from None
+    out = []
+    for ex in examples:
+        try:
+            out.append(tuple((role, t.render(**ex.template_vars())) for role, t in templates))
+        except UndefinedError as exc:
+            cols = ", ".join(sorted(ex.fields)) or "(none)"
+            raise SuiteError(
+                f"the prompt uses a variable the dataset does not have ({exc.message}).",
+                file=str(suite.dataset_path), row=ex.row,
+                hint=f"Columns available: {cols}; plus input, expected, tags, id.",
+            ) from None
+    return out
+
+
+def suite_version(suite: Suite, examples: Sequence[Example]) -> str:
+    """Content hash of the examples, prompt and scorers: results are comparable within one version."""
+    h = hashlib.sha256(suite.config_hash().encode())
+    for ex in sorted(examples, key=lambda e: e.id):
+        h.update(json.dumps([ex.id, ex.input, ex.expected, list(ex.tags)], ensure_ascii=False).encode())
+    return h.hexdigest()[:12]
+
+
+def _request(c: Candidate, messages: tuple[tuple[str, str], ...]) -> CallRequest:
+    return CallRequest(
+        model=c.model, messages=messages, params=tuple(sorted(c.params.items())), api_base=c.api_base,
+        api_key_env=c.api_key_env, input_price_per_mtok=c.input_price_per_mtok,
+        output_price_per_mtok=c.output_price_per_mtok,
+    )
+
+
+def plan_tasks(suite: Suite, examples: Sequence[Example], candidates: Sequence[Candidate],
+               repeats: int) -> list[Task]:
+    """Every (example, candidate, repeat), interleaved by candidate so load spreads across providers."""
+    rendered = render_messages(suite, examples)
+    tasks = []
+    for ex, msgs in zip(examples, rendered):
+        for c in candidates:
+            req = _request(c, msgs)
+            for r in range(repeats):
+                tasks.append(Task(ex, c.name, r, req, req.hash(r)))
+    return tasks
+
+
+def judge_request(scorer: LlmJudgeScorer, example: Example, output: str) -> CallRequest:
+    from evalcore.scoring import judge_messages
+
+    msgs = tuple((m["role"], m["content"]) for m in judge_messages(scorer, example, output))
+    params = {"temperature": 0, **scorer.params}
+    return CallRequest(scorer.model, msgs, tuple(sorted(params.items())), scorer.api_base, scorer.api_key_env,
+                       None, None)
+
+
+# -- scoring rows ------------------------------------------------------------------------------------------------
+
+
+def _score_row(ctx: RunContext, task: Task, scorer: str, value: float | None, passed: bool | None,
+               detail: dict[str, Any], judge_hash: str | None, now: Any) -> dict[str, Any]:
+    return {
+        "run_id": ctx.run_id, "suite": ctx.suite, "example_id": task.example.id, "candidate": task.candidate,
+        "repeat": task.repeat, "scorer": scorer, "value": value, "passed": passed,
+        "detail": json.dumps(detail, ensure_ascii=False, default=str)[:20000], "judge_request_hash": judge_hash,
+        "created_at": now,
+    }
+
+
+def deterministic_scores(ctx: RunContext, task: Task, output: str | None, now: Any) -> list[dict[str, Any]]:
+    from evalcore.scoring import score
+
+    rows = []
+    for s in ctx.scorers:
+        if isinstance(s, LlmJudgeScorer):
+            continue
+        r = score(s, output, task.example)
+        rows.append(_score_row(ctx, task, s.label, r.value, r.passed, r.detail, None, now))
+    return rows
+
+
+def _result_row(ctx: RunContext, task: Task, *, output: str | None, finish_reason: str | None,
+                error_kind: str | None, error: str | None, latency_ms: float | None, input_tokens: int | None,
+                output_tokens: int | None, cost: float | None, cached: bool, attempts: int,
+                now: Any) -> dict[str, Any]:
+    meta = ctx.candidates[task.candidate]
+    return {
+        "run_id": ctx.run_id, "suite": ctx.suite, "suite_version": ctx.suite_version,
+        "example_id": task.example.id, "candidate": task.candidate, "model": meta["model"],
+        "family": meta["family"], "release": meta["release"], "repeat": task.repeat,
+        "request_hash": task.request_hash, "output": output, "finish_reason": finish_reason,
+        "error_kind": error_kind, "error": error, "latency_ms": latency_ms, "input_tokens": input_tokens,
+        "output_tokens": output_tokens, "cost_usd": cost, "cached": cached, "attempts": attempts,
+        "created_at": now,
+    }
+
+
+def cached_row(ctx: RunContext, task: Task, now: Any) -> dict[str, Any]:
+    c = task.cached or {}
+    return _result_row(ctx, task, output=c.get("output"), finish_reason=c.get("finish_reason"), error_kind=None,
+                       error=None, latency_ms=c.get("latency_ms"), input_tokens=_int(c.get("input_tokens")),
+                       output_tokens=_int(c.get("output_tokens")), cost=_float(c.get("cost_usd")), cached=True,
+                       attempts=0, now=now)
+
+
+def _int(v: Any) -> int | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else int(v)
+
+
+def _float(v: Any) -> float | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+# -- the async worker ---------------------------------------------------------------------------------------------
+
+
+def backoff_delay(attempt: int, base_s: float, retry_after: float | None, rng: random.Random,
+                  cap_s: float = 60.0) -> float:
+    """Retry-After when the server gives one (plus a little jitter so clients do not stampede back),
+    else exponential backoff with full jitter: uniform(0, base * 2^(attempt-1)), capped."""
+    if retry_after is not None and retry_after >= 0:
+        return min(cap_s, retry_after * (1.0 + 0.1 * rng.random()))
+    return rng.uniform(0, min(cap_s, base_s * 2 ** (attempt - 1)))
+
+
+async def call_with_retries(request: CallRequest, settings: RunSettings, rng: random.Random) -> tuple[Any, int]:
+    """(CallOutcome or CallFailed, attempts). Retries rate limits, 5xx, timeouts and connection errors."""
+    from evalcore import llm
+
+    spec = llm.CallSpec(request.model, request.message_dicts(), dict(request.params), request.api_base,
+                        request.api_key_env, request.input_price_per_mtok, request.output_price_per_mtok)
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await llm.complete(spec, timeout_s=settings.timeout_s), attempt
+        except llm.CallFailed as failed:
+            if not failed.retryable or attempt >= settings.max_attempts:
+                return failed, attempt
+            await asyncio.sleep(backoff_delay(attempt, settings.backoff_s, failed.retry_after, rng))
+
+
+async def _judge(ctx: RunContext, task: Task, scorer: LlmJudgeScorer, output: str | None, rng: random.Random,
+                 now: Any) -> tuple[dict[str, Any], float]:
+    """One judge score row (and its cost); the judge's reasoning is kept in detail."""
+    from evalcore.scoring import judge_result, parse_judge_reply
+
+    if output is None:
+        return _score_row(ctx, task, scorer.label, 0.0, False, {"reason": "no output"}, None, now), 0.0
+    req = judge_request(scorer, task.example, output)
+    jhash = req.hash(0)
+    hit = ctx.judge_cache.get(jhash)
+    if hit is not None:
+        detail = json.loads(hit["detail"]) if isinstance(hit["detail"], str) else dict(hit["detail"])
+        detail["cached"] = True
+        return _score_row(ctx, task, scorer.label, hit["value"], hit["passed"], detail, jhash, now), 0.0
+    outcome, attempts = await call_with_retries(req, ctx.settings, rng)
+    from evalcore import llm
+
+    if isinstance(outcome, llm.CallFailed):
+        detail = {"error": f"judge call failed ({outcome.kind}): {outcome.message}", "attempts": attempts}
+        return _score_row(ctx, task, scorer.label, None, None, detail, jhash, now), 0.0
+    try:
+        rating, reasoning = parse_judge_reply(outcome.output or "")
+    except ValueError as exc:
+        detail = {"error": f"judge reply unreadable: {exc}", "reply": (outcome.output or "")[:2000]}
+        return _score_row(ctx, task, scorer.label, None, None, detail, jhash, now), outcome.cost_usd or 0.0
+    res = judge_result(scorer, rating, reasoning)
+    detail = {**res.detail, "judge_model": scorer.model, "judge_cost_usd": outcome.cost_usd}
+    return _score_row(ctx, task, scorer.label, res.value, res.passed, detail, jhash, now), outcome.cost_usd or 0.0
+
+
+async def run_tasks(tasks: Sequence[Task], ctx: RunContext, journal: Journal,
+                    on_result: Callable[[dict[str, Any], bool], None]) -> None:
+    """Produce every task's result (call or cached output), score it, append it to the journal."""
+    from evalcore import llm
+
+    settings = ctx.settings
+    overall = asyncio.Semaphore(settings.concurrency)
+    per_cand: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_candidate))
+    rng = random.Random(os.getpid() ^ int(time.time()))
+    judges = [s for s in ctx.scorers if isinstance(s, LlmJudgeScorer)]
+
+    async def one(task: Task) -> None:
+        now = utcnow()
+        if task.cached is not None:
+            row, sent = cached_row(ctx, task, now), False
+        else:
+            async with overall, per_cand[task.candidate]:
+                outcome, attempts = await call_with_retries(task.request, settings, rng)
+            now, sent = utcnow(), True
+            if isinstance(outcome, llm.CallFailed):
+                row = _result_row(ctx, task, output=None, finish_reason=None, error_kind=outcome.kind,
+                                  error=outcome.message, latency_ms=None, input_tokens=None, output_tokens=None,
+                                  cost=None, cached=False, attempts=attempts, now=now)
+            else:
+                row = _result_row(ctx, task, output=outcome.output, finish_reason=outcome.finish_reason,
+                                  error_kind=None, error=None, latency_ms=outcome.latency_ms,
+                                  input_tokens=outcome.input_tokens, output_tokens=outcome.output_tokens,
+                                  cost=outcome.cost_usd, cached=False, attempts=attempts, now=now)
+        scores = deterministic_scores(ctx, task, row["output"], now)
+        for j in judges:
+            async with overall:
+                srow, _ = await _judge(ctx, task, j, row["output"], rng, now)
+            scores.append(srow)
+        journal.append(row, scores)
+        on_result(row, sent)
+
+    await asyncio.gather(*(one(t) for t in tasks))
+
+
+def _worker_main(tasks: list[Task], ctx: RunContext, events: Any) -> None:
+    """Entry point of a worker process: its own journal, its own event loop, progress sent in batches."""
+    ws = Workspace(ctx.workspace)
+    batch: list[tuple[str | None, str | None, float, bool, bool]] = []
+    last = time.monotonic()
+
+    def on_result(row: dict[str, Any], sent: bool) -> None:
+        nonlocal last
+        batch.append((row["error_kind"], row["error"], row["cost_usd"] or 0.0, sent, row["cached"]))
+        if time.monotonic() - last > 0.1:
+            events.put(list(batch))
+            batch.clear()
+            last = time.monotonic()
+
+    with ws.open_journal(ctx.suite, ctx.run_id) as journal:
+        asyncio.run(run_tasks(tasks, ctx, journal, on_result))
+    events.put(list(batch))
+
+
+# -- the facade ----------------------------------------------------------------------------------------------------
+
+
+def _candidate_meta(c: Candidate) -> dict[str, Any]:
+    return {"model": c.model, "family": c.family_name, "release": c.release.isoformat() if c.release else None}
+
+
+def _plan_hash(version: str, candidates: Sequence[Candidate], repeats: int) -> str:
+    payload = [version, repeats, [c.model_dump(mode="json") for c in candidates]]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _mp_context() -> Any:
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["evalcore.llm", "evalcore.runner", "evalcore.scoring"])
+    return ctx
+
+
+def _dispatch(pending: list[Task], ctx: RunContext, workers: int, progress: Progress,
+              callback: Callable[[Progress], None] | None) -> None:
+    def account(error_kind: str | None, error: str | None, cost: float, sent: bool, cached: bool) -> None:
+        progress.done += 1
+        progress.sent += int(sent)
+        progress.cached += int(cached)
+        progress.cost_usd += cost
+        if error_kind:
+            progress.errors += 1
+            progress.last_error = f"{error_kind}: {error}"[:300]
+
+    if workers <= 1:
+        ws = Workspace(ctx.workspace)
+
+        def on_result(row: dict[str, Any], sent: bool) -> None:
+            account(row["error_kind"], row["error"], row["cost_usd"] or 0.0, sent, row["cached"])
+            if callback:
+                callback(progress)
+
+        with ws.open_journal(ctx.suite, ctx.run_id) as journal:
+            coro = run_tasks(pending, ctx, journal, on_result)
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                asyncio.run(coro)
+            else:  # called from inside an event loop (a notebook): run ours in a thread
+                t = threading.Thread(target=asyncio.run, args=(coro,))
+                t.start()
+                t.join()
+        return
+
+    mpctx = _mp_context()
+    events = mpctx.Queue()
+    per_worker = RunSettings(**{
+        **ctx.settings.model_dump(),
+        "concurrency": max(1, math.ceil(ctx.settings.concurrency / workers)),
+        "per_candidate": max(1, math.ceil(ctx.settings.per_candidate / workers)),
+    })
+    wctx = RunContext(**{**ctx.__dict__, "settings": per_worker})
+    procs = [mpctx.Process(target=_worker_main, args=(pending[i::workers], wctx, events), daemon=True)
+             for i in range(workers)]
+    for p in procs:
+        p.start()
+    try:
+        while any(p.is_alive() for p in procs) or not events.empty():
+            try:
+                batch = events.get(timeout=0.2)
+            except queue_mod.Empty:
+                continue
+            for item in batch:
+                account(*item)
+            if callback:
+                callback(progress)
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+            p.join()
+    failed = [p.exitcode for p in procs if p.exitcode not in (0, None)]
+    if failed:
+        raise RuntimeError(f"{len(failed)} worker process(es) died (exit codes {failed}); rerun to resume")
+
+
+def run_suite(
+    suite: Suite,
+    workspace: str | os.PathLike[str] | None = None,
+    *,
+    candidates: Sequence[str] | None = None,
+    repeats: int | None = None,
+    concurrency: int | None = None,
+    workers: int | None = None,
+    encoding: str | None = None,
+    new_run: bool = False,
+    progress: Callable[[Progress], None] | None = None,
+) -> RunSummary:
+    """Run a suite into a workspace and return what happened. Resumes an interrupted run of the same plan."""
+    from evalcore.ingest import load_examples
+    from evalcore.queries import Queries
+
+    started = time.perf_counter()
+    import sys
+
+    if str(suite.base_dir) not in sys.path:  # python scorers may live next to the suite file
+        sys.path.append(str(suite.base_dir))
+    ws = Workspace(workspace)
+    chosen = [suite.candidate(n) for n in candidates] if candidates else list(suite.candidates)
+    reps = repeats or suite.repeats
+    settings = suite.run if concurrency is None else suite.run.model_copy(update={"concurrency": concurrency})
+    examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding)
+    version = suite_version(suite, examples)
+    tasks = plan_tasks(suite, examples, chosen, reps)
+    ws.write_examples(suite.name, version, [
+        {"suite": suite.name, "suite_version": version, "example_id": e.id, "input": e.input,
+         "expected": e.expected, "tags": list(e.tags), "fields": json.dumps(e.fields, ensure_ascii=False, default=str),
+         "row": e.row, "schema_version": 1}
+        for e in examples
+    ])
+    plan_hash = _plan_hash(version, chosen, reps)
+
+    run_id, resumed = None, False
+    if not new_run:
+        for m in ws.manifests(suite.name):
+            if m.get("status") == "interrupted" and m.get("plan_hash") == plan_hash:
+                run_id, resumed = m["run_id"], True
+                break
+    run_id = run_id or new_run_id()
+    ctx = RunContext(
+        workspace=str(ws.root), suite=suite.name, suite_version=version, run_id=run_id, settings=settings,
+        scorers=tuple(suite.scorers), candidates={c.name: _candidate_meta(c) for c in chosen},
+    )
+    manifest: dict[str, Any] = {
+        "run_id": run_id, "suite": suite.name, "suite_version": version, "plan_hash": plan_hash,
+        "status": "running", "started_at": utcnow().isoformat(), "finished_at": None,
+        "evalcore_version": __version__, "candidates": [c.name for c in chosen], "repeats": reps,
+        "examples": len(examples), "planned": len(tasks),
+        "config": suite.model_dump(mode="json", by_alias=True, exclude={"base_dir"}),
+    }
+    if resumed:
+        manifest["started_at"] = ws.read_manifest(suite.name, run_id).get("started_at", manifest["started_at"])
+        manifest["resumed_at"] = utcnow().isoformat()
+
+    with ws.run_lock(suite.name, run_id):
+        ws.write_manifest(manifest)
+        q = Queries(ws)
+        try:
+            done_keys: set[tuple[str, str, int]] = set()
+            if resumed:
+                ws.compact_run(suite.name, run_id)
+                done_keys = q.run_keys(suite.name, run_id)
+            todo = [t for t in tasks if t.key not in done_keys]
+            hits = q.cached_results(sorted({t.request_hash for t in todo}))
+            for t in todo:
+                t.cached = hits.get(t.request_hash)
+            prog = Progress(total=len(tasks), done=len(done_keys))
+
+            resolved, pending = _resolve_cached(ctx, q, todo)
+            if resolved:
+                rows, scores = zip(*resolved)
+                write_results(ws, suite.name, run_id, f"cache-{uuid.uuid4().hex[:8]}", list(rows),
+                              [s for ss in scores for s in ss])
+                prog.done += len(resolved)
+                prog.cached += len(resolved)
+                if progress:
+                    progress(prog)
+            ctx = RunContext(**{**ctx.__dict__, "judge_cache": _judge_cache(ctx, q, pending)})
+            n_workers = workers if workers is not None else (1 if len(pending) < 400 else min(os.cpu_count() or 1, 4))
+            n_workers = max(1, min(n_workers, len(pending) or 1))
+            status = "finished"
+            try:
+                if pending:
+                    _dispatch(pending, ctx, n_workers, prog, progress)
+            except KeyboardInterrupt:
+                status = "interrupted"
+                raise
+            finally:
+                ws.compact_run(suite.name, run_id)
+                counts = q.run_counts(suite.name)
+                mine = counts[counts["run_id"] == run_id]
+                errors = int(mine["errors"].iloc[0]) if len(mine) else 0
+                manifest.update(status=status, finished_at=utcnow().isoformat(),
+                                results=int(mine["results"].iloc[0]) if len(mine) else 0, errors=errors)
+                ws.write_manifest(manifest)
+            by_kind = q.errors_by_kind(suite.name, run_id)
+        finally:
+            q.close()
+    return RunSummary(
+        run_id=run_id, suite=suite.name, suite_version=version, status=status, total=len(tasks),
+        sent=prog.sent, cached=prog.cached, skipped=len(done_keys), errors=sum(by_kind.values()),
+        cost_usd=round(prog.cost_usd, 6), wall_s=round(time.perf_counter() - started, 3), resumed=resumed,
+        workers=n_workers if pending else 0, errors_by_kind=by_kind,
+    )
+
+
+def _resolve_cached(ctx: RunContext, q: Any, todo: list[Task]) -> tuple[list[tuple[dict, list]], list[Task]]:
+    """Cached answers whose every score is known are finished here, without a worker or litellm."""
+    judges = [s for s in ctx.scorers if isinstance(s, LlmJudgeScorer)]
+    now = utcnow()
+    jh: dict[tuple[int, str], str] = {}
+    if judges:
+        for i, t in enumerate(todo):
+            if t.cached is not None:
+                for j in judges:
+                    jh[(i, j.label)] = judge_request(j, t.example, t.cached["output"]).hash(0)
+    known = q.cached_judgements(sorted(set(jh.values()))) if jh else {}
+    resolved, pending = [], []
+    for i, t in enumerate(todo):
+        if t.cached is None or any(jh[(i, j.label)] not in known for j in judges):
+            pending.append(t)
+            continue
+        row = cached_row(ctx, t, now)
+        scores = deterministic_scores(ctx, t, row["output"], now)
+        for j in judges:
+            hit = known[jh[(i, j.label)]]
+            detail = {**json.loads(hit["detail"]), "cached": True}
+            scores.append(_score_row(ctx, t, j.label, hit["value"], hit["passed"], detail, jh[(i, j.label)], now))
+        resolved.append((row, scores))
+    return resolved, pending
+
+
+def _judge_cache(ctx: RunContext, q: Any, pending: list[Task]) -> dict[str, dict[str, Any]]:
+    judges = [s for s in ctx.scorers if isinstance(s, LlmJudgeScorer)]
+    hashes = [judge_request(j, t.example, t.cached["output"]).hash(0)
+              for t in pending if t.cached is not None for j in judges]
+    return q.cached_judgements(hashes) if hashes else {}
+
+

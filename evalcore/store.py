@@ -1,0 +1,412 @@
+"""The workspace: its directory layout, Arrow schemas, and every write. One module owns all of it.
+
+Layout of a workspace directory::
+
+    workspace.json                                   schema version
+    examples/suite=S/<suite_version>.parquet         the examples a suite version ran on
+    runs/S/<run_id>.json                             run manifest (config snapshot without secrets)
+    runs/S/<run_id>.lock                             held (flock) by the process running it
+    journal/S/<run_id>/<writer>.jsonl                results as they arrive; compacted into Parquet
+    results/suite=S/run=R/part-<writer>.parquet      one row per (example, candidate, repeat) of a run
+    scores/suite=S/run=R/part-<writer>.parquet       one row per scorer of each result (long format)
+    public/<stamp>-<uuid>.parquet                    public benchmark scores (imported)
+
+Writers never share a file: each worker appends to its own journal (one `write()` per line, so `kill -9`
+loses at most the calls in flight) and compaction turns a closed journal into Parquet parts named after it,
+so compacting twice is harmless. Every Parquet or JSON file is written to a temp file, fsynced, and renamed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from evalcore.errors import StoreError
+
+SCHEMA_VERSION = 1
+DEFAULT_WORKSPACE = "data"
+
+RESULTS_SCHEMA = pa.schema([
+    ("run_id", pa.string()),
+    ("suite", pa.string()),
+    ("suite_version", pa.string()),
+    ("example_id", pa.string()),
+    ("candidate", pa.string()),
+    ("model", pa.string()),
+    ("family", pa.string()),
+    ("release", pa.date32()),
+    ("repeat", pa.int32()),
+    ("request_hash", pa.string()),
+    ("output", pa.string()),
+    ("finish_reason", pa.string()),
+    ("error_kind", pa.string()),
+    ("error", pa.string()),
+    ("latency_ms", pa.float64()),
+    ("input_tokens", pa.int64()),
+    ("output_tokens", pa.int64()),
+    ("cost_usd", pa.float64()),
+    ("cached", pa.bool_()),
+    ("attempts", pa.int32()),
+    ("created_at", pa.timestamp("us", tz="UTC")),
+    ("schema_version", pa.int16()),
+])
+
+SCORES_SCHEMA = pa.schema([
+    ("run_id", pa.string()),
+    ("suite", pa.string()),
+    ("example_id", pa.string()),
+    ("candidate", pa.string()),
+    ("repeat", pa.int32()),
+    ("scorer", pa.string()),
+    ("value", pa.float64()),
+    ("passed", pa.bool_()),
+    ("detail", pa.string()),
+    ("judge_request_hash", pa.string()),
+    ("created_at", pa.timestamp("us", tz="UTC")),
+    ("schema_version", pa.int16()),
+])
+
+EXAMPLES_SCHEMA = pa.schema([
+    ("suite", pa.string()),
+    ("suite_version", pa.string()),
+    ("example_id", pa.string()),
+    ("input", pa.string()),
+    ("expected", pa.string()),
+    ("tags", pa.list_(pa.string())),
+    ("fields", pa.string()),
+    ("row", pa.int64()),
+    ("schema_version", pa.int16()),
+])
+
+PUBLIC_SCHEMA = pa.schema([
+    ("model", pa.string()),
+    ("benchmark", pa.string()),
+    ("score", pa.float64()),
+    ("source", pa.string()),
+    ("imported_at", pa.timestamp("us", tz="UTC")),
+    ("schema_version", pa.int16()),
+])
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_run_id() -> str:
+    """Time-sortable and unique: 20261123T234501-3f9a1c."""
+    return utcnow().strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+
+
+def resolve_workspace(path: str | Path | None = None) -> Path:
+    """--workspace, else $EVALCORE_WORKSPACE, else ./data."""
+    return Path(path or os.environ.get("EVALCORE_WORKSPACE") or DEFAULT_WORKSPACE)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Temp file in the same directory, fsync, rename: readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+
+
+def atomic_write_json(path: Path, data: Any) -> None:
+    atomic_write_bytes(path, json.dumps(data, indent=2, sort_keys=True, default=str).encode("utf-8"))
+
+
+def atomic_write_table(path: Path, table: pa.Table) -> None:
+    """Write a Parquet file atomically (temp + fsync + rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+
+
+def table_from_rows(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    """Rows (dicts) to a table of exactly `schema`: missing keys become null, extra keys are an error."""
+    names = set(schema.names)
+    for r in rows:
+        extra = set(r) - names
+        if extra:
+            raise StoreError(f"internal: unexpected columns {sorted(extra)} for schema")
+    cols = {name: [r.get(name) for r in rows] for name in schema.names}
+    return pa.table(cols, schema=schema)
+
+
+class Workspace:
+    """A workspace directory. Paths come from here and nowhere else."""
+
+    def __init__(self, root: str | Path | None = None, *, create: bool = True) -> None:
+        self.root = resolve_workspace(root)
+        if create:
+            self._init()
+        elif not self.root.exists():
+            raise StoreError(
+                f"workspace '{self.root}' does not exist.",
+                hint="Run `evalcore demo` for the demo workspace, or `evalcore run SUITE --workspace DIR`.",
+            )
+        self._check_version()
+
+    # -- set-up -------------------------------------------------------------------------------------------
+    def _init(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create workspace '{self.root}': {exc.strerror}.") from None
+        marker = self.root / "workspace.json"
+        if not marker.exists():
+            atomic_write_json(marker, {"schema_version": SCHEMA_VERSION, "created_at": utcnow().isoformat()})
+
+    def _check_version(self) -> None:
+        marker = self.root / "workspace.json"
+        if not marker.exists():
+            return
+        try:
+            version = int(json.loads(marker.read_text()).get("schema_version", 1))
+        except (ValueError, OSError) as exc:
+            raise StoreError(f"{marker} is unreadable: {exc}.", hint="Restore it from a backup.") from None
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"workspace '{self.root}' was written by a newer evalcore (schema {version}, this is {SCHEMA_VERSION}).",
+                hint="Upgrade evalcore: pip install -U evalcore.",
+            )
+
+    # -- paths --------------------------------------------------------------------------------------------
+    def results_glob(self) -> str:
+        return str(self.root / "results" / "**" / "*.parquet")
+
+    def scores_glob(self) -> str:
+        return str(self.root / "scores" / "**" / "*.parquet")
+
+    def examples_glob(self) -> str:
+        return str(self.root / "examples" / "**" / "*.parquet")
+
+    def public_glob(self) -> str:
+        return str(self.root / "public" / "*.parquet")
+
+    def has_files(self, kind: str) -> bool:
+        base = self.root / kind
+        return base.exists() and any(base.rglob("*.parquet"))
+
+    def examples_path(self, suite: str, suite_version: str) -> Path:
+        return self.root / "examples" / f"suite={suite}" / f"{suite_version}.parquet"
+
+    def result_part(self, suite: str, run_id: str, writer: str) -> Path:
+        return self.root / "results" / f"suite={suite}" / f"run={run_id}" / f"part-{writer}.parquet"
+
+    def score_part(self, suite: str, run_id: str, writer: str) -> Path:
+        return self.root / "scores" / f"suite={suite}" / f"run={run_id}" / f"part-{writer}.parquet"
+
+    def manifest_path(self, suite: str, run_id: str) -> Path:
+        return self.root / "runs" / suite / f"{run_id}.json"
+
+    def lock_path(self, suite: str, run_id: str) -> Path:
+        return self.root / "runs" / suite / f"{run_id}.lock"
+
+    def journal_dir(self, suite: str, run_id: str) -> Path:
+        return self.root / "journal" / suite / run_id
+
+    # -- examples -----------------------------------------------------------------------------------------
+    def write_examples(self, suite: str, suite_version: str, rows: list[dict[str, Any]]) -> None:
+        """Snapshot of the examples a suite version ran on (content-addressed: written once)."""
+        path = self.examples_path(suite, suite_version)
+        if path.exists():
+            return
+        atomic_write_table(path, table_from_rows(rows, EXAMPLES_SCHEMA))
+
+    # -- manifests ----------------------------------------------------------------------------------------
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        atomic_write_json(self.manifest_path(manifest["suite"], manifest["run_id"]), manifest)
+
+    def read_manifest(self, suite: str, run_id: str) -> dict[str, Any]:
+        return json.loads(self.manifest_path(suite, run_id).read_text())
+
+    def manifests(self, suite: str | None = None) -> list[dict[str, Any]]:
+        """All run manifests, newest first; a run whose process died is reported as 'interrupted'."""
+        base = self.root / "runs"
+        if not base.exists():
+            return []
+        paths = base.glob(f"{suite}/*.json" if suite else "*/*.json")
+        out = []
+        for p in paths:
+            try:
+                m = json.loads(p.read_text())
+            except (OSError, ValueError):
+                continue
+            if m.get("status") == "running" and not self.run_is_alive(m["suite"], m["run_id"]):
+                m["status"] = "interrupted"
+            out.append(m)
+        return sorted(out, key=lambda m: m["run_id"], reverse=True)
+
+    @contextmanager
+    def run_lock(self, suite: str, run_id: str) -> Iterator[None]:
+        """Held for the whole run, so others can tell a live run from an interrupted one."""
+        path = self.lock_path(suite, run_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreError(f"run {run_id} of suite '{suite}' is already running in another process.") from None
+            yield
+        finally:
+            os.close(fd)
+
+    def run_is_alive(self, suite: str, run_id: str) -> bool:
+        path = self.lock_path(suite, run_id)
+        if not path.exists():
+            return False
+        fd = os.open(path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
+    # -- journals -----------------------------------------------------------------------------------------
+    def open_journal(self, suite: str, run_id: str) -> Journal:
+        return Journal(self, suite, run_id, f"{int(time.time() * 1000):x}-{uuid.uuid4().hex[:8]}")
+
+    def compact_run(self, suite: str, run_id: str) -> int:
+        """Turn every closed journal of a run into Parquet parts; returns the number of results compacted."""
+        jdir = self.journal_dir(suite, run_id)
+        if not jdir.exists():
+            return 0
+        total = 0
+        for path in sorted(jdir.glob("*.jsonl")):
+            fd = os.open(path, os.O_RDWR)
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a live writer still owns it
+                total += self._compact_journal(suite, run_id, path)
+                path.unlink()
+            finally:
+                os.close(fd)
+        try:
+            jdir.rmdir()
+            jdir.parent.rmdir()
+        except OSError:
+            pass
+        return total
+
+    def _compact_journal(self, suite: str, run_id: str, path: Path) -> int:
+        results, scores = [], []
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if not line.endswith("\n"):
+                    break  # torn last line of a killed writer: that call was in flight
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                results.append(rec["result"])
+                scores.extend(rec.get("scores", []))
+        writer = path.stem
+        if results:
+            write_results(self, suite, run_id, writer, results, scores)
+        return len(results)
+
+    def write_public(self, rows: list[dict[str, Any]]) -> Path:
+        stamp = utcnow().strftime("%Y%m%dT%H%M%S")
+        path = self.root / "public" / f"{stamp}-{uuid.uuid4().hex[:8]}.parquet"
+        atomic_write_table(path, table_from_rows(rows, PUBLIC_SCHEMA))
+        return path
+
+
+def _coerce_result(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    out.setdefault("schema_version", SCHEMA_VERSION)
+    for key in ("created_at",):
+        if isinstance(out.get(key), str):
+            out[key] = datetime.fromisoformat(out[key])
+    if isinstance(out.get("release"), str):
+        out["release"] = datetime.fromisoformat(out["release"]).date()
+    return out
+
+
+def write_results(ws: Workspace, suite: str, run_id: str, writer: str,
+                  results: list[dict[str, Any]], scores: list[dict[str, Any]]) -> None:
+    """Scores first, then results: a reader that sees a result part also sees its scores."""
+    if scores:
+        atomic_write_table(ws.score_part(suite, run_id, writer),
+                           table_from_rows([_coerce_result(s) for s in scores], SCORES_SCHEMA))
+    atomic_write_table(ws.result_part(suite, run_id, writer),
+                       table_from_rows([_coerce_result(r) for r in results], RESULTS_SCHEMA))
+
+
+class Journal:
+    """Append-only JSON lines owned by one writer, flock'd while open so compaction leaves it alone."""
+
+    def __init__(self, ws: Workspace, suite: str, run_id: str, writer: str) -> None:
+        self.path = ws.journal_dir(suite, run_id) / f"{writer}.jsonl"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        self.count = 0
+
+    def append(self, result: dict[str, Any], scores: Iterable[dict[str, Any]]) -> None:
+        line = json.dumps({"result": result, "scores": list(scores)}, default=_json_default, ensure_ascii=False)
+        os.write(self.fd, (line + "\n").encode("utf-8"))
+        self.count += 1
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

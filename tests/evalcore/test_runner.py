@@ -1,0 +1,236 @@
+"""The runner against a real local OpenAI-compatible server, through litellm's real HTTP path."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import make_suite
+
+from evalcore.queries import Queries
+from evalcore.runner import Progress, backoff_delay, run_suite
+from evalcore.store import Workspace
+
+
+def _results(ws: Path, run_id: str | None = None):
+    q = Queries(ws)
+    df = q.current_results("t", run_id)
+    q.close()
+    return df
+
+
+def test_run_writes_one_row_per_example_candidate_repeat(tmp_path, server):
+    suite = make_suite(tmp_path, server.base_url, [f"question {i}" for i in range(5)], repeats=2)
+    summary = run_suite(suite, tmp_path / "ws")
+    assert summary.status == "finished"
+    assert (summary.total, summary.sent, summary.cached, summary.errors) == (20, 20, 0, 0)
+    df = _results(tmp_path / "ws")
+    assert len(df) == 20
+    assert df.groupby(["example_id", "candidate", "repeat"]).size().max() == 1
+    row = df[(df.candidate == "m1") & (df.example_id == "e002") & (df.repeat == 1)].iloc[0]
+    assert row.output == "model-1 says: Q: question 2"
+    assert row.model == "openai/model-1" and row.family == "fam" and str(row.release)[:10] == "2026-02-01"
+    assert row.input_tokens > 0 and row.output_tokens > 0 and row.latency_ms > 0
+    # cost from the candidate's price override: $1 / $2 per million tokens
+    assert row.cost_usd == pytest.approx((row.input_tokens * 1.0 + row.output_tokens * 2.0) / 1e6)
+    assert server.stats()["requests"] == 20
+
+
+def test_rerun_sends_no_request_and_marks_rows_cached(tmp_path, server):
+    suite = make_suite(tmp_path, server.base_url, [f"question {i}" for i in range(6)])
+    first = run_suite(suite, tmp_path / "ws")
+    server.reset()
+    second = run_suite(suite, tmp_path / "ws")
+    assert server.stats()["requests"] == 0
+    assert second.run_id != first.run_id
+    assert (second.sent, second.cached, second.cost_usd) == (0, 12, 0.0)
+    df = _results(tmp_path / "ws", second.run_id)
+    assert df["cached"].all() and len(df) == 12
+    assert set(df["output"]) == set(_results(tmp_path / "ws", first.run_id)["output"])
+
+
+def test_429_is_retried_and_retry_after_is_honoured(tmp_path, server):
+    suite = make_suite(tmp_path, server.base_url, ["busy [[429:2]]"], candidates=1,
+                       run={"backoff_s": 0.0})  # no backoff of our own: any wait comes from Retry-After
+    started = time.perf_counter()
+    summary = run_suite(suite, tmp_path / "ws")
+    elapsed = time.perf_counter() - started
+    assert summary.errors == 0
+    df = _results(tmp_path / "ws")
+    assert int(df.iloc[0]["attempts"]) == 3
+    assert server.stats()["by_status"] == {"429": 2, "200": 1}
+    assert elapsed >= 2 * 0.05  # two Retry-After: 0.05 waits were respected
+
+
+def test_backoff_uses_retry_after_else_full_jitter():
+    rng = random.Random(1)
+    assert 2.0 <= backoff_delay(1, 0.5, 2.0, rng) <= 2.2
+    delays = [backoff_delay(4, 0.5, None, rng) for _ in range(200)]
+    assert all(0 <= d <= 4.0 for d in delays) and max(delays) > 2.0  # jittered over [0, 0.5 * 2^3]
+    assert backoff_delay(30, 0.5, None, rng) <= 60.0  # capped
+
+
+def test_500_exhausting_attempts_becomes_an_error_row_not_a_crash(tmp_path, server):
+    suite = make_suite(tmp_path, server.base_url, ["fine", "broken [[500:99]]"], candidates=1,
+                       run={"max_attempts": 3})
+    summary = run_suite(suite, tmp_path / "ws")
+    assert summary.status == "finished" and summary.errors == 1 and summary.errors_by_kind == {"server": 1}
+    df = _results(tmp_path / "ws").set_index("example_id")
+    assert df.loc["e001", "error_kind"] == "server" and int(df.loc["e001", "attempts"]) == 3
+    assert "500" in df.loc["e001", "error"] or "internal" in df.loc["e001", "error"].lower()
+    assert df.loc["e001", "output"] is None or df.loc["e001", "output"] != df.loc["e001", "output"]
+    assert df.loc["e000", "error_kind"] is None or df.loc["e000", "error_kind"] != df.loc["e000", "error_kind"]
+
+
+def test_hanging_call_times_out_into_an_error_row(tmp_path, server):
+    suite = make_suite(tmp_path, server.base_url, ["ok", "stuck [[hang]]"], candidates=1,
+                       run={"timeout_s": 0.5, "max_attempts": 1})
+    summary = run_suite(suite, tmp_path / "ws")
+    assert summary.errors_by_kind == {"timeout": 1}
+    assert summary.wall_s < 30
+
+
+def test_error_rows_are_retried_by_the_next_run_and_good_ones_are_not(tmp_path, server):
+    # the server fails this message on its first 3 attempts; 2 attempts per run
+    suite = make_suite(tmp_path, server.base_url, ["good", "flaky [[500:3]]"], candidates=1,
+                       run={"max_attempts": 2})
+    first = run_suite(suite, tmp_path / "ws")
+    assert first.errors == 1
+    before = server.stats()["requests"]
+    second = run_suite(suite, tmp_path / "ws")
+    assert second.errors == 0 and second.sent == 1 and second.cached == 1
+    assert server.stats()["requests"] - before == 2  # the flaky call (attempts 3 and 4), not the good one
+
+
+def test_api_key_is_sent_but_never_written(tmp_path, server, monkeypatch):
+    secret = "sk-test-" + "9f8e7d6c5b4a" * 3
+    monkeypatch.setenv("EVALCORE_TEST_KEY", secret)
+    suite = make_suite(tmp_path, server.base_url, ["a", "b [[500:9]]"], candidates=1,
+                       candidate_extra={"api_key_env": "EVALCORE_TEST_KEY"}, run={"max_attempts": 1})
+    run_suite(suite, tmp_path / "ws")
+    assert f"Bearer {secret}" in server.stats()["authorization"]
+    for path in (tmp_path / "ws").rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
+
+
+def test_missing_key_variable_becomes_a_config_error_row(tmp_path, server, monkeypatch):
+    monkeypatch.delenv("EVALCORE_ABSENT_KEY", raising=False)
+    suite = make_suite(tmp_path, server.base_url, ["a"], candidates=1,
+                       candidate_extra={"api_key_env": "EVALCORE_ABSENT_KEY"})
+    summary = run_suite(suite, tmp_path / "ws")
+    assert summary.errors_by_kind == {"config": 1}
+    assert "EVALCORE_ABSENT_KEY" in _results(tmp_path / "ws").iloc[0]["error"]
+    assert server.stats()["requests"] == 0
+
+
+def test_hostile_output_is_stored_verbatim(tmp_path, server):
+    hostile = "‮evil\x07 <script>alert(1)</script> 💥 '); DROP TABLE results; --"
+    suite = make_suite(tmp_path, server.base_url, [f"[[reply:{hostile}]]"], candidates=1)
+    run_suite(suite, tmp_path / "ws")
+    assert _results(tmp_path / "ws").iloc[0]["output"] == hostile
+
+
+def test_progress_callback_sees_every_result(tmp_path, server):
+    seen: list[Progress] = []
+    suite = make_suite(tmp_path, server.base_url, [f"q{i}" for i in range(4)])
+    run_suite(suite, tmp_path / "ws", progress=lambda p: seen.append(Progress(**p.__dict__)))
+    assert seen[-1].done == seen[-1].total == 8
+    assert [p.done for p in seen] == sorted(p.done for p in seen)
+
+
+def test_worker_processes_produce_the_same_results(tmp_path, server):
+    suite = make_suite(tmp_path, server.base_url, [f"q{i}" for i in range(15)])
+    summary = run_suite(suite, tmp_path / "ws", workers=2)
+    assert summary.workers == 2 and summary.sent == 30 and summary.errors == 0
+    df = _results(tmp_path / "ws")
+    assert len(df) == 30 and df.groupby(["example_id", "candidate", "repeat"]).size().max() == 1
+    assert len(list((tmp_path / "ws" / "results").rglob("*.parquet"))) == 2  # one part per worker
+
+
+def test_llm_judge_goes_through_the_same_cache(tmp_path, server):
+    verdict = '{"reasoning": "fine", "rating": 4}'
+    judge = {"type": "llm_judge", "name": "judge", "model": "openai/judge", "api_base": server.base_url,
+             "rubric": "5 is perfect"}
+    suite = make_suite(tmp_path, server.base_url, [f"[[reply:{verdict}]]"], candidates=1,
+                       scorers=[{"type": "json_valid"}, judge])
+    run_suite(suite, tmp_path / "ws")
+    assert server.stats()["by_model"] == {"model-0": 1, "judge": 1}
+    q = Queries(tmp_path / "ws")
+    scores = q.score_table("t", "judge")
+    assert scores.iloc[0]["value"] == pytest.approx(0.75) and bool(scores.iloc[0]["passed"])
+    server.reset()
+    run_suite(suite, tmp_path / "ws")
+    assert server.stats()["requests"] == 0
+    q2 = Queries(tmp_path / "ws")
+    assert q2.score_table("t", "judge").iloc[0]["value"] == pytest.approx(0.75)
+
+
+def test_prompt_variable_missing_from_dataset_is_named(tmp_path, server):
+    from evalcore.errors import SuiteError
+
+    suite = make_suite(tmp_path, server.base_url, ["a"], extra={"prompt": "{{ input }} for {{ customer }}"})
+    with pytest.raises(SuiteError) as err:
+        run_suite(suite, tmp_path / "ws")
+    assert "customer" in str(err.value) and "examples.csv" in str(err.value)
+
+
+def test_prompt_template_is_sandboxed(tmp_path, server):
+    from evalcore.errors import SuiteError
+
+    suite = make_suite(tmp_path, server.base_url, ["a"],
+                       extra={"prompt": "{{ input.__class__.__mro__[1].__subclasses__() }}"})
+    with pytest.raises(Exception) as err:
+        run_suite(suite, tmp_path / "ws")
+    assert isinstance(err.value, SuiteError) or "unsafe" in str(err.value).lower()
+
+
+def _journal_lines(ws: Path) -> int:
+    return sum(p.read_text().count("\n") for p in (ws / "journal").rglob("*.jsonl")) if (ws / "journal").exists() else 0
+
+
+@pytest.mark.slow
+def test_kill_9_then_rerun_resumes_without_loss_or_duplicates(tmp_path, server):
+    n = 30
+    suite = make_suite(tmp_path, server.base_url, [f"slow {i} [[sleep:150]]" for i in range(n)], candidates=1,
+                       run={"concurrency": 3, "per_candidate": 3})
+    ws = tmp_path / "ws"
+    env = {**os.environ, "EVALCORE_WORKSPACE": str(ws)}
+    proc = subprocess.Popen([sys.executable, "-m", "evalcore.cli", "run", str(tmp_path / "suite.yaml"),
+                             "--workers", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while _journal_lines(ws) < 6 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = _journal_lines(ws)
+    assert 6 <= done_before < n, proc.stderr.read().decode() if proc.stderr else ""
+    assert Workspace(ws).manifests("t")[0]["status"] == "interrupted"
+
+    server.reset()
+    summary = run_suite(suite, ws)
+    assert summary.resumed and summary.skipped == done_before
+    assert server.stats()["requests"] == n - done_before  # only the missing calls were sent
+    df = _results(ws, summary.run_id)
+    assert len(df) == n and df["example_id"].is_unique
+    assert not (ws / "journal" / "t").exists()
+
+
+def test_results_parquet_has_the_documented_columns(tmp_path, server):
+    suite = make_suite(tmp_path, server.base_url, ["a"], candidates=1)
+    run_suite(suite, tmp_path / "ws")
+    part = next((tmp_path / "ws" / "results").rglob("*.parquet"))
+    names = set(pq.read_schema(part).names)
+    assert {"run_id", "suite", "suite_version", "example_id", "candidate", "model", "family", "release", "repeat",
+            "output", "error", "latency_ms", "input_tokens", "output_tokens", "cost_usd", "cached",
+            "created_at"} <= names
+    manifest = json.loads(next((tmp_path / "ws" / "runs").rglob("*.json")).read_text())
+    assert manifest["status"] == "finished" and manifest["results"] == 1
