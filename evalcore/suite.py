@@ -42,6 +42,17 @@ class Message(_Strict):
     content: str = Field(description="Jinja template, e.g. 'Extract the items from: {{ input }}'.")
 
 
+def _no_secrets(params: dict[str, Any]) -> dict[str, Any]:
+    """Call parameters end up in run manifests: a key written there would leak, so refuse it."""
+    for key in params:
+        if key.lower() in {"api_key", "apikey", "key", "token", "authorization"}:
+            raise ValueError(
+                f"'{key}' must not be written in the suite; put the key in an environment variable and "
+                "name it with api_key_env"
+            )
+    return params
+
+
 class Candidate(_Strict):
     """One model configuration to compare."""
 
@@ -64,13 +75,7 @@ class Candidate(_Strict):
     @field_validator("params")
     @classmethod
     def _no_secrets_in_params(cls, v: dict[str, Any]) -> dict[str, Any]:
-        for key in v:
-            if key.lower() in {"api_key", "apikey", "key", "token", "authorization"}:
-                raise ValueError(
-                    f"'{key}' must not be written in the suite; put the key in an environment variable and "
-                    "name it with api_key_env"
-                )
-        return v
+        return _no_secrets(v)
 
     @property
     def family_name(self) -> str:
@@ -169,6 +174,11 @@ class LlmJudgeScorer(_Scorer):
     api_base: str | None = Field(None, description="Base URL for the judge model.")
     api_key_env: str | None = Field(None, description="Environment variable holding the judge's API key.")
     pass_threshold: int = Field(4, ge=1, le=5, description="Rating at or above which the output passes.")
+
+    @field_validator("params")
+    @classmethod
+    def _no_secrets_in_params(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return _no_secrets(v)
 
 
 Scorer = Annotated[
@@ -295,7 +305,9 @@ _SCORER_TYPES: dict[str, type[BaseModel]] = {
 
 
 def _format_validation_error(err: ValidationError, file: str) -> SuiteError:
-    first = err.errors()[0]
+    errors = err.errors()
+    # A misspelt required key shows up as "missing" and "extra": report the extra one, it carries the hint.
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(first["loc"])
     path = ".".join(str(p) for p in loc) or "(top level)"
     if first["type"] == "extra_forbidden":
@@ -322,6 +334,9 @@ def parse_suite(data: Any, *, file: str = "suite.yaml", base_dir: Path | None = 
     """Validate a suite from already-parsed YAML/JSON data."""
     if not isinstance(data, dict):
         raise SuiteError("expected a mapping of keys (name, prompt, dataset, candidates...)", file=file)
+    if "base_dir" in data:  # a field of the model, but set by the loader: the file must not set it
+        raise SuiteError("unknown key 'base_dir'.", file=file,
+                         hint="Remove it; the dataset path is already relative to the suite file.")
     try:
         suite = Suite.model_validate(data)
     except ValidationError as err:
