@@ -39,7 +39,8 @@ class Queries:
     """Read access to one workspace. Thread-safe: each call runs on its own cursor."""
 
     def __init__(self, workspace: Workspace | str | Path | None = None) -> None:
-        self.ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+        # Reading never creates a workspace: a mistyped path is an error, not a new empty workspace.
+        self.ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace, create=False)
         self.con = duckdb.connect(":memory:")
         self._lock = threading.Lock()
         self._present: dict[str, bool] = {}
@@ -201,6 +202,7 @@ class Queries:
             f"""
             WITH cur AS ({self._CURRENT})
             SELECT candidate, any_value(model) AS model, any_value(family) AS family,
+                   any_value(suite_version) AS suite_version,
                    any_value(release) AS release, any_value(run_id) AS run_id,
                    count(*) AS calls, count(error_kind) AS errors,
                    count(DISTINCT example_id) AS examples,

@@ -96,6 +96,7 @@ class Progress:
     errors: int = 0
     cost_usd: float = 0.0
     last_error: str | None = None
+    worker_cpu_s: float = 0.0  # CPU time of worker processes (for benchmarks)
 
     def fraction(self) -> float:
         return self.done / self.total if self.total else 1.0
@@ -117,6 +118,7 @@ class RunSummary:
     resumed: bool
     workers: int
     errors_by_kind: dict[str, int]
+    cpu_s: float = 0.0  # CPU seconds of this process and its workers
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -346,8 +348,28 @@ async def run_tasks(tasks: Sequence[Task], ctx: RunContext, journal: Journal,
     await asyncio.gather(*(one(t) for t in tasks))
 
 
+def _die_with_parent() -> None:
+    """A worker must not outlive the run that started it (e.g. after kill -9): it would keep writing."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    ppid = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == ppid:
+            time.sleep(0.05)
+        os._exit(3)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def _worker_main(tasks: list[Task], ctx: RunContext, events: Any) -> None:
     """Entry point of a worker process: its own journal, its own event loop, progress sent in batches."""
+    _die_with_parent()
     ws = Workspace(ctx.workspace)
     batch: list[tuple[str | None, str | None, float, bool, bool]] = []
     last = time.monotonic()
@@ -363,6 +385,7 @@ def _worker_main(tasks: list[Task], ctx: RunContext, events: Any) -> None:
     with ws.open_journal(ctx.suite, ctx.run_id) as journal:
         asyncio.run(run_tasks(tasks, ctx, journal, on_result))
     events.put(list(batch))
+    events.put(("cpu", time.process_time()))
 
 
 # -- the facade ----------------------------------------------------------------------------------------------------
@@ -377,10 +400,21 @@ def _plan_hash(version: str, candidates: Sequence[Candidate], repeats: int) -> s
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
+WORKER_THRESHOLD = 400  # below this many calls, one in-process worker is as fast as starting processes
+
+
 def _mp_context() -> Any:
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["evalcore.llm", "evalcore.runner", "evalcore.scoring"])
     return ctx
+
+
+def _prewarm_workers() -> None:
+    """Start the fork server now: it imports litellm (~3-4 s) while we read the cache and plan."""
+    from multiprocessing import forkserver
+
+    _mp_context()
+    forkserver.ensure_running()
 
 
 def _dispatch(pending: list[Task], ctx: RunContext, workers: int, progress: Progress,
@@ -432,6 +466,9 @@ def _dispatch(pending: list[Task], ctx: RunContext, workers: int, progress: Prog
                 batch = events.get(timeout=0.2)
             except queue_mod.Empty:
                 continue
+            if isinstance(batch, tuple):  # a worker's final CPU time
+                progress.worker_cpu_s += batch[1]
+                continue
             for item in batch:
                 account(*item)
             if callback:
@@ -463,6 +500,7 @@ def run_suite(
     from evalcore.queries import Queries
 
     started = time.perf_counter()
+    cpu_started = time.process_time()
     import sys
 
     if str(suite.base_dir) not in sys.path:  # python scorers may live next to the suite file
@@ -481,6 +519,8 @@ def run_suite(
         for e in examples
     ])
     plan_hash = _plan_hash(version, chosen, reps)
+    if workers != 1 and len(tasks) >= WORKER_THRESHOLD and (workers or os.cpu_count() or 1) > 1:
+        _prewarm_workers()
 
     run_id, resumed = None, False
     if not new_run:
@@ -510,7 +550,7 @@ def run_suite(
         try:
             done_keys: set[tuple[str, str, int]] = set()
             if resumed:
-                ws.compact_run(suite.name, run_id)
+                ws.compact_run(suite.name, run_id, wait_s=15.0)
                 done_keys = q.run_keys(suite.name, run_id)
             todo = [t for t in tasks if t.key not in done_keys]
             hits = q.cached_results(sorted({t.request_hash for t in todo}))
@@ -528,7 +568,7 @@ def run_suite(
                 if progress:
                     progress(prog)
             ctx = RunContext(**{**ctx.__dict__, "judge_cache": _judge_cache(ctx, q, pending)})
-            n_workers = workers if workers is not None else (1 if len(pending) < 400 else min(os.cpu_count() or 1, 4))
+            n_workers = workers if workers is not None else (1 if len(pending) < WORKER_THRESHOLD else min(os.cpu_count() or 1, 4))
             n_workers = max(1, min(n_workers, len(pending) or 1))
             status = "finished"
             try:
@@ -553,6 +593,7 @@ def run_suite(
         sent=prog.sent, cached=prog.cached, skipped=len(done_keys), errors=sum(by_kind.values()),
         cost_usd=round(prog.cost_usd, 6), wall_s=round(time.perf_counter() - started, 3), resumed=resumed,
         workers=n_workers if pending else 0, errors_by_kind=by_kind,
+        cpu_s=round(time.process_time() - cpu_started + prog.worker_cpu_s, 3),
     )
 
 

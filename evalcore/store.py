@@ -308,8 +308,12 @@ class Workspace:
     def open_journal(self, suite: str, run_id: str) -> Journal:
         return Journal(self, suite, run_id, f"{int(time.time() * 1000):x}-{uuid.uuid4().hex[:8]}")
 
-    def compact_run(self, suite: str, run_id: str) -> int:
-        """Turn every closed journal of a run into Parquet parts; returns the number of results compacted."""
+    def compact_run(self, suite: str, run_id: str, *, wait_s: float = 0.0) -> int:
+        """Turn every closed journal of a run into Parquet parts; returns the number of results compacted.
+
+        A journal still locked by a live writer is left alone, unless `wait_s` > 0: then we wait that long for
+        the writer to finish (a resumed run must see everything already done) and fail if it does not.
+        """
         jdir = self.journal_dir(suite, run_id)
         if not jdir.exists():
             return 0
@@ -317,9 +321,10 @@ class Workspace:
         for path in sorted(jdir.glob("*.jsonl")):
             fd = os.open(path, os.O_RDWR)
             try:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
+                if not _lock(fd, wait_s):
+                    if wait_s:
+                        raise StoreError(f"run {run_id} is still being written by another process ({path.name}).",
+                                         hint="Wait for it to finish, or stop it, then run again.")
                     continue  # a live writer still owns it
                 total += self._compact_journal(suite, run_id, path)
                 path.unlink()
@@ -345,15 +350,43 @@ class Workspace:
                 results.append(rec["result"])
                 scores.extend(rec.get("scores", []))
         writer = path.stem
-        if results:
-            write_results(self, suite, run_id, writer, results, scores)
-        return len(results)
+        # Never two rows for one (example, candidate, repeat) in a run, whatever happened before.
+        have = self._run_keys(suite, run_id, exclude=f"part-{writer}.parquet")
+        keep = [r for r in results if (r["example_id"], r["candidate"], r["repeat"]) not in have]
+        kept = {(r["example_id"], r["candidate"], r["repeat"]) for r in keep}
+        scores = [s for s in scores if (s["example_id"], s["candidate"], s["repeat"]) in kept]
+        if keep:
+            write_results(self, suite, run_id, writer, keep, scores)
+        return len(keep)
+
+    def _run_keys(self, suite: str, run_id: str, *, exclude: str) -> set[tuple[str, str, int]]:
+        folder = self.result_part(suite, run_id, "x").parent
+        keys: set[tuple[str, str, int]] = set()
+        for part in folder.glob("*.parquet") if folder.exists() else []:
+            if part.name == exclude:
+                continue
+            t = pq.read_table(part, columns=["example_id", "candidate", "repeat"]).to_pydict()
+            keys.update(zip(t["example_id"], t["candidate"], t["repeat"]))
+        return keys
 
     def write_public(self, rows: list[dict[str, Any]]) -> Path:
         stamp = utcnow().strftime("%Y%m%dT%H%M%S")
         path = self.root / "public" / f"{stamp}-{uuid.uuid4().hex[:8]}.parquet"
         atomic_write_table(path, table_from_rows(rows, PUBLIC_SCHEMA))
         return path
+
+
+def _lock(fd: int, wait_s: float) -> bool:
+    """Take an exclusive flock, waiting up to wait_s seconds; False if another process holds it."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
 
 
 def _coerce_result(row: dict[str, Any]) -> dict[str, Any]:
