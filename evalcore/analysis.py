@@ -1,0 +1,286 @@
+"""What the CLI and the dashboard show: the store's queries fed to the pure statistics.
+
+No SQL here (that is evalcore.queries) and no statistics (evalcore.stats): this module picks the data,
+joins cost and latency to quality, and words the result for people.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evalcore import stats
+from evalcore.errors import EvalcoreError
+from evalcore.queries import Queries
+
+
+def _queries(workspace: str | Path | Queries | None) -> Queries:
+    return workspace if isinstance(workspace, Queries) else Queries(workspace)
+
+
+def _num(v: Any) -> float | None:
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+@dataclass
+class ScoreData:
+    """The long-format scores of one suite and scorer, and what was left out of them."""
+
+    suite: str
+    scorer: str
+    scores: pd.DataFrame
+    unscored: int  # score rows without a value (a judge call failed)
+    scorers: list[str]
+
+
+def scorer_order(q: Queries, suite: str) -> list[str]:
+    """Scorer names in the suite's declared order (the first is primary), from the newest run's manifest;
+    scorers only older runs had follow."""
+    stored = q.scorer_names(suite)
+    declared: list[str] = []
+    for m in q.ws.manifests(suite):
+        for s in (m.get("config") or {}).get("scorers", []):
+            label = s.get("name") or s.get("type")
+            if label in stored and label not in declared:
+                declared.append(label)
+        if declared:
+            break
+    return declared + [s for s in stored if s not in declared]
+
+
+def score_data(q: Queries, suite: str, scorer: str | None = None, run_id: str | None = None) -> ScoreData:
+    names = scorer_order(q, suite)
+    if not names:
+        known = q.suites()
+        raise EvalcoreError(
+            f"no scored results for suite '{suite}'.",
+            hint=(f"Known suites: {', '.join(known)}." if known else "Run one first: evalcore run SUITE_FILE."),
+        )
+    chosen = scorer or names[0]
+    if chosen not in names:
+        raise EvalcoreError(f"suite '{suite}' has no scorer '{chosen}'.", hint=f"Scorers: {', '.join(names)}.")
+    df = q.score_table(suite, chosen, run_id)
+    missing = df["value"].isna()
+    df = df[~missing].copy()
+    df["value"] = df["value"].astype(float)
+    df["passed"] = df["passed"].fillna(False).astype(bool)
+    return ScoreData(suite, chosen, df, int(missing.sum()), names)
+
+
+# -- leaderboard ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Leaderboard:
+    suite: str
+    scorer: str
+    rows: list[dict[str, Any]]
+    board: list[stats.BoardRow]
+    n_examples: int
+    repeats: int
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"suite": self.suite, "scorer": self.scorer, "n_examples": self.n_examples, "repeats": self.repeats,
+                "notes": self.notes, "rows": self.rows}
+
+
+def leaderboard(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,
+                run_id: str | None = None, seed: int = 0) -> Leaderboard:
+    """Every candidate with its mean and 95% interval, n, pass rate, tie group, errors, cost and latency."""
+    q = _queries(workspace)
+    data = score_data(q, suite, scorer, run_id)
+    board = stats.leaderboard(data.scores, seed=seed)
+    summary = {r["candidate"]: r for r in q.candidate_summary(suite, run_id).to_dict("records")}
+    rows = []
+    for b in board:
+        s = summary.get(b.candidate, {})
+        pr = b.pass_rate
+        rows.append({
+            "rank": b.rank, "candidate": b.candidate, "mean": _round(b.mean.estimate), "low": _round(b.mean.low),
+            "high": _round(b.mean.high), "n": b.n, "n_obs": b.n_obs, "within_sd": _round(b.within_sd),
+            "pass_rate": _round(pr.estimate if pr else None), "pass_low": _round(pr.low if pr else None),
+            "pass_high": _round(pr.high if pr else None), "tie_group": b.tie_group, "tied_with": b.tied_with,
+            "better_than": b.better_than, "errors": int(s.get("errors") or 0), "calls": int(s.get("calls") or 0),
+            "cost_per_example_usd": _num(s.get("cost_per_call_usd")),
+            "latency_p50_ms": _round(_num(s.get("latency_p50_ms")), 1),
+            "latency_p95_ms": _round(_num(s.get("latency_p95_ms")), 1),
+            "model": s.get("model"), "family": s.get("family"),
+            "release": str(s.get("release"))[:10] if s.get("release") is not None and str(s.get("release")) not in
+            ("NaT", "nan", "None") else None,
+            "run_id": s.get("run_id"), "note": b.mean.note,
+        })
+    rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, -(r["mean"] or 0)))
+    notes = []
+    versions = {s.get("suite_version") for s in summary.values()}
+    if len(versions) > 1:
+        notes.append(f"Candidates' latest runs used {len(versions)} different versions of the suite (examples, "
+                     "prompt or scorers changed): rerun all candidates for a like-for-like comparison.")
+    if data.unscored:
+        notes.append(f"{data.unscored} result(s) have no '{data.scorer}' score (the judge call failed); "
+                     "they are left out of n.")
+    errs = sum(r["errors"] for r in rows)
+    if errs:
+        notes.append(f"{errs} call(s) failed and score 0 here; `evalcore run` again retries them.")
+    unpriced = [r["candidate"] for r in rows if r["cost_per_example_usd"] is None]
+    if unpriced:
+        notes.append(f"No price known for {', '.join(unpriced)}: set input/output_price_per_mtok in the suite.")
+    n_examples = int(data.scores["example_id"].nunique()) if len(data.scores) else 0
+    repeats = int(data.scores["repeat"].max()) + 1 if len(data.scores) else 0
+    if 0 < n_examples < 30:
+        notes.append(f"Only {n_examples} examples: intervals are wide; aim for 50 or more.")
+    return Leaderboard(suite, data.scorer, rows, board, n_examples, repeats, notes)
+
+
+def _round(v: float | None, digits: int = 4) -> float | None:
+    return None if v is None else round(float(v), digits)
+
+
+# -- paired comparison -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    a: str
+    b: str
+    scorer: str
+    pair: stats.PairRow
+    flipped: bool  # the stats module orients pairs best-first; True when it put B first
+    sample: stats.SampleSizeReport
+
+    @property
+    def diff(self) -> tuple[float | None, float | None, float | None]:
+        d = self.pair.diff
+        if not self.flipped:
+            return d.estimate, d.low, d.high
+        return (_neg(d.estimate), _neg(d.high), _neg(d.low))
+
+    @property
+    def text(self) -> str:
+        est, low, high = self.diff
+        p = self.pair
+        if est is None:
+            return f"{self.a} and {self.b} have no scored examples in common on '{self.scorer}'."
+        wins, losses = (p.losses, p.wins) if self.flipped else (p.wins, p.losses)
+        lead, lag = (self.a, self.b) if est >= 0 else (self.b, self.a)
+        verdict = ("a statistically significant difference" if p.significant
+                   else "not a statistically significant difference")
+        lines = [
+            f"On the {p.n} examples both have, {lead} scores {abs(est):.3f} higher than {lag} on '{self.scorer}' "
+            f"(difference {self.a} - {self.b}: {est:+.3f}, 95% CI [{low:+.3f}, {high:+.3f}]).",
+            f"That is {verdict} (paired test p = {_p(p.p)}; Holm-adjusted over all pairs p = {_p(p.p_holm)}).",
+            f"Per example: {self.a} better on {wins}, worse on {losses}, equal on {p.ties}.",
+        ]
+        if p.mcnemar_p is not None:
+            lines.append(f"Pass/fail (exact McNemar): p = {_p(p.mcnemar_p)}.")
+        if not p.significant and self.sample.mdd is not None:
+            lines.append(f"At n = {p.n}, differences smaller than about {self.sample.mdd:.3f} are hard to detect "
+                         "(80% power).")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        est, low, high = self.diff
+        return {"a": self.a, "b": self.b, "scorer": self.scorer, "diff": est, "low": low, "high": high,
+                "n": self.pair.n, "p": self.pair.p, "p_holm": self.pair.p_holm, "significant": self.pair.significant,
+                "mcnemar_p": self.pair.mcnemar_p, "text": self.text}
+
+
+def _neg(v: float | None) -> float | None:
+    return None if v is None else -v
+
+
+def _p(v: float | None) -> str:
+    if v is None:
+        return "n/a"
+    return "< 0.001" if v < 0.001 else f"{v:.3f}"
+
+
+def compare(workspace: str | Path | Queries | None, suite: str, a: str, b: str, *, scorer: str | None = None,
+            seed: int = 0) -> Comparison:
+    """A vs B on the examples both have: paired CI and test, McNemar, and what n could detect."""
+    q = _queries(workspace)
+    data = score_data(q, suite, scorer)
+    have = set(data.scores["candidate"])
+    for name in (a, b):
+        if name not in have:
+            raise EvalcoreError(f"no scored results for candidate '{name}' in suite '{suite}'.",
+                                hint=f"Candidates: {', '.join(sorted(have))}.")
+    if a == b:
+        raise EvalcoreError("compare needs two different candidates.")
+    pairs = stats.pairwise(data.scores, seed=seed)
+    pair = next(p for p in pairs if {p.a, p.b} == {a, b})
+    two = data.scores[data.scores["candidate"].isin([a, b])]
+    return Comparison(a, b, data.scorer, pair, flipped=pair.a != a, sample=stats.sample_size_report(two))
+
+
+# -- the decision ------------------------------------------------------------------------------------------------
+
+
+def decision(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,
+             seed: int = 0) -> stats.Decision:
+    q = _queries(workspace)
+    lb = leaderboard(q, suite, scorer=scorer, seed=seed)
+    data = score_data(q, suite, scorer)
+    sample = stats.sample_size_report(data.scores)
+    d = stats.decide(lb.board,
+                     cost_per_example={r["candidate"]: r["cost_per_example_usd"] for r in lb.rows},
+                     latency_ms={r["candidate"]: r["latency_p50_ms"] for r in lb.rows}, sample=sample)
+    return stats.Decision(d.winner, d.confident, d.text, [*d.lines, *lb.notes], d.tied_with)
+
+
+def tags(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,
+         seed: int = 0) -> list[stats.TagRow]:
+    q = _queries(workspace)
+    return stats.by_tag(score_data(q, suite, scorer).scores, seed=seed)
+
+
+# -- runs and public benchmarks -----------------------------------------------------------------------------------
+
+
+def run_list(workspace: str | Path | Queries | None, suite: str | None = None) -> list[dict[str, Any]]:
+    """Runs newest first: manifest (status, started) joined with what the store holds for each."""
+    q = _queries(workspace)
+    counts = {r["run_id"]: r for r in q.run_counts(suite).to_dict("records")}
+    out = []
+    for m in q.ws.manifests(suite):
+        c = counts.get(m["run_id"], {})
+        out.append({
+            "run_id": m["run_id"], "suite": m["suite"], "status": m.get("status"),
+            "candidates": len(m.get("candidates", [])), "planned": m.get("planned"),
+            "results": int(c.get("results") or 0), "errors": int(c.get("errors") or 0),
+            "cached": int(c.get("cached") or 0), "spent_usd": _round(_num(c.get("spent_usd")), 6),
+            "started_at": (m.get("started_at") or "")[:19].replace("T", " "),
+            "finished_at": (m.get("finished_at") or "")[:19].replace("T", " "),
+            "suite_version": m.get("suite_version"),
+        })
+    return out
+
+
+def public_comparison(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,
+                      benchmark: str | None = None, seed: int = 0) -> Any:
+    from evalcore.public import rank_comparison
+
+    q = _queries(workspace)
+    public = q.public_scores().to_dict("records")
+    if not public:
+        raise EvalcoreError("no public benchmark scores in this workspace.",
+                            hint="Import some: evalcore public import FILE.csv (model, benchmark, score, source).")
+    lb = leaderboard(q, suite, scorer=scorer, seed=seed)
+    means = {r["candidate"]: r["mean"] for r in lb.rows if r["mean"] is not None}
+    better = {b.candidate: set(b.better_than) for b in lb.board}
+    models = {r["candidate"]: r["model"] or "" for r in lb.rows}
+    result = rank_comparison(means, better, models, public, benchmark)
+    if not result.rows:
+        raise EvalcoreError("no candidate of this suite matches a model in the public scores.",
+                            hint="Name rows by candidate name or litellm model string.")
+    return result

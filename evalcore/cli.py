@@ -1,0 +1,352 @@
+"""The `evalcore` command: a thin layer over the library. Heavy imports happen inside commands.
+
+Errors evalcore raises on purpose (EvalcoreError) are printed on stderr with exit code 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from evalcore.errors import EvalcoreError
+
+WORKSPACE_HELP = "Workspace directory (default: $EVALCORE_WORKSPACE, else ./data)."
+
+
+def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn EvalcoreError into a message on stderr and exit code 2 (no traceback for people's mistakes)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except EvalcoreError as err:
+            click.echo(f"Error: {err}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+def _workspace_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--workspace", "-w", type=click.Path(file_okay=False), default=None,
+                        help=WORKSPACE_HELP)(fn)
+
+
+def _format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+                        show_default=True, help="Output format.")(fn)
+
+
+def _fmt_cell(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        if v != v:  # NaN
+            return "-"
+        return f"{v:.4g}" if abs(v) < 1e-3 and v != 0 else f"{v:,.3f}".rstrip("0").rstrip(".")
+    if isinstance(v, (list, tuple)):
+        return ", ".join(map(str, v))
+    return str(v)
+
+
+def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str) -> str:
+    """Rows as an aligned text table, JSON (a list of objects) or CSV; `columns` = (key, header)."""
+    if fmt == "json":
+        return json.dumps(list(rows), indent=2, default=str, ensure_ascii=False)
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow([k for k, _ in columns])
+        for r in rows:
+            w.writerow(["" if r.get(k) is None else r.get(k) for k, _ in columns])
+        return buf.getvalue().rstrip("\n")
+    cells = [[h for _, h in columns]] + [[_fmt_cell(r.get(k)) for k, _ in columns] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="evalcore")
+def main() -> None:
+    """evalcore: measure candidate LLMs on your own task, not on public benchmarks.
+
+    \b
+    Typical loop:
+      evalcore init my-task          scaffold a suite
+      evalcore validate my-task/suite.yaml
+      evalcore run my-task/suite.yaml
+      evalcore leaderboard --suite my-task
+      evalcore decide --suite my-task
+    Try it offline: evalcore demo
+    """
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False), default=".")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@_friendly
+def init(directory: str, force: bool) -> None:
+    """Scaffold a suite (suite.yaml and an example dataset) in DIRECTORY."""
+    from evalcore.scaffold import scaffold
+
+    written = scaffold(Path(directory), force=force)
+    for p in written:
+        click.echo(f"wrote {p}")
+    suite = Path(directory) / "suite.yaml"
+    click.echo(f"\nNext: edit {suite} (candidates, prompt), put ~50 real inputs in the dataset, then\n"
+               f"  evalcore validate {suite}\n  evalcore run {suite}")
+
+
+@main.command()
+@click.argument("suite_file", type=click.Path(dir_okay=False))
+@click.option("--encoding", default=None, help="Text encoding of a CSV dataset (e.g. cp1252, latin-1).")
+@_friendly
+def validate(suite_file: str, encoding: str | None) -> None:
+    """Check a suite and its dataset without calling any model."""
+    import os
+
+    from evalcore.ingest import load_examples
+    from evalcore.runner import plan_tasks
+    from evalcore.suite import load_suite
+
+    suite = load_suite(suite_file)
+    examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding)
+    tasks = plan_tasks(suite, examples, suite.candidates, suite.repeats)
+    tags: dict[str, int] = {}
+    for e in examples:
+        for t in e.tags:
+            tags[t] = tags.get(t, 0) + 1
+    click.echo(f"Suite '{suite.name}' is valid.")
+    click.echo(f"  dataset     {suite.dataset_path} ({len(examples)} examples)")
+    click.echo(f"  tags        {', '.join(f'{k} ({v})' for k, v in sorted(tags.items())) or '(none)'}")
+    click.echo(f"  candidates  {', '.join(c.name for c in suite.candidates)}")
+    click.echo(f"  scorers     {', '.join(s.label for s in suite.scorers) or '(none: human labels only)'}")
+    click.echo(f"  calls       {len(tasks)} ({len(examples)} examples x {len(suite.candidates)} candidates x "
+               f"{suite.repeats} repeats)")
+    missing = sorted({c.api_key_env for c in suite.candidates if c.api_key_env and not os.environ.get(c.api_key_env)})
+    if missing:
+        click.echo(f"  warning     environment variable(s) not set: {', '.join(missing)}", err=True)
+    if len(examples) < 30:
+        click.echo(f"  note        {len(examples)} examples is few: differences under ~0.2 will not be "
+                   "distinguishable. Aim for 50+ with deliberate edge cases.", err=True)
+
+
+class _Bar:
+    """A progress line on stderr: a bar when attached to a terminal, a line every 10% otherwise."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last_decile = -1
+
+    def __call__(self, p: Any) -> None:
+        frac = p.fraction()
+        text = (f"{p.done}/{p.total} done, {p.sent} sent, {p.cached} cached, {p.errors} errors, "
+                f"${p.cost_usd:.4f}")
+        if self.tty:
+            filled = int(frac * 30)
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {text}   ")
+            sys.stderr.flush()
+        elif int(frac * 10) > self.last_decile:
+            self.last_decile = int(frac * 10)
+            sys.stderr.write(text + "\n")
+
+    def close(self) -> None:
+        if self.tty:
+            sys.stderr.write("\n")
+
+
+@main.command()
+@click.argument("suite_file", type=click.Path(dir_okay=False))
+@_workspace_option
+@click.option("--concurrency", "-c", type=click.IntRange(1, 1024), default=None,
+              help="Calls in flight at once (default: the suite's run.concurrency).")
+@click.option("--candidates", default=None, help="Comma-separated candidate names to run (default: all).")
+@click.option("--repeat", "repeat", type=click.IntRange(1, 100), default=None,
+              help="Calls per (example, candidate) (default: the suite's repeats).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: 1 for small runs, else one per core).")
+@click.option("--new", "new_run", is_flag=True, help="Start a new run instead of resuming an interrupted one.")
+@click.option("--encoding", default=None, help="Text encoding of a CSV dataset (e.g. cp1252).")
+@_friendly
+def run(suite_file: str, workspace: str | None, concurrency: int | None, candidates: str | None,
+        repeat: int | None, workers: int | None, new_run: bool, encoding: str | None) -> None:
+    """Run every candidate on every example; cached answers are reused, interrupted runs resume."""
+    from evalcore.keys import load_secrets_env
+    from evalcore.runner import run_suite
+    from evalcore.suite import load_suite
+
+    load_secrets_env()
+    suite = load_suite(suite_file)
+    names = [c.strip() for c in candidates.split(",") if c.strip()] if candidates else None
+    bar = _Bar()
+    try:
+        summary = run_suite(suite, workspace, candidates=names, repeats=repeat, concurrency=concurrency,
+                            workers=workers, encoding=encoding, new_run=new_run, progress=bar)
+    except KeyboardInterrupt:
+        bar.close()
+        click.echo("Interrupted. Finished results are saved; run the same command again to resume.", err=True)
+        sys.exit(130)
+    bar.close()
+    verb = "Resumed" if summary.resumed else "Finished"
+    click.echo(f"{verb} run {summary.run_id} of '{summary.suite}': {summary.total} results "
+               f"({summary.sent} sent, {summary.cached} from cache, {summary.skipped} already done), "
+               f"{summary.errors} errors, ${summary.cost_usd:.4f} spent, {summary.wall_s:.1f} s.")
+    if summary.errors_by_kind:
+        kinds = ", ".join(f"{k}: {n}" for k, n in summary.errors_by_kind.items())
+        click.echo(f"Errors by kind: {kinds}. Rerun to retry them (good results are not sent again).", err=True)
+    click.echo(f"Next: evalcore leaderboard --suite {summary.suite}")
+    if summary.total and summary.errors == summary.total:
+        sys.exit(1)
+
+
+@main.command()
+@_workspace_option
+@click.option("--suite", default=None, help="Only runs of this suite.")
+@_format_option
+@_friendly
+def runs(workspace: str | None, suite: str | None, fmt: str) -> None:
+    """List runs, newest first, with their status, counts and cost."""
+    from evalcore.analysis import run_list
+
+    rows = run_list(workspace, suite)
+    if not rows and fmt == "table":
+        click.echo("No runs yet. Start one with `evalcore run SUITE` or try `evalcore demo`.")
+        return
+    click.echo(render_rows(rows, [
+        ("run_id", "run"), ("suite", "suite"), ("status", "status"), ("candidates", "candidates"),
+        ("results", "results"), ("errors", "errors"), ("cached", "cached"), ("spent_usd", "spent $"),
+        ("started_at", "started"),
+    ], fmt))
+
+
+@main.command()
+@click.option("--suite", required=True, help="Suite name.")
+@click.option("--scorer", default=None, help="Scorer to rank by (default: the suite's first scorer).")
+@click.option("--run", "run_id", default=None, help="One run id (default: each candidate's latest run).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@_workspace_option
+@_format_option
+@_friendly
+def leaderboard(suite: str, scorer: str | None, run_id: str | None, seed: int, workspace: str | None,
+                fmt: str) -> None:
+    """Candidates ranked with 95% intervals, n, statistical tie groups, cost and latency."""
+    from evalcore.analysis import leaderboard as board
+
+    lb = board(workspace, suite, scorer=scorer, run_id=run_id, seed=seed)
+    rows = lb.rows
+    click.echo(render_rows(rows, [
+        ("rank", "rank"), ("candidate", "candidate"), ("mean", lb.scorer), ("low", "95% low"), ("high", "95% high"),
+        ("n", "n"), ("pass_rate", "pass rate"), ("tie_group", "tied"), ("errors", "errors"),
+        ("cost_per_example_usd", "$/example"), ("latency_p50_ms", "p50 ms"),
+    ], fmt))
+    if fmt == "table":
+        click.echo(f"\nScorer '{lb.scorer}', {lb.n_examples} examples, {lb.repeats} repeat(s). Candidates with the "
+                   "same rank are statistically tied (paired tests, Holm-corrected).")
+        for note in lb.notes:
+            click.echo(f"Note: {note}")
+
+
+@main.command()
+@click.option("--suite", required=True, help="Suite name.")
+@click.argument("a")
+@click.argument("b")
+@click.option("--scorer", default=None, help="Scorer to compare on (default: the suite's first scorer).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@_workspace_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_friendly
+def compare(suite: str, a: str, b: str, scorer: str | None, seed: int, workspace: str | None, fmt: str) -> None:
+    """Paired comparison of candidates A and B on the examples both have, in plain words."""
+    from evalcore.analysis import compare as cmp
+
+    result = cmp(workspace, suite, a, b, scorer=scorer, seed=seed)
+    click.echo(json.dumps(result.to_dict(), indent=2, default=str) if fmt == "json" else result.text)
+
+
+@main.command()
+@click.option("--suite", required=True, help="Suite name.")
+@click.option("--scorer", default=None, help="Scorer to decide on (default: the suite's first scorer).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@_workspace_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_friendly
+def decide(suite: str, scorer: str | None, seed: int, workspace: str | None, fmt: str) -> None:
+    """Which candidate to pick and how sure, with cost and latency beside quality."""
+    from evalcore.analysis import decision
+
+    d = decision(workspace, suite, scorer=scorer, seed=seed)
+    if fmt == "json":
+        click.echo(json.dumps(d.to_dict(), indent=2, default=str))
+        return
+    click.echo(d.text)
+    for line in d.lines:
+        click.echo(f"  - {line}")
+
+
+@main.group()
+def public() -> None:
+    """Public benchmark scores, to compare their ranking with yours."""
+
+
+@public.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_workspace_option
+@click.option("--encoding", default=None, help="Text encoding of the CSV (default UTF-8).")
+@_friendly
+def public_import(file: str, workspace: str | None, encoding: str | None) -> None:
+    """Import a CSV of public scores: model (or candidate), benchmark, score, source (required)."""
+    from evalcore.public import import_public
+
+    n = import_public(workspace, file, encoding=encoding)
+    click.echo(f"Imported {n} public scores from {file}.")
+
+
+@public.command("compare")
+@click.option("--suite", required=True, help="Suite name.")
+@click.option("--scorer", default=None, help="Scorer for your ranking (default: the suite's first scorer).")
+@click.option("--benchmark", default=None, help="Only this public benchmark.")
+@_workspace_option
+@_format_option
+@_friendly
+def public_compare(suite: str, scorer: str | None, benchmark: str | None, workspace: str | None, fmt: str) -> None:
+    """Your rank on your task against each public benchmark's rank; lists the rank flips."""
+    from evalcore.analysis import public_comparison
+
+    cmp = public_comparison(workspace, suite, scorer=scorer, benchmark=benchmark)
+    click.echo(render_rows(cmp.rows, [
+        ("candidate", "candidate"), ("benchmark", "benchmark"), ("public_score", "public score"),
+        ("public_rank", "public rank"), ("task_mean", "your score"), ("task_rank", "your rank"),
+        ("shift", "shift"), ("source", "source"),
+    ], fmt))
+    if fmt == "table":
+        click.echo("")
+        for line in cmp.lines:
+            click.echo(line)
+
+
+@main.command()
+@_workspace_option
+@click.option("--force", is_flag=True, help="Rebuild the demo even if it exists.")
+@_friendly
+def demo(workspace: str | None, force: bool) -> None:
+    """Build the offline demo workspace: synthetic invoices and synthetic model outputs, no key, no network."""
+    from evalcore.demo_build import build_demo
+
+    bar = _Bar()
+    info = build_demo(workspace, force=force, progress=bar)
+    bar.close()
+    click.echo(info)
+
+
+if __name__ == "__main__":
+    main()
