@@ -120,7 +120,7 @@ def validate(suite_file: str, encoding: str | None) -> None:
     from evalcore.suite import load_suite
 
     suite = load_suite(suite_file)
-    examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding)
+    examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset)
     tasks = plan_tasks(suite, examples, suite.candidates, suite.repeats)
     tags: dict[str, int] = {}
     for e in examples:

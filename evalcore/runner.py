@@ -509,7 +509,7 @@ def run_suite(
     chosen = [suite.candidate(n) for n in candidates] if candidates else list(suite.candidates)
     reps = repeats or suite.repeats
     settings = suite.run if concurrency is None else suite.run.model_copy(update={"concurrency": concurrency})
-    examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding)
+    examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset)
     version = suite_version(suite, examples)
     tasks = plan_tasks(suite, examples, chosen, reps)
     ws.write_examples(suite.name, version, [
