@@ -525,7 +525,7 @@ def run_suite(
     run_id, resumed = None, False
     if not new_run:
         for m in ws.manifests(suite.name):
-            if m.get("status") == "interrupted" and m.get("plan_hash") == plan_hash:
+            if m.get("status") in ("interrupted", "failed") and m.get("plan_hash") == plan_hash:
                 run_id, resumed = m["run_id"], True
                 break
     run_id = run_id or new_run_id()
@@ -570,10 +570,11 @@ def run_suite(
             ctx = RunContext(**{**ctx.__dict__, "judge_cache": _judge_cache(ctx, q, pending)})
             n_workers = workers if workers is not None else (1 if len(pending) < WORKER_THRESHOLD else min(os.cpu_count() or 1, 4))
             n_workers = max(1, min(n_workers, len(pending) or 1))
-            status = "finished"
+            status = "failed"  # until proven otherwise; a failed or interrupted run is resumed next time
             try:
                 if pending:
                     _dispatch(pending, ctx, n_workers, prog, progress)
+                status = "finished"
             except KeyboardInterrupt:
                 status = "interrupted"
                 raise
