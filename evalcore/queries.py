@@ -1,8 +1,9 @@
 """Every SQL statement evalcore runs, as small typed functions over DuckDB views of the workspace.
 
 Values are always bound parameters. DuckDB cannot bind inside `CREATE VIEW`, so file globs go through
-`_literal`, the one quoting helper. Views read with `union_by_name=true`, so files written by older schema
-versions (fewer columns) still read; `_MIGRATIONS` fills what they lack.
+`_literal`, the one quoting helper. Views read with `union_by_name=true` and project exactly the current
+schema, so files written by older schema versions (fewer columns) still read: `_MIGRATIONS` or NULL fills
+what they lack.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-# Column expressions that upgrade rows of older schema versions, per table. Version 1 is the first.
+# Expressions that upgrade rows written by older schema versions, per table and column, for columns whose
+# right value is not simply NULL. Version 1 is the first; add entries here when a version adds a column.
 _MIGRATIONS: dict[str, dict[str, str]] = {"results": {}, "scores": {}, "examples": {}, "public": {}}
 
 _TABLES: dict[str, tuple[str, pa.Schema]] = {
@@ -33,6 +35,24 @@ _TABLES: dict[str, tuple[str, pa.Schema]] = {
     "examples": ("examples_glob", store.EXAMPLES_SCHEMA),
     "public": ("public_glob", store.PUBLIC_SCHEMA),
 }
+
+_DUCK_TYPES = {
+    pa.string(): "VARCHAR", pa.int16(): "SMALLINT", pa.int32(): "INTEGER", pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN", pa.date32(): "DATE", pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
+    pa.list_(pa.string()): "VARCHAR[]",
+}
+
+
+def _projection(name: str, schema: pa.Schema, present: set[str]) -> str:
+    """Exactly the current schema's columns: what older files lack is filled by a migration or NULL."""
+    cols = []
+    for f in schema:
+        if f.name in present:
+            cols.append(f.name)
+        else:
+            expr = _MIGRATIONS[name].get(f.name, f"CAST(NULL AS {_DUCK_TYPES[f.type]})")
+            cols.append(f"{expr} AS {f.name}")
+    return ", ".join(cols)
 
 
 class Queries:
@@ -56,11 +76,10 @@ class Queries:
                 if self._present.get(name) == present:
                     continue
                 if present:
-                    glob = getattr(self.ws, glob_attr)()
-                    extra = "".join(f", {expr} AS {col}" for col, expr in _MIGRATIONS[name].items())
-                    excl = f" EXCLUDE ({', '.join(_MIGRATIONS[name])})" if _MIGRATIONS[name] else ""
-                    sql = (f"CREATE OR REPLACE VIEW {name} AS SELECT *{excl}{extra} FROM "
-                           f"read_parquet({_literal(glob)}, union_by_name=true, hive_partitioning=false)")
+                    source = (f"read_parquet({_literal(getattr(self.ws, glob_attr)())}, union_by_name=true, "
+                              "hive_partitioning=false)")
+                    have = {r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+                    sql = f"CREATE OR REPLACE VIEW {name} AS SELECT {_projection(name, schema, have)} FROM {source}"
                 else:
                     # A typed, empty table (cursors do not see registered Arrow objects, but do see tables).
                     self.con.register("_schema_only", schema.empty_table())

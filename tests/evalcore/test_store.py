@@ -470,3 +470,28 @@ def test_public_scores_keep_the_newest_import(ws):
     with queries(ws) as q:
         assert q.public_scores()[["score", "source"]].values.tolist() == [[0.7, "new"]]
 
+
+
+def test_files_from_an_older_schema_are_migrated_on_read(tmp_path):
+    """A results file lacking columns a later version added still reads, and every query works on it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from evalcore.queries import Queries
+    from evalcore.store import RESULTS_SCHEMA, Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    old_fields = [f for f in RESULTS_SCHEMA if f.name not in {"attempts", "error_kind", "finish_reason"}]
+    old = pa.schema(old_fields)
+    row = {f.name: None for f in old}
+    row.update(run_id="r1", suite="s", suite_version="v", example_id="e1", candidate="c", model="m", repeat=0,
+               output="hi", latency_ms=5.0, cost_usd=0.001, cached=False)
+    path = ws.result_part("s", "r1", "old")
+    path.parent.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([row], schema=old), path)
+    q = Queries(ws)
+    df = q.current_results("s")
+    assert len(df) == 1 and df.iloc[0]["output"] == "hi"
+    assert "attempts" in df.columns and df["attempts"].isna().all()
+    summary = q.candidate_summary("s")
+    assert int(summary.iloc[0]["errors"]) == 0 and int(summary.iloc[0]["calls"]) == 1
