@@ -89,6 +89,7 @@ class Leaderboard:
     n_examples: int
     repeats: int
     notes: list[str] = field(default_factory=list)
+    data: ScoreData | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"suite": self.suite, "scorer": self.scorer, "n_examples": self.n_examples, "repeats": self.repeats,
@@ -139,7 +140,7 @@ def leaderboard(workspace: str | Path | Queries | None, suite: str, *, scorer: s
     repeats = int(data.scores["repeat"].max()) + 1 if len(data.scores) else 0
     if 0 < n_examples < 30:
         notes.append(f"Only {n_examples} examples: intervals are wide; aim for 50 or more.")
-    return Leaderboard(suite, data.scorer, rows, board, n_examples, repeats, notes)
+    return Leaderboard(suite, data.scorer, rows, board, n_examples, repeats, notes, data)
 
 
 def _round(v: float | None, digits: int = 4) -> float | None:
@@ -227,11 +228,11 @@ def compare(workspace: str | Path | Queries | None, suite: str, a: str, b: str, 
 
 
 def decision(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,
-             seed: int = 0) -> stats.Decision:
-    q = _queries(workspace)
-    lb = leaderboard(q, suite, scorer=scorer, seed=seed)
-    data = score_data(q, suite, scorer)
-    sample = stats.sample_size_report(data.scores)
+             seed: int = 0, board: Leaderboard | None = None) -> stats.Decision:
+    """The recommendation; pass the page's `board` to avoid computing the leaderboard twice."""
+    lb = board if board is not None else leaderboard(_queries(workspace), suite, scorer=scorer, seed=seed)
+    assert lb.data is not None
+    sample = stats.sample_size_report(lb.data.scores)
     d = stats.decide(lb.board,
                      cost_per_example={r["candidate"]: r["cost_per_example_usd"] for r in lb.rows},
                      latency_ms={r["candidate"]: r["latency_p50_ms"] for r in lb.rows}, sample=sample)
@@ -239,9 +240,23 @@ def decision(workspace: str | Path | Queries | None, suite: str, *, scorer: str 
 
 
 def tags(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,
-         seed: int = 0) -> list[stats.TagRow]:
+         seed: int = 0, min_n: int = 10) -> list[stats.TagRow]:
     q = _queries(workspace)
-    return stats.by_tag(score_data(q, suite, scorer).scores, seed=seed)
+    return stats.by_tag(score_data(q, suite, scorer).scores, seed=seed, min_n=min_n)
+
+
+def tag_rows(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,
+             min_n: int = 10) -> list[dict[str, Any]]:
+    """Per (tag, candidate), flat for tables: best candidate first within each tag."""
+    out = []
+    for t in tags(workspace, suite, scorer=scorer, min_n=min_n):
+        pr = t.pass_rate
+        out.append({"tag": t.tag, "candidate": t.candidate, "mean": _round(t.mean.estimate),
+                    "low": _round(t.mean.low), "high": _round(t.mean.high), "n": t.n,
+                    "pass_rate": _round(pr.estimate if pr else None),
+                    "flag": f"too small (n < {min_n})" if t.too_small else "", "note": t.note})
+    out.sort(key=lambda r: (r["tag"], -(r["mean"] or 0)))
+    return out
 
 
 # -- runs and public benchmarks -----------------------------------------------------------------------------------

@@ -293,6 +293,25 @@ def decide(suite: str, scorer: str | None, seed: int, workspace: str | None, fmt
         click.echo(f"  - {line}")
 
 
+@main.command()
+@click.option("--suite", required=True, help="Suite name.")
+@click.option("--scorer", default=None, help="Scorer (default: the suite's first scorer).")
+@click.option("--min-n", type=click.IntRange(1), default=10, show_default=True,
+              help="Tags with fewer examples are flagged too small to conclude from.")
+@_workspace_option
+@_format_option
+@_friendly
+def tags(suite: str, scorer: str | None, min_n: int, workspace: str | None, fmt: str) -> None:
+    """Each candidate's score per tag (edge-case category), with 95% intervals and n."""
+    from evalcore.analysis import tag_rows
+
+    rows = tag_rows(workspace, suite, scorer=scorer, min_n=min_n)
+    click.echo(render_rows(rows, [
+        ("tag", "tag"), ("candidate", "candidate"), ("mean", "mean"), ("low", "95% low"), ("high", "95% high"),
+        ("n", "n"), ("pass_rate", "pass rate"), ("flag", "flag"),
+    ], fmt))
+
+
 @main.group()
 def public() -> None:
     """Public benchmark scores, to compare their ranking with yours."""
