@@ -158,6 +158,12 @@ class Comparison:
     pair: stats.PairRow
     flipped: bool  # the stats module orients pairs best-first; True when it put B first
     sample: stats.SampleSizeReport
+    n_pairs: int = 1
+
+    @property
+    def significant(self) -> bool:
+        """This pair on its own (unadjusted), consistent with its 95% interval."""
+        return self.pair.p is not None and self.pair.p < 0.05
 
     @property
     def diff(self) -> tuple[float | None, float | None, float | None]:
@@ -174,17 +180,22 @@ class Comparison:
             return f"{self.a} and {self.b} have no scored examples in common on '{self.scorer}'."
         wins, losses = (p.losses, p.wins) if self.flipped else (p.wins, p.losses)
         lead, lag = (self.a, self.b) if est >= 0 else (self.b, self.a)
-        verdict = ("a statistically significant difference" if p.significant
+        verdict = ("a statistically significant difference" if self.significant
                    else "not a statistically significant difference")
         lines = [
             f"On the {p.n} examples both have, {lead} scores {abs(est):.3f} higher than {lag} on '{self.scorer}' "
             f"(difference {self.a} - {self.b}: {est:+.3f}, 95% CI [{low:+.3f}, {high:+.3f}]).",
-            f"That is {verdict} (paired test p = {_p(p.p)}; Holm-adjusted over all pairs p = {_p(p.p_holm)}).",
-            f"Per example: {self.a} better on {wins}, worse on {losses}, equal on {p.ties}.",
+            f"Compared on their own, that is {verdict} (paired test, {_p(p.p)}).",
         ]
+        if p.p_holm is not None and p.significant != self.significant:
+            lines.append(
+                f"The leaderboard tests all {self.n_pairs} pairs at once and adjusts for that (Holm): adjusted "
+                f"{_p(p.p_holm)}, so there the two count as {'different' if p.significant else 'tied'}. Trust the "
+                "single comparison only if you chose this pair before seeing the results.")
+        lines.append(f"Per example: {self.a} better on {wins}, worse on {losses}, equal on {p.ties}.")
         if p.mcnemar_p is not None:
-            lines.append(f"Pass/fail (exact McNemar): p = {_p(p.mcnemar_p)}.")
-        if not p.significant and self.sample.mdd is not None:
+            lines.append(f"Pass/fail (exact McNemar): {_p(p.mcnemar_p)}.")
+        if not self.significant and self.sample.mdd is not None:
             lines.append(f"At n = {p.n}, differences smaller than about {self.sample.mdd:.3f} are hard to detect "
                          "(80% power).")
         return "\n".join(lines)
@@ -192,7 +203,8 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         est, low, high = self.diff
         return {"a": self.a, "b": self.b, "scorer": self.scorer, "diff": est, "low": low, "high": high,
-                "n": self.pair.n, "p": self.pair.p, "p_holm": self.pair.p_holm, "significant": self.pair.significant,
+                "n": self.pair.n, "p": self.pair.p, "p_holm": self.pair.p_holm, "significant": self.significant,
+                "significant_in_leaderboard": self.pair.significant,
                 "mcnemar_p": self.pair.mcnemar_p, "text": self.text}
 
 
@@ -201,9 +213,10 @@ def _neg(v: float | None) -> float | None:
 
 
 def _p(v: float | None) -> str:
+    """'p = 0.159' or 'p < 0.001'."""
     if v is None:
-        return "n/a"
-    return "< 0.001" if v < 0.001 else f"{v:.3f}"
+        return "p: n/a"
+    return "p < 0.001" if v < 0.001 else f"p = {v:.3f}"
 
 
 def compare(workspace: str | Path | Queries | None, suite: str, a: str, b: str, *, scorer: str | None = None,
@@ -221,7 +234,8 @@ def compare(workspace: str | Path | Queries | None, suite: str, a: str, b: str, 
     pairs = stats.pairwise(data.scores, seed=seed)
     pair = next(p for p in pairs if {p.a, p.b} == {a, b})
     two = data.scores[data.scores["candidate"].isin([a, b])]
-    return Comparison(a, b, data.scorer, pair, flipped=pair.a != a, sample=stats.sample_size_report(two))
+    return Comparison(a, b, data.scorer, pair, flipped=pair.a != a, sample=stats.sample_size_report(two),
+                      n_pairs=len(pairs))
 
 
 # -- the decision ------------------------------------------------------------------------------------------------

@@ -45,6 +45,16 @@ def _format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
                         show_default=True, help="Output format.")(fn)
 
 
+def _money(v: float) -> str:
+    """Three significant digits, never scientific notation: $0.0000702, $0.00127, $1.25."""
+    if v == 0:
+        return "$0"
+    import math
+
+    decimals = max(2, 2 - math.floor(math.log10(abs(v))))
+    return f"${v:.{decimals}f}"
+
+
 def _fmt_cell(v: Any) -> str:
     if v is None:
         return "-"
@@ -68,7 +78,12 @@ def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str
         for r in rows:
             w.writerow(["" if r.get(k) is None else r.get(k) for k, _ in columns])
         return buf.getvalue().rstrip("\n")
-    cells = [[h for _, h in columns]] + [[_fmt_cell(r.get(k)) for k, _ in columns] for r in rows]
+    def cell(key: str, v: Any) -> str:
+        if key.endswith("_usd") and isinstance(v, (int, float)) and v == v:
+            return _money(float(v))
+        return _fmt_cell(v)
+
+    cells = [[h for _, h in columns]] + [[cell(k, r.get(k)) for k, _ in columns] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -132,7 +147,7 @@ def validate(suite_file: str, encoding: str | None) -> None:
     click.echo(f"  candidates  {', '.join(c.name for c in suite.candidates)}")
     click.echo(f"  scorers     {', '.join(s.label for s in suite.scorers) or '(none: human labels only)'}")
     click.echo(f"  calls       {len(tasks)} ({len(examples)} examples x {len(suite.candidates)} candidates x "
-               f"{suite.repeats} repeats)")
+               f"{suite.repeats} repeat{'s' if suite.repeats != 1 else ''})")
     missing = sorted({c.api_key_env for c in suite.candidates if c.api_key_env and not os.environ.get(c.api_key_env)})
     if missing:
         click.echo(f"  warning     environment variable(s) not set: {', '.join(missing)}", err=True)
@@ -243,12 +258,17 @@ def leaderboard(suite: str, scorer: str | None, run_id: str | None, seed: int, w
     from evalcore.analysis import leaderboard as board
 
     lb = board(workspace, suite, scorer=scorer, run_id=run_id, seed=seed)
-    rows = lb.rows
-    click.echo(render_rows(rows, [
-        ("rank", "rank"), ("candidate", "candidate"), ("mean", lb.scorer), ("low", "95% low"), ("high", "95% high"),
-        ("n", "n"), ("pass_rate", "pass rate"), ("tie_group", "tied"), ("errors", "errors"),
-        ("cost_per_example_usd", "$/example"), ("latency_p50_ms", "p50 ms"),
-    ], fmt))
+    if fmt == "table":
+        rows = [{**r, "tied": f"{len(r['tied_with'])} others" if r["tied_with"] else "-"} for r in lb.rows]
+        columns = [
+            ("rank", "rank"), ("candidate", "candidate"), ("mean", lb.scorer), ("low", "95% low"),
+            ("high", "95% high"), ("n", "n"), ("pass_rate", "pass rate"), ("tied", "tied with"),
+            ("errors", "errors"), ("cost_per_example_usd", "$/example"), ("latency_p50_ms", "p50 ms"),
+        ]
+    else:  # every field, and the scorer on each row so a CSV or JSON file stands on its own
+        rows = [{**r, "scorer": lb.scorer} for r in lb.rows]
+        columns = [(k, k) for k in rows[0]] if rows else []
+    click.echo(render_rows(rows, columns, fmt))
     if fmt == "table":
         click.echo(f"\nScorer '{lb.scorer}', {lb.n_examples} examples, {lb.repeats} repeat(s). Candidates with the "
                    "same rank are statistically tied (paired tests, Holm-corrected).")
@@ -263,7 +283,8 @@ def leaderboard(suite: str, scorer: str | None, run_id: str | None, seed: int, w
 @click.option("--scorer", default=None, help="Scorer to compare on (default: the suite's first scorer).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
 @_workspace_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Plain words, or JSON for scripts.")
 @_friendly
 def compare(suite: str, a: str, b: str, scorer: str | None, seed: int, workspace: str | None, fmt: str) -> None:
     """Paired comparison of candidates A and B on the examples both have, in plain words."""
@@ -278,7 +299,8 @@ def compare(suite: str, a: str, b: str, scorer: str | None, seed: int, workspace
 @click.option("--scorer", default=None, help="Scorer to decide on (default: the suite's first scorer).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
 @_workspace_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Plain words, or JSON for scripts.")
 @_friendly
 def decide(suite: str, scorer: str | None, seed: int, workspace: str | None, fmt: str) -> None:
     """Which candidate to pick and how sure, with cost and latency beside quality."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from evalcore.errors import IngestError, Problem
 
 REQUIRED = ("benchmark", "score", "source")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")  # 1,234.5; a comma anywhere else is ambiguous
 
 
 def read_public_csv(path: str | Path, *, encoding: str | None = None) -> list[dict[str, Any]]:
@@ -32,7 +34,7 @@ def read_public_csv(path: str | Path, *, encoding: str | None = None) -> list[di
         raise IngestError(f"cannot decode the file as {encoding or 'UTF-8'} ({exc}).", file=name,
                           hint="Pass --encoding (e.g. cp1252 or latin-1).") from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     model_col = "model" if "model" in header else "candidate" if "candidate" in header else None
     missing = [c for c in REQUIRED if c not in header] + ([] if model_col else ["model (or candidate)"])
@@ -42,24 +44,32 @@ def read_public_csv(path: str | Path, *, encoding: str | None = None) -> list[di
                           hint="Columns: model (or candidate), benchmark, score, source. The source (a URL or "
                                "citation) is required so every number can be traced.")
     rows, problems = [], []
+    seen: dict[tuple[str, str], int] = {}
     for i, rec in enumerate(reader, start=1):
         model = (rec.get(model_col) or "").strip()  # type: ignore[arg-type]
         bench = (rec.get("benchmark") or "").strip()
         source = (rec.get("source") or "").strip()
         score_text = (rec.get("score") or "").strip().rstrip("%")
         if not model:
-            problems.append(Problem("empty model name", i, model_col))
+            problems.append(Problem("empty model name.", i, model_col))
         if not bench:
-            problems.append(Problem("empty benchmark name", i, "benchmark"))
+            problems.append(Problem("empty benchmark name.", i, "benchmark"))
         if not source:
-            problems.append(Problem("empty source: give a URL or citation for this score", i, "source"))
+            problems.append(Problem("empty source: give a URL or citation for this score.", i, "source"))
         try:
+            if "," in score_text and not _THOUSANDS.fullmatch(score_text):
+                raise ValueError  # a decimal comma: '85,5' must not become 855
             score = float(score_text.replace(",", ""))
             if not math.isfinite(score):
                 raise ValueError
         except ValueError:
-            problems.append(Problem(f"score {rec.get('score')!r} is not a number", i, "score"))
+            comma = " (write decimals with a dot, e.g. 85.5)" if "," in score_text else ""
+            problems.append(Problem(f"score {rec.get('score')!r} is not a number{comma}.", i, "score"))
             continue
+        key = (model.lower(), bench.lower())
+        if key in seen:
+            problems.append(Problem(f"'{model}' on '{bench}' is also on row {seen[key]}; keep one.", i, "benchmark"))
+        seen[key] = i
         rows.append({"model": model, "benchmark": bench, "score": score, "source": source})
     if problems:
         first = problems[0]
@@ -121,7 +131,7 @@ class PublicComparison:
     def lines(self) -> list[str]:
         out = []
         for bench, rho in self.correlations.items():
-            agree = "no" if rho is None else f"{rho:+.2f}"
+            agree = "n/a (needs 3 or more candidates with both scores)" if rho is None else f"{rho:+.2f}"
             out.append(f"{bench}: rank correlation with your task (Spearman) {agree}.")
         sig = [f for f in self.flips if f.significant]
         out.append(f"{len(self.flips)} rank flip(s), {len(sig)} of them significant on your data.")

@@ -1,0 +1,211 @@
+"""What the CLI and dashboard show, read from a real workspace: the offline demo (52 invoices, 10 candidates).
+
+The demo is built once per session into a fixed directory under pytest's base temp dir, so this module and
+test_demo.py share one build (`build_demo` returns at once when the workspace is already built).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import make_suite
+
+from evalcore import analysis
+from evalcore.demo_build import DEMO_SUITE, build_demo
+from evalcore.errors import EvalcoreError
+from evalcore.queries import Queries
+from evalcore.runner import run_suite
+from evalcore.stats import TagRow
+
+needs_demo = pytest.mark.slow  # the demo workspace takes ~15 s to build, once per session
+
+
+@pytest.fixture(scope="module")
+def demo_ws(tmp_path_factory):
+    path = tmp_path_factory.getbasetemp() / "demo-workspace"
+    build_demo(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def board(demo_ws):
+    return analysis.leaderboard(demo_ws, DEMO_SUITE)
+
+
+# -- leaderboard ------------------------------------------------------------------------------------------------
+
+
+@needs_demo
+def test_leaderboard_rows_are_sorted_by_rank(board):
+    ranks = [r["rank"] for r in board.rows]
+    assert None not in ranks and ranks[0] == 1
+    assert ranks == sorted(ranks)
+    assert len(board.rows) == 10
+
+
+@needs_demo
+def test_leaderboard_intervals_contain_the_mean(board):
+    for r in board.rows:
+        assert r["low"] <= r["mean"] <= r["high"], r
+        assert r["pass_low"] <= r["pass_rate"] <= r["pass_high"], r
+
+
+@needs_demo
+def test_leaderboard_counts_every_example_once(board):
+    assert board.n_examples == 52 and board.repeats == 1
+    assert all(r["n"] == 52 and r["n_obs"] == 52 for r in board.rows)
+
+
+@needs_demo
+def test_tie_group_is_the_shared_rank(board):
+    assert all(r["tie_group"] == r["rank"] for r in board.rows)
+    by_name = {r["candidate"]: r for r in board.rows}
+    for r in board.rows:  # rank = 1 + candidates significantly better, read from the test results
+        better = [c for c in by_name if r["candidate"] in by_name[c]["better_than"]]
+        assert r["rank"] == 1 + len(better)
+
+
+@needs_demo
+def test_leaderboard_joins_cost_latency_and_model_metadata(board):
+    for r in board.rows:
+        assert r["cost_per_example_usd"] > 0 and r["latency_p50_ms"] > 0
+        assert r["model"] == f"demo/{r['candidate']}" and r["family"] in {"aurora", "basalt", "cirrus", "delta"}
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", r["release"])
+    assert board.notes == []  # no failures, prices known, enough examples
+    assert board.to_dict()["scorer"] == "line_items_f1"
+
+
+@needs_demo
+def test_scorer_order_puts_the_suites_first_scorer_first(demo_ws):
+    assert analysis.scorer_order(Queries(demo_ws), DEMO_SUITE) == ["line_items_f1", "json_valid", "judge"]
+
+
+@needs_demo
+def test_unknown_scorer_lists_the_scorers(demo_ws):
+    with pytest.raises(EvalcoreError) as err:
+        analysis.leaderboard(demo_ws, DEMO_SUITE, scorer="f1")
+    assert "Scorers: line_items_f1, json_valid, judge." in str(err.value)
+
+
+@needs_demo
+def test_unknown_suite_lists_known_suites(demo_ws):
+    with pytest.raises(EvalcoreError, match="Known suites: invoice-extraction"):
+        analysis.leaderboard(demo_ws, "invoices")
+
+
+@needs_demo
+def test_same_seed_gives_the_same_board(demo_ws, board):
+    assert analysis.leaderboard(demo_ws, DEMO_SUITE, seed=0).rows == board.rows
+
+
+# -- compare and decide ---------------------------------------------------------------------------------------------
+
+
+@needs_demo
+@pytest.mark.parametrize("a,b", [("aurora-2", "basalt-8b"), ("cirrus-pro", "aurora-2")])
+def test_compare_is_antisymmetric(demo_ws, a, b):
+    ab = analysis.compare(demo_ws, DEMO_SUITE, a, b)
+    ba = analysis.compare(demo_ws, DEMO_SUITE, b, a)
+    (est, low, high), (est2, low2, high2) = ab.diff, ba.diff
+    assert est == pytest.approx(-est2)
+    assert (low, high) == (pytest.approx(-high2), pytest.approx(-low2))
+    assert low <= est <= high
+    assert ab.pair.p == ba.pair.p and ab.pair.p_holm == ba.pair.p_holm
+    assert ab.to_dict()["diff"] == pytest.approx(-ba.to_dict()["diff"])
+    assert f"difference {a} - {b}: {est:+.3f}" in ab.text and f"difference {b} - {a}: {est2:+.3f}" in ba.text
+    assert "95% CI" in ab.text
+
+
+@needs_demo
+def test_compare_rejects_one_candidate_twice(demo_ws):
+    with pytest.raises(EvalcoreError, match="two different candidates"):
+        analysis.compare(demo_ws, DEMO_SUITE, "aurora-2", "aurora-2")
+
+
+@needs_demo
+def test_decision_names_the_winner_with_an_interval(demo_ws, board):
+    d = analysis.decision(demo_ws, DEMO_SUITE)
+    assert d.winner == board.rows[0]["candidate"]
+    assert d.text.startswith(d.winner)
+    assert re.search(r"\d\.\d\d \[\d\.\d\d, \d\.\d\d\]", d.text), d.text
+    assert any(line.startswith(f"{d.winner}: mean") for line in d.lines)
+    assert analysis.decision(demo_ws, DEMO_SUITE, board=board).text == d.text
+
+
+# -- tags -------------------------------------------------------------------------------------------------------
+
+
+@needs_demo
+def test_tags_flag_small_slices(demo_ws):
+    rows = analysis.tags(demo_ws, DEMO_SUITE)
+    assert rows and all(isinstance(r, TagRow) for r in rows)
+    by_tag: dict[str, list[TagRow]] = {}
+    for r in rows:
+        by_tag.setdefault(r.tag, []).append(r)
+    assert {"clean", "adversarial", "multilingual", "malformed", "long", "empty"} <= set(by_tag)
+    assert len(by_tag["adversarial"]) == 10
+    assert all(r.n == 5 and r.too_small and "too small" in r.note for r in by_tag["adversarial"])
+    assert all(r.n == 28 and not r.too_small for r in by_tag["clean"])
+
+
+@needs_demo
+def test_tag_rows_are_flat_and_flagged(demo_ws):
+    rows = analysis.tag_rows(demo_ws, DEMO_SUITE, min_n=5)
+    adversarial = [r for r in rows if r["tag"] == "adversarial"]
+    assert adversarial and all(r["flag"] == "" for r in adversarial)  # 5 examples is enough at min_n=5
+    assert [r["mean"] for r in adversarial] == sorted((r["mean"] for r in adversarial), reverse=True)
+
+
+# -- runs and public benchmarks ----------------------------------------------------------------------------------------
+
+
+@needs_demo
+def test_run_list_shows_the_finished_demo_run(demo_ws):
+    runs = analysis.run_list(demo_ws)
+    assert len(runs) == 1
+    run = runs[0]
+    assert run["suite"] == DEMO_SUITE and run["status"] == "finished"
+    assert (run["candidates"], run["planned"], run["results"], run["errors"]) == (10, 520, 520, 0)
+    assert run["spent_usd"] > 0 and run["started_at"] <= run["finished_at"]
+    assert analysis.run_list(demo_ws, "other-suite") == []
+
+
+@needs_demo
+def test_public_comparison_finds_flips_and_a_correlation_per_benchmark(demo_ws):
+    cmp = analysis.public_comparison(demo_ws, DEMO_SUITE)
+    assert set(cmp.correlations) == {"MMLU-Pro", "IFEval"}
+    assert all(rho is not None and -1 <= rho <= 1 for rho in cmp.correlations.values())
+    assert cmp.flips, "the demo exists to show public rankings disagreeing with the task"
+    assert {f.benchmark for f in cmp.flips} == {"MMLU-Pro", "IFEval"}
+    assert all(f.public_gap > 0 and f.task_gap > 0 for f in cmp.flips)
+    assert len(cmp.rows) == 20 and cmp.unmatched == []
+    assert any("rank flip(s)" in line for line in cmp.lines)
+    only = analysis.public_comparison(demo_ws, DEMO_SUITE, benchmark="IFEval")
+    assert set(only.correlations) == {"IFEval"}
+
+
+def test_public_comparison_without_public_scores_says_how_to_import(tmp_path, server):
+    run_suite(make_suite(tmp_path, server.base_url, ["a", "b"]), tmp_path / "ws")
+    with pytest.raises(EvalcoreError, match="evalcore public import"):
+        analysis.public_comparison(tmp_path / "ws", "t")
+
+
+# -- a judge that fails -------------------------------------------------------------------------------------------------
+
+
+def test_unscored_results_are_left_out_of_n_and_noted(tmp_path, server):
+    verdict = '[[reply:{"reasoning": "fine", "rating": 4}]]'
+    judge = {"type": "llm_judge", "name": "judge", "model": "openai/judge", "api_base": server.base_url,
+             "rubric": "5 is perfect"}
+    # the local server echoes [[reply:...]] for the candidate and the judge alike: an unreadable verdict
+    suite = make_suite(tmp_path, server.base_url, [verdict, verdict, "[[reply:no verdict here]]"],
+                       scorers=[{"type": "json_valid"}, judge])
+    run_suite(suite, tmp_path / "ws")
+    lb = analysis.leaderboard(tmp_path / "ws", "t", scorer="judge")
+    assert {r["n"] for r in lb.rows} == {2}
+    assert any("2 result(s) have no 'judge' score" in n for n in lb.notes), lb.notes
+    assert all(r["mean"] == pytest.approx(0.75) for r in lb.rows)
+    primary = analysis.leaderboard(tmp_path / "ws", "t")  # json_valid scored all three
+    assert primary.scorer == "json_valid" and {r["n"] for r in primary.rows} == {3}
+    assert not any("no 'json_valid' score" in n for n in primary.notes)

@@ -1,0 +1,315 @@
+"""The `evalcore` command: help everywhere, light imports, people's errors, and the run -> read loop.
+
+Most tests drive the click group in-process with `CliRunner`; a few run real subprocesses, because import
+side effects and tracebacks only show up in a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+from conftest import make_suite
+
+from evalcore.cli import main
+
+HEAVY = ("streamlit", "litellm", "pandas", "duckdb")
+_SCRIPT = Path(sys.executable).with_name("evalcore")  # the installed console script
+EVALCORE = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "evalcore.cli"]
+
+
+def _invoke(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def _walk(group: click.Group, path: tuple[str, ...] = ()):
+    for name, cmd in sorted(group.commands.items()):
+        yield (*path, name), cmd
+        if isinstance(cmd, click.Group):
+            yield from _walk(cmd, (*path, name))
+
+
+ALL_COMMANDS = list(_walk(main))
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _people_error(result, *needles: str) -> str:
+    """Exit 2, the message on stderr, no traceback; returns stderr."""
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("Error: "), result.stderr
+    for needle in needles:
+        assert needle in result.stderr, (needle, result.stderr)
+    return result.stderr
+
+
+@pytest.fixture(autouse=True)
+def _cwd(tmp_path, monkeypatch):
+    """`run` reads .streamlit/secrets.toml from the working directory: keep it out of the tests."""
+    monkeypatch.chdir(tmp_path)
+
+
+# -- help ---------------------------------------------------------------------------------------------------
+
+
+def test_command_tree_includes_the_public_group():
+    names = {" ".join(path) for path, _ in ALL_COMMANDS}
+    assert {"init", "validate", "run", "runs", "leaderboard", "compare", "decide", "demo", "public",
+            "public import", "public compare"} <= names
+
+
+def test_top_level_help_lists_every_command():
+    result = _invoke("--help")
+    assert result.exit_code == 0
+    assert "measure candidate LLMs on your own task" in result.output
+    for name in main.commands:
+        assert name in result.output
+
+
+@pytest.mark.parametrize("path,cmd", ALL_COMMANDS, ids=[" ".join(p) for p, _ in ALL_COMMANDS])
+def test_every_command_has_help_with_a_description(path, cmd):
+    assert cmd.help and cmd.help.strip(), f"`evalcore {' '.join(path)}` has no docstring"
+    result = _invoke(*path, "--help")
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    first_paragraph = cmd.help.strip().split("\n\n")[0]
+    assert _words(first_paragraph) in _words(result.output)
+
+
+def test_version_option():
+    result = _invoke("--version")
+    assert result.exit_code == 0 and "0.1.0" in result.output
+
+
+# -- imports stay light ---------------------------------------------------------------------------------------
+
+
+def _imported_after(statement: str) -> list[str]:
+    code = f"{statement}; import sys, json; print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_importing_the_cli_loads_no_heavy_library():
+    assert _imported_after("import evalcore, evalcore.cli") == []
+
+
+@pytest.mark.parametrize("module", ["evalcore.analysis", "evalcore.runner"])
+def test_library_modules_do_not_import_litellm_or_streamlit(module):
+    loaded = _imported_after(f"import {module}")
+    assert "litellm" not in loaded and "streamlit" not in loaded
+
+
+def test_help_in_a_real_process_exits_zero():
+    out = subprocess.run([*EVALCORE, "--help"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "Typical loop" in out.stdout
+
+
+def test_people_error_in_a_real_process_has_no_traceback(tmp_path):
+    out = subprocess.run([*EVALCORE, "validate", str(tmp_path / "missing.yaml")], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 2
+    assert "missing.yaml: file not found" in out.stderr and "evalcore init" in out.stderr
+    assert "Traceback" not in out.stderr and out.stdout == ""
+
+
+# -- people's errors --------------------------------------------------------------------------------------------
+
+
+def test_validate_missing_suite_file_exits_2_with_the_path(tmp_path):
+    _people_error(_invoke("validate", tmp_path / "nope.yaml"), "nope.yaml", "file not found")
+
+
+def test_leaderboard_unknown_suite_lists_known_suites(tmp_path, server):
+    make_suite(tmp_path, server.base_url, ["a", "b"])
+    assert _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws").exit_code == 0
+    _people_error(_invoke("leaderboard", "--suite", "nope", "--workspace", tmp_path / "ws"),
+                  "no scored results for suite 'nope'", "Known suites: t.")
+
+
+def test_leaderboard_on_missing_workspace_does_not_create_it(tmp_path):
+    ws = tmp_path / "no-such-workspace"
+    _people_error(_invoke("leaderboard", "--suite", "t", "--workspace", ws), "does not exist", "evalcore demo")
+    assert not ws.exists()
+
+
+def test_run_with_dataset_lacking_the_input_column_names_file_and_column(tmp_path):
+    (tmp_path / "examples.csv").write_text("id,text\n1,hello\n", encoding="utf-8")
+    (tmp_path / "suite.yaml").write_text(
+        "name: t\nprompt: 'Q: {{ input }}'\ndataset: examples.csv\n"
+        "candidates:\n  - {name: m0, model: openai/m0, api_base: 'http://127.0.0.1:9/v1'}\n"
+        "scorers:\n  - {type: exact}\n", encoding="utf-8")
+    err = _people_error(_invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws"),
+                        "examples.csv", "column 'input'")
+    assert "columns: {input: text}" in err  # the hint says how to map the column that is there
+    assert not list((tmp_path / "ws").rglob("*.parquet"))
+
+
+def test_init_refuses_to_overwrite_without_force(tmp_path):
+    assert _invoke("init", tmp_path / "proj").exit_code == 0
+    _people_error(_invoke("init", tmp_path / "proj"), "already exists", "--force")
+    assert _invoke("init", tmp_path / "proj", "--force").exit_code == 0
+
+
+# -- init and validate --------------------------------------------------------------------------------------------
+
+
+def test_init_then_validate_reports_examples_and_warns_about_keys(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    init = _invoke("init", tmp_path / "proj")
+    assert init.exit_code == 0
+    assert "suite.yaml" in init.stdout and "examples.csv" in init.stdout
+    result = _invoke("validate", tmp_path / "proj" / "suite.yaml")
+    assert result.exit_code == 0, result.output
+    assert "Suite 'ticket-triage' is valid." in result.stdout
+    assert "(6 examples)" in result.stdout
+    assert "12 (6 examples x 2 candidates x 1 repeat)" in result.stdout
+    # a warning, not an error: validate never calls a model
+    assert "OPENAI_API_KEY" in result.stderr and "ANTHROPIC_API_KEY" in result.stderr
+    assert "few" in result.stderr
+
+
+# -- the run -> read loop against the local server -----------------------------------------------------------------
+
+SCORERS = [{"type": "contains", "value": "says", "name": "says"},
+           {"type": "contains", "value": "model-0", "name": "is_m0"}]
+
+
+@pytest.fixture
+def ran(tmp_path, server):
+    """A workspace holding one finished CLI run of suite 't': m0 and m1 on 8 examples, two scorers."""
+    make_suite(tmp_path, server.base_url, [f"question {i}" for i in range(8)], scorers=SCORERS)
+    ws = tmp_path / "ws"
+    result = _invoke("run", tmp_path / "suite.yaml", "--workspace", ws)
+    assert result.exit_code == 0, result.output
+    assert "Finished run" in result.stdout and "16 results" in result.stdout and "0 errors" in result.stdout
+    assert "Next: evalcore leaderboard --suite t" in result.stdout
+    assert "16/16 done" in result.stderr  # progress goes to stderr, not into pipeable output
+    assert server.stats()["requests"] == 16
+    return ws
+
+
+def test_runs_lists_the_run_as_table_and_json(ran):
+    table = _invoke("runs", "--workspace", ran)
+    assert table.exit_code == 0
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[:3] == ["run", "suite", "status"]
+    assert len(lines) == 3 and " t " in lines[2] and "finished" in lines[2]
+    rows = json.loads(_invoke("runs", "--workspace", ran, "--format", "json").stdout)
+    assert len(rows) == 1
+    assert rows[0]["suite"] == "t" and rows[0]["status"] == "finished"
+    assert (rows[0]["results"], rows[0]["errors"], rows[0]["candidates"]) == (16, 0, 2)
+    assert lines[2].startswith(rows[0]["run_id"])
+
+
+def test_runs_on_an_empty_workspace_says_how_to_start(tmp_path):
+    (tmp_path / "ws").mkdir()
+    result = _invoke("runs", "--workspace", tmp_path / "ws")
+    assert result.exit_code == 0 and "No runs yet" in result.stdout
+
+
+def test_leaderboard_json_is_a_list_of_complete_rows(ran):
+    result = _invoke("leaderboard", "--suite", "t", "--workspace", ran, "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert isinstance(rows, list) and {r["candidate"] for r in rows} == {"m0", "m1"}
+    keys = {"candidate", "n", "mean", "low", "high", "pass_rate", "rank", "tie_group", "cost_per_example_usd",
+            "latency_p50_ms"}
+    for r in rows:
+        assert keys <= set(r), keys - set(r)
+        assert r["n"] == 8 and r["mean"] == 1.0 and r["rank"] == r["tie_group"] == 1
+        assert r["cost_per_example_usd"] > 0 and r["latency_p50_ms"] > 0
+
+
+def test_leaderboard_csv_has_a_header_row(ran):
+    result = _invoke("leaderboard", "--suite", "t", "--workspace", ran, "--format", "csv")
+    assert result.exit_code == 0
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0][:3] == ["rank", "candidate", "mean"] and "tie_group" in rows[0]
+    assert len(rows) == 3 and {r[1] for r in rows[1:]} == {"m0", "m1"}
+
+
+def test_leaderboard_table_names_the_scorer_and_explains_ties(ran):
+    result = _invoke("leaderboard", "--suite", "t", "--workspace", ran)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0].split()[:3] == ["rank", "candidate", "says"]
+    assert "Scorer 'says', 8 examples, 1 repeat(s)" in result.stdout
+    assert "Note: Only 8 examples" in result.stdout
+
+
+def test_scorer_option_selects_the_scorer(ran):
+    result = _invoke("leaderboard", "--suite", "t", "--workspace", ran, "--scorer", "is_m0", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = {r["candidate"]: r for r in json.loads(result.stdout)}
+    assert rows["m0"]["mean"] == 1.0 and rows["m1"]["mean"] == 0.0
+    assert rows["m0"]["rank"] == 1 and rows["m1"]["rank"] == 2
+
+
+def test_unknown_scorer_exits_2_listing_the_scorers(ran):
+    err = _people_error(_invoke("leaderboard", "--suite", "t", "--workspace", ran, "--scorer", "bogus"),
+                        "no scorer 'bogus'")
+    assert "Scorers: says, is_m0." in err
+
+
+def test_compare_prints_plain_words_with_a_confidence_interval(ran):
+    result = _invoke("compare", "--suite", "t", "m0", "m1", "--workspace", ran, "--scorer", "is_m0")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "95% CI" in text
+    assert "On the 8 examples both have, m0 scores 1.000 higher than m1 on 'is_m0'" in text
+    assert "Per example: m0 better on 8, worse on 0, equal on 0." in text
+    as_json = json.loads(_invoke("compare", "--suite", "t", "m1", "m0", "--workspace", ran, "--scorer", "is_m0",
+                                 "--format", "json").stdout)
+    assert as_json["diff"] == -1.0 and as_json["n"] == 8
+
+
+def test_compare_unknown_candidate_lists_candidates(ran):
+    _people_error(_invoke("compare", "--suite", "t", "m0", "gpt-9", "--workspace", ran),
+                  "candidate 'gpt-9'", "Candidates: m0, m1.")
+
+
+def test_decide_names_a_candidate(ran):
+    result = _invoke("decide", "--suite", "t", "--workspace", ran, "--scorer", "is_m0")
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("m0 is the clear winner")
+    tied = _invoke("decide", "--suite", "t", "--workspace", ran)
+    assert tied.exit_code == 0
+    assert tied.stdout.split()[0] in {"m0", "m1"} and "statistically tied" in tied.stdout
+    d = json.loads(_invoke("decide", "--suite", "t", "--workspace", ran, "--scorer", "is_m0",
+                           "--format", "json").stdout)
+    assert d["winner"] == "m0" and d["confident"] is True
+
+
+def test_rerun_through_the_cli_uses_the_cache(ran, tmp_path, server):
+    server.reset()
+    result = _invoke("run", tmp_path / "suite.yaml", "--workspace", ran)
+    assert result.exit_code == 0
+    assert "0 sent, 16 from cache" in result.stdout and "$0.0000 spent" in result.stdout
+    assert server.stats()["requests"] == 0
+    assert len(json.loads(_invoke("runs", "--workspace", ran, "--format", "json").stdout)) == 2
+
+
+def test_public_import_and_compare_through_the_cli(ran, tmp_path):
+    path = tmp_path / "public.csv"
+    path.write_text("model,benchmark,score,source\nmodel-0,Bench,50,https://example.org/a\n"
+                    "model-1,Bench,60,https://example.org/a\n", encoding="utf-8")
+    result = _invoke("public", "import", path, "--workspace", ran)
+    assert result.exit_code == 0 and "Imported 2 public scores" in result.stdout
+    cmp = _invoke("public", "compare", "--suite", "t", "--workspace", ran, "--scorer", "is_m0")
+    assert cmp.exit_code == 0, cmp.output
+    assert "1 rank flip(s), 1 of them significant on your data." in cmp.stdout
+    # rows are named by candidate, matched to the public table through the model string (openai/model-1)
+    assert "Bench: m1 is ahead publicly (+10), but m0 is ahead on your task (+1.000, significant)." in cmp.stdout
