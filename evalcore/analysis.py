@@ -243,14 +243,15 @@ def compare(workspace: str | Path | Queries | None, suite: str, a: str, b: str, 
 
 def decision(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,
              seed: int = 0, board: Leaderboard | None = None) -> stats.Decision:
-    """The recommendation; pass the page's `board` to avoid computing the leaderboard twice."""
+    """The recommendation (notes about the data are on the leaderboard, not repeated here); pass the page's
+    `board` to avoid computing the leaderboard twice."""
     lb = board if board is not None else leaderboard(_queries(workspace), suite, scorer=scorer, seed=seed)
     assert lb.data is not None
     sample = stats.sample_size_report(lb.data.scores)
     d = stats.decide(lb.board,
                      cost_per_example={r["candidate"]: r["cost_per_example_usd"] for r in lb.rows},
                      latency_ms={r["candidate"]: r["latency_p50_ms"] for r in lb.rows}, sample=sample)
-    return stats.Decision(d.winner, d.confident, d.text, [*d.lines, *lb.notes], d.tied_with)
+    return d
 
 
 def tags(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,

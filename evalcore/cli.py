@@ -304,15 +304,18 @@ def compare(suite: str, a: str, b: str, scorer: str | None, seed: int, workspace
 @_friendly
 def decide(suite: str, scorer: str | None, seed: int, workspace: str | None, fmt: str) -> None:
     """Which candidate to pick and how sure, with cost and latency beside quality."""
-    from evalcore.analysis import decision
+    from evalcore.analysis import decision, leaderboard
 
-    d = decision(workspace, suite, scorer=scorer, seed=seed)
+    lb = leaderboard(workspace, suite, scorer=scorer, seed=seed)
+    d = decision(workspace, suite, board=lb)
     if fmt == "json":
-        click.echo(json.dumps(d.to_dict(), indent=2, default=str))
+        click.echo(json.dumps({**d.to_dict(), "notes": lb.notes}, indent=2, default=str))
         return
     click.echo(d.text)
     for line in d.lines:
         click.echo(f"  - {line}")
+    for note in lb.notes:
+        click.echo(f"Note: {note}")
 
 
 @main.command()

@@ -222,6 +222,26 @@ class Workspace:
     def public_glob(self) -> str:
         return str(self.root / "public" / "*.parquet")
 
+    # Folders whose files are data a reader shows; a new or replaced file in any changes `data_token`.
+    DATA_FOLDERS = ("results", "scores", "public", "labels", "runs")
+
+    def data_token(self) -> tuple[int, int]:
+        """(number of data files, newest modification time in ns): changes whenever a run, score, label or
+        public import is written, so caches keyed on it refresh. Temp files of atomic writes are ignored."""
+        count = newest = 0
+        for kind in self.DATA_FOLDERS:
+            for dirpath, _dirs, files in os.walk(self.root / kind):
+                for name in files:
+                    if name.startswith(".") or not name.endswith((".parquet", ".json")):
+                        continue
+                    try:
+                        mtime = os.stat(os.path.join(dirpath, name)).st_mtime_ns
+                    except FileNotFoundError:  # replaced or compacted while we walked: the next call sees it
+                        continue
+                    count += 1
+                    newest = max(newest, mtime)
+        return count, newest
+
     def has_files(self, kind: str) -> bool:
         base = self.root / kind
         return base.exists() and any(base.rglob("*.parquet"))

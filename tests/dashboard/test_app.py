@@ -1,0 +1,146 @@
+"""The dashboard run in-process with Streamlit's AppTest, on the demo workspace and on empty ones."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard_testing import DASHBOARD, REPO, dashboard_module, demo_workspace  # noqa: F401 (a fixture)
+from evalcore import analysis
+from evalcore.demo import SYNTHETIC_NOTICE
+from evalcore.demo_build import DEMO_SUITE
+TABLE_COLUMNS = ["rank", "candidate", "mean", "low", "high", "n", "pass_rate", "tied_with", "errors",
+                 "cost_per_example_usd", "latency_p50_ms", "family", "release"]
+
+
+def _app(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("EVALCORE_WORKSPACE", str(workspace))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(DASHBOARD / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _decision_text(at: AppTest) -> str:
+    shown = [*at.success, *at.info]
+    assert len(shown) == 1, [e.value for e in shown]
+    return shown[0].value
+
+
+def _chart_spec(at: AppTest) -> dict:
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 1
+    return json.loads(charts[0].proto.spec)
+
+
+def test_demo_overview_shows_warning_decision_chart_and_table(demo_workspace: Path, monkeypatch) -> None:
+    at = _app(demo_workspace, monkeypatch)
+
+    assert [w.value for w in at.warning] == [SYNTHETIC_NOTICE]
+    table = at.dataframe[0]
+    assert len(table.value) == 10
+    assert list(table.proto.column_order) == TABLE_COLUMNS
+    expected = analysis.leaderboard(demo_workspace, DEMO_SUITE)
+    assert table.value["candidate"].tolist() == [r["candidate"] for r in expected.rows]
+    assert table.value["mean"].tolist() == [r["mean"] for r in expected.rows]
+
+    text = _decision_text(at)
+    assert text.startswith(expected.rows[0]["candidate"])
+    assert any(c in text for c in table.value["candidate"])
+
+    spec = _chart_spec(at)
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rule", "point"]
+    assert "line_items_f1" in spec["layer"][0]["encoding"]["x"]["title"]
+    assert [s.key for s in at.selectbox] == ["suite", "scorer"]
+    assert at.selectbox(key="scorer").value == "line_items_f1"  # the suite's first scorer
+
+
+def test_choosing_another_scorer_rerenders_with_that_scorer(demo_workspace: Path, monkeypatch) -> None:
+    at = _app(demo_workspace, monkeypatch)
+    before = at.dataframe[0].value["mean"].tolist()
+
+    at.selectbox(key="scorer").set_value("json_valid").run()
+
+    assert not at.exception
+    assert "json_valid" in at.subheader[0].value
+    assert "json_valid" in _chart_spec(at)["layer"][0]["encoding"]["x"]["title"]
+    expected = analysis.leaderboard(demo_workspace, DEMO_SUITE, scorer="json_valid")
+    after = at.dataframe[0].value
+    assert after["mean"].tolist() == [r["mean"] for r in expected.rows] != before
+    assert _decision_text(at).startswith(expected.rows[0]["candidate"])
+    assert [w.value for w in at.warning] == [SYNTHETIC_NOTICE]
+
+
+def test_a_scorer_the_suite_lacks_falls_back_to_its_primary_scorer(demo_workspace: Path, monkeypatch) -> None:
+    monkeypatch.setenv("EVALCORE_WORKSPACE", str(demo_workspace))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(DASHBOARD / "app.py"), default_timeout=60)
+    at.session_state["scorer"] = "a_scorer_from_another_suite"
+    at.run()
+
+    assert not at.exception and not at.error
+    assert at.selectbox(key="scorer").value == "line_items_f1"
+    assert "line_items_f1" in at.subheader[0].value
+
+
+def test_a_library_error_is_shown_to_the_person_not_raised(demo_workspace: Path, monkeypatch) -> None:
+    from evalcore.errors import EvalcoreError
+
+    data = dashboard_module("data")
+
+    def fails(*args, **kwargs):
+        raise EvalcoreError("suite 'x' has no scorer 'my_scorer'.", hint="Scorers: a, b.")
+
+    monkeypatch.setattr(data, "leaderboard", fails)
+    at = _app(demo_workspace, monkeypatch)
+
+    [error] = at.error
+    assert "no scorer" in error.value and r"my\_scorer" in error.value and "Scorers: a, b." in error.value
+    assert not at.dataframe
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty"])
+def test_workspace_without_results_says_how_to_get_some(kind: str, tmp_path: Path, monkeypatch) -> None:
+    ws = tmp_path / "nothing-here"
+    if kind == "empty":
+        ws.mkdir()
+    at = _app(ws, monkeypatch)
+
+    [info] = at.info
+    assert "evalcore demo" in info.value and "evalcore run" in info.value
+    assert not at.dataframe and not at.get("vega_lite_chart") and not at.selectbox and not at.error
+
+
+def test_another_workspace_is_not_served_from_the_cache(demo_workspace: Path, tmp_path: Path, monkeypatch) -> None:
+    assert len(_app(demo_workspace, monkeypatch).dataframe) == 2
+    empty = _app(tmp_path, monkeypatch)
+    assert not empty.dataframe and "evalcore demo" in empty.info[0].value
+
+
+def test_dashboard_data_layer_does_not_import_litellm(demo_workspace: Path) -> None:
+    """In a fresh interpreter: the modules the pages import, and every cached query, leave litellm alone."""
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(DASHBOARD)!r})\n"
+        "import charts, data\n"
+        "import evalcore.errors\n"
+        f"ws = {str(demo_workspace)!r}\n"
+        "tok = data.data_token(ws)\n"
+        "[suite] = data.suites(ws, tok)\n"
+        "for scorer in data.scorers(ws, tok, suite):\n"
+        "    charts.leaderboard_chart(data.leaderboard(ws, tok, suite, scorer)['rows'])\n"
+        "    data.decision(ws, tok, suite, scorer)\n"
+        "data.runs(ws, tok, suite)\n"
+        "assert 'litellm' not in sys.modules, 'litellm was imported'\n"
+    )
+    env = {**os.environ, "PYTHONPATH": ""}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]

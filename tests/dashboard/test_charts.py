@@ -1,0 +1,69 @@
+"""Charts are pure: a DataFrame in, a Vega-Lite spec out, checked without Streamlit."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dashboard_testing import dashboard_module
+
+charts = dashboard_module("charts")
+
+
+def _rows() -> pd.DataFrame:
+    """Leaderboard rows as evalcore.analysis.leaderboard returns them, in rank order (one not yet scored)."""
+    return pd.DataFrame([
+        {"rank": 1, "tie_group": 1, "candidate": "big_model", "mean": 0.91, "low": 0.85, "high": 0.95, "n": 52,
+         "cost_per_example_usd": 0.0021, "latency_p50_ms": 850.0, "tied_with": ["mid"], "family": "x"},
+        {"rank": 1, "tie_group": 1, "candidate": "mid", "mean": 0.88, "low": 0.80, "high": 0.93, "n": 52,
+         "cost_per_example_usd": 0.0004, "latency_p50_ms": 300.0, "tied_with": ["big_model"], "family": "y"},
+        {"rank": 3, "tie_group": 3, "candidate": "small", "mean": 0.61, "low": 0.50, "high": 0.70, "n": 51,
+         "cost_per_example_usd": None, "latency_p50_ms": 90.0, "tied_with": [], "family": "y"},
+        {"rank": None, "tie_group": None, "candidate": "unscored", "mean": None, "low": None, "high": None,
+         "n": 0, "cost_per_example_usd": None, "latency_p50_ms": None, "tied_with": [], "family": "z"},
+    ])
+
+
+def _spec(rows: pd.DataFrame, **kw) -> dict:
+    return charts.leaderboard_chart(rows, **kw).to_dict()
+
+
+def test_leaderboard_chart_is_an_interval_bar_and_a_mean_point_per_candidate() -> None:
+    spec = _spec(_rows(), score_label="mean f1")
+    interval, point = spec["layer"]
+    assert interval["mark"]["type"] == "rule" and point["mark"]["type"] == "point"
+    assert (interval["encoding"]["x"]["field"], interval["encoding"]["x2"]["field"]) == ("low", "high")
+    assert point["encoding"]["x"]["field"] == "mean"
+    assert interval["encoding"]["x"]["scale"]["zero"] is False
+    assert interval["encoding"]["x"]["title"] == "mean f1 with 95% interval"
+
+    [values] = spec["datasets"].values()  # one data row, so one point and one bar, per candidate
+    assert [v["candidate"] for v in values] == ["big_model", "mid", "small", "unscored"]
+    assert "tied_with" not in values[0]  # only what the chart needs goes into the spec
+
+
+def test_leaderboard_chart_sorts_by_rank_and_colours_by_tie_group() -> None:
+    enc = _spec(_rows())["layer"][0]["encoding"]
+    assert enc["y"] == {"field": "candidate", "type": "nominal", "sort": ["big_model", "mid", "small", "unscored"],
+                        "title": None, "axis": {"labelLimit": 240}}
+    assert enc["color"]["field"] == "tie_group" and enc["color"]["type"] == "nominal"
+    assert enc["color"]["scale"]["domain"] == ["1", "3"]
+
+
+def test_leaderboard_chart_tooltip_has_interval_n_rank_cost_and_latency() -> None:
+    tooltip = _spec(_rows())["layer"][1]["encoding"]["tooltip"]
+    assert [t["field"] for t in tooltip] == ["candidate", "mean", "low", "high", "n", "rank",
+                                           "cost_per_example_usd", "latency_p50_ms"]
+    formats = {t["field"]: t.get("format") for t in tooltip}
+    assert formats["mean"] == ".3f" and formats["cost_per_example_usd"] == "$.5~g"
+
+
+def test_leaderboard_chart_height_grows_with_candidates() -> None:
+    rows = _rows()
+    many = pd.concat([rows.iloc[:3]] * 10, ignore_index=True).assign(candidate=[f"c{i}" for i in range(30)])
+    assert _spec(many)["height"] > _spec(rows)["height"]
+
+
+def test_leaderboard_chart_names_missing_columns() -> None:
+    with pytest.raises(ValueError, match="low, high"):
+        charts.leaderboard_chart(_rows().drop(columns=["low", "high"]))
