@@ -519,8 +519,6 @@ def run_suite(
         for e in examples
     ])
     plan_hash = _plan_hash(version, chosen, reps)
-    if workers != 1 and len(tasks) >= WORKER_THRESHOLD and (workers or os.cpu_count() or 1) > 1:
-        _prewarm_workers()
 
     run_id, resumed = None, False
     if not new_run:
@@ -556,6 +554,9 @@ def run_suite(
             hits = q.cached_results(sorted({t.request_hash for t in todo}))
             for t in todo:
                 t.cached = hits.get(t.request_hash)
+            to_send = sum(t.cached is None for t in todo)
+            if workers != 1 and to_send >= WORKER_THRESHOLD and (workers or os.cpu_count() or 1) > 1:
+                _prewarm_workers()  # only when calls will be sent: a fork server makes the process exit slowly
             prog = Progress(total=len(tasks), done=len(done_keys))
 
             resolved, pending = _resolve_cached(ctx, q, todo)
