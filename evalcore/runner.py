@@ -519,6 +519,11 @@ def run_suite(
         for e in examples
     ])
     plan_hash = _plan_hash(version, chosen, reps)
+    want_workers = workers != 1 and (workers or os.cpu_count() or 1) > 1
+    prewarmed = False
+    if want_workers and len(tasks) >= WORKER_THRESHOLD and not ws.has_files("results"):
+        _prewarm_workers()  # nothing can be cached yet: let litellm import while we read and plan
+        prewarmed = True
 
     run_id, resumed = None, False
     if not new_run:
@@ -555,8 +560,8 @@ def run_suite(
             for t in todo:
                 t.cached = hits.get(t.request_hash)
             to_send = sum(t.cached is None for t in todo)
-            if workers != 1 and to_send >= WORKER_THRESHOLD and (workers or os.cpu_count() or 1) > 1:
-                _prewarm_workers()  # only when calls will be sent: a fork server makes the process exit slowly
+            if want_workers and to_send >= WORKER_THRESHOLD and not prewarmed:
+                _prewarm_workers()  # only when calls will be sent: an unused fork server makes the exit slow
             prog = Progress(total=len(tasks), done=len(done_keys))
 
             resolved, pending = _resolve_cached(ctx, q, todo)
