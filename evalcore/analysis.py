@@ -43,9 +43,10 @@ class ScoreData:
     scorers: list[str]
 
 
-def scorer_order(q: Queries, suite: str) -> list[str]:
+def scorer_order(workspace: str | Path | Queries | None, suite: str) -> list[str]:
     """Scorer names in the suite's declared order (the first is primary), from the newest run's manifest;
     scorers only older runs had follow."""
+    q = _queries(workspace)
     stored = q.scorer_names(suite)
     declared: list[str] = []
     for m in q.ws.manifests(suite):
@@ -128,7 +129,8 @@ def leaderboard(workspace: str | Path | Queries | None, suite: str, *, scorer: s
         notes.append(f"Candidates' latest runs used {len(versions)} different versions of the suite (examples, "
                      "prompt or scorers changed): rerun all candidates for a like-for-like comparison.")
     if data.unscored:
-        notes.append(f"{data.unscored} result(s) have no '{data.scorer}' score (the judge call failed); "
+        notes.append(f"{data.unscored} result(s) have no '{data.scorer}' score (the judge call failed or its reply "
+                     "could not be read); "
                      "they are left out of n.")
     errs = sum(r["errors"] for r in rows)
     if errs:

@@ -291,6 +291,8 @@ class Workspace:
                 m = json.loads(p.read_text())
             except (OSError, ValueError):
                 continue
+            if not isinstance(m, dict) or "suite" not in m or "run_id" not in m:
+                continue  # not a manifest we wrote
             if m.get("status") == "running" and not self.run_is_alive(m["suite"], m["run_id"]):
                 m["status"] = "interrupted"
             out.append(m)
@@ -366,6 +368,8 @@ class Workspace:
                 try:
                     rec = json.loads(line)
                 except ValueError:
+                    continue  # only a torn write can produce this; the call is redone by the next run
+                if not isinstance(rec, dict) or not isinstance(rec.get("result"), dict):
                     continue
                 results.append(rec["result"])
                 scores.extend(rec.get("scores", []))
