@@ -355,8 +355,9 @@ def load_suite(path: str | Path) -> Suite:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        raise SuiteError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path), row=row) from None
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise SuiteError(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}.", file=str(path),
+                         hint="Check the indentation and quoting there.") from None
     except UnicodeDecodeError:
         raise SuiteError("not UTF-8 text.", file=str(path), hint="Save the file as UTF-8.") from None
     return parse_suite(data, file=str(path), base_dir=path.resolve().parent)
