@@ -71,38 +71,44 @@ def scorers(ws: str, token: Token, suite: str) -> list[str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
-def leaderboard(ws: str, token: Token, suite: str, scorer: str) -> dict[str, Any]:
-    """`evalcore.analysis.leaderboard` as {"scorer", "n_examples", "repeats", "notes", "rows"}.
-
-    `rows` is a DataFrame in rank order with the library's column names (LEADERBOARD_COLUMNS).
-    Raises EvalcoreError when the suite or scorer has no scored results.
-    """
-    lb = analysis.leaderboard(_queries(ws), suite, scorer=scorer)
-    return {
+def _board_and_decision(ws: str, token: Token, suite: str, scorer: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One leaderboard computation feeds both the table and the recommendation."""
+    q = _queries(ws)
+    lb = analysis.leaderboard(q, suite, scorer=scorer)
+    d = analysis.decision(q, suite, board=lb).to_dict()
+    board = {
         "scorer": lb.scorer,
         "n_examples": lb.n_examples,
         "repeats": lb.repeats,
         "notes": [markdown_safe(n) for n in lb.notes],
         "rows": pd.DataFrame(lb.rows, columns=LEADERBOARD_COLUMNS),
     }
-
-
-@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
-def decision(ws: str, token: Token, suite: str, scorer: str) -> dict[str, Any]:
-    """`evalcore.analysis.decision` as {"winner", "confident", "text", "lines", "tied_with"}.
-
-    `text` and `lines` are escaped for Streamlit's markdown (a candidate named `gpt_4o_mini` must not turn
-    italic). The leaderboard's notes are not among the lines: the page shows those once, under the table.
-    """
-    q = _queries(ws)
-    d = analysis.decision(q, suite, board=analysis.leaderboard(q, suite, scorer=scorer)).to_dict()
-    return {
+    verdict = {
         "winner": d["winner"],
         "confident": bool(d["confident"]),
         "text": markdown_safe(d["text"]),
         "lines": [markdown_safe(line) for line in d["lines"]],
         "tied_with": list(d["tied_with"]),
     }
+    return board, verdict
+
+
+def leaderboard(ws: str, token: Token, suite: str, scorer: str) -> dict[str, Any]:
+    """`evalcore.analysis.leaderboard` as {"scorer", "n_examples", "repeats", "notes", "rows"}.
+
+    `rows` is a DataFrame in rank order with the library's column names (LEADERBOARD_COLUMNS).
+    Raises EvalcoreError when the suite or scorer has no scored results.
+    """
+    return _board_and_decision(ws, token, suite, scorer)[0]
+
+
+def decision(ws: str, token: Token, suite: str, scorer: str) -> dict[str, Any]:
+    """`evalcore.analysis.decision` as {"winner", "confident", "text", "lines", "tied_with"}.
+
+    `text` and `lines` are escaped for Streamlit's markdown (a candidate named `gpt_4o_mini` must not turn
+    italic). The leaderboard's notes are not among the lines: the page shows those once, under the table.
+    """
+    return _board_and_decision(ws, token, suite, scorer)[1]
 
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)

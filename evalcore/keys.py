@@ -29,7 +29,3 @@ def load_secrets_env(path: str | Path = SECRETS_FILE) -> list[str]:
             names.append(key)
     return names
 
-
-def secret_values(names: list[str | None]) -> list[str]:
-    """The current values of the named key variables, for redaction (non-empty only)."""
-    return [v for n in names if n and (v := os.environ.get(n))]

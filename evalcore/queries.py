@@ -147,8 +147,8 @@ class Queries:
         return {(e, c, int(r)) for e, c, r in rows}
 
     # -- runs ---------------------------------------------------------------------------------------------
-    def run_counts(self, suite: str | None = None) -> pd.DataFrame:
-        """Per run: results, errors, cached, cost, candidates."""
+    def run_counts(self, suite: str | None = None, run_id: str | None = None) -> pd.DataFrame:
+        """Per run (or for one run): results, errors, cached, cost, candidates."""
         return self._df(
             """
             SELECT suite, run_id, count(*) AS results, count(error_kind) AS errors,
@@ -156,11 +156,11 @@ class Queries:
                    sum(cost_usd) FILTER (WHERE NOT cached) AS spent_usd, count(DISTINCT candidate) AS candidates,
                    min(created_at) AS first_result, max(created_at) AS last_result
             FROM results
-            WHERE $suite IS NULL OR suite = $suite
+            WHERE ($suite IS NULL OR suite = $suite) AND ($run_id IS NULL OR run_id = $run_id)
             GROUP BY suite, run_id
             ORDER BY run_id DESC
             """,
-            {"suite": suite},
+            {"suite": suite, "run_id": run_id},
         )
 
     def errors_by_kind(self, suite: str, run_id: str) -> dict[str, int]:

@@ -17,18 +17,19 @@ import multiprocessing as mp
 import os
 import queue as queue_mod
 import random
+import sys
 import threading
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from evalcore import __version__
 from evalcore.errors import SuiteError
 from evalcore.example import Example
-from evalcore.store import Journal, Workspace, new_run_id, utcnow, write_results
+from evalcore.store import SCHEMA_VERSION, Journal, Workspace, new_run_id, utcnow, write_results
 from evalcore.suite import Candidate, LlmJudgeScorer, RunSettings, Suite
 
 # -- plan ----------------------------------------------------------------------------------------------------
@@ -455,7 +456,7 @@ def _dispatch(pending: list[Task], ctx: RunContext, workers: int, progress: Prog
         "concurrency": max(1, math.ceil(ctx.settings.concurrency / workers)),
         "per_candidate": max(1, math.ceil(ctx.settings.per_candidate / workers)),
     })
-    wctx = RunContext(**{**ctx.__dict__, "settings": per_worker})
+    wctx = replace(ctx, settings=per_worker)
     procs = [mpctx.Process(target=_worker_main, args=(pending[i::workers], wctx, events), daemon=True)
              for i in range(workers)]
     for p in procs:
@@ -501,8 +502,6 @@ def run_suite(
 
     started = time.perf_counter()
     cpu_started = time.process_time()
-    import sys
-
     if str(suite.base_dir) not in sys.path:  # python scorers may live next to the suite file
         sys.path.append(str(suite.base_dir))
     ws = Workspace(workspace)
@@ -515,7 +514,7 @@ def run_suite(
     ws.write_examples(suite.name, version, [
         {"suite": suite.name, "suite_version": version, "example_id": e.id, "input": e.input,
          "expected": e.expected, "tags": list(e.tags), "fields": json.dumps(e.fields, ensure_ascii=False, default=str),
-         "row": e.row, "schema_version": 1}
+         "row": e.row, "schema_version": SCHEMA_VERSION}
         for e in examples
     ])
     plan_hash = _plan_hash(version, chosen, reps)
@@ -564,7 +563,7 @@ def run_suite(
                 _prewarm_workers()  # only when calls will be sent: an unused fork server makes the exit slow
             prog = Progress(total=len(tasks), done=len(done_keys))
 
-            resolved, pending = _resolve_cached(ctx, q, todo)
+            resolved, pending, judged = _resolve_cached(ctx, q, todo)
             if resolved:
                 rows, scores = zip(*resolved)
                 write_results(ws, suite.name, run_id, f"cache-{uuid.uuid4().hex[:8]}", list(rows),
@@ -573,7 +572,7 @@ def run_suite(
                 prog.cached += len(resolved)
                 if progress:
                     progress(prog)
-            ctx = RunContext(**{**ctx.__dict__, "judge_cache": _judge_cache(ctx, q, pending)})
+            ctx = replace(ctx, judge_cache=judged)
             n_workers = workers if workers is not None else (1 if len(pending) < WORKER_THRESHOLD else min(os.cpu_count() or 1, 4))
             n_workers = max(1, min(n_workers, len(pending) or 1))
             status = "failed"  # until proven otherwise; a failed or interrupted run is resumed next time
@@ -586,8 +585,7 @@ def run_suite(
                 raise
             finally:
                 ws.compact_run(suite.name, run_id)
-                counts = q.run_counts(suite.name)
-                mine = counts[counts["run_id"] == run_id]
+                mine = q.run_counts(suite.name, run_id)
                 errors = int(mine["errors"].iloc[0]) if len(mine) else 0
                 manifest.update(status=status, finished_at=utcnow().isoformat(),
                                 results=int(mine["results"].iloc[0]) if len(mine) else 0, errors=errors)
@@ -604,8 +602,11 @@ def run_suite(
     )
 
 
-def _resolve_cached(ctx: RunContext, q: Any, todo: list[Task]) -> tuple[list[tuple[dict, list]], list[Task]]:
-    """Cached answers whose every score is known are finished here, without a worker or litellm."""
+def _resolve_cached(ctx: RunContext, q: Any, todo: list[Task]
+                    ) -> tuple[list[tuple[dict, list]], list[Task], dict[str, dict[str, Any]]]:
+    """Cached answers whose every score is known are finished here, without a worker or litellm.
+
+    Also returns the judge scores found, so workers scoring the other cached answers need not look again."""
     judges = [s for s in ctx.scorers if isinstance(s, LlmJudgeScorer)]
     now = utcnow()
     jh: dict[tuple[int, str], str] = {}
@@ -627,13 +628,6 @@ def _resolve_cached(ctx: RunContext, q: Any, todo: list[Task]) -> tuple[list[tup
             detail = {**json.loads(hit["detail"]), "cached": True}
             scores.append(_score_row(ctx, t, j.label, hit["value"], hit["passed"], detail, jh[(i, j.label)], now))
         resolved.append((row, scores))
-    return resolved, pending
-
-
-def _judge_cache(ctx: RunContext, q: Any, pending: list[Task]) -> dict[str, dict[str, Any]]:
-    judges = [s for s in ctx.scorers if isinstance(s, LlmJudgeScorer)]
-    hashes = [judge_request(j, t.example, t.cached["output"]).hash(0)
-              for t in pending if t.cached is not None for j in judges]
-    return q.cached_judgements(hashes) if hashes else {}
+    return resolved, pending, known
 
 

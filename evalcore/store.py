@@ -442,7 +442,7 @@ class Journal:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         fcntl.flock(self.fd, fcntl.LOCK_EX)
-        self.count = 0
+        self.count = 0  # lines appended by this writer
 
     def append(self, result: dict[str, Any], scores: Iterable[dict[str, Any]]) -> None:
         line = json.dumps({"result": result, "scores": list(scores)}, default=_json_default, ensure_ascii=False)
@@ -462,8 +462,6 @@ class Journal:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):
+    if hasattr(value, "isoformat"):  # datetime, date
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
