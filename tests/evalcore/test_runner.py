@@ -13,11 +13,14 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from conftest import make_suite
 
 from evalcore.queries import Queries
-from evalcore.runner import Progress, backoff_delay, run_suite
+from evalcore.runner import Progress, backoff_delay, run_suite, split_limit, worker_count
 from evalcore.store import Workspace
+from evalcore.suite import RunSettings
 
 
 def _results(ws: Path, run_id: str | None = None):
@@ -234,3 +237,19 @@ def test_results_parquet_has_the_documented_columns(tmp_path, server):
             "created_at"} <= names
     manifest = json.loads(next((tmp_path / "ws" / "runs").rglob("*.json")).read_text())
     assert manifest["status"] == "finished" and manifest["results"] == 1
+
+
+def test_worker_count_is_one_more_than_cores_within_the_limits():
+    wide = RunSettings(concurrency=32, per_candidate=32)
+    assert worker_count(2000, wide, cpus=2) == 3
+    assert worker_count(2000, wide, cpus=16) == 4  # capped: more loops than that only add processes
+    assert worker_count(2000, wide, cpus=1) == 1
+    assert worker_count(399, wide, cpus=2) == 1  # a small run stays in-process
+    assert worker_count(2000, RunSettings(concurrency=8, per_candidate=8), cpus=2) == 1  # ~8 in flight per worker
+    assert worker_count(2000, RunSettings(concurrency=32, per_candidate=2), cpus=4) == 2  # a limit is split, not broken
+
+
+@given(st.integers(1, 1024), st.integers(1, 8))
+def test_a_limit_split_between_workers_sums_to_the_limit(total, parts):
+    shares = split_limit(total, min(parts, total))
+    assert sum(shares) == total and min(shares) >= 1 and max(shares) - min(shares) <= 1
