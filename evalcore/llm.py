@@ -171,20 +171,24 @@ def enter_unknown_model(spec: CallSpec) -> None:
 
 # -- failures ---------------------------------------------------------------------------------------------------
 def _retry_after(exc: BaseException) -> float | None:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None) or {}
-    for name in ("retry-after-ms", "Retry-After-Ms"):
-        if name in headers:
-            try:
-                return float(headers[name]) / 1000.0
-            except ValueError:
-                pass
-    for name in ("retry-after", "Retry-After"):
-        if name in headers:
-            try:
-                return float(headers[name])
-            except ValueError:
-                return None
+    """Seconds the server asked us to wait (Retry-After, or OpenAI's retry-after-ms), if it said.
+
+    litellm keeps the response headers on the exception as `litellm_response_headers` (its `response` is a
+    stand-in without them); header names are compared case-insensitively."""
+    headers: dict[str, str] = {}
+    for source in (getattr(getattr(exc, "response", None), "headers", None), getattr(exc, "headers", None),
+                   getattr(exc, "litellm_response_headers", None)):
+        try:
+            headers.update({str(k).lower(): str(v) for k, v in (source or {}).items()})
+        except (AttributeError, TypeError):
+            continue
+    try:
+        if "retry-after-ms" in headers:
+            return max(0.0, float(headers["retry-after-ms"]) / 1000.0)
+        if "retry-after" in headers:
+            return max(0.0, float(headers["retry-after"]))
+    except ValueError:
+        return None  # an HTTP date, or garbage: our own backoff applies
     return None
 
 
@@ -205,7 +209,7 @@ def classify(exc: BaseException) -> CallFailed:
         return CallFailed("not_found", msg, retryable=False)
     if isinstance(exc, (litellm.BadRequestError, litellm.UnprocessableEntityError)):
         return CallFailed("bad_request", msg, retryable=False)
-    if isinstance(exc, litellm.APIConnectionError):
+    if isinstance(exc, litellm.APIConnectionError) or "Connection error" in msg:  # litellm may call it a 500
         return CallFailed("connection", msg, retryable=True)
     if isinstance(exc, (litellm.InternalServerError, litellm.ServiceUnavailableError, litellm.BadGatewayError)):
         return CallFailed("server", msg, retryable=True, retry_after=_retry_after(exc))

@@ -93,3 +93,39 @@ def test_a_call_through_the_inline_path_is_a_normal_call(server):
     outcome = asyncio.run(main())
     assert outcome.output == "inline-check says: hello"
     assert outcome.cost_usd == pytest.approx((outcome.input_tokens + outcome.output_tokens) / 1e6)
+
+
+class _Failure(Exception):
+    def __init__(self, **attrs: object) -> None:
+        super().__init__("failed")
+        self.__dict__.update(attrs)
+
+
+@pytest.mark.parametrize(("attrs", "wait"), [
+    ({"litellm_response_headers": {"Retry-After": "2"}}, 2.0),  # where litellm keeps the headers
+    ({"litellm_response_headers": {"retry-after-ms": "1500", "retry-after": "9"}}, 1.5),  # OpenAI's, more precise
+    ({"headers": {"retry-after": "0.25"}}, 0.25),
+    ({"litellm_response_headers": {"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}}, None),  # a date: our backoff
+    ({"litellm_response_headers": None, "response": None}, None),
+    ({}, None),
+])
+def test_retry_after_is_read_wherever_litellm_put_it(attrs, wait):
+    assert llm._retry_after(_Failure(**attrs)) == wait
+
+
+def test_a_real_429_carries_the_servers_retry_after(server):
+    spec = llm.CallSpec("openai/busy", [{"role": "user", "content": "busy [[429:1]] retry-after check"}], {},
+                        server.base_url)
+    with pytest.raises(llm.CallFailed) as failed:
+        asyncio.run(llm.complete(spec, timeout_s=10))
+    assert (failed.value.kind, failed.value.retryable, failed.value.retry_after) == ("rate_limit", True, 0.05)
+
+
+def test_a_server_that_is_not_there_is_a_connection_error():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # bound, never listening: refused
+        spec = llm.CallSpec("openai/nobody", [{"role": "user", "content": "hi"}], {},
+                            f"http://127.0.0.1:{sock.getsockname()[1]}/v1")
+        with pytest.raises(llm.CallFailed) as failed:
+            asyncio.run(llm.complete(spec, timeout_s=5))
+    assert failed.value.kind == "connection" and failed.value.retryable

@@ -60,17 +60,26 @@ def test_rerun_sends_no_request_and_marks_rows_cached(tmp_path, server):
     assert set(df["output"]) == set(_results(tmp_path / "ws", first.run_id)["output"])
 
 
-def test_429_is_retried_and_retry_after_is_honoured(tmp_path, server):
+def test_429_is_retried_and_retry_after_is_honoured(tmp_path, server, monkeypatch):
+    from evalcore import runner
+
+    waits: list[tuple[float | None, float]] = []
+
+    def recording_backoff(attempt, base_s, retry_after, rng, cap_s=60.0):
+        delay = backoff_delay(attempt, base_s, retry_after, rng, cap_s)
+        waits.append((retry_after, delay))
+        return delay
+
+    monkeypatch.setattr(runner, "backoff_delay", recording_backoff)
     suite = make_suite(tmp_path, server.base_url, ["busy [[429:2]]"], candidates=1,
                        run={"backoff_s": 0.0})  # no backoff of our own: any wait comes from Retry-After
-    started = time.perf_counter()
     summary = run_suite(suite, tmp_path / "ws")
-    elapsed = time.perf_counter() - started
     assert summary.errors == 0
     df = _results(tmp_path / "ws")
     assert int(df.iloc[0]["attempts"]) == 3
     assert server.stats()["by_status"] == {"429": 2, "200": 1}
-    assert elapsed >= 2 * 0.05  # two Retry-After: 0.05 waits were respected
+    assert [r for r, _ in waits] == [0.05, 0.05]  # the server's Retry-After reached the backoff, twice
+    assert all(0.05 <= d <= 0.055 for _, d in waits)  # and was waited (plus <= 10% jitter), not our 0 s
 
 
 def test_backoff_uses_retry_after_else_full_jitter():
