@@ -41,16 +41,40 @@ class Message(_Strict):
     role: Literal["system", "user", "assistant"] = Field(description="Chat role of this message.")
     content: str = Field(description="Jinja template, e.g. 'Extract the items from: {{ input }}'.")
 
+    @field_validator("content")
+    @classmethod
+    def _content_not_blank(cls, v: str) -> str:
+        return _not_blank(v, "the message content")
+
+
+_SECRET_KEYS = {"api_key", "apikey", "api-key", "x-api-key", "key", "token", "access_token", "authorization",
+                "proxy-authorization", "password", "secret", "client_secret", "aws_secret_access_key"}
+
 
 def _no_secrets(params: dict[str, Any]) -> dict[str, Any]:
-    """Call parameters end up in run manifests: a key written there would leak, so refuse it."""
-    for key in params:
-        if key.lower() in {"api_key", "apikey", "key", "token", "authorization"}:
-            raise ValueError(
-                f"'{key}' must not be written in the suite; put the key in an environment variable and "
-                "name it with api_key_env"
-            )
+    """Call parameters end up in run manifests: a key written there would leak, so refuse it, at any depth
+    (an `Authorization` inside `extra_headers` leaks just the same)."""
+    def walk(value: Any, where: str) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if str(key).lower() in _SECRET_KEYS:
+                    raise ValueError(
+                        f"'{where}{key}' must not be written in the suite; put the key in an environment variable "
+                        "and name it with api_key_env"
+                    )
+                walk(inner, f"{where}{key}.")
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner, where)
+
+    walk(params, "")
     return params
+
+
+def _not_blank(value: str, what: str) -> str:
+    if not value.strip():
+        raise ValueError(f"{what} is empty; write the text the model should receive, e.g. '{{{{ input }}}}'")
+    return value
 
 
 class Candidate(_Strict):
@@ -76,6 +100,14 @@ class Candidate(_Strict):
     @classmethod
     def _no_secrets_in_params(cls, v: dict[str, Any]) -> dict[str, Any]:
         return _no_secrets(v)
+
+    @field_validator("release", mode="before")
+    @classmethod
+    def _release_is_a_date(cls, v: Any) -> Any:
+        # pydantic reads a number as seconds since 1970, so `release: 0` would be 1970-01-01: refuse numbers
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            raise ValueError(f"{v!r} is not a date; write the release date as YYYY-MM-DD, e.g. 2026-02-01")
+        return v
 
     @property
     def family_name(self) -> str:
@@ -226,6 +258,15 @@ class Suite(_Strict):
     # Where the suite file lives; set by `load_suite`, not part of the file.
     base_dir: Path = Field(default=Path("."), exclude=True, description="Directory of the suite file.")
 
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_not_empty(cls, v: str | list[Message]) -> str | list[Message]:
+        if isinstance(v, str):
+            return _not_blank(v, "the prompt")
+        if not v:
+            raise ValueError("the prompt has no messages; give a template string or a list of {role, content}")
+        return v
+
     @model_validator(mode="after")
     def _unique_names(self) -> Suite:
         seen: set[str] = set()
@@ -304,11 +345,28 @@ _SCORER_TYPES: dict[str, type[BaseModel]] = {
 }
 
 
+_PATTERN_MEANING = {
+    NAME_PATTERN: "must start with a letter or digit and use only letters, digits, '.', '_' and '-' "
+                  "(at most 80 characters), because it names folders in the workspace",
+    r"^[\w.]+:\w+$": "must look like 'package.module:function'",
+}
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Drop pydantic's union-branch labels ('list[Message]', 'str') from a location: people wrote a path."""
+    return tuple(p for p in loc if not (isinstance(p, str) and (p == "str" or "[" in p)))
+
+
 def _format_validation_error(err: ValidationError, file: str) -> SuiteError:
     errors = err.errors()
+    # `prompt` is a string or a list of messages: when a list was written, the string branch's complaint
+    # ("should be a valid string") is noise, so errors about the list come first.
+    branch = [e for e in errors if len(e["loc"]) > 1 and e["loc"][0] == "prompt" and e["loc"][1] != "str"]
+    if branch:
+        errors = branch + [e for e in errors if e not in branch and e["loc"][:1] != ("prompt",)]
     # A misspelt required key shows up as "missing" and "extra": report the extra one, it carries the hint.
     first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    loc = tuple(first["loc"])
+    loc = _clean_loc(tuple(first["loc"]))
     path = ".".join(str(p) for p in loc) or "(top level)"
     if first["type"] == "extra_forbidden":
         key = str(loc[-1])
@@ -326,7 +384,10 @@ def _format_validation_error(err: ValidationError, file: str) -> SuiteError:
             hint=f"Use one of: {', '.join(_SCORER_TYPES)}.",
         )
     msg = first["msg"].removeprefix("Value error, ")
-    more = f" (and {err.error_count() - 1} more problem(s))" if err.error_count() > 1 else ""
+    if first["type"] == "string_pattern_mismatch":
+        pattern = (first.get("ctx") or {}).get("pattern")
+        msg = f"{first.get('input')!r} {_PATTERN_MEANING.get(pattern, f'does not match {pattern!r}')}"
+    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
     return SuiteError(f"{path}: {msg}{more}.", file=file)
 
 

@@ -79,7 +79,18 @@ def test_prompt_list_of_messages_kept_in_order():
 
 def test_prompt_message_with_unknown_role_rejected():
     message = rejected(minimal(prompt=[{"role": "robot", "content": "x"}]))
-    assert "prompt" in message
+    assert message.startswith("suite.yaml: prompt.0.role: Input should be 'system', 'user' or 'assistant'")
+    assert "str" not in message.split(":")[1]  # not pydantic's "prompt.str" union branch
+
+
+def test_prompt_message_without_content_names_the_message():
+    message = rejected(minimal(prompt=[{"role": "system", "content": "Be brief."}, {"role": "user"}]))
+    assert message.startswith("suite.yaml: prompt.1.content: Field required")
+
+
+@pytest.mark.parametrize("prompt", ["", "   ", [], [{"role": "user", "content": " "}]])
+def test_empty_prompt_rejected(prompt):
+    assert "empty" in rejected(minimal(prompt=prompt)) or "no messages" in rejected(minimal(prompt=prompt))
 
 
 def test_dataset_path_resolves_relative_to_the_suite_file(tmp_path, monkeypatch):
@@ -237,6 +248,18 @@ def test_secret_in_candidate_params_rejected_pointing_at_api_key_env(key):
     assert "sk-secret" not in message
 
 
+@pytest.mark.parametrize("params", [
+    {"extra_headers": {"Authorization": "Bearer sk-secret"}},
+    {"extra_headers": {"x-api-key": "sk-secret"}},
+    {"extra_body": {"auth": [{"token": "sk-secret"}]}},
+])
+def test_secret_nested_in_candidate_params_rejected(params):
+    data = minimal()
+    data["candidates"][0]["params"] = params
+    message = rejected(data)
+    assert "candidates.0.params" in message and "api_key_env" in message and "sk-secret" not in message
+
+
 def test_secret_in_judge_params_rejected_pointing_at_api_key_env():
     # The judge's params are written into the run manifest like the candidates' are.
     judge = {"type": "llm_judge", "model": "openai/gpt-4o", "rubric": "5: perfect; 1: wrong.",
@@ -265,6 +288,13 @@ def test_candidate_release_parses_iso_date_string():
     assert parse_suite(data).candidates[0].release == date(2024, 10, 22)
 
 
+@pytest.mark.parametrize("number", [0, 20260201, 1.5])
+def test_candidate_release_as_a_number_is_not_read_as_seconds_since_1970(number):
+    data = minimal()
+    data["candidates"][0]["release"] = number
+    assert "is not a date; write the release date as YYYY-MM-DD" in rejected(data)
+
+
 @pytest.mark.parametrize("garbage", ["soon", "2024-13-01", "2024-02-30", "18/07/2024", ""])
 def test_candidate_release_garbage_rejected(garbage):
     data = minimal()
@@ -281,7 +311,9 @@ def test_candidate_names_that_cannot_be_directory_names_rejected(bad):
 
 @pytest.mark.parametrize("bad", ["my suite", "team/triage", "..", "tri:age"])
 def test_suite_names_that_cannot_be_directory_names_rejected(bad):
-    assert rejected(minimal(name=bad)).startswith("suite.yaml: name:")
+    message = rejected(minimal(name=bad))
+    assert message.startswith(f"suite.yaml: name: {bad!r} must start with a letter or digit")
+    assert "[A-Za-z" not in message  # says what is allowed, not the regular expression
 
 
 @pytest.mark.parametrize("good", ["gpt-4o-mini", "claude_3.5", "A1", "x" * 80])
