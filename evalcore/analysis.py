@@ -114,7 +114,7 @@ def leaderboard(workspace: str | Path | Queries | None, suite: str, *, scorer: s
             "pass_rate": _round(pr.estimate if pr else None), "pass_low": _round(pr.low if pr else None),
             "pass_high": _round(pr.high if pr else None), "tie_group": b.tie_group, "tied_with": b.tied_with,
             "better_than": b.better_than, "errors": int(s.get("errors") or 0), "calls": int(s.get("calls") or 0),
-            "cost_per_example_usd": _num(s.get("cost_per_call_usd")),
+            "cost_per_example_usd": _significant(_num(s.get("cost_per_call_usd"))),
             "latency_p50_ms": _round(_num(s.get("latency_p50_ms")), 1),
             "latency_p95_ms": _round(_num(s.get("latency_p95_ms")), 1),
             "model": s.get("model"), "family": s.get("family"),
@@ -147,6 +147,12 @@ def leaderboard(workspace: str | Path | Queries | None, suite: str, *, scorer: s
 
 def _round(v: float | None, digits: int = 4) -> float | None:
     return None if v is None else round(float(v), digits)
+
+
+def _significant(v: float | None, digits: int = 6) -> float | None:
+    """Tiny amounts (USD per call) keep their precision, but not the last bits of a float sum, which DuckDB's
+    parallel aggregation adds up in varying order: the same data must give the same board."""
+    return None if v is None else float(f"{float(v):.{digits}g}")
 
 
 # -- paired comparison -----------------------------------------------------------------------------------------

@@ -353,8 +353,10 @@ _PATTERN_MEANING = {
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Drop pydantic's union-branch labels ('list[Message]', 'str') from a location: people wrote a path."""
-    return tuple(p for p in loc if not (isinstance(p, str) and (p == "str" or "[" in p)))
+    """Drop pydantic's union-branch label ('str', 'list[Message]') after `prompt`: people wrote a path."""
+    if len(loc) > 1 and loc[0] == "prompt" and loc[1] in ("str", "list[Message]"):
+        return (loc[0], *loc[2:])
+    return loc
 
 
 def _format_validation_error(err: ValidationError, file: str) -> SuiteError:

@@ -1,7 +1,7 @@
 """Shared by the dashboard tests: the dashboard's modules importable, and the demo workspace built once.
 
-Not a conftest.py on purpose: tests/evalcore do `from conftest import ...`, which a second conftest module
-would shadow. Test modules import this one (pytest puts tests/dashboard on sys.path) and the fixture with it.
+Test modules import this one explicitly (pytest puts tests/dashboard on sys.path), and the fixture with it, so
+what a dashboard test depends on is visible in its imports.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import make_suite
+from suite_factory import make_suite
 
 from evalcore import analysis
 from evalcore.demo_build import DEMO_SUITE, build_demo

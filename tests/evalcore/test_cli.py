@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import make_suite
+from suite_factory import make_suite
 
 from evalcore.cli import main
 

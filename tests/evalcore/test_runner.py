@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from conftest import make_suite
+from suite_factory import make_suite
 
 from evalcore.queries import Queries
 from evalcore.runner import Progress, backoff_delay, run_suite, split_limit, worker_count
