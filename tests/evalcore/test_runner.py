@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from suite_factory import make_suite
 
 from evalcore.queries import Queries
-from evalcore.runner import Progress, backoff_delay, run_suite, split_limit, worker_count
+from evalcore.runner import Progress, backoff_delay, deal, run_suite, split_limit, worker_count
 from evalcore.store import Workspace
 from evalcore.suite import RunSettings
 
@@ -262,3 +262,17 @@ def test_worker_count_is_one_more_than_cores_within_the_limits():
 def test_a_limit_split_between_workers_sums_to_the_limit(total, parts):
     shares = split_limit(total, min(parts, total))
     assert sum(shares) == total and min(shares) >= 1 and max(shares) - min(shares) <= 1
+
+
+@given(st.integers(0, 3000), st.lists(st.integers(1, 64), min_size=1, max_size=4))
+def test_tasks_are_dealt_in_proportion_to_each_workers_concurrency(n, shares):
+    hands = deal(list(range(n)), shares)
+    assert sorted(t for h in hands for t in h) == list(range(n))  # every task once
+    assert all(h == sorted(h) for h in hands)  # in order
+    rounds = [len(h) / s for h, s in zip(hands, shares)]  # calls per slot: equal, so all finish together
+    assert max(rounds) - min(rounds) <= 1.0 + 1e-9
+
+
+def test_three_workers_at_concurrency_32_get_work_for_the_same_number_of_rounds():
+    hands = deal(list(range(2000)), split_limit(32, 3))
+    assert [len(h) for h in hands] == [688, 687, 625]
