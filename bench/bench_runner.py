@@ -63,8 +63,8 @@ def cli(args: list[str], env: dict[str, str] | None = None) -> tuple[float, subp
     return time.perf_counter() - started, proc
 
 
-def bare_litellm_cpu_ms(base_url: str, n: int = 600, trimmed: bool = False) -> float:
-    """CPU ms per call of a bare litellm.acompletion loop (one process, 16 in flight, as a worker has).
+def bare_litellm_cpu_ms(base_url: str, n: int = 600, trimmed: bool = False, inflight: int = 11) -> float:
+    """CPU ms per call of a bare litellm.acompletion loop: one process with `inflight` calls at once, as a worker.
 
     trimmed=False is litellm as it ships; trimmed=True applies what evalcore's workers do to litellm (request
     building in the loop thread, a price-map entry for the model, a frozen heap), so that evalcore's CPU per call
@@ -83,7 +83,7 @@ async def main():
     if TRIM:
         llm.use_call_executor(asyncio.get_running_loop())
         llm._inline_setup.set(True)  # what llm.complete marks for an API-key provider
-    sem = asyncio.Semaphore(16)
+    sem = asyncio.Semaphore({inflight})
     async def one(i):
         async with sem:
             await litellm.acompletion(model="openai/bare", api_base="{base_url}", api_key="x", max_retries=0,
@@ -96,6 +96,48 @@ asyncio.run(main())
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     return float(out.stdout.split()[0])
+
+
+def evalcore_own_share(tmp: Path, examples: int = 300) -> float:
+    """Share of a run's CPU spent in evalcore's own code rather than litellm's stack, by profile.
+
+    An in-process run against a zero-latency server under cProfile: evalcore's functions' own time, plus the
+    standard-library calls they make (json, files, locks), over all time. Request building that litellm runs
+    through our executor counts as litellm's; planning and compaction (pyarrow, duckdb) are left out."""
+    import cProfile
+    import pstats
+
+    import yaml
+
+    from evalcore.runner import run_suite
+    from evalcore.suite import load_suite
+
+    with ServerProcess(latency_ms=0) as srv:
+        run_suite(load_suite(write_suite(tmp / "own-warm", srv.base_url, 50)), tmp / "own-ws0", workers=1)
+        path = write_suite(tmp / "own", srv.base_url, examples)
+        data = yaml.safe_load(path.read_text())
+        data["prompt"] = "Other: {{ input }}"  # not cached by the warm-up run
+        path.write_text(yaml.safe_dump(data))
+        profile = cProfile.Profile()
+        profile.enable()
+        run_suite(load_suite(path), tmp / "own-ws", workers=1)
+        profile.disable()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+
+    def ours(f: tuple) -> bool:
+        return "/evalcore/" in f[0] and "fakeserver" not in f[0]
+
+    def stdlib(f: tuple) -> bool:
+        return "site-packages" not in f[0] and not ours(f) and "asyncio/" not in f[0]
+
+    total = sum(v[2] for f, v in stats.items() if "epoll" not in f[2])  # less time asleep in epoll
+    own = 0.0
+    for f, (_cc, _nc, tt, _ct, callers) in stats.items():
+        if ours(f) and f[2] != "submit":  # CallExecutor.submit runs litellm's request building
+            own += tt
+        elif stdlib(f):
+            own += sum(edge[3] for caller, edge in callers.items() if ours(caller) and caller[2] != "submit")
+    return own / total
 
 
 class Steal:
@@ -184,11 +226,16 @@ def main() -> None:
         figures["cold_cli"] = {k: _spread([r[k] for r in cold]) for k in cold[0]}
         figures["warm_run"] = {k: _spread([r[k] for r in warm]) for k in warm[0]}
         figures["workers"] = last.workers if last else None
-        bare = _spread([bare_litellm_cpu_ms(srv.base_url) for _ in range(trials)])["median"]
-        trimmed = _spread([bare_litellm_cpu_ms(srv.base_url, trimmed=True) for _ in range(trials)])["median"]
+        inflight = -(-CONCURRENCY // (last.workers or 1)) if last else CONCURRENCY  # as many as one worker has
+        bare = _spread([bare_litellm_cpu_ms(srv.base_url, inflight=inflight) for _ in range(trials)])["median"]
+        trimmed = _spread([bare_litellm_cpu_ms(srv.base_url, trimmed=True, inflight=inflight)
+                           for _ in range(trials)])["median"]
         worker_cpu = figures["warm_run"]["worker_cpu_ms_per_call"]["median"]  # type: ignore[index]
+        share = evalcore_own_share(tmp)
         figures.update(bare_litellm_cpu_ms_per_call=round(bare, 2), trimmed_litellm_cpu_ms_per_call=round(trimmed, 2),
-                       evalcore_own_cpu_ms_per_call=round(worker_cpu - trimmed, 2))
+                       worker_minus_trimmed_litellm_cpu_ms=round(worker_cpu - trimmed, 2),
+                       evalcore_own_cpu_share_profiled=round(share, 3),
+                       evalcore_own_cpu_ms_per_call=round(share * worker_cpu, 2))
 
         srv.reset()
         t_rerun, proc = cli(["run", str(path), "--workspace", str(tmp / "cold-0")])
