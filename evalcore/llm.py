@@ -272,15 +272,15 @@ def warm_up() -> None:
     """Load what litellm imports lazily on its first call (~0.6 s of imports), so workers forked afterwards start
     warm. It builds one real request to a local port that is bound but not listening, so nothing leaves the
     machine and the connection is refused at once; the clients it cached are dropped again."""
-    with socket.socket() as sock, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pydantic's notes on litellm's types, once per process: not for users
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        try:
+    try:
+        with socket.socket() as sock, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pydantic's notes on litellm's types, once per process: not for users
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
             litellm.completion(model="openai/evalcore-warm-up", messages=[{"role": "user", "content": "warm-up"}],
                                api_base=f"http://127.0.0.1:{port}/v1", api_key="warm-up", max_retries=0, timeout=5)
-        except Exception:  # noqa: BLE001 - the refusal is the expected outcome
-            pass
+    except Exception:  # noqa: BLE001 - the refusal is the expected outcome; a warm-up never fails a run
+        pass
     litellm.in_memory_llm_clients_cache.flush_cache()
 
 
