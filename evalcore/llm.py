@@ -3,6 +3,10 @@
 litellm is heavy (~4 s to import) and phones home for its price map unless told not to, so this module is
 imported only when a call is actually about to be sent. Retries live in the runner, not here: litellm and
 the openai SDK are told not to retry (`max_retries=0`), so backoff is ours and honours Retry-After.
+
+litellm spends ~4.5 ms of CPU per call; two trims here cut that by ~28% without touching its internals: its
+request building runs in the loop thread for API-key providers (CallExecutor), and worker processes give models
+missing from its price map an entry (enter_unknown_model). `warm_up` preloads what its first call imports.
 """
 
 from __future__ import annotations
@@ -13,13 +17,13 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import asyncio  # noqa: E402
+import logging  # noqa: E402
 import socket  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from concurrent.futures import Future, ThreadPoolExecutor  # noqa: E402
 from contextvars import ContextVar  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
-import logging  # noqa: E402
 from functools import cache, lru_cache  # noqa: E402
 from typing import Any, Callable  # noqa: E402
 
@@ -102,7 +106,7 @@ litellm.custom_provider_map = [
 @cache
 def _map_price(model: str) -> tuple[float, float] | None:
     """USD per token (input, output) from litellm's bundled price map; looked up once per model, before any
-    entry of ours (see price_unknown_models) can exist."""
+    entry of ours (see enter_unknown_model) can exist."""
     try:
         info = litellm.get_model_info(model)
     except Exception:
