@@ -167,6 +167,9 @@ class _Bar:
         frac = p.fraction()
         text = (f"{p.done}/{p.total} done, {p.sent} sent, {p.cached} cached, {p.errors} errors, "
                 f"${p.cost_usd:.4f}")
+        if p.to_send and not p.sent and not p.errors:  # nothing answered yet: say what is being waited for
+            text += (f" - sending {p.to_send} calls with {p.workers} worker processes (loading litellm)"
+                     if p.workers else f" - sending {p.to_send} calls")
         if self.tty:
             filled = int(frac * 30)
             sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {text}   ")
@@ -189,7 +192,7 @@ class _Bar:
 @click.option("--repeat", "repeat", type=click.IntRange(1, 100), default=None,
               help="Calls per (example, candidate) (default: the suite's repeats).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="Worker processes (default: 1 for small runs, else one per core).")
+              help="Worker processes (default: 1 for small runs, else one per core plus one, at most 4).")
 @click.option("--new", "new_run", is_flag=True, help="Start a new run instead of resuming an interrupted one.")
 @click.option("--encoding", default=None, help="Text encoding of a CSV dataset (e.g. cp1252).")
 @_friendly

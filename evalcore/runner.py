@@ -98,6 +98,8 @@ class Progress:
     errors: int = 0
     cost_usd: float = 0.0
     last_error: str | None = None
+    to_send: int = 0  # calls this run will send (known once the cache has been read)
+    workers: int = 0  # worker processes sending them (0: in this process)
     worker_cpu_s: float = 0.0  # CPU time of worker processes (for benchmarks)
 
     def fraction(self) -> float:
@@ -634,6 +636,9 @@ def run_suite(
             ctx = replace(ctx, judge_cache=judged)
             n_workers = workers if workers is not None else worker_count(len(pending), settings)
             n_workers = max(1, min(n_workers, len(pending) or 1, settings.concurrency, settings.per_candidate))
+            prog.to_send, prog.workers = to_send, (n_workers if n_workers > 1 else 0)
+            if progress and pending:
+                progress(prog)  # before the first answer, which may take seconds (litellm loading in workers)
             status = "failed"  # until proven otherwise; a failed or interrupted run is resumed next time
             try:
                 if pending:

@@ -197,6 +197,7 @@ def ran(tmp_path, server):
     assert "Finished run" in result.stdout and "16 results" in result.stdout and "0 errors" in result.stdout
     assert "Next: evalcore leaderboard --suite t" in result.stdout
     assert "16/16 done" in result.stderr  # progress goes to stderr, not into pipeable output
+    assert "0/16 done, 0 sent, 0 cached, 0 errors, $0.0000 - sending 16 calls" in result.stderr  # before any answer
     assert server.stats()["requests"] == 16
     return ws
 

@@ -160,9 +160,12 @@ def test_progress_callback_sees_every_result(tmp_path, server):
 
 
 def test_worker_processes_produce_the_same_results(tmp_path, server):
+    seen: list[Progress] = []
     suite = make_suite(tmp_path, server.base_url, [f"q{i}" for i in range(15)])
-    summary = run_suite(suite, tmp_path / "ws", workers=2)
+    summary = run_suite(suite, tmp_path / "ws", workers=2, progress=lambda p: seen.append(Progress(**p.__dict__)))
     assert summary.workers == 2 and summary.sent == 30 and summary.errors == 0
+    # told what is coming before the first answer (workers may take seconds to load litellm)
+    assert (seen[0].done, seen[0].to_send, seen[0].workers) == (0, 30, 2)
     df = _results(tmp_path / "ws")
     assert len(df) == 30 and df.groupby(["example_id", "candidate", "repeat"]).size().max() == 1
     assert len(list((tmp_path / "ws" / "results").rglob("*.parquet"))) == 2  # one part per worker
