@@ -157,10 +157,9 @@ def enter_unknown_model(spec: CallSpec) -> None:
     except Exception:  # noqa: BLE001 - unknown model: add ours below
         pass
     _map_price(spec.model)
-    try:
-        provider = litellm.get_llm_provider(model=spec.model, api_base=spec.api_base)[1]
-    except Exception:  # noqa: BLE001 - the call itself will report a bad model string
-        return
+    provider = _provider(spec.model, spec.api_base)
+    if provider is None:
+        return  # the call itself will report the bad model string
     entry = {"litellm_provider": provider, "mode": "chat",
              "input_cost_per_token": (spec.input_price_per_mtok or 0.0) / 1e6,
              "output_cost_per_token": (spec.output_price_per_mtok or 0.0) / 1e6}
@@ -263,13 +262,17 @@ def use_call_executor(loop: asyncio.AbstractEventLoop) -> None:
 
 
 @lru_cache(maxsize=256)
+def _provider(model: str, api_base: str | None) -> str | None:
+    """litellm's provider for a model string, or None when it cannot tell (the call will say why)."""
+    try:
+        return litellm.get_llm_provider(model=model, api_base=api_base)[1]
+    except Exception:  # noqa: BLE001 - a bad model string is reported by the call, not here
+        return None
+
+
 def setup_is_inline(model: str, api_base: str | None) -> bool:
     """Whether litellm's request building for this model may run in the loop thread (a known API-key provider)."""
-    try:
-        provider = litellm.get_llm_provider(model=model, api_base=api_base)[1]
-    except Exception:  # noqa: BLE001 - unknown provider: keep litellm's thread, and let the call report the error
-        return False
-    return provider in INLINE_SETUP_PROVIDERS
+    return _provider(model, api_base) in INLINE_SETUP_PROVIDERS
 
 
 def warm_up() -> None:

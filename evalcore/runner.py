@@ -578,9 +578,12 @@ def run_suite(
         for e in examples
     ])
     plan_hash = _plan_hash(version, chosen, reps)
-    want_workers = (workers if workers is not None else worker_count(len(tasks), settings)) > 1
+    def planned_workers(calls: int) -> int:
+        n = workers if workers is not None else worker_count(calls, settings)
+        return max(1, min(n, calls or 1, settings.concurrency, settings.per_candidate))
+
     prewarmed = False
-    if want_workers and not ws.has_files("results"):
+    if planned_workers(len(tasks)) > 1 and not ws.has_files("results"):
         start_workers()  # nothing can be cached yet: litellm loads in the fork server while we plan
         prewarmed = True
     from evalcore.queries import Queries  # duckdb and pandas load here, after the fork server has started
@@ -620,7 +623,7 @@ def run_suite(
             for t in todo:
                 t.cached = hits.get(t.request_hash)
             to_send = sum(t.cached is None for t in todo)
-            if want_workers and (workers or worker_count(to_send, settings)) > 1 and not prewarmed:
+            if planned_workers(to_send) > 1 and not prewarmed:
                 start_workers()  # only when calls will be sent: an unused fork server makes the exit slow
             prog = Progress(total=len(tasks), done=len(done_keys))
 
@@ -634,8 +637,7 @@ def run_suite(
                 if progress:
                     progress(prog)
             ctx = replace(ctx, judge_cache=judged)
-            n_workers = workers if workers is not None else worker_count(len(pending), settings)
-            n_workers = max(1, min(n_workers, len(pending) or 1, settings.concurrency, settings.per_candidate))
+            n_workers = planned_workers(len(pending))
             prog.to_send, prog.workers = to_send, (n_workers if n_workers > 1 else 0)
             if progress and pending:
                 progress(prog)  # before the first answer, which may take seconds (litellm loading in workers)
