@@ -117,9 +117,13 @@ def init(directory: str, force: bool) -> None:
     written = scaffold(Path(directory), force=force)
     for p in written:
         click.echo(f"wrote {p}")
+    from evalcore.scaffold import suite_name_for
+
     suite = Path(directory) / "suite.yaml"
+    name = suite_name_for(Path(directory))
     click.echo(f"\nNext: edit {suite} (candidates, prompt), put ~50 real inputs in the dataset, then\n"
-               f"  evalcore validate {suite}\n  evalcore run {suite}")
+               f"  evalcore validate {suite}\n  evalcore run {suite}\n"
+               f"  evalcore leaderboard --suite {name}\n  evalcore decide --suite {name}")
 
 
 @main.command()
@@ -351,11 +355,14 @@ def public() -> None:
 @click.option("--encoding", default=None, help="Text encoding of the CSV (default UTF-8).")
 @_friendly
 def public_import(file: str, workspace: str | None, encoding: str | None) -> None:
-    """Import a CSV of public scores: model (or candidate), benchmark, score, source (required)."""
+    """Import public scores (CSV, JSONL or Parquet): model (or candidate), benchmark, score, source (required).
+
+    Each benchmark's scores must be on one scale (fractions, percentages or points)."""
     from evalcore.public import import_public
 
-    n = import_public(workspace, file, encoding=encoding)
-    click.echo(f"Imported {n} public scores from {file}.")
+    report = import_public(workspace, file, encoding=encoding)
+    for line in report.lines(file):
+        click.echo(line)
 
 
 @public.command("compare")
