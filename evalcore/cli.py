@@ -45,30 +45,37 @@ def _format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
                         show_default=True, help="Output format.")(fn)
 
 
-def _money(v: float) -> str:
-    """Three significant digits, never scientific notation: $0.0000702, $0.00127, $1.25."""
-    if v == 0:
-        return "$0"
-    import math
+def _cell(key: str, v: Any) -> str:
+    """One table cell, through evalcore.formatting so the CLI reads like the dashboard: money by `_usd`,
+    latency by `_ms`, rates (`pass_rate`, `*_rate`, `pass_low/high`) as %, differences signed, scores at 3
+    decimals, lists comma-separated."""
+    from evalcore import formatting as fmt
 
-    decimals = max(2, 2 - math.floor(math.log10(abs(v))))
-    return f"${v:.{decimals}f}"
-
-
-def _fmt_cell(v: Any) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        if v != v:  # NaN
-            return "-"
-        return f"{v:.4g}" if abs(v) < 1e-3 and v != 0 else f"{v:,.3f}".rstrip("0").rstrip(".")
+    if v is None or (isinstance(v, float) and v != v):
+        return fmt.MISSING
     if isinstance(v, (list, tuple)):
         return ", ".join(map(str, v))
-    return str(v)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return str(v)
+    if key.endswith("_usd"):
+        return fmt.money(v)
+    if key.endswith("_ms"):
+        return fmt.latency(v)
+    if key.endswith("_rate") or key in ("pass_low", "pass_high"):
+        return fmt.pct(v)
+    if key.startswith("diff"):
+        return fmt.diff(v)
+    if isinstance(v, int):
+        return f"{v:,}" if abs(v) >= 10_000 else str(v)
+    return fmt.score(v) if abs(v) <= 1 else f"{v:,.3f}".rstrip("0").rstrip(".")
 
 
 def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str) -> str:
-    """Rows as an aligned text table, JSON (a list of objects) or CSV; `columns` = (key, header)."""
+    """Rows as an aligned text table, JSON (a list of objects) or CSV; `columns` = (key, header).
+
+    JSON keeps numbers and arrays as they are; CSV writes a list as `a; b` (never a Python list)."""
+    from evalcore.formatting import csv_list
+
     if fmt == "json":
         return json.dumps(list(rows), indent=2, default=str, ensure_ascii=False)
     if fmt == "csv":
@@ -76,14 +83,10 @@ def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str
         w = csv.writer(buf)
         w.writerow([k for k, _ in columns])
         for r in rows:
-            w.writerow(["" if r.get(k) is None else r.get(k) for k, _ in columns])
+            w.writerow(["" if r.get(k) is None else csv_list(r[k]) if isinstance(r.get(k), (list, tuple))
+                        else r.get(k) for k, _ in columns])
         return buf.getvalue().rstrip("\n")
-    def cell(key: str, v: Any) -> str:
-        if key.endswith("_usd") and isinstance(v, (int, float)) and v == v:
-            return _money(float(v))
-        return _fmt_cell(v)
-
-    cells = [[h for _, h in columns]] + [[cell(k, r.get(k)) for k, _ in columns] for r in rows]
+    cells = [[h for _, h in columns]] + [[_cell(k, r.get(k)) for k, _ in columns] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -246,7 +249,7 @@ def runs(workspace: str | None, suite: str | None, fmt: str) -> None:
         return
     click.echo(render_rows(rows, [
         ("run_id", "run"), ("suite", "suite"), ("status", "status"), ("candidates", "candidates"),
-        ("results", "results"), ("errors", "errors"), ("cached", "cached"), ("spent_usd", "spent $"),
+        ("results", "results"), ("sent", "sent"), ("cached", "cached"), ("errors", "errors"), ("spent_usd", "spent"),
         ("started_at", "started"),
     ], fmt))
 

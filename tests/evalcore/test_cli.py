@@ -347,3 +347,24 @@ def test_readme_and_help_commands_run_as_written_on_a_scaffolded_suite(tmp_path,
         result = _invoke(*step[1:])
         assert result.exit_code == 0, (step, result.output)
     assert "cand-a" in _invoke(*steps[3][1:]).stdout
+
+
+def test_a_cached_rerun_says_so_and_spent_nothing(ran):
+    assert _invoke("run", Path("suite.yaml").resolve(), "--workspace", ran, "--new").exit_code == 0
+    rows = json.loads(_invoke("runs", "--workspace", ran, "--format", "json").stdout)
+    assert [r["status"] for r in rows] == ["cached rerun", "finished"]
+    assert (rows[0]["sent"], rows[0]["spent_usd"]) == (0, 0.0)
+    table = _invoke("runs", "--workspace", ran).stdout
+    assert "cached rerun" in table and " $0 " in table + " "
+
+
+def test_tables_read_numbers_the_way_the_dashboard_does():
+    from evalcore.cli import render_rows
+
+    rows = [{"candidate": "a", "mean": 0.0, "pass_rate": 0.9423, "cost_per_example_usd": 0.000028342,
+             "diff": -0.00001, "latency_p50_ms": 1234.0, "tied_with": ["b", "c"]}]
+    cols = [(k, k) for k in rows[0]]
+    table = render_rows(rows, cols, "table").splitlines()[2]
+    assert table.split() == ["a", "0.000", "94%", "$0.0000283", "0.000", "1.2", "s", "b,", "c"]
+    assert "b; c" in render_rows(rows, cols, "csv") and "['b'" not in render_rows(rows, cols, "csv")
+    assert json.loads(render_rows(rows, cols, "json"))[0]["tied_with"] == ["b", "c"]
