@@ -392,6 +392,31 @@ def public_compare(suite: str, scorer: str | None, benchmark: str | None, worksp
 
 
 @main.command()
+@click.option("--suite", required=True, help="Suite name.")
+@click.option("--candidate", required=True, help="The candidate to check (its latest run).")
+@click.option("--baseline", required=True,
+              help="A run id (the same candidate in that run) or another candidate's name (its latest run).")
+@click.option("--max-drop", type=float, default=0.0, show_default=True,
+              help="The largest drop in mean score you accept, e.g. 0.02.")
+@click.option("--scorer", default=None, help="Scorer to compare (default: the suite's first scorer).")
+@_workspace_option
+@_friendly
+def gate(suite: str, candidate: str, baseline: str, max_drop: float, scorer: str | None,
+         workspace: str | None) -> None:
+    """Fail CI (exit 1) only when CANDIDATE is credibly worse than the baseline by more than --max-drop.
+
+    Paired on the examples both have: exit 1 when the one-sided 95% lower bound of the drop is above
+    --max-drop, exit 0 otherwise (a drop the data cannot tell from noise passes, with a warning). Prints a
+    Markdown summary either way, ready for a pull-request comment.
+    """
+    from evalcore.gate import gate as run_gate
+
+    result = run_gate(workspace, suite, candidate, baseline, max_drop=max_drop, scorer=scorer)
+    click.echo(result.markdown())
+    sys.exit(1 if result.failed else 0)
+
+
+@main.command()
 @_workspace_option
 @click.option("--force", is_flag=True, help="Rebuild the demo even if it exists.")
 @_friendly
