@@ -348,3 +348,83 @@ def test_a_killed_run_stops_every_process_at_once_and_the_rerun_sends_only_the_m
     df = _results(ws, run_id)
     assert len(df) == 2 * n and df.groupby(["example_id", "candidate"]).size().max() == 1
     assert df["error_kind"].isna().all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_in_process_run_stops_cleanly_on_a_signal(tmp_path, server, sig):
+    suite = make_suite(tmp_path, server.base_url, [f"slow {i} [[sleep:100]]" for i in range(60)], candidates=1,
+                       run={"concurrency": 4, "per_candidate": 4})
+    ws = tmp_path / "ws"
+    marker = f"{os.getpid()}-inproc-{sig.name}-{random.random()}"
+    proc = _start_cli_run(tmp_path, ws, marker, "--workers", "1")
+    deadline = time.monotonic() + 60
+    while _journal_lines(ws) < 8 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    proc.send_signal(sig)
+    proc.wait(timeout=5)
+    stderr = proc.stderr.read().decode()
+    assert proc.returncode == 128 + sig, stderr
+    assert "never awaited" not in stderr and "Traceback" not in stderr, stderr
+    assert "resume" in stderr
+    sent = server.stats()["requests"]
+    time.sleep(0.5)
+    assert server.stats()["requests"] == sent and not _run_processes(marker)
+    assert Workspace(ws).manifests("t")[0]["status"] == "interrupted"
+
+
+@pytest.mark.slow
+def test_a_long_lived_process_pool_dies_with_its_process(tmp_path, server):
+    """The dashboard's case: start_workers() ahead of time, then a run in a background thread; kill -9 the process."""
+    make_suite(tmp_path, server.base_url, [f"slow {i} [[sleep:100]]" for i in range(200)],
+               run={"concurrency": 8, "per_candidate": 8})
+    script = tmp_path / "host.py"
+    script.write_text(
+        "import sys, threading, time\n"
+        "from evalcore import runner\nfrom evalcore.suite import load_suite\n"
+        "runner.start_workers(wait=True)\n"
+        f"suite = load_suite({str(tmp_path / 'suite.yaml')!r})\n"
+        f"t = threading.Thread(target=runner.run_suite, args=(suite, {str(tmp_path / 'ws')!r}), kwargs={{'workers': 2}})\n"
+        "t.start()\n"
+        "while True: time.sleep(1)\n")
+    marker = f"{os.getpid()}-pool-{random.random()}"
+    proc = subprocess.Popen([sys.executable, str(script)], env={**os.environ, "EVALCORE_TEST_RUN_MARKER": marker},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 90
+    while _journal_lines(tmp_path / "ws") < 30 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    assert proc.poll() is None, proc.stderr.read().decode()
+    proc.kill()
+    killed_at = time.monotonic()
+    proc.wait()
+    while _run_processes(marker) and time.monotonic() - killed_at < 1.0:
+        time.sleep(0.02)
+    assert _run_processes(marker) == []
+    sent = server.stats()["requests"]
+    time.sleep(1.0)
+    assert server.stats()["requests"] == sent < 400
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_stop_event_ends_the_run_as_interrupted_and_nothing_more_is_sent(tmp_path, server, workers):
+    import threading
+
+    suite = make_suite(tmp_path, server.base_url, [f"slow {i} [[sleep:100]]" for i in range(80)],
+                       run={"concurrency": 4, "per_candidate": 4})
+    stop = threading.Event()
+
+    def progress(p: Progress) -> None:
+        if p.done >= 10:
+            stop.set()
+
+    summary = run_suite(suite, tmp_path / "ws", workers=workers, progress=progress, stop=stop)
+    assert summary.status == "interrupted"
+    sent = server.stats()["requests"]
+    time.sleep(0.5)
+    assert server.stats()["requests"] == sent < 160
+    assert Workspace(tmp_path / "ws").manifests("t")[0]["status"] == "interrupted"
+    server.reset()
+    again = run_suite(suite, tmp_path / "ws")
+    assert again.resumed and again.run_id == summary.run_id and again.status == "finished"
+    assert server.stats()["requests"] == 160 - again.skipped
+    assert len(_results(tmp_path / "ws", summary.run_id)) == 160
