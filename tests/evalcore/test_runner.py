@@ -135,14 +135,123 @@ def test_api_key_is_sent_but_never_written(tmp_path, server, monkeypatch):
             assert secret.encode() not in path.read_bytes(), path
 
 
-def test_missing_key_variable_becomes_a_config_error_row(tmp_path, server, monkeypatch):
+def test_a_missing_key_is_an_error_before_anything_is_sent(tmp_path, server, monkeypatch):
+    from evalcore.errors import SuiteError
+
     monkeypatch.delenv("EVALCORE_ABSENT_KEY", raising=False)
-    suite = make_suite(tmp_path, server.base_url, ["a"], candidates=1,
+    suite = make_suite(tmp_path, server.base_url, ["a", "b"], candidates=1,
                        candidate_extra={"api_key_env": "EVALCORE_ABSENT_KEY"})
-    summary = run_suite(suite, tmp_path / "ws")
-    assert summary.errors_by_kind == {"config": 1}
-    assert "EVALCORE_ABSENT_KEY" in _results(tmp_path / "ws").iloc[0]["error"]
+    with pytest.raises(SuiteError) as err:
+        run_suite(suite, tmp_path / "ws")
+    assert "candidate 'm0'" in str(err.value) and "EVALCORE_ABSENT_KEY" in str(err.value)
+    assert "--allow-missing-keys" in str(err.value) and "Nothing was sent" in str(err.value)
     assert server.stats()["requests"] == 0
+    assert Workspace(tmp_path / "ws").manifests("t") == []  # a run that never started leaves no run behind
+
+
+def test_allow_missing_keys_runs_the_others_and_the_rerun_sends_only_the_skipped(tmp_path, server, monkeypatch):
+    monkeypatch.delenv("EVALCORE_LATER_KEY", raising=False)
+    suite = make_suite(tmp_path, server.base_url, ["a", "b", "c"])
+    data = suite.model_dump(mode="json", by_alias=True, exclude={"base_dir"})
+    data["candidates"][1]["api_key_env"] = "EVALCORE_LATER_KEY"
+    (tmp_path / "suite.yaml").write_text(json.dumps(data), encoding="utf-8")
+    from evalcore.suite import load_suite
+
+    suite = load_suite(tmp_path / "suite.yaml")
+    first = run_suite(suite, tmp_path / "ws", allow_missing_keys=True)
+    assert (first.sent, first.not_sent) == (3, 3) and server.stats()["by_model"] == {"model-0": 3}
+    assert "EVALCORE_LATER_KEY" in first.stopped["m1"]
+    df = _results(tmp_path / "ws", first.run_id)
+    skipped = df[df.candidate == "m1"]
+    assert (skipped["error_kind"] == "config").all() and (skipped["attempts"] == 0).all()
+    assert skipped["error"].str.startswith("not sent: ").all()
+    monkeypatch.setenv("EVALCORE_LATER_KEY", "sk-later-123456")
+    server.reset()
+    second = run_suite(suite, tmp_path / "ws")
+    assert server.stats()["by_model"] == {"model-1": 3} and (second.sent, second.cached) == (3, 3)
+
+
+def test_an_api_base_nobody_listens_on_skips_its_candidate_at_once_with_the_url(tmp_path, server):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # bound, never listening: refused
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+        suite = make_suite(tmp_path, server.base_url, ["a", "b", "c"])
+        data = suite.model_dump(mode="json", by_alias=True, exclude={"base_dir"})
+        data["candidates"][1]["api_base"] = dead
+        (tmp_path / "suite.yaml").write_text(json.dumps(data), encoding="utf-8")
+        from evalcore.suite import load_suite
+
+        summary = run_suite(load_suite(tmp_path / "suite.yaml"), tmp_path / "ws")
+    assert summary.wall_s < 20  # not a minute of retries against a closed port
+    assert server.stats()["by_model"] == {"model-0": 3}
+    assert summary.errors_by_kind == {"connection": 3} and (summary.sent, summary.not_sent) == (3, 3)
+    why = summary.stopped["m1"]
+    assert dead in why and "refused" in why.lower() and "api_base" in why
+
+
+@pytest.mark.parametrize(("extra", "kind", "reason", "where"), [
+    ({"api_key_env": "EVALCORE_BAD_KEY"}, "auth", "Incorrect API key provided", "$EVALCORE_BAD_KEY"),
+    ({"model": "openai/missing-model"}, "not_found", "does not exist", "openai/missing-model"),
+])
+def test_a_candidate_whose_calls_fail_alike_is_stopped_and_the_others_go_on(tmp_path, server, monkeypatch, extra,
+                                                                             kind, reason, where):
+    key = "sk-bad-" + "5e5e5e5e" * 4
+    monkeypatch.setenv("EVALCORE_BAD_KEY", key)
+    suite = make_suite(tmp_path, server.base_url, [f"q{i}" for i in range(30)], run={"max_attempts": 4})
+    data = suite.model_dump(mode="json", by_alias=True, exclude={"base_dir"})
+    data["candidates"][1].update(extra)
+    (tmp_path / "suite.yaml").write_text(json.dumps(data), encoding="utf-8")
+    from evalcore.suite import load_suite
+
+    summary = run_suite(load_suite(tmp_path / "suite.yaml"), tmp_path / "ws")
+    by_model = server.stats()["by_model"]
+    assert by_model["model-0"] == 30  # the other candidate ran in full
+    bad = sum(n for m, n in by_model.items() if m != "model-0")
+    assert 3 <= bad <= 4 + 3  # a few calls (those in flight when it tripped), not 30 x 4 attempts
+    assert (summary.sent, summary.not_sent) == (30 + bad, 30 - bad)  # "sent" is what the server received
+    why = summary.stopped["m1"]
+    assert "candidate 'm1'" in why and reason in why and where in why and "Fix:" in why
+    assert key not in why and summary.errors_by_kind == {kind: 30}
+    for path in (tmp_path / "ws").rglob("*"):
+        if path.is_file():
+            assert key.encode() not in path.read_bytes(), path
+
+
+def test_a_prompt_over_the_context_window_is_a_final_result_not_resent(tmp_path, server):
+    suite = make_suite(tmp_path, server.base_url, ["fine", "huge [[ctx]]"], candidates=1)
+    first = run_suite(suite, tmp_path / "ws")
+    assert first.errors_by_kind == {"context_window": 1} and first.final_errors == 1
+    row = _results(tmp_path / "ws", first.run_id).set_index("example_id").loc["e001"]
+    assert row["error"].startswith("HTTP 400: This model's maximum context length is 8192 tokens.")
+    assert int(row["attempts"]) == 1  # deterministic: not retried
+    q = Queries(tmp_path / "ws")
+    assert q.score_table("t", "contains").set_index("example_id").loc["e001", "value"] == 0.0  # scored as failing
+    q.close()
+    server.reset()
+    second = run_suite(suite, tmp_path / "ws")
+    assert server.stats()["requests"] == 0 and second.cached == 2 and second.errors_by_kind == {"context_window": 1}
+    third = run_suite(suite, tmp_path / "ws", retry_errors=True)
+    assert server.stats()["requests"] == 1 and third.sent == 1  # only the failed one, when asked
+
+
+def test_judge_calls_are_counted_priced_and_their_failures_reported(tmp_path, server):
+    verdict = '{"reasoning": "fine", "rating": 4}'
+    judge = {"type": "llm_judge", "name": "judge", "model": "openai/judge", "api_base": server.base_url,
+             "rubric": "5 is perfect"}
+    suite = make_suite(tmp_path, server.base_url, [f"[[reply:{verdict}]] {i}" for i in range(3)], candidates=1,
+                       scorers=[judge])
+    ok = run_suite(suite, tmp_path / "ws")
+    assert (ok.sent, ok.judge_calls, ok.judge_errors) == (3, 3, 0)
+    broken = {**judge, "model": "openai/missing-judge"}
+    suite = make_suite(tmp_path, server.base_url, [f"[[reply:{verdict}]] {i}" for i in range(3)], candidates=1,
+                       scorers=[broken])
+    server.reset()
+    bad = run_suite(suite, tmp_path / "ws", new_run=True)
+    assert bad.sent == 0 and bad.cached == 3  # the outputs come from the store; only the judge is called
+    assert bad.judge_calls == 3 and bad.judge_errors == 3 and bad.judge_errors_by_kind == {"not_found": 3}
+    assert "judge 'judge'" in bad.last_judge_error and "missing-judge" in bad.last_judge_error
 
 
 def test_hostile_output_is_stored_verbatim(tmp_path, server):
