@@ -183,7 +183,7 @@ class _StopOnSignals:
     dead run's lock tells the next run it was interrupted."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-    BACKSTOP_S = 1.8
+    BACKSTOP_S = 1.5
 
     def __init__(self) -> None:
         self.event = threading.Event()
