@@ -199,6 +199,9 @@ class _StopOnSignals:
             os._exit(128 + signum)
         self.signum = signum
         self.event.set()
+        from evalcore.runner import halt_workers  # already imported: the run is under way
+
+        halt_workers()
         backstop = threading.Timer(self.BACKSTOP_S, os._exit, (128 + signum,))
         backstop.daemon = True
         backstop.start()
