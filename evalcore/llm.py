@@ -23,13 +23,14 @@ import time  # noqa: E402
 import warnings  # noqa: E402
 from concurrent.futures import Future, ThreadPoolExecutor  # noqa: E402
 from contextvars import ContextVar  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
 from functools import cache, lru_cache  # noqa: E402
 from typing import Any, Callable  # noqa: E402
 
 import litellm  # noqa: E402
 
 from evalcore import demo  # noqa: E402
+from evalcore.calls import CallOutcome, CallSpec  # noqa: E402,F401
+from evalcore.failures import CallFailed  # noqa: E402
 
 litellm.suppress_debug_info = True
 litellm.disable_hf_tokenizer_download = True
@@ -37,39 +38,8 @@ litellm.telemetry = False
 litellm.drop_params = True  # params a provider does not support are dropped, not fatal
 
 
-@dataclass(frozen=True)
-class CallSpec:
-    """Everything needed to send one chat call (the key is looked up by name at call time)."""
-
-    model: str
-    messages: list[dict[str, str]]
-    params: dict[str, Any]
-    api_base: str | None = None
-    api_key_env: str | None = None
-    input_price_per_mtok: float | None = None
-    output_price_per_mtok: float | None = None
-
-
-@dataclass(frozen=True)
-class CallOutcome:
-    output: str | None
-    finish_reason: str | None
-    input_tokens: int | None
-    output_tokens: int | None
-    cost_usd: float | None
-    latency_ms: float
-
-
-class CallFailed(Exception):
-    """A classified failure: kind is one of rate_limit, server, timeout, connection, auth, bad_request,
-    not_found, content_filter, config, unknown; retryable says whether backing off may help."""
-
-    def __init__(self, kind: str, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.retryable = retryable
-        self.retry_after = retry_after
+# CallSpec and CallOutcome live in evalcore.calls, CallFailed in evalcore.failures (both litellm-free, for the
+# direct HTTP path); imported here so `llm.CallSpec` etc. keep working.
 
 
 # -- the demo provider ----------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from typing import Any
 
 from evalcore import __version__
 from evalcore.errors import SuiteError
+from evalcore.failures import CallFailed
 from evalcore.example import Example
 from evalcore.store import SCHEMA_VERSION, Journal, Workspace, new_run_id, utcnow, write_results
 from evalcore.suite import Candidate, LlmJudgeScorer, RunSettings, Suite
@@ -268,16 +269,17 @@ def backoff_delay(attempt: int, base_s: float, retry_after: float | None, rng: r
 
 async def call_with_retries(request: CallRequest, settings: RunSettings, rng: random.Random) -> tuple[Any, int]:
     """(CallOutcome or CallFailed, attempts). Retries rate limits, 5xx, timeouts and connection errors."""
-    from evalcore import llm
+    from evalcore import calls  # which client sends it: evalcore's own HTTP path or litellm (evalcore.calls)
 
-    spec = llm.CallSpec(request.model, request.message_dicts(), dict(request.params), request.api_base,
-                        request.api_key_env, request.input_price_per_mtok, request.output_price_per_mtok)
+    spec = calls.CallSpec(request.model, request.message_dicts(), dict(request.params), request.api_base,
+                          request.api_key_env, request.input_price_per_mtok, request.output_price_per_mtok)
+    client = calls.client_setting(settings.client)
     attempt = 0
     while True:
         attempt += 1
         try:
-            return await llm.complete(spec, timeout_s=settings.timeout_s), attempt
-        except llm.CallFailed as failed:
+            return await calls.complete(spec, timeout_s=settings.timeout_s, client=client), attempt
+        except CallFailed as failed:
             if not failed.retryable or attempt >= settings.max_attempts:
                 return failed, attempt
             await asyncio.sleep(backoff_delay(attempt, settings.backoff_s, failed.retry_after, rng))
@@ -298,9 +300,7 @@ async def _judge(ctx: RunContext, task: Task, scorer: LlmJudgeScorer, output: st
         detail["cached"] = True
         return _score_row(ctx, task, scorer.label, hit["value"], hit["passed"], detail, jhash, now), 0.0
     outcome, attempts = await call_with_retries(req, ctx.settings, rng)
-    from evalcore import llm
-
-    if isinstance(outcome, llm.CallFailed):
+    if isinstance(outcome, CallFailed):
         detail = {"error": f"judge call failed ({outcome.kind}): {outcome.message}", "attempts": attempts}
         return _score_row(ctx, task, scorer.label, None, None, detail, jhash, now), 0.0
     try:
@@ -313,13 +313,20 @@ async def _judge(ctx: RunContext, task: Task, scorer: LlmJudgeScorer, output: st
     return _score_row(ctx, task, scorer.label, res.value, res.passed, detail, jhash, now), outcome.cost_usd or 0.0
 
 
+def models_called(ctx: RunContext) -> list[str]:
+    """Every model a run may call: its candidates' and its LLM judges'."""
+    return [m["model"] for m in ctx.candidates.values()] + [
+        s.model for s in ctx.scorers if isinstance(s, LlmJudgeScorer)]
+
+
 async def run_tasks(tasks: Sequence[Task], ctx: RunContext, journal: Journal,
                     on_result: Callable[[dict[str, Any], bool], None]) -> None:
     """Produce every task's result (call or cached output), score it, append it to the journal."""
-    from evalcore import llm
+    from evalcore import calls
 
-    llm.use_call_executor(asyncio.get_running_loop())
     settings = ctx.settings
+    client = calls.client_setting(settings.client)
+    calls.prepare_loop(asyncio.get_running_loop(), calls.needs_litellm(models_called(ctx), client))
     overall = asyncio.Semaphore(settings.concurrency)
     per_cand: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_candidate))
     rng = random.Random(os.getpid() ^ int(time.time()))
@@ -333,7 +340,7 @@ async def run_tasks(tasks: Sequence[Task], ctx: RunContext, journal: Journal,
             async with overall, per_cand[task.candidate]:
                 outcome, attempts = await call_with_retries(task.request, settings, rng)
             now, sent = utcnow(), True
-            if isinstance(outcome, llm.CallFailed):
+            if isinstance(outcome, CallFailed):
                 row = _result_row(ctx, task, output=None, finish_reason=None, error_kind=outcome.kind,
                                   error=outcome.message, latency_ms=None, input_tokens=None, output_tokens=None,
                                   cost=None, cached=False, attempts=attempts, now=now)
@@ -350,7 +357,10 @@ async def run_tasks(tasks: Sequence[Task], ctx: RunContext, journal: Journal,
         journal.append(row, scores)
         on_result(row, sent)
 
-    await asyncio.gather(*(one(t) for t in tasks))
+    try:
+        await asyncio.gather(*(one(t) for t in tasks))
+    finally:
+        await calls.aclose()
 
 
 def _die_with_parent() -> None:
@@ -374,11 +384,11 @@ def _die_with_parent() -> None:
 
 def _worker_main(tasks: list[Task], ctx: RunContext, events: Any) -> None:
     """Entry point of a worker process: its own journal, its own event loop, progress sent in batches."""
-    from evalcore import llm
+    from evalcore import calls
 
     _die_with_parent()
     gc.freeze()  # see evalcore.worker_boot: what the worker inherited is never garbage, so never scan it
-    llm.enter_unknown_models()
+    calls.in_worker_process()
     ws = Workspace(ctx.workspace)
     batch: list[tuple[str | None, str | None, float, bool, bool]] = []
     last = time.monotonic()
@@ -446,9 +456,14 @@ def deal(tasks: Sequence[Task], shares: Sequence[int]) -> list[list[Task]]:
     return hands
 
 
+_PRELOAD = {True: "evalcore.worker_boot", False: "evalcore.worker_boot_http"}
+_server_litellm: bool | None = None  # whether the fork server this process started has litellm loaded
+
+
 def _mp_context() -> Any:
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["evalcore.worker_boot"])
+    if _server_litellm is None:
+        ctx.set_forkserver_preload([_PRELOAD[True]])
     return ctx
 
 
@@ -456,14 +471,25 @@ def _noop() -> None:
     pass
 
 
-def start_workers(wait: bool = False) -> None:
+def start_workers(wait: bool = False, *, litellm: bool = True) -> None:
     """Start the worker fork server now. It loads litellm and warms it (~4 s, in the background), and stays up
     for the life of this process, so every later run_suite here starts sending at once instead of after that
     load. run_suite calls it as early as it can; a long-lived process (the dashboard, a notebook) can call it
-    ahead of the first run. With wait=True, return only once workers can be forked."""
+    ahead of the first run. With wait=True, return only once workers can be forked.
+
+    litellm=False (run_suite's choice when every call takes the direct HTTP path) loads only evalcore (~0.7 s). A
+    server started so is restarted with litellm when a later run needs it; one with litellm serves every run."""
+    global _server_litellm
     from multiprocessing import forkserver
 
     ctx = _mp_context()
+    server = getattr(forkserver, "_forkserver", None)
+    if litellm and _server_litellm is False and hasattr(server, "_stop"):
+        server._stop()  # type: ignore[union-attr]  # between runs: its workers are gone
+        _server_litellm = None
+    if _server_litellm is None or (server is not None and getattr(server, "_forkserver_pid", None) is None):
+        ctx.set_forkserver_preload([_PRELOAD[litellm]])
+        _server_litellm = litellm
     forkserver.ensure_running()
     if wait:
         p = ctx.Process(target=_noop, daemon=True)
@@ -582,9 +608,14 @@ def run_suite(
         n = workers if workers is not None else worker_count(calls, settings)
         return max(1, min(n, calls or 1, settings.concurrency, settings.per_candidate))
 
+    from evalcore.calls import client_setting, needs_litellm
+
+    client = client_setting(settings.client)  # an unknown EVALCORE_CLIENT is an error before anything runs
+    litellm_needed = needs_litellm([c.model for c in chosen] + [
+        s.model for s in suite.scorers if isinstance(s, LlmJudgeScorer)], client)
     prewarmed = False
     if planned_workers(len(tasks)) > 1 and not ws.has_files("results"):
-        start_workers()  # nothing can be cached yet: litellm loads in the fork server while we plan
+        start_workers(litellm=litellm_needed)  # nothing can be cached yet: workers' imports load while we plan
         prewarmed = True
     from evalcore.queries import Queries  # duckdb and pandas load here, after the fork server has started
 
@@ -624,7 +655,7 @@ def run_suite(
                 t.cached = hits.get(t.request_hash)
             to_send = sum(t.cached is None for t in todo)
             if planned_workers(to_send) > 1 and not prewarmed:
-                start_workers()  # only when calls will be sent: an unused fork server makes the exit slow
+                start_workers(litellm=litellm_needed)  # only when calls will be sent: an unused fork server makes the exit slow
             prog = Progress(total=len(tasks), done=len(done_keys))
 
             resolved, pending, judged = _resolve_cached(ctx, q, todo)

@@ -8,7 +8,7 @@ while a frozen heap makes it ~2 ms, and forked pages stay shared.
 
 import gc
 
-from evalcore import llm, runner, scoring  # noqa: F401
+from evalcore import llm, openai_http, runner, scoring  # noqa: F401
 
 llm.warm_up()
 gc.freeze()
