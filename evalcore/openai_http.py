@@ -23,9 +23,9 @@ from typing import Any
 
 import aiohttp
 
-from evalcore import price_map
+from evalcore import failures, price_map
 from evalcore.calls import CallOutcome, CallSpec
-from evalcore.failures import CallFailed, classify_http, redact
+from evalcore.failures import CallFailed
 
 OPENAI_BASE = "https://api.openai.com/v1"
 
@@ -63,12 +63,9 @@ def endpoint(spec: CallSpec) -> tuple[str, str | None]:
     if spec.api_key_env:
         key = os.environ.get(spec.api_key_env) or None
         if key is None:
-            raise CallFailed(
-                "config",
+            raise CallFailed.of(failures.config_failure(
                 f"environment variable {spec.api_key_env} is not set (named by api_key_env); "
-                "export it or put it in .streamlit/secrets.toml",
-                retryable=False,
-            )
+                "export it or put it in .streamlit/secrets.toml"))
     elif spec.api_base and spec.model.startswith("openai/"):
         key = "not-needed"  # local OpenAI-compatible servers ignore the key (evalcore.llm does the same)
     else:
@@ -85,28 +82,10 @@ def request_body(spec: CallSpec, name: str) -> dict[str, Any]:
     return body
 
 
-def _error_message(raw: bytes) -> str:
-    """The provider's own reason from an error body (OpenAI's `error.message`, or what else is there)."""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return raw.decode("utf-8", "replace").strip()[:300] or "(empty body)"
-    if isinstance(data, dict):
-        err = data.get("error")
-        if isinstance(err, dict) and err.get("message"):
-            return str(err["message"])[:500]
-        for value in (err, data.get("detail"), data.get("message")):
-            if isinstance(value, str) and value:
-                return value[:500]
-    return json.dumps(data)[:300]
-
-
-def outcome(data: Any, spec: CallSpec, latency_ms: float) -> CallOutcome:
-    """A parsed 200 answer as evalcore records it (the same fields the litellm path records)."""
-    choices = data.get("choices") if isinstance(data, dict) else None
-    if not isinstance(choices, list):
-        raise CallFailed("server", f"the server answered 200 without choices: {json.dumps(data)[:200]}",
-                         retryable=True)
+def outcome(data: dict[str, Any], spec: CallSpec, latency_ms: float) -> CallOutcome:
+    """A parsed 200 answer (a dict with a list of choices) as evalcore records it, the fields the litellm path
+    records: the first choice's text ("" when it has none), its finish reason, the tokens the server counted."""
+    choices = data["choices"]
     choice = choices[0] if choices and isinstance(choices[0], dict) else {}
     message = choice.get("message") or {}
     text = message.get("content") if isinstance(message, dict) else None
@@ -129,8 +108,8 @@ async def complete(spec: CallSpec, name: str, *, timeout_s: float) -> CallOutcom
     """Send one call as model `name`. Raises CallFailed (classified, key redacted) on any failure."""
     url, key = endpoint(spec)
     if key is None:
-        raise CallFailed("config", "no API key for OpenAI: set OPENAI_API_KEY, or name the variable that holds "
-                         "the key with api_key_env", retryable=False)
+        raise CallFailed.of(failures.config_failure(
+            "no API key for OpenAI: set OPENAI_API_KEY, or name the variable that holds the key with api_key_env"))
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
     extra_headers = spec.params.get("extra_headers")
     if isinstance(extra_headers, dict):
@@ -145,29 +124,37 @@ async def complete(spec: CallSpec, name: str, *, timeout_s: float) -> CallOutcom
     except asyncio.CancelledError:
         raise
     except asyncio.TimeoutError:
-        raise CallFailed("timeout", f"no answer from {url} within {timeout_s:g} s", retryable=True) from None
+        raise _no_response(f"timed out: no answer from {url} within {timeout_s:g} s", key, timeout=True) from None
     except aiohttp.InvalidURL:
-        raise CallFailed("config", f"api_base {spec.api_base!r} is not a URL evalcore can call; "
-                         "give it as http(s)://host:port/v1", retryable=False) from None
-    except aiohttp.ClientConnectorError as exc:
-        reason = exc.os_error.strerror or str(exc.os_error) if exc.os_error else str(exc)
-        raise CallFailed("connection", redact(f"could not connect to {url}: {reason}", key),
-                         retryable=True) from None
-    except (aiohttp.ClientError, OSError) as exc:  # disconnected, reset, broken body
-        raise CallFailed("connection", redact(f"the connection to {url} failed: {type(exc).__name__}: {exc}",
-                                              key)[:500], retryable=True) from None
+        raise _no_response(f"invalid URL {url} (from api_base {spec.api_base!r}); give it as http(s)://host:port/v1",
+                           key) from None
+    except (aiohttp.ClientError, OSError) as exc:  # refused, unresolvable, reset, disconnected, broken body
+        raise _no_response(f"could not get an answer from {url}: {exc or type(exc).__name__}", key) from None
     latency_ms = (time.perf_counter() - started) * 1000.0
     if status >= 400:
-        failed = classify_http(status, _error_message(raw), resp_headers)
-        failed.message = redact(failed.message, key)
-        raise failed
+        raise CallFailed.of(failures.classify_http(status, raw.decode("utf-8", "replace"), resp_headers,
+                                                   secrets=(key,)))
     try:
         data = json.loads(raw)
     except ValueError:
-        raise CallFailed("server", redact(f"the server answered {status} with a body that is not JSON: "
-                                          f"{raw[:200].decode('utf-8', 'replace')}", key), retryable=True) from None
-    try:
-        return outcome(data, spec, latency_ms)
-    except CallFailed as failed:
-        failed.message = redact(failed.message, key)
-        raise
+        raise _bad_answer(status, "is not JSON", raw, key) from None
+    if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
+        raise _bad_answer(status, "has no choices", raw, key)
+    return outcome(data, spec, latency_ms)
+
+
+def _bad_answer(status: int, what: str, raw: bytes, key: str) -> CallFailed:
+    """A success status with a body that is no chat completion: a server fault, retried like a 5xx."""
+    text = failures.redact(f"HTTP {status}: the server's answer {what}: {raw[:200].decode('utf-8', 'replace')}",
+                           (key,))
+    return CallFailed("server", failures.trim(text), retryable=True, status=status)
+
+
+def _no_response(message: str, key: str, *, timeout: bool = False) -> CallFailed:
+    """A call that got no HTTP answer, classified as the litellm path classifies it (evalcore.llm.classify)."""
+    found = failures.classify_http(None, message, secrets=(key,))
+    if timeout:
+        found.kind, found.retryable, found.candidate_wide = "timeout", True, False
+    elif found.kind == "unknown":
+        found.kind, found.retryable = "connection", True
+    return CallFailed.of(found)
