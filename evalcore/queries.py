@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import duckdb
@@ -106,20 +107,25 @@ class Queries:
             cur.close()
 
     # -- cache and resume ---------------------------------------------------------------------------------
-    def cached_results(self, request_hashes: list[str]) -> dict[str, dict[str, Any]]:
-        """The newest good (error-free) result for each request hash seen before: the store is the cache."""
+    def cached_results(self, request_hashes: list[str],
+                       final_kinds: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
+        """The newest good (error-free) result for each request hash seen before: the store is the cache. Failures
+        of `final_kinds` (deterministic for the request: context window, content filter...) count as results too;
+        a good result is preferred to one of them."""
         if not request_hashes:
             return {}
         df = self._df(
             """
             SELECT request_hash, output, finish_reason, latency_ms, input_tokens, output_tokens, cost_usd,
-                   created_at
+                   created_at, error_kind, error
             FROM results
-            WHERE error_kind IS NULL AND output IS NOT NULL
+            WHERE ((error_kind IS NULL AND output IS NOT NULL)
+                   OR (error_kind IN (SELECT unnest($final::VARCHAR[]))))
               AND request_hash IN (SELECT unnest($hashes))
-            QUALIFY row_number() OVER (PARTITION BY request_hash ORDER BY cached ASC, created_at DESC) = 1
+            QUALIFY row_number() OVER (PARTITION BY request_hash
+                                       ORDER BY (error_kind IS NULL) DESC, cached ASC, created_at DESC) = 1
             """,
-            {"hashes": request_hashes},
+            {"hashes": request_hashes, "final": list(final_kinds)},
         )
         return {r["request_hash"]: r for r in df.to_dict("records")}
 

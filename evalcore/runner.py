@@ -10,6 +10,7 @@ as they arrive; journals are compacted to Parquet at the end, or by the next run
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hashlib
 import json
@@ -22,6 +23,7 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -29,7 +31,7 @@ from typing import Any
 
 from evalcore import __version__
 from evalcore.errors import SuiteError
-from evalcore.failures import CallFailed
+from evalcore.failures import FINAL, CallFailed
 from evalcore.example import Example
 from evalcore.store import SCHEMA_VERSION, Journal, Workspace, new_run_id, utcnow, write_results
 from evalcore.suite import Candidate, LlmJudgeScorer, RunSettings, Suite
@@ -103,9 +105,47 @@ class Progress:
     workers: int = 0  # worker processes sending them (0: in this process)
     litellm: bool = True  # whether some of them go through litellm (which workers load first), see evalcore.calls
     worker_cpu_s: float = 0.0  # CPU time of worker processes (for benchmarks)
+    not_sent: int = 0  # calls skipped because their candidate was stopped (recorded; the next run retries them)
+    judge_sent: int = 0  # judge calls sent (an llm_judge scorer makes one per output)
+    judge_errors: int = 0
+    judge_cost_usd: float = 0.0
+    judge_errors_by_kind: dict[str, int] = field(default_factory=dict)
+    last_judge_error: str | None = None
+    stopped: dict[str, str] = field(default_factory=dict)  # candidate -> why it was stopped, and the fix
 
     def fraction(self) -> float:
         return self.done / self.total if self.total else 1.0
+
+    def add(self, t: Tally) -> None:
+        self.done += 1
+        self.sent += int(t.sent)
+        self.cached += int(t.cached)
+        self.not_sent += int(t.not_sent)
+        self.cost_usd += t.cost + t.judge_cost
+        self.judge_sent += t.judge_sent
+        self.judge_cost_usd += t.judge_cost
+        if t.error_kind:
+            self.errors += 1
+            self.last_error = f"{t.error_kind}: {t.error}"[:300]
+        for kind, message in t.judge_errors:
+            self.judge_errors += 1
+            self.judge_errors_by_kind[kind] = self.judge_errors_by_kind.get(kind, 0) + 1
+            self.last_judge_error = f"{kind}: {message}"[:300]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What one finished result adds to the counts (picklable: workers send these to the starting process)."""
+
+    error_kind: str | None
+    error: str | None
+    cost: float
+    sent: bool
+    cached: bool
+    not_sent: bool = False
+    judge_sent: int = 0
+    judge_cost: float = 0.0
+    judge_errors: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,6 +165,14 @@ class RunSummary:
     workers: int
     errors_by_kind: dict[str, int]
     cpu_s: float = 0.0  # CPU seconds of this process and its workers
+    not_sent: int = 0  # calls of stopped candidates, recorded as not sent (attempts 0); the next run retries them
+    stopped: dict[str, str] = field(default_factory=dict)  # candidate -> why it was stopped, and the fix
+    judge_calls: int = 0  # judge calls sent
+    judge_errors: int = 0
+    judge_errors_by_kind: dict[str, int] = field(default_factory=dict)
+    judge_cost_usd: float = 0.0
+    last_judge_error: str | None = None
+    final_errors: int = 0  # deterministic failures kept as results (context window, content filter, bad request)
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -241,9 +289,11 @@ def _result_row(ctx: RunContext, task: Task, *, output: str | None, finish_reaso
 
 
 def cached_row(ctx: RunContext, task: Task, now: Any) -> dict[str, Any]:
+    """A stored answer reused: a good output, or a deterministic failure that is this request's final result."""
     c = task.cached or {}
-    return _result_row(ctx, task, output=c.get("output"), finish_reason=c.get("finish_reason"), error_kind=None,
-                       error=None, latency_ms=c.get("latency_ms"), input_tokens=_int(c.get("input_tokens")),
+    kind = c.get("error_kind") if isinstance(c.get("error_kind"), str) else None
+    return _result_row(ctx, task, output=c.get("output"), finish_reason=c.get("finish_reason"), error_kind=kind,
+                       error=c.get("error") if kind else None, latency_ms=c.get("latency_ms"), input_tokens=_int(c.get("input_tokens")),
                        output_tokens=_int(c.get("output_tokens")), cost=_float(c.get("cost_usd")), cached=True,
                        attempts=0, now=now)
 
@@ -268,8 +318,10 @@ def backoff_delay(attempt: int, base_s: float, retry_after: float | None, rng: r
     return rng.uniform(0, min(cap_s, base_s * 2 ** (attempt - 1)))
 
 
-async def call_with_retries(request: CallRequest, settings: RunSettings, rng: random.Random) -> tuple[Any, int]:
-    """(CallOutcome or CallFailed, attempts). Retries rate limits, 5xx, timeouts and connection errors."""
+async def call_with_retries(request: CallRequest, settings: RunSettings, rng: random.Random,
+                            on_attempt: Callable[[Any], bool] | None = None) -> tuple[Any, int]:
+    """(CallOutcome or CallFailed, attempts). Retries rate limits, 5xx, timeouts and connection errors.
+    `on_attempt` sees every attempt's outcome; when it returns False, no further attempt is made."""
     from evalcore import calls  # which client sends it: evalcore's own HTTP path or litellm (evalcore.calls)
 
     spec = calls.CallSpec(request.model, request.message_dicts(), dict(request.params), request.api_base,
@@ -279,39 +331,89 @@ async def call_with_retries(request: CallRequest, settings: RunSettings, rng: ra
     while True:
         attempt += 1
         try:
-            return await calls.complete(spec, timeout_s=settings.timeout_s, client=client), attempt
+            outcome = await calls.complete(spec, timeout_s=settings.timeout_s, client=client)
         except CallFailed as failed:
-            if not failed.retryable or attempt >= settings.max_attempts:
+            go_on = on_attempt(failed) if on_attempt else True
+            if not failed.retryable or attempt >= settings.max_attempts or not go_on:
                 return failed, attempt
             await asyncio.sleep(backoff_delay(attempt, settings.backoff_s, failed.retry_after, rng))
+            if on_attempt and not on_attempt(None):
+                return failed, attempt
+        else:
+            if on_attempt:
+                on_attempt(outcome)
+            return outcome, attempt
 
 
 async def _judge(ctx: RunContext, task: Task, scorer: LlmJudgeScorer, output: str | None, rng: random.Random,
-                 now: Any) -> tuple[dict[str, Any], float]:
-    """One judge score row (and its cost); the judge's reasoning is kept in detail."""
+                 now: Any) -> tuple[dict[str, Any], float, int, tuple[str, str] | None]:
+    """One judge score row, its cost, the judge calls sent (0 or 1) and its failure (kind, message) if any; the
+    judge's reasoning is kept in detail."""
     from evalcore.scoring import judge_result, parse_judge_reply
 
     if output is None:
-        return _score_row(ctx, task, scorer.label, 0.0, False, {"reason": "no output"}, None, now), 0.0
+        return _score_row(ctx, task, scorer.label, 0.0, False, {"reason": "no output"}, None, now), 0.0, 0, None
     req = judge_request(scorer, task.example, output)
     jhash = req.hash(0)
     hit = ctx.judge_cache.get(jhash)
     if hit is not None:
         detail = json.loads(hit["detail"]) if isinstance(hit["detail"], str) else dict(hit["detail"])
         detail["cached"] = True
-        return _score_row(ctx, task, scorer.label, hit["value"], hit["passed"], detail, jhash, now), 0.0
+        return _score_row(ctx, task, scorer.label, hit["value"], hit["passed"], detail, jhash, now), 0.0, 0, None
     outcome, attempts = await call_with_retries(req, ctx.settings, rng)
     if isinstance(outcome, CallFailed):
         detail = {"error": f"judge call failed ({outcome.kind}): {outcome.message}", "attempts": attempts}
-        return _score_row(ctx, task, scorer.label, None, None, detail, jhash, now), 0.0
+        failure = (outcome.kind, f"judge '{scorer.label}' ({scorer.model}): {outcome.message}")
+        return _score_row(ctx, task, scorer.label, None, None, detail, jhash, now), 0.0, 1, failure
     try:
         rating, reasoning = parse_judge_reply(outcome.output or "")
     except ValueError as exc:
         detail = {"error": f"judge reply unreadable: {exc}", "reply": (outcome.output or "")[:2000]}
-        return _score_row(ctx, task, scorer.label, None, None, detail, jhash, now), outcome.cost_usd or 0.0
+        failure = ("unreadable", f"judge '{scorer.label}' ({scorer.model}) replied without a usable rating: {exc}")
+        return (_score_row(ctx, task, scorer.label, None, None, detail, jhash, now), outcome.cost_usd or 0.0, 1,
+                failure)
     res = judge_result(scorer, rating, reasoning)
     detail = {**res.detail, "judge_model": scorer.model, "judge_cost_usd": outcome.cost_usd}
-    return _score_row(ctx, task, scorer.label, res.value, res.passed, detail, jhash, now), outcome.cost_usd or 0.0
+    return _score_row(ctx, task, scorer.label, res.value, res.passed, detail, jhash, now), outcome.cost_usd or 0.0, 1, None
+
+
+class CandidateBreaker:
+    """Stops a candidate whose first calls all fail the same candidate-wide way (a refused key, an unknown model,
+    a refused connection): every other call of it would fail alike, costing time (retries) and sometimes money.
+
+    A candidate that has answered once (or failed in a way that shows it can be reached: rate limits, 5xx, a
+    request's own deterministic failure) is never stopped: its later failures are the request's, not its own."""
+
+    LIMIT = 3  # failed attempts of one kind before the candidate is stopped
+
+    def __init__(self, limit: int = LIMIT) -> None:
+        self.limit = limit
+        self.reached: set[str] = set()
+        self.counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.tripped: dict[str, Any] = {}  # candidate -> the CallFailed that stopped it
+
+    def record(self, candidate: str, outcome: Any) -> bool:
+        """Record one attempt's outcome (None: only ask); False once the candidate is stopped."""
+        if outcome is None or candidate in self.tripped:
+            return candidate not in self.tripped
+        kind = getattr(outcome, "kind", None)
+        if kind is None or kind in ("rate_limit", "server") or getattr(outcome, "final", False):
+            self.reached.add(candidate)
+        elif getattr(outcome, "candidate_wide", False) and candidate not in self.reached:
+            self.counts[candidate][kind] += 1
+            if self.counts[candidate][kind] >= self.limit:
+                self.tripped[candidate] = outcome
+                return False
+        return True
+
+
+def stop_message(candidate: str, request: CallRequest, failed: Any, attempts: int, not_sent: int) -> str:
+    """Names the candidate, the URL or variable, the provider's own reason and the fix."""
+    where = request.api_base or "the provider's default URL"
+    key = f", key from ${request.api_key_env}" if request.api_key_env else ""
+    return (f"candidate '{candidate}' ({request.model} at {where}{key}) stopped after {attempts} {failed.kind} "
+            f"failures; {not_sent} of its calls were not sent and the next run will retry them. "
+            f"Reason: {failed.message} Fix: {failed.advice}")
 
 
 def models_called(ctx: RunContext) -> list[str]:
@@ -321,8 +423,12 @@ def models_called(ctx: RunContext) -> list[str]:
 
 
 async def run_tasks(tasks: Sequence[Task], ctx: RunContext, journal: Journal,
-                    on_result: Callable[[dict[str, Any], bool], None]) -> None:
-    """Produce every task's result (call or cached output), score it, append it to the journal."""
+                    on_result: Callable[[dict[str, Any], Tally], None],
+                    stop: threading.Event | None = None,
+                    on_stopped: Callable[[str, str], None] | None = None) -> bool:
+    """Produce every task's result (call or cached output), score it, append it to the journal. When `stop` is set,
+    every call in flight is cancelled at once and nothing more is sent; returns False if stopped. A candidate the
+    breaker stops gets its remaining calls recorded as not sent (attempts 0), and `on_stopped(candidate, why)`."""
     from evalcore import calls
 
     settings = ctx.settings
@@ -332,55 +438,149 @@ async def run_tasks(tasks: Sequence[Task], ctx: RunContext, journal: Journal,
     per_cand: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_candidate))
     rng = random.Random(os.getpid() ^ int(time.time()))
     judges = [s for s in ctx.scorers if isinstance(s, LlmJudgeScorer)]
+    breaker = CandidateBreaker()
+    remaining: dict[str, int] = defaultdict(int)
+    for t in tasks:
+        if t.cached is None:
+            remaining[t.candidate] += 1
+    announced: set[str] = set()
+
+    def not_sent_row(task: Task, now: Any) -> dict[str, Any]:
+        failed = breaker.tripped[task.candidate]
+        return _result_row(ctx, task, output=None, finish_reason=None, error_kind=failed.kind,
+                           error=f"not sent: candidate stopped after repeated {failed.kind} failures: {failed.message}",
+                           latency_ms=None, input_tokens=None, output_tokens=None, cost=None, cached=False,
+                           attempts=0, now=now)
 
     async def one(task: Task) -> None:
         now = utcnow()
+        not_sent = False
         if task.cached is not None:
             row, sent = cached_row(ctx, task, now), False
+        elif task.candidate in breaker.tripped:
+            row, sent, not_sent = not_sent_row(task, now), False, True
         else:
             async with overall, per_cand[task.candidate]:
-                outcome, attempts = await call_with_retries(task.request, settings, rng)
-            now, sent = utcnow(), True
-            if isinstance(outcome, CallFailed):
+                if task.candidate in breaker.tripped:
+                    outcome, attempts = None, 0
+                else:
+                    outcome, attempts = await call_with_retries(
+                        task.request, settings, rng, lambda o: breaker.record(task.candidate, o))
+            now = utcnow()
+            if outcome is None:
+                row, sent, not_sent = not_sent_row(task, now), False, True
+            elif isinstance(outcome, CallFailed):
+                sent = attempts > 0
                 row = _result_row(ctx, task, output=None, finish_reason=None, error_kind=outcome.kind,
                                   error=outcome.message, latency_ms=None, input_tokens=None, output_tokens=None,
                                   cost=None, cached=False, attempts=attempts, now=now)
             else:
+                sent = True
                 row = _result_row(ctx, task, output=outcome.output, finish_reason=outcome.finish_reason,
                                   error_kind=None, error=None, latency_ms=outcome.latency_ms,
                                   input_tokens=outcome.input_tokens, output_tokens=outcome.output_tokens,
                                   cost=outcome.cost_usd, cached=False, attempts=attempts, now=now)
+        if task.cached is None:
+            remaining[task.candidate] -= 1
+        if task.candidate in breaker.tripped and task.candidate not in announced:
+            announced.add(task.candidate)
+            failed = breaker.tripped[task.candidate]
+            if on_stopped:
+                on_stopped(task.candidate, stop_message(task.candidate, task.request, failed, breaker.limit,
+                                                        remaining[task.candidate] + int(not_sent)))
         scores = deterministic_scores(ctx, task, row["output"], now)
+        judge_sent, judge_cost, judge_errors = 0, 0.0, []
         for j in judges:
             async with overall:
-                srow, _ = await _judge(ctx, task, j, row["output"], rng, now)
+                srow, jcost, jsent, jfail = await _judge(ctx, task, j, row["output"], rng, now)
             scores.append(srow)
+            judge_sent += jsent
+            judge_cost += jcost
+            if jfail:
+                judge_errors.append(jfail)
         journal.append(row, scores)
-        on_result(row, sent)
+        on_result(row, Tally(row["error_kind"], row["error"], row["cost_usd"] or 0.0, sent, bool(row["cached"]),
+                             not_sent, judge_sent, judge_cost, tuple(judge_errors)))
 
+    work = asyncio.gather(*(one(t) for t in tasks))
     try:
-        await asyncio.gather(*(one(t) for t in tasks))
+        if stop is None:
+            await work
+            return True
+        while not work.done():
+            if stop.is_set():
+                work.cancel()
+                with _quiet_cancellation():
+                    try:
+                        await work
+                    except asyncio.CancelledError:
+                        pass
+                return False
+            await asyncio.wait([work], timeout=0.02)
+        work.result()
+        return True
     finally:
-        await calls.aclose()
+        await calls.aclose()  # the direct path's connections
+
+
+@contextlib.contextmanager
+def _quiet_cancellation() -> Any:
+    """Cancelling calls in flight can drop a coroutine litellm created but had not started (it then warns
+    'coroutine ... was never awaited' when collected). Nothing was sent by it; the warning is noise for people."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"coroutine .* was never awaited", category=RuntimeWarning)
+        yield
+        gc.collect()
 
 
 def _die_with_parent() -> None:
-    """A worker must not outlive the run that started it (e.g. after kill -9): it would keep writing."""
+    """A worker must not outlive the process that started its run, however that process died (kill -9, the OOM
+    killer, a closed terminal): it would keep sending paid calls and writing.
+
+    Workers are forked by multiprocessing's fork server, not by the starting process, so the kernel's parent-death
+    signal and a parent-pid watch follow the fork server, which used to live on. Two things fix that:
+    - the lifeline: multiprocessing hands each child the read end of a pipe whose write end only the starting
+      process holds (`parent_process().sentinel`). A thread blocks on it; end of file means the starter is gone,
+      and the worker leaves at once with os._exit (no cleanup that could send or wait);
+    - every child also inherits the fork server's own liveness pipe (`_forkserver_alive_fd`); holding it kept the
+      fork server alive after the starter died. Closing it lets the fork server exit too.
+    Ctrl-C reaches the whole process group; workers ignore SIGINT and are stopped by the starter instead, so no
+    worker dies mid-call with a traceback (or an un-awaited coroutine)."""
+    import select
+    import signal
+    from multiprocessing import forkserver, parent_process
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    alive = getattr(forkserver._forkserver, "_forkserver_alive_fd", None)
+    if alive is not None:
+        try:
+            os.close(alive)
+        except OSError:
+            pass
+        forkserver._forkserver._forkserver_alive_fd = None
     try:
         import ctypes
-        import signal
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: if the fork server dies
     except (OSError, AttributeError):
         pass
-    ppid = os.getppid()
+    parent = parent_process()
+    sentinel = getattr(parent, "sentinel", None)
+    if sentinel is None:  # not started by multiprocessing: nothing to watch
+        return
 
     def watch() -> None:
-        while os.getppid() == ppid:
-            time.sleep(0.05)
+        poller = select.poll()
+        poller.register(sentinel, select.POLLIN | select.POLLHUP | select.POLLERR)
+        while True:
+            try:
+                if poller.poll():
+                    break
+            except InterruptedError:
+                continue
         os._exit(3)
 
-    threading.Thread(target=watch, daemon=True).start()
+    threading.Thread(target=watch, name="evalcore-lifeline", daemon=True).start()
 
 
 def _worker_main(tasks: list[Task], ctx: RunContext, events: Any) -> None:
@@ -391,19 +591,22 @@ def _worker_main(tasks: list[Task], ctx: RunContext, events: Any) -> None:
     gc.freeze()  # see evalcore.worker_boot: what the worker inherited is never garbage, so never scan it
     calls.in_worker_process()
     ws = Workspace(ctx.workspace)
-    batch: list[tuple[str | None, str | None, float, bool, bool]] = []
+    batch: list[Any] = []
     last = time.monotonic()
 
-    def on_result(row: dict[str, Any], sent: bool) -> None:
+    def on_result(row: dict[str, Any], tally: Tally) -> None:
         nonlocal last
-        batch.append((row["error_kind"], row["error"], row["cost_usd"] or 0.0, sent, row["cached"]))
+        batch.append(tally)
         if time.monotonic() - last > 0.1:
             events.put(list(batch))
             batch.clear()
             last = time.monotonic()
 
+    def on_stopped(candidate: str, why: str) -> None:
+        batch.append(("stopped", candidate, why))
+
     with ws.open_journal(ctx.suite, ctx.run_id) as journal:
-        asyncio.run(run_tasks(tasks, ctx, journal, on_result))
+        asyncio.run(run_tasks(tasks, ctx, journal, on_result, on_stopped=on_stopped))
     events.put(list(batch))
     events.put(("cpu", time.process_time()))
 
@@ -508,35 +711,39 @@ def start_workers(wait: bool = False, *, litellm: bool = True) -> None:
 
 
 def _dispatch(pending: list[Task], ctx: RunContext, workers: int, progress: Progress,
-              callback: Callable[[Progress], None] | None) -> None:
-    def account(error_kind: str | None, error: str | None, cost: float, sent: bool, cached: bool) -> None:
-        progress.done += 1
-        progress.sent += int(sent)
-        progress.cached += int(cached)
-        progress.cost_usd += cost
-        if error_kind:
-            progress.errors += 1
-            progress.last_error = f"{error_kind}: {error}"[:300]
+              callback: Callable[[Progress], None] | None, stop: threading.Event | None = None) -> bool:
+    """Send the pending calls, in this process or in worker processes. Returns False if `stop` was set: then
+    nothing more is sent (workers are killed at once: each result is one whole journal line, so a worker killed
+    between two loses only its calls in flight) and what was answered is in the journals."""
+    def on_stopped(candidate: str, why: str) -> None:
+        progress.stopped.setdefault(candidate, why)
 
+    if stop is not None and stop.is_set():
+        return False
     if workers <= 1:
         ws = Workspace(ctx.workspace)
 
-        def on_result(row: dict[str, Any], sent: bool) -> None:
-            account(row["error_kind"], row["error"], row["cost_usd"] or 0.0, sent, row["cached"])
+        def on_result(row: dict[str, Any], tally: Tally) -> None:
+            progress.add(tally)
             if callback:
                 callback(progress)
 
+        outcome: list[bool] = []
+
+        def run() -> None:
+            with _quiet_cancellation() if stop is not None else contextlib.nullcontext():
+                outcome.append(asyncio.run(run_tasks(pending, ctx, journal, on_result, stop, on_stopped)))
+
         with ws.open_journal(ctx.suite, ctx.run_id) as journal:
-            coro = run_tasks(pending, ctx, journal, on_result)
             try:
                 asyncio.get_running_loop()
             except RuntimeError:
-                asyncio.run(coro)
+                run()
             else:  # called from inside an event loop (a notebook): run ours in a thread
-                t = threading.Thread(target=asyncio.run, args=(coro,))
+                t = threading.Thread(target=run)
                 t.start()
                 t.join()
-        return
+        return bool(outcome and outcome[0])
 
     mpctx = _mp_context()
     events = mpctx.Queue()
@@ -551,13 +758,19 @@ def _dispatch(pending: list[Task], ctx: RunContext, workers: int, progress: Prog
         for hand, conc, per_cand in zip(deal(pending, shares), shares,
                                         split_limit(settings.per_candidate, workers))
     ]
-    for p in procs:
-        p.start()
     finished = 0
+    stopped = False
     try:
+        for p in procs:
+            p.start()
+            if stop is not None and stop.is_set():
+                break
         while finished < workers and (any(p.is_alive() for p in procs) or not events.empty()):
+            if stop is not None and stop.is_set():
+                stopped = True
+                break
             try:
-                batch = events.get(timeout=0.2)
+                batch = events.get(timeout=0.05)
             except queue_mod.Empty:
                 continue
             if isinstance(batch, tuple):  # a worker's last message: its CPU time
@@ -565,20 +778,38 @@ def _dispatch(pending: list[Task], ctx: RunContext, workers: int, progress: Prog
                 finished += 1
                 continue
             for item in batch:
-                account(*item)
+                if isinstance(item, tuple):  # ("stopped", candidate, why); another worker may say it too
+                    on_stopped(item[1], item[2])
+                else:
+                    progress.add(item)
             if callback:
                 callback(progress)
+        stopped = stopped or (stop is not None and stop.is_set() and finished < workers)
     except BaseException:
-        for p in procs:
-            if p.is_alive():
-                p.terminate()
+        _kill(procs)
         raise
-    finally:
-        for p in procs:
-            p.join()
+    if stopped:
+        _kill(procs)
+        return False
+    for p in procs:
+        p.join()
     failed = [p.exitcode for p in procs if p.exitcode not in (0, None)]
     if failed:
         raise RuntimeError(f"{len(failed)} worker process(es) died (exit codes {failed}); rerun to resume")
+    return True
+
+
+def _kill(procs: Sequence[Any]) -> None:
+    """Stop workers now (SIGKILL: a stopped run must not send one more call), then reap them."""
+    for p in procs:
+        if p.pid is not None and p.exitcode is None:
+            try:
+                p.kill()
+            except (OSError, ValueError):
+                pass
+    for p in procs:
+        if p.pid is not None:
+            p.join(timeout=2.0)
 
 
 def run_suite(
@@ -592,8 +823,18 @@ def run_suite(
     encoding: str | None = None,
     new_run: bool = False,
     progress: Callable[[Progress], None] | None = None,
+    stop: threading.Event | None = None,
+    retry_errors: bool = False,
+    allow_missing_keys: bool = False,
 ) -> RunSummary:
-    """Run a suite into a workspace and return what happened. Resumes an interrupted run of the same plan."""
+    """Run a suite into a workspace and return what happened. Resumes an interrupted run of the same plan.
+
+    `stop` (for a run in a background thread, e.g. the dashboard's, or a CLI's signal handler): once set, nothing
+    more is sent, the journals are compacted, the run is marked `interrupted` (the next run resumes it) and the
+    summary is returned with that status; no exception. Ctrl-C (KeyboardInterrupt) does the same, then re-raises.
+    `retry_errors`: resend requests whose stored result is a deterministic failure (context window, content filter,
+    bad request), which are otherwise final. `allow_missing_keys`: run the candidates whose key is set, recording
+    the others' calls as not sent, instead of refusing to start."""
     from evalcore.ingest import load_examples
 
     started = time.perf_counter()
@@ -658,27 +899,42 @@ def run_suite(
         try:
             done_keys: set[tuple[str, str, int]] = set()
             if resumed:
-                ws.compact_run(suite.name, run_id, wait_s=15.0)
+                # We hold the run lock, so the process that ran it before is gone; a journal still locked belongs to
+                # one of its workers, which exits within moments of losing its lifeline (see _die_with_parent).
+                ws.compact_run(suite.name, run_id, wait_s=3.0)
                 done_keys = q.run_keys(suite.name, run_id)
             todo = [t for t in tasks if t.key not in done_keys]
-            hits = q.cached_results(sorted({t.request_hash for t in todo}))
+            hits = q.cached_results(sorted({t.request_hash for t in todo}),
+                                    () if retry_errors else tuple(sorted(FINAL)))
+            hits = {h: {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+                    for h, r in hits.items()}  # a column of nulls reads back as NaN
             for t in todo:
                 t.cached = hits.get(t.request_hash)
             to_send = sum(t.cached is None for t in todo)
+            try:
+                blocked = _preflight(suite, chosen, todo, allow_missing_keys)
+            except SuiteError:
+                _abandon(ws, manifest, resumed)
+                raise
             if planned_workers(to_send) > 1 and not prewarmed:
                 start_workers(litellm=litellm_needed)  # only when calls will be sent: an unused fork server makes the exit slow
             prog = Progress(total=len(tasks), done=len(done_keys))
+            prog.stopped.update({b.name: b.message for b in blocked.values()})
 
             resolved, pending, judged = _resolve_cached(ctx, q, todo)
+            resolved += _not_sent(ctx, pending, blocked)
+            pending = [t for t in pending if not (t.cached is None and t.candidate in blocked)]
             if resolved:
                 rows, scores = zip(*resolved)
                 write_results(ws, suite.name, run_id, f"cache-{uuid.uuid4().hex[:8]}", list(rows),
                               [s for ss in scores for s in ss])
-                prog.done += len(resolved)
-                prog.cached += len(resolved)
+                for r in rows:
+                    prog.add(Tally(r["error_kind"], r["error"], 0.0, False, bool(r["cached"]),
+                                   not_sent=not r["cached"]))
                 if progress:
                     progress(prog)
             ctx = replace(ctx, judge_cache=judged)
+            to_send = sum(t.cached is None for t in pending)
             n_workers = planned_workers(len(pending))
             prog.to_send, prog.workers = to_send, (n_workers if n_workers > 1 else 0)
             prog.litellm = litellm_needed
@@ -686,9 +942,8 @@ def run_suite(
                 progress(prog)  # before the first answer, which may take seconds (litellm loading in workers)
             status = "failed"  # until proven otherwise; a failed or interrupted run is resumed next time
             try:
-                if pending:
-                    _dispatch(pending, ctx, n_workers, prog, progress)
-                status = "finished"
+                completed = _dispatch(pending, ctx, n_workers, prog, progress, stop) if pending else True
+                status = "finished" if completed else "interrupted"
             except KeyboardInterrupt:
                 status = "interrupted"
                 raise
@@ -697,7 +952,9 @@ def run_suite(
                 mine = q.run_counts(suite.name, run_id)
                 errors = int(mine["errors"].iloc[0]) if len(mine) else 0
                 manifest.update(status=status, finished_at=utcnow().isoformat(),
-                                results=int(mine["results"].iloc[0]) if len(mine) else 0, errors=errors)
+                                results=int(mine["results"].iloc[0]) if len(mine) else 0, errors=errors,
+                                sent=prog.sent, not_sent=prog.not_sent, stopped=prog.stopped,
+                                judge_calls=prog.judge_sent, judge_errors=prog.judge_errors)
                 ws.write_manifest(manifest)
             by_kind = q.errors_by_kind(suite.name, run_id)
         finally:
@@ -708,7 +965,56 @@ def run_suite(
         cost_usd=round(prog.cost_usd, 6), wall_s=round(time.perf_counter() - started, 3), resumed=resumed,
         workers=n_workers if pending else 0, errors_by_kind=by_kind,
         cpu_s=round(time.process_time() - cpu_started + prog.worker_cpu_s, 3),
+        not_sent=prog.not_sent, stopped=dict(prog.stopped), judge_calls=prog.judge_sent,
+        judge_errors=prog.judge_errors, judge_errors_by_kind=dict(prog.judge_errors_by_kind),
+        judge_cost_usd=round(prog.judge_cost_usd, 6), last_judge_error=prog.last_judge_error,
+        final_errors=sum(n for k, n in by_kind.items() if k in FINAL),
     )
+
+
+def _preflight(suite: Suite, chosen: Sequence[Candidate], todo: Sequence[Task],
+               allow_missing_keys: bool) -> dict[str, Any]:
+    """Check before the first call (see evalcore.preflight): a key variable not set is an error naming every one
+    (unless allow_missing_keys: then those candidates are skipped), a judge that cannot be called is an error, an
+    api_base nobody listens on skips its candidate. Only candidates with calls to send are checked, so a rerun
+    answered wholly from the store needs neither keys nor network. Returns candidate -> Blocked."""
+    from evalcore import preflight
+
+    sending = {t.candidate for t in todo if t.cached is None}
+    outputs = any(True for _ in todo)  # judges score every output that is not already judged
+    judges = [s for s in suite.scorers if isinstance(s, LlmJudgeScorer)] if outputs else []
+    cands, jdg = preflight.check([(c.name, c.api_base, c.api_key_env) for c in chosen if c.name in sending],
+                                 [(j.label, j.api_base, j.api_key_env) for j in judges])
+    keys = [b for b in cands if b.kind == "config"]
+    if jdg or (keys and not allow_missing_keys):
+        problems = [b.message for b in [*jdg, *([] if allow_missing_keys else keys)]]
+        hint = ("Nothing was sent." + (" Pass --allow-missing-keys (allow_missing_keys=True) to run the other "
+                                      "candidates now." if keys and not allow_missing_keys else ""))
+        raise SuiteError(" ".join(problems), hint=hint)
+    return {b.name: b for b in cands}
+
+
+def _abandon(ws: Workspace, manifest: dict[str, Any], resumed: bool) -> None:
+    """A run that could not start leaves no trace: a new one's manifest goes, a resumed one keeps its old one."""
+    if resumed:
+        ws.write_manifest({**manifest, "status": "interrupted"})
+    else:
+        ws.manifest_path(manifest["suite"], manifest["run_id"]).unlink(missing_ok=True)
+
+
+def _not_sent(ctx: RunContext, pending: Sequence[Task], blocked: dict[str, Any]) -> list[tuple[dict, list]]:
+    """Rows for the calls of candidates stopped before the first call: attempts 0, the reason as the error (an
+    error row is retried by the next run, so nothing is lost)."""
+    now = utcnow()
+    out = []
+    for t in pending:
+        if t.cached is None and t.candidate in blocked:
+            b = blocked[t.candidate]
+            row = _result_row(ctx, t, output=None, finish_reason=None, error_kind=b.kind,
+                              error=f"not sent: {b.message}"[:500], latency_ms=None, input_tokens=None,
+                              output_tokens=None, cost=None, cached=False, attempts=0, now=now)
+            out.append((row, deterministic_scores(ctx, t, None, now)))
+    return out
 
 
 def _resolve_cached(ctx: RunContext, q: Any, todo: list[Task]
@@ -721,17 +1027,22 @@ def _resolve_cached(ctx: RunContext, q: Any, todo: list[Task]
     jh: dict[tuple[int, str], str] = {}
     if judges:
         for i, t in enumerate(todo):
-            if t.cached is not None:
+            if t.cached is not None and t.cached.get("output") is not None:
                 for j in judges:
                     jh[(i, j.label)] = judge_request(j, t.example, t.cached["output"]).hash(0)
     known = q.cached_judgements(sorted(set(jh.values()))) if jh else {}
     resolved, pending = [], []
     for i, t in enumerate(todo):
-        if t.cached is None or any(jh[(i, j.label)] not in known for j in judges):
+        final_failure = t.cached is not None and t.cached.get("output") is None
+        if t.cached is None or (not final_failure and any(jh[(i, j.label)] not in known for j in judges)):
             pending.append(t)
             continue
         row = cached_row(ctx, t, now)
         scores = deterministic_scores(ctx, t, row["output"], now)
+        if final_failure:  # a request's deterministic failure, reused: nothing for a judge to read
+            scores += [_score_row(ctx, t, j.label, 0.0, False, {"reason": "no output"}, None, now) for j in judges]
+            resolved.append((row, scores))
+            continue
         for j in judges:
             hit = known[jh[(i, j.label)]]
             detail = {**json.loads(hit["detail"]), "cached": True}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -134,14 +135,123 @@ def test_api_key_is_sent_but_never_written(tmp_path, server, monkeypatch):
             assert secret.encode() not in path.read_bytes(), path
 
 
-def test_missing_key_variable_becomes_a_config_error_row(tmp_path, server, monkeypatch):
+def test_a_missing_key_is_an_error_before_anything_is_sent(tmp_path, server, monkeypatch):
+    from evalcore.errors import SuiteError
+
     monkeypatch.delenv("EVALCORE_ABSENT_KEY", raising=False)
-    suite = make_suite(tmp_path, server.base_url, ["a"], candidates=1,
+    suite = make_suite(tmp_path, server.base_url, ["a", "b"], candidates=1,
                        candidate_extra={"api_key_env": "EVALCORE_ABSENT_KEY"})
-    summary = run_suite(suite, tmp_path / "ws")
-    assert summary.errors_by_kind == {"config": 1}
-    assert "EVALCORE_ABSENT_KEY" in _results(tmp_path / "ws").iloc[0]["error"]
+    with pytest.raises(SuiteError) as err:
+        run_suite(suite, tmp_path / "ws")
+    assert "candidate 'm0'" in str(err.value) and "EVALCORE_ABSENT_KEY" in str(err.value)
+    assert "--allow-missing-keys" in str(err.value) and "Nothing was sent" in str(err.value)
     assert server.stats()["requests"] == 0
+    assert Workspace(tmp_path / "ws").manifests("t") == []  # a run that never started leaves no run behind
+
+
+def test_allow_missing_keys_runs_the_others_and_the_rerun_sends_only_the_skipped(tmp_path, server, monkeypatch):
+    monkeypatch.delenv("EVALCORE_LATER_KEY", raising=False)
+    suite = make_suite(tmp_path, server.base_url, ["a", "b", "c"])
+    data = suite.model_dump(mode="json", by_alias=True, exclude={"base_dir"})
+    data["candidates"][1]["api_key_env"] = "EVALCORE_LATER_KEY"
+    (tmp_path / "suite.yaml").write_text(json.dumps(data), encoding="utf-8")
+    from evalcore.suite import load_suite
+
+    suite = load_suite(tmp_path / "suite.yaml")
+    first = run_suite(suite, tmp_path / "ws", allow_missing_keys=True)
+    assert (first.sent, first.not_sent) == (3, 3) and server.stats()["by_model"] == {"model-0": 3}
+    assert "EVALCORE_LATER_KEY" in first.stopped["m1"]
+    df = _results(tmp_path / "ws", first.run_id)
+    skipped = df[df.candidate == "m1"]
+    assert (skipped["error_kind"] == "config").all() and (skipped["attempts"] == 0).all()
+    assert skipped["error"].str.startswith("not sent: ").all()
+    monkeypatch.setenv("EVALCORE_LATER_KEY", "sk-later-123456")
+    server.reset()
+    second = run_suite(suite, tmp_path / "ws")
+    assert server.stats()["by_model"] == {"model-1": 3} and (second.sent, second.cached) == (3, 3)
+
+
+def test_an_api_base_nobody_listens_on_skips_its_candidate_at_once_with_the_url(tmp_path, server):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # bound, never listening: refused
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+        suite = make_suite(tmp_path, server.base_url, ["a", "b", "c"])
+        data = suite.model_dump(mode="json", by_alias=True, exclude={"base_dir"})
+        data["candidates"][1]["api_base"] = dead
+        (tmp_path / "suite.yaml").write_text(json.dumps(data), encoding="utf-8")
+        from evalcore.suite import load_suite
+
+        summary = run_suite(load_suite(tmp_path / "suite.yaml"), tmp_path / "ws")
+    assert summary.wall_s < 20  # not a minute of retries against a closed port
+    assert server.stats()["by_model"] == {"model-0": 3}
+    assert summary.errors_by_kind == {"connection": 3} and (summary.sent, summary.not_sent) == (3, 3)
+    why = summary.stopped["m1"]
+    assert dead in why and "refused" in why.lower() and "api_base" in why
+
+
+@pytest.mark.parametrize(("extra", "kind", "reason", "where"), [
+    ({"api_key_env": "EVALCORE_BAD_KEY"}, "auth", "Incorrect API key provided", "$EVALCORE_BAD_KEY"),
+    ({"model": "openai/missing-model"}, "not_found", "does not exist", "openai/missing-model"),
+])
+def test_a_candidate_whose_calls_fail_alike_is_stopped_and_the_others_go_on(tmp_path, server, monkeypatch, extra,
+                                                                             kind, reason, where):
+    key = "sk-bad-" + "5e5e5e5e" * 4
+    monkeypatch.setenv("EVALCORE_BAD_KEY", key)
+    suite = make_suite(tmp_path, server.base_url, [f"q{i}" for i in range(30)], run={"max_attempts": 4})
+    data = suite.model_dump(mode="json", by_alias=True, exclude={"base_dir"})
+    data["candidates"][1].update(extra)
+    (tmp_path / "suite.yaml").write_text(json.dumps(data), encoding="utf-8")
+    from evalcore.suite import load_suite
+
+    summary = run_suite(load_suite(tmp_path / "suite.yaml"), tmp_path / "ws")
+    by_model = server.stats()["by_model"]
+    assert by_model["model-0"] == 30  # the other candidate ran in full
+    bad = sum(n for m, n in by_model.items() if m != "model-0")
+    assert 3 <= bad <= 4 + 3  # a few calls (those in flight when it tripped), not 30 x 4 attempts
+    assert (summary.sent, summary.not_sent) == (30 + bad, 30 - bad)  # "sent" is what the server received
+    why = summary.stopped["m1"]
+    assert "candidate 'm1'" in why and reason in why and where in why and "Fix:" in why
+    assert key not in why and summary.errors_by_kind == {kind: 30}
+    for path in (tmp_path / "ws").rglob("*"):
+        if path.is_file():
+            assert key.encode() not in path.read_bytes(), path
+
+
+def test_a_prompt_over_the_context_window_is_a_final_result_not_resent(tmp_path, server):
+    suite = make_suite(tmp_path, server.base_url, ["fine", "huge [[ctx]]"], candidates=1)
+    first = run_suite(suite, tmp_path / "ws")
+    assert first.errors_by_kind == {"context_window": 1} and first.final_errors == 1
+    row = _results(tmp_path / "ws", first.run_id).set_index("example_id").loc["e001"]
+    assert row["error"].startswith("HTTP 400: This model's maximum context length is 8192 tokens.")
+    assert int(row["attempts"]) == 1  # deterministic: not retried
+    q = Queries(tmp_path / "ws")
+    assert q.score_table("t", "contains").set_index("example_id").loc["e001", "value"] == 0.0  # scored as failing
+    q.close()
+    server.reset()
+    second = run_suite(suite, tmp_path / "ws")
+    assert server.stats()["requests"] == 0 and second.cached == 2 and second.errors_by_kind == {"context_window": 1}
+    third = run_suite(suite, tmp_path / "ws", retry_errors=True)
+    assert server.stats()["requests"] == 1 and third.sent == 1  # only the failed one, when asked
+
+
+def test_judge_calls_are_counted_priced_and_their_failures_reported(tmp_path, server):
+    verdict = '{"reasoning": "fine", "rating": 4}'
+    judge = {"type": "llm_judge", "name": "judge", "model": "openai/judge", "api_base": server.base_url,
+             "rubric": "5 is perfect"}
+    suite = make_suite(tmp_path, server.base_url, [f"[[reply:{verdict}]] {i}" for i in range(3)], candidates=1,
+                       scorers=[judge])
+    ok = run_suite(suite, tmp_path / "ws")
+    assert (ok.sent, ok.judge_calls, ok.judge_errors) == (3, 3, 0)
+    broken = {**judge, "model": "openai/missing-judge"}
+    suite = make_suite(tmp_path, server.base_url, [f"[[reply:{verdict}]] {i}" for i in range(3)], candidates=1,
+                       scorers=[broken])
+    server.reset()
+    bad = run_suite(suite, tmp_path / "ws", new_run=True)
+    assert bad.sent == 0 and bad.cached == 3  # the outputs come from the store; only the judge is called
+    assert bad.judge_calls == 3 and bad.judge_errors == 3 and bad.judge_errors_by_kind == {"not_found": 3}
+    assert "judge 'judge'" in bad.last_judge_error and "missing-judge" in bad.last_judge_error
 
 
 def test_hostile_output_is_stored_verbatim(tmp_path, server):
@@ -279,3 +389,151 @@ def test_tasks_are_dealt_in_proportion_to_each_workers_concurrency(n, shares):
 def test_three_workers_at_concurrency_32_get_work_for_the_same_number_of_rounds():
     hands = deal(list(range(2000)), split_limit(32, 3))
     assert [len(h) for h in hands] == [688, 687, 625]
+
+
+# -- a stopped run stops spending: the real CLI, killed by a real signal, against the real server ------------------
+def _run_processes(marker: str) -> list[int]:
+    """PIDs of every live process whose environment carries the marker (the CLI, its fork server, its workers)."""
+    found = []
+    needle = f"EVALCORE_TEST_RUN_MARKER={marker}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes() and b"Z" not in (entry / "stat").read_bytes().split(b")")[-1][:3]:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _start_cli_run(tmp_path: Path, ws: Path, marker: str, *extra: str) -> subprocess.Popen:
+    env = {**os.environ, "EVALCORE_WORKSPACE": str(ws), "EVALCORE_TEST_RUN_MARKER": marker}
+    return subprocess.Popen([sys.executable, "-m", "evalcore.cli", "run", str(tmp_path / "suite.yaml"), *extra],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGKILL, -9), (signal.SIGTERM, 143), (signal.SIGHUP, 129),
+                                           (signal.SIGINT, 130)])
+def test_a_killed_run_stops_every_process_at_once_and_the_rerun_sends_only_the_missing(tmp_path, server, sig, code):
+    n = 240
+    suite = make_suite(tmp_path, server.base_url, [f"slow {i} [[sleep:100]]" for i in range(n)],
+                       run={"concurrency": 8, "per_candidate": 8})
+    ws = tmp_path / "ws"
+    marker = f"{os.getpid()}-{sig.name}-{random.random()}"
+    proc = _start_cli_run(tmp_path, ws, marker, "--workers", "2")
+    deadline = time.monotonic() + 90
+    while _journal_lines(ws) < 40 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    assert proc.poll() is None, proc.stderr.read().decode()
+    assert len(_run_processes(marker)) >= 4  # the CLI, its fork server, two workers (and the resource tracker)
+    proc.send_signal(sig)
+    killed_at = time.monotonic()
+    proc.wait(timeout=5)
+    assert proc.returncode == code, proc.stderr.read().decode()
+    while _run_processes(marker) and time.monotonic() - killed_at < 1.0:
+        time.sleep(0.02)
+    assert _run_processes(marker) == [], "a process of the killed run is still alive 1 s after the kill"
+    sent_by_then = server.stats()["requests"]
+    time.sleep(1.0)
+    assert server.stats()["requests"] == sent_by_then, "the killed run kept calling the server"
+    stderr = proc.stderr.read().decode()
+    if sig != signal.SIGKILL:
+        assert "run the same command again to resume" in stderr.lower() and "Traceback" not in stderr, stderr
+        assert "never awaited" not in stderr, stderr
+        assert Workspace(ws).manifests("t")[0]["status"] == "interrupted"
+
+    # the rerun, right away: no waiting for orphans, no "still being written", only the missing calls sent
+    run_id = Workspace(ws).manifests("t")[0]["run_id"]
+    server.reset()
+    rerun = subprocess.run([sys.executable, "-m", "evalcore.cli", "run", str(tmp_path / "suite.yaml"), "--workers", "2"],
+                           env={**os.environ, "EVALCORE_WORKSPACE": str(ws)}, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"Resumed run {run_id}" in rerun.stdout
+    skipped = int(re.search(r"(\d+) already done", rerun.stdout).group(1))
+    assert 40 <= skipped < 2 * n
+    assert server.stats()["requests"] == 2 * n - skipped  # exactly the missing calls
+    df = _results(ws, run_id)
+    assert len(df) == 2 * n and df.groupby(["example_id", "candidate"]).size().max() == 1
+    assert df["error_kind"].isna().all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_in_process_run_stops_cleanly_on_a_signal(tmp_path, server, sig):
+    suite = make_suite(tmp_path, server.base_url, [f"slow {i} [[sleep:100]]" for i in range(60)], candidates=1,
+                       run={"concurrency": 4, "per_candidate": 4})
+    ws = tmp_path / "ws"
+    marker = f"{os.getpid()}-inproc-{sig.name}-{random.random()}"
+    proc = _start_cli_run(tmp_path, ws, marker, "--workers", "1")
+    deadline = time.monotonic() + 60
+    while _journal_lines(ws) < 8 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    proc.send_signal(sig)
+    proc.wait(timeout=5)
+    stderr = proc.stderr.read().decode()
+    assert proc.returncode == 128 + sig, stderr
+    assert "never awaited" not in stderr and "Traceback" not in stderr, stderr
+    assert "resume" in stderr
+    sent = server.stats()["requests"]
+    time.sleep(0.5)
+    assert server.stats()["requests"] == sent and not _run_processes(marker)
+    assert Workspace(ws).manifests("t")[0]["status"] == "interrupted"
+
+
+@pytest.mark.slow
+def test_a_long_lived_process_pool_dies_with_its_process(tmp_path, server):
+    """The dashboard's case: start_workers() ahead of time, then a run in a background thread; kill -9 the process."""
+    make_suite(tmp_path, server.base_url, [f"slow {i} [[sleep:100]]" for i in range(200)],
+               run={"concurrency": 8, "per_candidate": 8})
+    script = tmp_path / "host.py"
+    script.write_text(
+        "import sys, threading, time\n"
+        "from evalcore import runner\nfrom evalcore.suite import load_suite\n"
+        "runner.start_workers(wait=True)\n"
+        f"suite = load_suite({str(tmp_path / 'suite.yaml')!r})\n"
+        f"t = threading.Thread(target=runner.run_suite, args=(suite, {str(tmp_path / 'ws')!r}), kwargs={{'workers': 2}})\n"
+        "t.start()\n"
+        "while True: time.sleep(1)\n")
+    marker = f"{os.getpid()}-pool-{random.random()}"
+    proc = subprocess.Popen([sys.executable, str(script)], env={**os.environ, "EVALCORE_TEST_RUN_MARKER": marker},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 90
+    while _journal_lines(tmp_path / "ws") < 30 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    assert proc.poll() is None, proc.stderr.read().decode()
+    proc.kill()
+    killed_at = time.monotonic()
+    proc.wait()
+    while _run_processes(marker) and time.monotonic() - killed_at < 1.0:
+        time.sleep(0.02)
+    assert _run_processes(marker) == []
+    sent = server.stats()["requests"]
+    time.sleep(1.0)
+    assert server.stats()["requests"] == sent < 400
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_stop_event_ends_the_run_as_interrupted_and_nothing_more_is_sent(tmp_path, server, workers):
+    import threading
+
+    suite = make_suite(tmp_path, server.base_url, [f"slow {i} [[sleep:100]]" for i in range(80)],
+                       run={"concurrency": 4, "per_candidate": 4})
+    stop = threading.Event()
+
+    def progress(p: Progress) -> None:
+        if p.done >= 10:
+            stop.set()
+
+    summary = run_suite(suite, tmp_path / "ws", workers=workers, progress=progress, stop=stop)
+    assert summary.status == "interrupted"
+    sent = server.stats()["requests"]
+    time.sleep(0.5)
+    assert server.stats()["requests"] == sent < 160
+    assert Workspace(tmp_path / "ws").manifests("t")[0]["status"] == "interrupted"
+    server.reset()
+    again = run_suite(suite, tmp_path / "ws")
+    assert again.resumed and again.run_id == summary.run_id and again.status == "finished"
+    assert server.stats()["requests"] == 160 - again.skipped
+    assert len(_results(tmp_path / "ws", summary.run_id)) == 160
