@@ -69,6 +69,7 @@ class FakeOpenAI:
         self.by_status: Counter[int] = Counter()
         self.attempts: Counter[str] = Counter()
         self.authorization: set[str] = set()
+        self.user_agents: set[str] = set()  # which client sent the calls (evalcore's own path, or litellm's SDK)
         self.first_request: float | None = None  # monotonic time of the first request since reset
         self.last_answer: float | None = None  # ... and of the last answer sent, for the active window
         self.inflight = 0
@@ -81,6 +82,7 @@ class FakeOpenAI:
             "by_model": dict(self.by_model),
             "by_status": {str(k): v for k, v in self.by_status.items()},
             "authorization": sorted(self.authorization),
+            "user_agents": sorted(self.user_agents),
             "active_s": (self.last_answer - self.first_request
                          if self.first_request is not None and self.last_answer is not None else None),
             "first_request_at": self.first_request,  # time.monotonic(): the same clock in every process here
@@ -119,6 +121,7 @@ class FakeOpenAI:
         model = str(body.get("model", ""))
         self.by_model[model] += 1
         auth = request.headers.get("Authorization", "")
+        self.user_agents.add(request.headers.get("User-Agent", ""))
         if auth:
             self.authorization.add(auth)
         messages = body.get("messages") or []
