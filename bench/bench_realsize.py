@@ -129,11 +129,11 @@ def client_loop(kind: str, url: str, n: int, concurrency: int) -> dict[str, floa
     return {**res, "process_s": wall}
 
 
-def cli_run(path: Path, ws: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+def cli_run(path: Path, ws: Path, env: dict[str, str] | None = None, *extra: str) -> tuple[float, float]:
     """(wall, monotonic start) of a cold `evalcore run` in a fresh process."""
     t0 = time.monotonic()
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "evalcore.cli", "run", str(path), "--workspace", str(ws)],
+    proc = subprocess.run([sys.executable, "-m", "evalcore.cli", "run", str(path), "--workspace", str(ws), *extra],
                           capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=ROOT)
     wall = time.perf_counter() - started
     if proc.returncode != 0:
@@ -188,6 +188,13 @@ def workload_a(tmp: Path, trials: int, examples: int = 500, latency_ms: int = 20
             add("cold_first_request_s", st["first_request_at"] - t0)
             add("cold_max_inflight", st["max_inflight"])
             add("steal_pct", steal.percent or 0.0)
+            srv.reset()
+            wall, t0 = cli_run(path, tmp / f"a-cold-w3-{t}", None, "--workers", "3")
+            st = srv.stats()
+            assert st["completed"] == n_calls, st
+            add("cold_w3_wall_s", wall)
+            add("cold_w3_active_s", st["active_s"])
+            add("cold_w3_first_request_s", st["first_request_at"] - t0)
             if with_litellm_cli:
                 srv.reset()
                 wall, t0 = cli_run(path, tmp / f"a-cold-litellm-{t}", {"EVALCORE_CLIENT": "litellm"})
@@ -292,6 +299,9 @@ def table(a: dict[str, Any], b: dict[str, Any] | None) -> str:
     row("  server active window, warm run_suite (x ideal)", "", rng("warm_active_s", ideal), None)
     row("  cold run: process start to the server's first request (s)", "", rng("cold_first_request_s"), None)
     row("  cold run: most requests in flight at the server", "", rng("cold_max_inflight"), None)
+    row("  cold `evalcore run --workers 3` (x ideal)", "", rng("cold_w3_wall_s", ideal), None)
+    row("    its server active window (x ideal)", "", rng("cold_w3_active_s", ideal), None)
+    row("    process start to first request (s)", "", rng("cold_w3_first_request_s"), None)
     if "litellm_cli_wall_s" in a:
         row("  cold `evalcore run`, EVALCORE_CLIENT=litellm (x ideal)", "", rng("litellm_cli_wall_s", ideal), None)
         row("    its server active window (x ideal)", "", rng("litellm_cli_active_s", ideal), None)

@@ -112,6 +112,24 @@ def _llm() -> Any:
     return llm
 
 
+def import_litellm_in_background() -> None:
+    """Start importing litellm (~4 s) in a thread while the run is planned, for calls this process will send through
+    it: planning waits on files and DuckDB much of that time, and the first call then finds it loaded."""
+    import sys
+    import threading
+
+    if "evalcore.llm" in sys.modules:
+        return
+
+    def load() -> None:
+        try:
+            import evalcore.llm  # noqa: F401
+        except Exception:  # noqa: BLE001 - the first call imports it again and reports what is wrong
+            pass
+
+    threading.Thread(target=load, name="evalcore-import-litellm", daemon=True).start()
+
+
 def prepare_loop(loop: Any, litellm_used: bool) -> None:
     """Set up an event loop that will send calls: litellm's request building runs inline where it can."""
     if litellm_used:
