@@ -28,6 +28,7 @@ from evalcore.calls import CallOutcome, CallSpec
 from evalcore.failures import CallFailed
 
 OPENAI_BASE = "https://api.openai.com/v1"
+_PLACEHOLDER = "not-needed"  # the key sent to a local server when none is named
 
 # litellm maps providers' finish reasons onto OpenAI's (litellm_core_utils/core_helpers.py); the subset that
 # OpenAI-compatible servers send. Anything else is "stop", as there.
@@ -67,7 +68,7 @@ def endpoint(spec: CallSpec) -> tuple[str, str | None]:
                 f"environment variable {spec.api_key_env} is not set (named by api_key_env); "
                 "export it or put it in .streamlit/secrets.toml"))
     elif spec.api_base and spec.model.startswith("openai/"):
-        key = "not-needed"  # local OpenAI-compatible servers ignore the key (evalcore.llm does the same)
+        key = _PLACEHOLDER  # local OpenAI-compatible servers ignore the key (evalcore.llm does the same)
     else:
         key = os.environ.get("OPENAI_API_KEY") or None
     return base.rstrip("/") + "/chat/completions", key
@@ -133,7 +134,7 @@ async def complete(spec: CallSpec, name: str, *, timeout_s: float) -> CallOutcom
     latency_ms = (time.perf_counter() - started) * 1000.0
     if status >= 400:
         raise CallFailed.of(failures.classify_http(status, raw.decode("utf-8", "replace"), resp_headers,
-                                                   secrets=(key,)))
+                                                   secrets=_secrets(key)))
     try:
         data = json.loads(raw)
     except ValueError:
@@ -146,13 +147,18 @@ async def complete(spec: CallSpec, name: str, *, timeout_s: float) -> CallOutcom
 def _bad_answer(status: int, what: str, raw: bytes, key: str) -> CallFailed:
     """A success status with a body that is no chat completion: a server fault, retried like a 5xx."""
     text = failures.redact(f"HTTP {status}: the server's answer {what}: {raw[:200].decode('utf-8', 'replace')}",
-                           (key,))
+                           _secrets(key))
     return CallFailed("server", failures.trim(text), retryable=True, status=status)
+
+
+def _secrets(key: str) -> tuple[str, ...]:
+    """What to redact from messages: the key, not the placeholder sent to local servers."""
+    return () if key == _PLACEHOLDER else (key,)
 
 
 def _no_response(message: str, key: str, *, timeout: bool = False) -> CallFailed:
     """A call that got no HTTP answer, classified as the litellm path classifies it (evalcore.llm.classify)."""
-    found = failures.classify_http(None, message, secrets=(key,))
+    found = failures.classify_http(None, message, secrets=_secrets(key))
     if timeout:
         found.kind, found.retryable, found.candidate_wide = "timeout", True, False
     elif found.kind == "unknown":
