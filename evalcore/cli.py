@@ -131,11 +131,10 @@ def init(directory: str, force: bool) -> None:
 @_friendly
 def validate(suite_file: str, encoding: str | None) -> None:
     """Check a suite and its dataset without calling any model."""
-    import os
 
     from evalcore.ingest import load_examples
     from evalcore.runner import plan_tasks
-    from evalcore.suite import load_suite
+    from evalcore.suite import LlmJudgeScorer, load_suite
 
     suite = load_suite(suite_file)
     examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset)
@@ -149,14 +148,23 @@ def validate(suite_file: str, encoding: str | None) -> None:
     click.echo(f"  tags        {', '.join(f'{k} ({v})' for k, v in sorted(tags.items())) or '(none)'}")
     click.echo(f"  candidates  {', '.join(c.name for c in suite.candidates)}")
     click.echo(f"  scorers     {', '.join(s.label for s in suite.scorers) or '(none: human labels only)'}")
+    judges = [s for s in suite.scorers if isinstance(s, LlmJudgeScorer)]
     click.echo(f"  calls       {len(tasks)} ({len(examples)} examples x {len(suite.candidates)} candidates x "
                f"{suite.repeats} repeat{'s' if suite.repeats != 1 else ''})")
-    missing = sorted({c.api_key_env for c in suite.candidates if c.api_key_env and not os.environ.get(c.api_key_env)})
+    if judges:
+        click.echo(f"  judge calls {len(tasks) * len(judges)} (one per output for each llm_judge scorer: "
+                   f"{', '.join(j.label for j in judges)}); {len(tasks) * (1 + len(judges))} calls in all")
+    named = [("candidate", c.name, c.api_key_env) for c in suite.candidates] + [
+        ("judge", j.label, j.api_key_env) for j in judges]
+    missing = sorted({env for _, _, env in named if env and not os.environ.get(env)})
+    # The report is one stream, in order: a warning written to stderr between stdout lines can land glued to
+    # another line wherever the two streams are merged.
     if missing:
-        click.echo(f"  warning     environment variable(s) not set: {', '.join(missing)}", err=True)
+        click.echo(f"  warning     environment variable(s) not set: {', '.join(missing)}. `evalcore run` will "
+                   "refuse to start until they are (or pass --allow-missing-keys to run the other candidates).")
     if len(examples) < 30:
         click.echo(f"  note        {len(examples)} examples is few: differences under ~0.2 will not be "
-                   "distinguishable. Aim for 50+ with deliberate edge cases.", err=True)
+                   "distinguishable. Aim for 50+ with deliberate edge cases.")
 
 
 def _say(text: str) -> None:
@@ -211,11 +219,20 @@ class _Bar:
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
         self.last_decile = -1
+        self.told: set[str] = set()
 
     def __call__(self, p: Any) -> None:
+        for name, why in p.stopped.items():  # a stopped candidate is said at once, on its own line
+            if name not in self.told:
+                self.told.add(name)
+                sys.stderr.write(("\r\033[K" if self.tty else "") + f"Stopped {why}\n")
         frac = p.fraction()
         text = (f"{p.done}/{p.total} done, {p.sent} sent, {p.cached} cached, {p.errors} errors, "
                 f"${p.cost_usd:.4f}")
+        if p.judge_sent or p.judge_errors:
+            text += f", {p.judge_sent} judge calls ({p.judge_errors} failed)"
+        if p.not_sent:
+            text += f", {p.not_sent} not sent"
         if p.to_send and not p.sent and not p.errors:  # nothing answered yet: say what is being waited for
             loading = " (loading litellm)" if getattr(p, "litellm", True) else ""
             text += (f" - sending {p.to_send} calls with {p.workers} worker processes{loading}"
@@ -245,10 +262,21 @@ class _Bar:
               help="Worker processes (default: 1 for small runs, else one per core plus one, at most 4).")
 @click.option("--new", "new_run", is_flag=True, help="Start a new run instead of resuming an interrupted one.")
 @click.option("--encoding", default=None, help="Text encoding of a CSV dataset (e.g. cp1252).")
+@click.option("--retry-errors", is_flag=True,
+              help="Also resend requests whose stored result is a deterministic failure (context window, content "
+                   "filter, invalid request); by default those are final results and are not sent again.")
+@click.option("--allow-missing-keys", is_flag=True,
+              help="Run the candidates whose key variable is set and record the others' calls as not sent, "
+                   "instead of refusing to start.")
 @_friendly
 def run(suite_file: str, workspace: str | None, concurrency: int | None, candidates: str | None,
-        repeat: int | None, workers: int | None, new_run: bool, encoding: str | None) -> None:
-    """Run every candidate on every example; cached answers are reused, interrupted runs resume."""
+        repeat: int | None, workers: int | None, new_run: bool, encoding: str | None, retry_errors: bool,
+        allow_missing_keys: bool) -> None:
+    """Run every candidate on every example; cached answers are reused, interrupted runs resume.
+
+    \b
+    Before the first call, key variables and api_base servers are checked. Ctrl-C, SIGTERM and SIGHUP stop
+    sending at once, save what was answered and exit (130 / 143 / 129); run again to resume."""
     from evalcore.keys import load_secrets_env
     from evalcore.runner import run_suite
     from evalcore.suite import load_suite
@@ -259,23 +287,48 @@ def run(suite_file: str, workspace: str | None, concurrency: int | None, candida
     bar = _Bar()
     with _StopOnSignals() as stopper:
         summary = run_suite(suite, workspace, candidates=names, repeats=repeat, concurrency=concurrency,
-                            workers=workers, encoding=encoding, new_run=new_run, progress=bar, stop=stopper.event)
+                            workers=workers, encoding=encoding, new_run=new_run, progress=bar, stop=stopper.event,
+                            retry_errors=retry_errors, allow_missing_keys=allow_missing_keys)
     if summary.status == "interrupted":
         bar.close()
         _say(f"Interrupted ({stopper.name}): nothing more was sent; {summary.sent} calls answered this time are "
              f"saved. Run the same command again to resume run {summary.run_id}: only the missing calls are sent.")
         sys.exit(128 + (stopper.signum or signal.SIGINT))
     bar.close()
-    verb = "Resumed" if summary.resumed else "Finished"
-    click.echo(f"{verb} run {summary.run_id} of '{summary.suite}': {summary.total} results "
-               f"({summary.sent} sent, {summary.cached} from cache, {summary.skipped} already done), "
-               f"{summary.errors} errors, ${summary.cost_usd:.4f} spent, {summary.wall_s:.1f} s.")
-    if summary.errors_by_kind:
-        kinds = ", ".join(f"{k}: {n}" for k, n in summary.errors_by_kind.items())
-        click.echo(f"Errors by kind: {kinds}. Rerun to retry them (good results are not sent again).", err=True)
-    click.echo(f"Next: evalcore leaderboard --suite {summary.suite}")
+    for line in run_report(summary):
+        click.echo(line, err=line.startswith(("  ", "Stopped", "Errors", "Judge")))
     if summary.total and summary.errors == summary.total:
         sys.exit(1)
+
+
+def run_report(summary: Any) -> list[str]:
+    """The end of a run in words: what was sent (what the servers received), what failed per kind and the fix."""
+    from evalcore.failures import ADVICE
+
+    verb = "Resumed" if summary.resumed else "Finished"
+    judge = (f", {summary.judge_calls} judge calls ({summary.judge_errors} failed)" if summary.judge_calls
+             or summary.judge_errors else "")
+    not_sent = f", {summary.not_sent} not sent" if summary.not_sent else ""
+    lines = [f"{verb} run {summary.run_id} of '{summary.suite}': {summary.total} results "
+             f"({summary.sent} sent, {summary.cached} from cache, {summary.skipped} already done{not_sent}){judge}, "
+             f"{summary.errors} errors, ${summary.cost_usd:.4f} spent"
+             f"{f' (judge ${summary.judge_cost_usd:.4f})' if summary.judge_cost_usd else ''}, {summary.wall_s:.1f} s."]
+    for why in summary.stopped.values():
+        lines.append(f"Stopped {why}")
+    if summary.errors_by_kind:
+        lines.append("Errors by kind (rerun to retry all but the final ones; good results are not sent again):")
+        width = max(len(k) for k in summary.errors_by_kind)
+        for kind, n in summary.errors_by_kind.items():
+            lines.append(f"  {kind:<{width}}  {n:>5}  {ADVICE.get(kind, ADVICE['unknown'])}")
+        if summary.final_errors:
+            lines.append(f"  {summary.final_errors} are final results of their request (scored as failures, kept by "
+                         "the cache); pass --retry-errors to send them again.")
+    if summary.judge_errors:
+        kinds = ", ".join(f"{k}: {n}" for k, n in summary.judge_errors_by_kind.items())
+        lines.append(f"Judge failures: {summary.judge_errors} ({kinds}); those outputs have no judge score. "
+                     f"Last: {summary.last_judge_error}")
+    lines.append(f"Next: evalcore leaderboard --suite {summary.suite}")
+    return lines
 
 
 @main.command()

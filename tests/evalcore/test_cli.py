@@ -176,9 +176,50 @@ def test_init_then_validate_reports_examples_and_warns_about_keys(tmp_path, monk
     assert "Suite 'ticket-triage' is valid." in result.stdout
     assert "(6 examples)" in result.stdout
     assert "12 (6 examples x 2 candidates x 1 repeat)" in result.stdout
-    # a warning, not an error: validate never calls a model
-    assert "OPENAI_API_KEY" in result.stderr and "ANTHROPIC_API_KEY" in result.stderr
-    assert "few" in result.stderr
+    # a warning, not an error: validate never calls a model; each on a line of its own, in order
+    lines = result.stdout.splitlines()
+    assert [ln.split()[0] for ln in lines[1:]] == ["dataset", "tags", "candidates", "scorers", "calls", "warning",
+                                                   "note"]
+    warning = next(ln for ln in lines if ln.startswith("  warning "))
+    assert "OPENAI_API_KEY" in warning and "ANTHROPIC_API_KEY" in warning and "--allow-missing-keys" in warning
+    assert lines[lines.index(warning) - 1].endswith("1 repeat)")
+    assert "few" in lines[-1]
+
+
+def test_validate_lines_stay_apart_in_a_real_terminal(tmp_path, monkeypatch):
+    """stdout and stderr both on one pty, as in a terminal: the warning starts its own line."""
+    import os
+    import pty
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    assert _invoke("init", tmp_path / "proj").exit_code == 0
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([*EVALCORE, "validate", str(tmp_path / "proj" / "suite.yaml")], stdout=follower,
+                            stderr=follower)
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    proc.wait(timeout=30)
+    lines = out.decode().replace("\r\n", "\n").splitlines()
+    assert any(ln.startswith("  warning     environment variable(s) not set: ") for ln in lines), lines
+    assert any(ln.startswith("  calls       12 (") and ln.endswith("1 repeat)") for ln in lines), lines
+
+
+def test_validate_counts_judge_calls(tmp_path, server):
+    judge = {"type": "llm_judge", "name": "judge", "model": "openai/judge", "api_base": server.base_url,
+             "rubric": "5 is perfect"}
+    make_suite(tmp_path, server.base_url, ["a", "b", "c"], scorers=[{"type": "contains", "value": "x"}, judge])
+    result = _invoke("validate", tmp_path / "suite.yaml")
+    assert result.exit_code == 0, result.output
+    assert "  calls       6 (3 examples x 2 candidates x 1 repeat)" in result.stdout
+    assert "  judge calls 6 (one per output for each llm_judge scorer: judge); 12 calls in all" in result.stdout
 
 
 # -- the run -> read loop against the local server -----------------------------------------------------------------
@@ -314,3 +355,46 @@ def test_public_import_and_compare_through_the_cli(ran, tmp_path):
     assert "1 rank flip(s), 1 of them significant on your data." in cmp.stdout
     # rows are named by candidate, matched to the public table through the model string (openai/model-1)
     assert "Bench: m1 is ahead publicly (+10), but m0 is ahead on your task (+1.000, significant)." in cmp.stdout
+
+
+# -- failures a user must see at once -----------------------------------------------------------------------------
+
+
+def test_run_with_a_missing_key_exits_2_before_sending_and_names_the_variable(tmp_path, server, monkeypatch):
+    monkeypatch.delenv("EVALCORE_CLI_ABSENT", raising=False)
+    make_suite(tmp_path, server.base_url, ["a", "b"], candidate_extra={"api_key_env": "EVALCORE_CLI_ABSENT"})
+    result = _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws")
+    _people_error(result, "EVALCORE_CLI_ABSENT", "candidate 'm0'", "candidate 'm1'", "--allow-missing-keys")
+    assert server.stats()["requests"] == 0
+
+
+def test_run_summary_says_what_was_really_sent_and_what_to_do_per_kind(tmp_path, server, monkeypatch):
+    monkeypatch.delenv("EVALCORE_CLI_ABSENT", raising=False)
+    make_suite(tmp_path, server.base_url, ["fine", "huge [[ctx]]"], candidates=1,
+               candidate_extra={"api_key_env": "EVALCORE_CLI_ABSENT"})
+    skipped = _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws", "--allow-missing-keys")
+    assert skipped.exit_code == 1, skipped.output  # every result is an error
+    assert "(0 sent, 0 from cache, 0 already done, 2 not sent)" in skipped.stdout
+    assert "Stopped candidate 'm0'" in skipped.stderr and "EVALCORE_CLI_ABSENT" in skipped.stderr
+    assert server.stats()["requests"] == 0
+
+    monkeypatch.setenv("EVALCORE_CLI_ABSENT", "sk-fine-0000")
+    ran = _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws")
+    assert ran.exit_code == 0, ran.output
+    assert "(2 sent, 0 from cache, 0 already done), 1 errors" in ran.stdout
+    assert "context_window" in ran.stderr and "context window" in ran.stderr and "--retry-errors" in ran.stderr
+    assert server.stats()["requests"] == 2
+
+    again = _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws")
+    assert "(0 sent, 2 from cache" in again.stdout and server.stats()["requests"] == 2  # final: not resent
+    retried = _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws", "--retry-errors")
+    assert "(1 sent, 1 from cache" in retried.stdout and server.stats()["requests"] == 3
+
+
+def test_run_reports_judge_calls_and_judge_failures(tmp_path, server):
+    judge = {"type": "llm_judge", "name": "judge", "model": "openai/missing-judge", "api_base": server.base_url,
+             "rubric": "5 is perfect"}
+    make_suite(tmp_path, server.base_url, ["a", "b"], candidates=1, scorers=[judge])
+    result = _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws")
+    assert "2 judge calls (2 failed)" in result.stdout
+    assert "Judge failures: 2 (not_found: 2)" in result.stderr and "missing-judge" in result.stderr
