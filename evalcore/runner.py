@@ -869,10 +869,10 @@ def run_suite(
     if planned_workers(len(tasks)) > 1 and not ws.has_files("results"):
         start_workers(litellm=litellm_needed)  # nothing can be cached yet: workers' imports load while we plan
         prewarmed = True
-    elif litellm_needed and tasks and not ws.has_files("results"):
-        from evalcore.calls import import_litellm_in_background
+    elif tasks and not ws.has_files("results"):
+        from evalcore.calls import import_in_background
 
-        import_litellm_in_background()  # calls sent from this process: litellm loads while we plan
+        import_in_background(litellm_needed)  # calls sent from this process: their clients load while we plan
     from evalcore.queries import Queries  # duckdb and pandas load here, after the fork server has started
 
     run_id, resumed = None, False
