@@ -183,7 +183,7 @@ class _StopOnSignals:
     dead run's lock tells the next run it was interrupted."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-    BACKSTOP_S = 1.8
+    BACKSTOP_S = 1.5
 
     def __init__(self) -> None:
         self.event = threading.Event()
@@ -199,6 +199,9 @@ class _StopOnSignals:
             os._exit(128 + signum)
         self.signum = signum
         self.event.set()
+        from evalcore.runner import halt_workers  # already imported: the run is under way
+
+        halt_workers()
         backstop = threading.Timer(self.BACKSTOP_S, os._exit, (128 + signum,))
         backstop.daemon = True
         backstop.start()

@@ -763,6 +763,7 @@ def _dispatch(pending: list[Task], ctx: RunContext, workers: int, progress: Prog
     try:
         for p in procs:
             p.start()
+            _live_workers.add(p)
             if stop is not None and stop.is_set():
                 break
         while finished < workers and (any(p.is_alive() for p in procs) or not events.empty()):
@@ -787,16 +788,33 @@ def _dispatch(pending: list[Task], ctx: RunContext, workers: int, progress: Prog
         stopped = stopped or (stop is not None and stop.is_set() and finished < workers)
     except BaseException:
         _kill(procs)
+        _live_workers.difference_update(procs)
         raise
     if stopped:
         _kill(procs)
+        _live_workers.difference_update(procs)
         return False
     for p in procs:
         p.join()
+    _live_workers.difference_update(procs)
     failed = [p.exitcode for p in procs if p.exitcode not in (0, None)]
     if failed:
         raise RuntimeError(f"{len(failed)} worker process(es) died (exit codes {failed}); rerun to resume")
     return True
+
+
+_live_workers: set[Any] = set()  # worker processes of the runs in progress in this process
+
+
+def halt_workers() -> None:
+    """SIGKILL every worker of every run in progress here, at once. Safe to call from a signal handler: a stopped
+    run must not send one more call, and waiting for the run's loop to notice its stop event takes a poll."""
+    for p in list(_live_workers):
+        try:
+            if p.pid is not None:
+                os.kill(p.pid, 9)
+        except (OSError, ValueError):
+            pass
 
 
 def _kill(procs: Sequence[Any]) -> None:

@@ -4,11 +4,18 @@ Workers are forked from this process, so each starts with litellm imported (~3 s
 (~0.6 s) instead of paying both itself. Everything loaded is then frozen out of the garbage collector: a full
 collection over litellm's ~370,000 objects stalls a worker's event loop for ~0.25 s (every call in flight waits),
 while a frozen heap makes it ~2 ms, and forked pages stay shared.
+
+While this loads, evalcore.preload_watch ends the fork server at once if the process that started it dies.
 """
 
-import gc
+from evalcore.preload_watch import watch_starter_while_loading
 
-from evalcore import llm, openai_http, runner, scoring  # noqa: F401
+_loaded = watch_starter_while_loading()
+
+import gc  # noqa: E402
+
+from evalcore import llm, openai_http, runner, scoring  # noqa: E402,F401
 
 llm.warm_up()
+_loaded()
 gc.freeze()
