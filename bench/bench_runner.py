@@ -4,7 +4,8 @@ Targets (issue 2): wall time <= 1.3x the ideal 12.5 s at concurrency 32; `evalco
 finished run sends 0 requests in < 3 s; kill -9 then rerun loses nothing and duplicates nothing; with 20%
 429/500 injected the run completes with exactly one row per (example, candidate, repeat).
 
-Run:  .venv/bin/python bench/bench_runner.py [--examples 500] [--trials 3] [--quick]
+Run:  .venv/bin/python bench/bench_runner.py [--examples 500] [--trials 3] [--quick] [--workload all|tiny|realsize]
+(--workload realsize: the real-size prompts of issue 13, see bench/bench_realsize.py.)
 Prints a table of figures and writes bench/results/runner.json. The 2,000-call run is timed two ways: "cold" is
 the whole CLI in a fresh process, including litellm's one-time load (~3-4 s on 2 cores); "warm" is run_suite in
 a process whose worker pool is already loaded (the dashboard, a notebook, any run after the first).
@@ -170,8 +171,20 @@ def main() -> None:
     p.add_argument("--examples", type=int, default=500)
     p.add_argument("--trials", type=int, default=3, help="runs of each kind (the VM is noisy: medians are shown)")
     p.add_argument("--quick", action="store_true", help="one trial each; skip the fault-injection and kill -9 checks")
+    p.add_argument("--workload", choices=["all", "tiny", "realsize"], default="all",
+                   help="tiny: short prompts with prices (the checks above); realsize: issue 13's ~1,900-character "
+                        "prompts without prices against the bare clients, and the 10,000-call local-server case")
     args = p.parse_args()
     trials = 1 if args.quick else args.trials
+    if args.workload in ("tiny", "all"):
+        tiny(args, trials)
+    if args.workload in ("realsize", "all"):
+        import bench_realsize
+
+        bench_realsize.run(Path(tempfile.mkdtemp(prefix="evalcore-bench-realsize-")), trials)
+
+
+def tiny(args: argparse.Namespace, trials: int) -> None:
     n_calls = args.examples * CANDIDATES
     ideal = n_calls * LATENCY_MS / 1000 / CONCURRENCY
     figures: dict[str, object] = {"calls": n_calls, "ideal_s": ideal, "cpus": os.cpu_count(), "trials": trials}

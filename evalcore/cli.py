@@ -244,7 +244,8 @@ class _Bar:
         if p.not_sent:
             text += f", {p.not_sent} not sent"
         if p.to_send and not p.sent and not p.errors:  # nothing answered yet: say what is being waited for
-            text += (f" - sending {p.to_send} calls with {p.workers} worker processes (loading litellm)"
+            loading = " (loading litellm)" if getattr(p, "litellm", True) else ""
+            text += (f" - sending {p.to_send} calls with {p.workers} worker processes{loading}"
                      if p.workers else f" - sending {p.to_send} calls")
         if self.tty:
             filled = int(frac * 30)

@@ -12,7 +12,8 @@ Replies are deterministic: `"<model> says: <last user message>"`. Faults are inj
 - per candidate, as real providers answer: a key starting `sk-bad` gets OpenAI's 401 (which echoes the key), a
   key starting `sk-forbidden` a 403, and a model whose name starts `missing` OpenAI's 404 "model not found".
 - globally, by flags: `--latency-ms`, `--fail-429 P`, `--fail-500 P` (random, seeded) and `--retry-after S`.
-`GET /stats` returns request counts; `POST /reset` clears them and the per-message attempt counters.
+`GET /stats` returns request counts, the most requests in flight at once and the active window (first request
+to last answer, `active_s`); `POST /reset` clears them and the per-message attempt counters.
 """
 
 from __future__ import annotations
@@ -68,6 +69,11 @@ class FakeOpenAI:
         self.by_status: Counter[int] = Counter()
         self.attempts: Counter[str] = Counter()
         self.authorization: set[str] = set()
+        self.user_agents: set[str] = set()  # which client sent the calls (evalcore's own path, or litellm's SDK)
+        self.first_request: float | None = None  # monotonic time of the first request since reset
+        self.last_answer: float | None = None  # ... and of the last answer sent, for the active window
+        self.inflight = 0
+        self.max_inflight = 0
 
     async def stats(self, request: web.Request) -> web.Response:
         return web.json_response({
@@ -76,6 +82,11 @@ class FakeOpenAI:
             "by_model": dict(self.by_model),
             "by_status": {str(k): v for k, v in self.by_status.items()},
             "authorization": sorted(self.authorization),
+            "user_agents": sorted(self.user_agents),
+            "active_s": (self.last_answer - self.first_request
+                         if self.first_request is not None and self.last_answer is not None else None),
+            "first_request_at": self.first_request,  # time.monotonic(): the same clock in every process here
+            "max_inflight": self.max_inflight,
         })
 
     async def reset_handler(self, request: web.Request) -> web.Response:
@@ -93,11 +104,24 @@ class FakeOpenAI:
         return web.json_response(body, status=status)
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
+        """A chat completion, timed: the active window runs from the first request to the last answer."""
+        if self.first_request is None:
+            self.first_request = time.monotonic()
+        self.inflight += 1
+        self.max_inflight = max(self.max_inflight, self.inflight)
+        try:
+            return await self._chat(request)
+        finally:
+            self.inflight -= 1
+            self.last_answer = time.monotonic()
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.requests += 1
         model = str(body.get("model", ""))
         self.by_model[model] += 1
         auth = request.headers.get("Authorization", "")
+        self.user_agents.add(request.headers.get("User-Agent", ""))
         if auth:
             self.authorization.add(auth)
         messages = body.get("messages") or []

@@ -23,13 +23,13 @@ import time  # noqa: E402
 import warnings  # noqa: E402
 from concurrent.futures import Future, ThreadPoolExecutor  # noqa: E402
 from contextvars import ContextVar  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
 from functools import cache, lru_cache  # noqa: E402
 from typing import Any, Callable  # noqa: E402
 
 import litellm  # noqa: E402
 
 from evalcore import demo, failures  # noqa: E402
+from evalcore.calls import CallOutcome, CallSpec  # noqa: E402,F401 - re-exported: they live in evalcore.calls
 from evalcore.failures import CallFailed  # noqa: E402,F401 - re-exported: callers catch llm.CallFailed
 
 litellm.suppress_debug_info = True
@@ -38,27 +38,7 @@ litellm.telemetry = False
 litellm.drop_params = True  # params a provider does not support are dropped, not fatal
 
 
-@dataclass(frozen=True)
-class CallSpec:
-    """Everything needed to send one chat call (the key is looked up by name at call time)."""
-
-    model: str
-    messages: list[dict[str, str]]
-    params: dict[str, Any]
-    api_base: str | None = None
-    api_key_env: str | None = None
-    input_price_per_mtok: float | None = None
-    output_price_per_mtok: float | None = None
-
-
-@dataclass(frozen=True)
-class CallOutcome:
-    output: str | None
-    finish_reason: str | None
-    input_tokens: int | None
-    output_tokens: int | None
-    cost_usd: float | None
-    latency_ms: float
+# CallSpec and CallOutcome live in evalcore.calls (litellm-free, shared with the direct HTTP path).
 
 
 # -- the demo provider ----------------------------------------------------------------------------------------

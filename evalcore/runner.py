@@ -31,7 +31,7 @@ from typing import Any
 
 from evalcore import __version__
 from evalcore.errors import SuiteError
-from evalcore.failures import FINAL
+from evalcore.failures import FINAL, CallFailed
 from evalcore.example import Example
 from evalcore.store import SCHEMA_VERSION, Journal, Workspace, new_run_id, utcnow, write_results
 from evalcore.suite import Candidate, LlmJudgeScorer, RunSettings, Suite
@@ -103,6 +103,7 @@ class Progress:
     last_error: str | None = None
     to_send: int = 0  # calls this run will send (known once the cache has been read)
     workers: int = 0  # worker processes sending them (0: in this process)
+    litellm: bool = True  # whether some of them go through litellm (which workers load first), see evalcore.calls
     worker_cpu_s: float = 0.0  # CPU time of worker processes (for benchmarks)
     not_sent: int = 0  # calls skipped because their candidate was stopped (recorded; the next run retries them)
     judge_sent: int = 0  # judge calls sent (an llm_judge scorer makes one per output)
@@ -321,16 +322,17 @@ async def call_with_retries(request: CallRequest, settings: RunSettings, rng: ra
                             on_attempt: Callable[[Any], bool] | None = None) -> tuple[Any, int]:
     """(CallOutcome or CallFailed, attempts). Retries rate limits, 5xx, timeouts and connection errors.
     `on_attempt` sees every attempt's outcome; when it returns False, no further attempt is made."""
-    from evalcore import llm
+    from evalcore import calls  # which client sends it: evalcore's own HTTP path or litellm (evalcore.calls)
 
-    spec = llm.CallSpec(request.model, request.message_dicts(), dict(request.params), request.api_base,
-                        request.api_key_env, request.input_price_per_mtok, request.output_price_per_mtok)
+    spec = calls.CallSpec(request.model, request.message_dicts(), dict(request.params), request.api_base,
+                          request.api_key_env, request.input_price_per_mtok, request.output_price_per_mtok)
+    client = calls.client_setting(settings.client)
     attempt = 0
     while True:
         attempt += 1
         try:
-            outcome = await llm.complete(spec, timeout_s=settings.timeout_s)
-        except llm.CallFailed as failed:
+            outcome = await calls.complete(spec, timeout_s=settings.timeout_s, client=client)
+        except CallFailed as failed:
             go_on = on_attempt(failed) if on_attempt else True
             if not failed.retryable or attempt >= settings.max_attempts or not go_on:
                 return failed, attempt
@@ -359,9 +361,7 @@ async def _judge(ctx: RunContext, task: Task, scorer: LlmJudgeScorer, output: st
         detail["cached"] = True
         return _score_row(ctx, task, scorer.label, hit["value"], hit["passed"], detail, jhash, now), 0.0, 0, None
     outcome, attempts = await call_with_retries(req, ctx.settings, rng)
-    from evalcore import llm
-
-    if isinstance(outcome, llm.CallFailed):
+    if isinstance(outcome, CallFailed):
         detail = {"error": f"judge call failed ({outcome.kind}): {outcome.message}", "attempts": attempts}
         failure = (outcome.kind, f"judge '{scorer.label}' ({scorer.model}): {outcome.message}")
         return _score_row(ctx, task, scorer.label, None, None, detail, jhash, now), 0.0, 1, failure
@@ -416,6 +416,12 @@ def stop_message(candidate: str, request: CallRequest, failed: Any, attempts: in
             f"Reason: {failed.message} Fix: {failed.advice}")
 
 
+def models_called(ctx: RunContext) -> list[str]:
+    """Every model a run may call: its candidates' and its LLM judges'."""
+    return [m["model"] for m in ctx.candidates.values()] + [
+        s.model for s in ctx.scorers if isinstance(s, LlmJudgeScorer)]
+
+
 async def run_tasks(tasks: Sequence[Task], ctx: RunContext, journal: Journal,
                     on_result: Callable[[dict[str, Any], Tally], None],
                     stop: threading.Event | None = None,
@@ -423,10 +429,11 @@ async def run_tasks(tasks: Sequence[Task], ctx: RunContext, journal: Journal,
     """Produce every task's result (call or cached output), score it, append it to the journal. When `stop` is set,
     every call in flight is cancelled at once and nothing more is sent; returns False if stopped. A candidate the
     breaker stops gets its remaining calls recorded as not sent (attempts 0), and `on_stopped(candidate, why)`."""
-    from evalcore import llm
+    from evalcore import calls
 
-    llm.use_call_executor(asyncio.get_running_loop())
     settings = ctx.settings
+    client = calls.client_setting(settings.client)
+    calls.prepare_loop(asyncio.get_running_loop(), calls.needs_litellm(models_called(ctx), client))
     overall = asyncio.Semaphore(settings.concurrency)
     per_cand: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_candidate))
     rng = random.Random(os.getpid() ^ int(time.time()))
@@ -462,7 +469,7 @@ async def run_tasks(tasks: Sequence[Task], ctx: RunContext, journal: Journal,
             now = utcnow()
             if outcome is None:
                 row, sent, not_sent = not_sent_row(task, now), False, True
-            elif isinstance(outcome, llm.CallFailed):
+            elif isinstance(outcome, CallFailed):
                 sent = attempts > 0
                 row = _result_row(ctx, task, output=None, finish_reason=None, error_kind=outcome.kind,
                                   error=outcome.message, latency_ms=None, input_tokens=None, output_tokens=None,
@@ -496,21 +503,24 @@ async def run_tasks(tasks: Sequence[Task], ctx: RunContext, journal: Journal,
                              not_sent, judge_sent, judge_cost, tuple(judge_errors)))
 
     work = asyncio.gather(*(one(t) for t in tasks))
-    if stop is None:
-        await work
+    try:
+        if stop is None:
+            await work
+            return True
+        while not work.done():
+            if stop.is_set():
+                work.cancel()
+                with _quiet_cancellation():
+                    try:
+                        await work
+                    except asyncio.CancelledError:
+                        pass
+                return False
+            await asyncio.wait([work], timeout=0.02)
+        work.result()
         return True
-    while not work.done():
-        if stop.is_set():
-            work.cancel()
-            with _quiet_cancellation():
-                try:
-                    await work
-                except asyncio.CancelledError:
-                    pass
-            return False
-        await asyncio.wait([work], timeout=0.02)
-    work.result()
-    return True
+    finally:
+        await calls.aclose()  # the direct path's connections
 
 
 @contextlib.contextmanager
@@ -575,11 +585,11 @@ def _die_with_parent() -> None:
 
 def _worker_main(tasks: list[Task], ctx: RunContext, events: Any) -> None:
     """Entry point of a worker process: its own journal, its own event loop, progress sent in batches."""
-    from evalcore import llm
+    from evalcore import calls
 
     _die_with_parent()
     gc.freeze()  # see evalcore.worker_boot: what the worker inherited is never garbage, so never scan it
-    llm.enter_unknown_models()
+    calls.in_worker_process()
     ws = Workspace(ctx.workspace)
     batch: list[Any] = []
     last = time.monotonic()
@@ -616,19 +626,28 @@ def _plan_hash(version: str, candidates: Sequence[Candidate], repeats: int) -> s
 WORKER_THRESHOLD = 400  # below this many calls, one in-process worker is as fast as starting processes
 MAX_WORKERS = 4
 CALLS_PER_WORKER = 8  # fewer calls in flight than this per worker and another process buys nothing
+DIRECT_CALLS_PER_WORKER = 64  # the same for the direct HTTP path, whose calls cost ~0.5 ms of CPU instead of ~4
 
 
-def worker_count(pending: int, settings: RunSettings, cpus: int | None = None) -> int:
+def worker_count(pending: int, settings: RunSettings, cpus: int | None = None, *, litellm: bool = True) -> int:
     """How many worker processes send `pending` calls: one per core plus one, at most MAX_WORKERS.
 
     A worker is an event loop that mostly waits on the network, but litellm spends ~4 ms of CPU per call in it,
     so a response that arrives while its loop is busy waits. One more loop than cores keeps that queue short:
     measured on 2 cores at 32 calls in flight, 3 workers sent 2,000 calls in 13.3-13.5 s, 2 workers in 14.5-15.9 s,
     4 no faster than 3. Never more workers than the concurrency limits can be split between (a limit stays a
-    limit), and in-process below WORKER_THRESHOLD calls, where starting processes costs more than it saves."""
+    limit), and in-process below WORKER_THRESHOLD calls, where starting processes costs more than it saves.
+
+    With litellm=False (every call on the direct HTTP path), one event loop keeps DIRECT_CALLS_PER_WORKER calls in
+    flight without answers queueing: measured at 200 ms latency and concurrency 32 (real-size prompts), 1, 2 and 3
+    workers all kept the server's active window at 1.03-1.06x of ideal, and in-process saves the fork server's
+    start. Only more calls in flight than that (a fast local server at concurrency 256) spread over processes."""
     cpus = cpus or os.cpu_count() or 1
     if cpus < 2 or pending < WORKER_THRESHOLD:
         return 1
+    if not litellm:
+        return max(1, min(cpus + 1, MAX_WORKERS, -(-settings.concurrency // DIRECT_CALLS_PER_WORKER),
+                          settings.per_candidate))
     return max(1, min(cpus + 1, MAX_WORKERS, settings.concurrency // CALLS_PER_WORKER or 1,
                       settings.per_candidate))
 
@@ -650,9 +669,14 @@ def deal(tasks: Sequence[Task], shares: Sequence[int]) -> list[list[Task]]:
     return hands
 
 
+_PRELOAD = {True: "evalcore.worker_boot", False: "evalcore.worker_boot_http"}
+_server_litellm: bool | None = None  # whether the fork server this process started has litellm loaded
+
+
 def _mp_context() -> Any:
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["evalcore.worker_boot"])
+    if _server_litellm is None:
+        ctx.set_forkserver_preload([_PRELOAD[True]])
     return ctx
 
 
@@ -660,14 +684,25 @@ def _noop() -> None:
     pass
 
 
-def start_workers(wait: bool = False) -> None:
+def start_workers(wait: bool = False, *, litellm: bool = True) -> None:
     """Start the worker fork server now. It loads litellm and warms it (~4 s, in the background), and stays up
     for the life of this process, so every later run_suite here starts sending at once instead of after that
     load. run_suite calls it as early as it can; a long-lived process (the dashboard, a notebook) can call it
-    ahead of the first run. With wait=True, return only once workers can be forked."""
+    ahead of the first run. With wait=True, return only once workers can be forked.
+
+    litellm=False (run_suite's choice when every call takes the direct HTTP path) loads only evalcore (~0.7 s). A
+    server started so is restarted with litellm when a later run needs it; one with litellm serves every run."""
+    global _server_litellm
     from multiprocessing import forkserver
 
     ctx = _mp_context()
+    server = getattr(forkserver, "_forkserver", None)
+    if litellm and _server_litellm is False and hasattr(server, "_stop"):
+        server._stop()  # type: ignore[union-attr]  # between runs: its workers are gone
+        _server_litellm = None
+    if _server_litellm is None or (server is not None and getattr(server, "_forkserver_pid", None) is None):
+        ctx.set_forkserver_preload([_PRELOAD[litellm]])
+        _server_litellm = litellm
     forkserver.ensure_running()
     if wait:
         p = ctx.Process(target=_noop, daemon=True)
@@ -828,6 +863,11 @@ def run_suite(
     chosen = [suite.candidate(n) for n in candidates] if candidates else list(suite.candidates)
     reps = repeats or suite.repeats
     settings = suite.run if concurrency is None else suite.run.model_copy(update={"concurrency": concurrency})
+    from evalcore.calls import client_setting, needs_litellm  # which client sends the calls (no litellm import)
+
+    client = client_setting(settings.client)  # an unknown EVALCORE_CLIENT is an error before anything runs
+    litellm_needed = needs_litellm([c.model for c in chosen] + [
+        s.model for s in suite.scorers if isinstance(s, LlmJudgeScorer)], client)
     examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset)
     version = suite_version(suite, examples)
     tasks = plan_tasks(suite, examples, chosen, reps)
@@ -838,14 +878,19 @@ def run_suite(
         for e in examples
     ])
     plan_hash = _plan_hash(version, chosen, reps)
+
     def planned_workers(calls: int) -> int:
-        n = workers if workers is not None else worker_count(calls, settings)
+        n = workers if workers is not None else worker_count(calls, settings, litellm=litellm_needed)
         return max(1, min(n, calls or 1, settings.concurrency, settings.per_candidate))
 
     prewarmed = False
     if planned_workers(len(tasks)) > 1 and not ws.has_files("results"):
-        start_workers()  # nothing can be cached yet: litellm loads in the fork server while we plan
+        start_workers(litellm=litellm_needed)  # nothing can be cached yet: workers' imports load while we plan
         prewarmed = True
+    elif tasks and not ws.has_files("results"):
+        from evalcore.calls import import_in_background
+
+        import_in_background(litellm_needed)  # calls sent from this process: their clients load while we plan
     from evalcore.queries import Queries  # duckdb and pandas load here, after the fork server has started
 
     run_id, resumed = None, False
@@ -894,7 +939,7 @@ def run_suite(
                 _abandon(ws, manifest, resumed)
                 raise
             if planned_workers(to_send) > 1 and not prewarmed:
-                start_workers()  # only when calls will be sent: an unused fork server makes the exit slow
+                start_workers(litellm=litellm_needed)  # only when calls will be sent: an unused fork server makes the exit slow
             prog = Progress(total=len(tasks), done=len(done_keys))
             prog.stopped.update({b.name: b.message for b in blocked.values()})
 
@@ -914,6 +959,7 @@ def run_suite(
             to_send = sum(t.cached is None for t in pending)
             n_workers = planned_workers(len(pending))
             prog.to_send, prog.workers = to_send, (n_workers if n_workers > 1 else 0)
+            prog.litellm = litellm_needed
             if progress and pending:
                 progress(prog)  # before the first answer, which may take seconds (litellm loading in workers)
             status = "failed"  # until proven otherwise; a failed or interrupted run is resumed next time

@@ -239,6 +239,10 @@ class RunSettings(_Strict):
     backoff_s: float = Field(
         0.5, ge=0, le=60, description="First backoff step; doubles per attempt, full jitter; Retry-After wins."
     )
+    client: Literal["auto", "litellm"] = Field(
+        "auto", description="auto: OpenAI-compatible calls over evalcore's own HTTP path, the rest through litellm; "
+        "litellm: every call through litellm (EVALCORE_CLIENT=litellm does the same)."
+    )
 
 
 class Suite(_Strict):

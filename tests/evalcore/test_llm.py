@@ -172,3 +172,14 @@ def test_an_unknown_model_is_not_found(server):
     failed = _fail_through_litellm(server, "openai/missing-model", "hi")
     assert (failed.kind, failed.candidate_wide) == ("not_found", True)
     assert "The model `missing-model` does not exist" in failed.message
+
+
+def test_both_paths_price_from_the_same_map_and_share_the_call_types():
+    from evalcore import calls, price_map
+
+    assert llm.CallSpec is calls.CallSpec and llm.CallOutcome is calls.CallOutcome
+    for model in ("gpt-4o-mini", "openai/gpt-4o-mini", "openai/evalcore-no-such-model"):
+        spec = llm.CallSpec(model, [], {})
+        assert llm.cost_usd(spec, 1200, 300) == price_map.cost_usd(model, 1200, 300)
+    spec = llm.CallSpec("openai/x", [], {}, None, None, 0.5, 1.5)
+    assert llm.cost_usd(spec, 1000, 1000) == price_map.cost_usd("openai/x", 1000, 1000, 0.5, 1.5) == 0.002

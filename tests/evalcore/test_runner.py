@@ -537,3 +537,12 @@ def test_a_stop_event_ends_the_run_as_interrupted_and_nothing_more_is_sent(tmp_p
     assert again.resumed and again.run_id == summary.run_id and again.status == "finished"
     assert server.stats()["requests"] == 160 - again.skipped
     assert len(_results(tmp_path / "ws", summary.run_id)) == 160
+
+
+def test_direct_path_runs_send_in_process_up_to_64_in_flight_and_spread_beyond():
+    direct = dict(cpus=2, litellm=False)
+    assert worker_count(2000, RunSettings(concurrency=32, per_candidate=32), **direct) == 1  # ~0.5 ms CPU per call
+    assert worker_count(2000, RunSettings(concurrency=64, per_candidate=64), **direct) == 1
+    assert worker_count(10000, RunSettings(concurrency=256, per_candidate=256), **direct) == 3  # one more than cores
+    assert worker_count(10000, RunSettings(concurrency=256, per_candidate=256), cpus=8, litellm=False) == 4
+    assert worker_count(2000, RunSettings(concurrency=32, per_candidate=32), cpus=2) == 3  # litellm: as before
