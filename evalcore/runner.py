@@ -128,15 +128,73 @@ class RunSummary:
         return self.__dict__.copy()
 
 
+RENDER_TIME_S = 2.0  # per example: a template with nested range() loops must not run for minutes
+RENDER_MAX_CHARS = 2_000_000  # per rendered message: ten max-size cells, far more than any model takes
+_MAX_RENDER_PROBLEMS = 20
+
+
+class RenderLimit(Exception):
+    """A template went over the time or size limit while rendering one example."""
+
+
 def _sandbox():  # type: ignore[no-untyped-def]
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-    return ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    class LimitedSandbox(ImmutableSandboxedEnvironment):
+        """The sandbox with bounded `*` and `**`: 'x' * 10**9 or 9**9**9 would hang before any time check."""
+
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context, operator, left, right):  # type: ignore[no-untyped-def]
+            if operator == "**" and isinstance(left, (int, float)) and isinstance(right, (int, float)):
+                if abs(right) > 1024 and abs(left) not in (0, 1):
+                    raise SecurityError("power too large")
+            if operator == "*":
+                for seq, times in ((left, right), (right, left)):
+                    if isinstance(seq, (str, list, tuple)) and isinstance(times, int):
+                        if len(seq) * times > RENDER_MAX_CHARS:
+                            raise SecurityError("result of * too large")
+            return super().call_binop(context, operator, left, right)
+
+    return LimitedSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+def _render_limited(template: Any, variables: dict[str, Any]) -> str:
+    """Render under RENDER_TIME_S and RENDER_MAX_CHARS: a tracer checks the clock on every line of the
+    template's own code (loops that print nothing included) and chunks are counted as they are produced."""
+    deadline = time.monotonic() + RENDER_TIME_S
+
+    def local(frame: Any, event: str, arg: Any) -> Any:
+        if time.monotonic() > deadline:
+            raise RenderLimit(f"rendering took longer than {RENDER_TIME_S:g} s")
+        return local
+
+    def tracer(frame: Any, event: str, arg: Any) -> Any:
+        if frame.f_code.co_filename == "<template>":
+            return local(frame, event, arg)
+        return None
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        chunks: list[str] = []
+        size = 0
+        for chunk in template.generate(**variables):
+            size += len(chunk)
+            if size > RENDER_MAX_CHARS:
+                raise RenderLimit(f"the rendered message is longer than {RENDER_MAX_CHARS:,} characters")
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise RenderLimit(f"rendering took longer than {RENDER_TIME_S:g} s")
+        return "".join(chunks)
+    finally:
+        sys.settrace(previous)
 
 
 def render_messages(suite: Suite, examples: Sequence[Example]) -> list[tuple[tuple[str, str], ...]]:
-    """Render the prompt for every example with sandboxed Jinja; a missing column names itself."""
+    """Render the prompt for every example with sandboxed Jinja, under a time and size limit per example.
+    Every failure (a missing column, a template error, a limit, an empty message) names the example's row."""
     from jinja2 import TemplateSyntaxError, UndefinedError
 
     env = _sandbox()
@@ -145,17 +203,47 @@ def render_messages(suite: Suite, examples: Sequence[Example]) -> list[tuple[tup
     except TemplateSyntaxError as exc:
         raise SuiteError(f"prompt template error: {exc.message}", file="suite.yaml", row=exc.lineno,
                          hint="Check the {{ }} and {% %} brackets in `prompt`.") from None
+    except (RecursionError, MemoryError):
+        raise SuiteError("prompt template is nested too deeply to compile.", file="suite.yaml") from None
     out = []
+    problems: list[tuple[Example, int, str]] = []  # (example, message number, what went wrong)
     for ex in examples:
-        try:
-            out.append(tuple((role, t.render(**ex.template_vars())) for role, t in templates))
-        except UndefinedError as exc:
-            cols = ", ".join(sorted(ex.fields)) or "(none)"
-            raise SuiteError(
-                f"the prompt uses a variable the dataset does not have ({exc.message}).",
-                file=str(suite.dataset_path), row=ex.row,
-                hint=f"Columns available: {cols}; plus input, expected, tags, id.",
-            ) from None
+        rendered, stop = [], False
+        for i, (role, t) in enumerate(templates, start=1):
+            try:
+                text = _render_limited(t, ex.template_vars())
+            except UndefinedError as exc:
+                cols = ", ".join(sorted(map(str, ex.fields))) or "(none)"
+                raise SuiteError(
+                    f"the prompt uses a variable the dataset does not have ({exc.message}).",
+                    file=str(suite.dataset_path), row=ex.row,
+                    hint=f"Columns available: {cols[:500]}; plus input, expected, tags, id.",
+                ) from None
+            except RenderLimit as exc:  # every example would likely take as long: stop here
+                problems.append((ex, i, str(exc)))
+                stop = True
+                break
+            except (Exception, RecursionError, MemoryError) as exc:  # SecurityError, TypeError, ZeroDivision...
+                problems.append((ex, i, f"{type(exc).__name__}: {str(exc)[:300]}"))
+                continue
+            if not text.strip():
+                problems.append((ex, i, "renders empty, so an empty message would be sent"))
+            rendered.append((role, text))
+        out.append(tuple(rendered))
+        if stop or len(problems) >= _MAX_RENDER_PROBLEMS:
+            break
+    if problems:
+        ex, i, what = problems[0]
+        where = f"row {ex.row}" if ex.row is not None else f"example '{ex.id}'"
+        more = f" ({len(problems)} failures in all)" if len(problems) > 1 else ""
+        others = "; ".join(
+            f"{f'row {e.row}' if e.row is not None else e.id}: message {n}: {w}" for e, n, w in problems[1:6]
+        )
+        raise SuiteError(
+            f"prompt message {i} fails for {where}: {what}.{more}" + (f" Also: {others}." if others else ""),
+            file="suite.yaml",
+            hint="Fix the template in `prompt` (or the example's data); every example is rendered before any call.",
+        )
     return out
 
 
@@ -562,8 +650,6 @@ def run_suite(
 
     started = time.perf_counter()
     cpu_started = time.process_time()
-    if str(suite.base_dir) not in sys.path:  # python scorers may live next to the suite file
-        sys.path.append(str(suite.base_dir))
     ws = Workspace(workspace)
     chosen = [suite.candidate(n) for n in candidates] if candidates else list(suite.candidates)
     reps = repeats or suite.repeats

@@ -1,0 +1,244 @@
+"""Attacks on the CLI and the library, each written as the attack: plant the module, paste the key, point the
+dataset elsewhere, corrupt the workspace, send the hostile output. Each asserts the clear message, exit code 2
+for the CLI, and that nothing leaked, ran or changed.
+
+The hypothesis fuzz runs a few hundred cases by default; set EVALCORE_FUZZ_EXAMPLES for more.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from evalcore.cli import main
+from evalcore.errors import EvalcoreError, SuiteError
+from evalcore.suite import load_suite, parse_suite
+
+_SCRIPT = Path(sys.executable).with_name("evalcore")
+EVALCORE = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "evalcore.cli"]
+FUZZ = int(os.environ.get("EVALCORE_FUZZ_EXAMPLES", "300"))
+KEY = "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"
+
+
+def _cli(*args: Any, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """The real CLI in a fresh process (import side effects only show there)."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([*EVALCORE, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=full_env,
+                          timeout=timeout)
+
+
+def _invoke(*args: Any):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def _people_error(result: Any, *needles: str) -> str:
+    """Exit 2, the message on stderr, no traceback."""
+    out = result.stderr if hasattr(result, "stderr") else ""
+    code = result.returncode if hasattr(result, "returncode") else result.exit_code
+    assert code == 2, (code, getattr(result, "stdout", ""), out)
+    assert "Traceback" not in out, out
+    assert out.startswith("Error: "), out
+    for needle in needles:
+        assert needle in out, (needle, out)
+    return out
+
+
+def _suite_dir(tmp_path: Path, *, rows: str = "id,input,expected,tags\ne1,hello,x,clean\ne2,world,x,edge\n",
+               **overrides: Any) -> Path:
+    folder = tmp_path / "suite"
+    folder.mkdir(exist_ok=True)
+    (folder / "examples.csv").write_text(rows, encoding="utf-8")
+    data: dict[str, Any] = {
+        "name": "t", "prompt": "Q: {{ input }}", "dataset": "examples.csv",
+        "candidates": [{"name": "m0", "model": "openai/model-0", "api_base": "http://127.0.0.1:9/v1"}],
+        "scorers": [{"type": "contains", "value": "says"}],
+        "run": {"timeout_s": 5, "max_attempts": 1, "backoff_s": 0.01},
+    }
+    data.update(overrides)
+    (folder / "suite.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    return folder
+
+
+def _all_bytes(root: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()) if root.exists() else b""
+
+
+# -- High: code next to a suite runs ---------------------------------------------------------------------------
+
+PLANTED = "import pathlib\npathlib.Path({marker!r}).write_text('ran')\n"
+
+
+def test_modules_planted_beside_the_suite_never_run_during_a_real_run(tmp_path: Path, server: Any) -> None:
+    folder = _suite_dir(tmp_path, candidates=[
+        {"name": "m0", "model": "openai/model-0", "api_base": server.base_url}])
+    markers = []
+    for name in ("pytz", "numexpr", "bottleneck", "yaml", "jinja2", "orjson", "uvloop"):
+        marker = tmp_path / f"ran-{name}"
+        (folder / f"{name}.py").write_text(PLANTED.format(marker=str(marker)))
+        markers.append(marker)
+    out = _cli("run", folder / "suite.yaml", "--workspace", tmp_path / "ws", "--workers", "2", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert not [m for m in markers if m.exists()], "a planted module ran"
+    # and the leaderboard (pandas, duckdb: pytz and numexpr are optional imports there) does not run them either
+    out = _cli("leaderboard", "--suite", "t", "--workspace", tmp_path / "ws", cwd=folder)
+    assert out.returncode == 0, out.stderr
+    assert not [m for m in markers if m.exists()]
+
+
+def test_python_scorer_loads_only_its_own_module_from_the_suite_folder(tmp_path: Path, server: Any) -> None:
+    marker = tmp_path / "ran-helper"
+    folder = _suite_dir(tmp_path, candidates=[{"name": "m0", "model": "openai/model-0", "api_base": server.base_url}],
+                        scorers=[{"type": "python", "function": "myscorer:check"}])
+    (folder / "helper.py").write_text(PLANTED.format(marker=str(marker)))
+    (folder / "myscorer.py").write_text(
+        "import sys\n"
+        "def check(output, example):\n"
+        "    try:\n        import helper  # a sibling file: the folder is not on sys.path\n"
+        "    except ImportError:\n        return {'value': 1.0, 'detail': {'path_clean': True}}\n"
+        "    return 0.0\n")
+    out = _cli("run", folder / "suite.yaml", "--workspace", tmp_path / "ws", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert not marker.exists()
+    board = _cli("leaderboard", "--suite", "t", "--workspace", tmp_path / "ws", "--format", "json", cwd=tmp_path)
+    assert '"mean": 1.0' in board.stdout, board.stdout
+
+
+def test_two_suites_with_their_own_scorer_module_in_one_process_each_use_their_own(tmp_path: Path) -> None:
+    from evalcore.example import Example
+    from evalcore.scoring import score
+
+    scorers = []
+    for value in ("0.25", "0.75"):
+        folder = tmp_path / f"s{value}"
+        folder.mkdir()
+        (folder / "examples.csv").write_text("input\nhi\n")
+        (folder / "myscorer.py").write_text(f"def check(output, example):\n    return {value}\n")
+        (folder / "suite.yaml").write_text(yaml.safe_dump({
+            "name": "s", "prompt": "{{ input }}", "dataset": "examples.csv",
+            "candidates": [{"name": "a", "model": "openai/x"}],
+            "scorers": [{"type": "python", "function": "myscorer:check"}]}))
+        scorers.append(load_suite(folder / "suite.yaml").scorers[0])
+    ex = Example(id="e", input="hi")
+    assert [score(s, "out", ex).value for s in scorers] == [0.25, 0.75]
+    assert "myscorer" not in sys.modules
+
+
+def test_missing_python_scorer_module_fails_validate_before_any_call(tmp_path: Path) -> None:
+    folder = _suite_dir(tmp_path, scorers=[{"type": "python", "function": "not_written_yet:check"}])
+    result = _invoke("validate", folder / "suite.yaml")
+    _people_error(result, "module 'not_written_yet' not found", "not_written_yet.py")
+
+
+# -- High: keys reach files and terminals -----------------------------------------------------------------------
+
+
+def test_key_in_api_base_userinfo_is_refused_and_never_stored(tmp_path: Path) -> None:
+    folder = _suite_dir(tmp_path, candidates=[
+        {"name": "m0", "model": "openai/model-0", "api_base": f"http://user:{KEY}@127.0.0.1:9/v1"}])
+    ws = tmp_path / "ws"
+    for args in (("validate", folder / "suite.yaml"), ("run", folder / "suite.yaml", "--workspace", ws)):
+        result = _invoke(*args)
+        err = _people_error(result, "api_base", "must not carry credentials", "api_key_env")
+        assert KEY not in err and KEY not in result.output
+    assert KEY.encode() not in _all_bytes(ws)
+
+
+@pytest.mark.parametrize(("params", "named"), [
+    ({"aws_session_token": KEY}, "aws_session_token"),
+    ({"azure_ad_token": KEY}, "azure_ad_token"),
+    ({"vertex_credentials": "{\"private_key\": \"x\"}"}, "vertex_credentials"),
+    ({"openai_api_key": KEY}, "openai_api_key"),
+    ({"api_token": KEY}, "api_token"),
+    ({"extra_headers": {"X-Goog-Api-Key": KEY}}, "X-Goog-Api-Key"),
+    ({"extra_headers": {"X-Custom-Thing": "harmless?"}}, "X-Custom-Thing"),  # allow-list: unknown headers refused
+    ({"extra_body": {"nested": {"accessToken": KEY}}}, "accessToken"),
+    ({"extra_body": {"anything": KEY}}, "shaped like an API key"),  # a key-shaped value under any name
+    ({"stop": [KEY]}, "shaped like an API key"),
+])
+def test_credentials_in_params_or_headers_are_refused_without_echoing_them(
+        tmp_path: Path, params: dict[str, Any], named: str) -> None:
+    folder = _suite_dir(tmp_path, candidates=[{"name": "m0", "model": "openai/model-0", "params": params}])
+    result = _invoke("validate", folder / "suite.yaml")
+    err = _people_error(result, "candidates.0.params", named)
+    assert KEY not in err and KEY not in result.output
+
+
+def test_unknown_param_is_refused_with_the_allowed_list_and_a_guess() -> None:
+    data = {"name": "t", "prompt": "x", "dataset": "d.csv",
+            "candidates": [{"name": "a", "model": "openai/x", "params": {"temprature": 0}}]}
+    with pytest.raises(SuiteError, match="Did you mean 'temperature'"):
+        parse_suite(data)
+    data["candidates"][0]["params"] = {"temperature": 0, "max_tokens": 5,
+                                       "response_format": {"type": "json_schema", "json_schema": {
+                                           "schema": {"properties": {"token_count": {"type": "integer"}}}}}}
+    assert parse_suite(data).candidates[0].params["max_tokens"] == 5  # schemas may name fields 'token...'
+
+
+@pytest.mark.parametrize("value", [KEY, "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"])
+def test_key_pasted_as_api_key_env_is_a_mistake_with_a_message_and_never_printed(tmp_path: Path, value: str) -> None:
+    folder = _suite_dir(tmp_path, candidates=[{"name": "m0", "model": "openai/model-0", "api_key_env": value}])
+    result = _invoke("validate", folder / "suite.yaml")
+    err = _people_error(result, "api_key_env", "NAME of an environment variable", "not shown")
+    assert value not in err and value not in result.output
+    run = _invoke("run", folder / "suite.yaml", "--workspace", tmp_path / "ws")
+    assert run.exit_code == 2 and value not in run.output
+    assert value.encode() not in _all_bytes(tmp_path / "ws")
+
+
+def test_a_variable_name_is_still_a_fine_api_key_env() -> None:
+    data = {"name": "t", "prompt": "x", "dataset": "d.csv",
+            "candidates": [{"name": "a", "model": "openai/x", "api_key_env": "MY_PROVIDER_API_KEY_2"}]}
+    assert parse_suite(data).candidates[0].api_key_env == "MY_PROVIDER_API_KEY_2"
+
+
+# -- High: files outside the suite are read and printed ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["/proc/self/environ", "/etc/shadow", "/etc/passwd"])
+def test_dataset_symlinked_outside_the_suite_is_refused_and_nothing_is_printed(tmp_path: Path, target: str) -> None:
+    folder = _suite_dir(tmp_path)
+    (folder / "examples.csv").unlink()
+    (folder / "examples.csv").symlink_to(target)
+    secret = "planted-secret-value-0123456789"
+    out = _cli("validate", folder / "suite.yaml", cwd=tmp_path, env={"PLANTED_SECRET": secret})
+    err = _people_error(out, "outside the suite's folder", "EVALCORE_DATA_DIRS")
+    assert secret not in err and secret not in out.stdout
+    assert "root:" not in err  # /etc/passwd's or /etc/shadow's first line
+
+
+def test_dataset_given_as_an_absolute_path_elsewhere_is_refused(tmp_path: Path) -> None:
+    folder = _suite_dir(tmp_path, dataset="/etc/passwd")
+    _people_error(_invoke("validate", folder / "suite.yaml"), "outside the suite's folder")
+
+
+def test_fifo_dataset_is_refused_instead_of_blocking(tmp_path: Path) -> None:
+    folder = _suite_dir(tmp_path)
+    (folder / "examples.csv").unlink()
+    os.mkfifo(folder / "examples.csv")
+    out = _cli("validate", folder / "suite.yaml", cwd=tmp_path, timeout=60)
+    _people_error(out, "not a regular file")
+
+
+def test_fifo_is_refused_by_the_reader_too(tmp_path: Path) -> None:
+    from evalcore.ingest import load_examples
+
+    os.mkfifo(tmp_path / "data.jsonl")
+    with pytest.raises(EvalcoreError, match="not a regular file"):
+        load_examples(tmp_path / "data.jsonl")
+
+
+def test_a_file_that_is_no_table_is_quoted_only_as_a_short_escaped_header(tmp_path: Path) -> None:
+    secret = "s3cr3t-" + "x" * 40
+    dump = ",".join(f"VAR{i}=value{i}" for i in range(40)) + f",\x1b]52;c;{secret}\x07\n"
+    folder = _suite_dir(tmp_path, rows=dump)
+    err = _people_error(_invoke("validate", folder / "suite.yaml"), "not found")
+    assert secret not in err and "\x1b" not in err and "VAR39" not in err
+    assert len(err) < 1200
