@@ -44,6 +44,7 @@ from evalcore.suite import (
 __all__ = [
     "JsonExtractError",
     "ScoreResult",
+    "check_scorers",
     "extract_json",
     "is_deterministic",
     "judge_messages",
@@ -781,6 +782,18 @@ _SCORERS: dict[type, Callable[[Any, str, Example], ScoreResult]] = {
 def is_deterministic(scorer: Scorer) -> bool:
     """Whether `score` can compute it locally; the judge needs a model call the runner makes."""
     return not isinstance(scorer, LlmJudgeScorer)
+
+
+def check_scorers(suite: Any) -> None:
+    """Raise ScorerError now for a scorer that would fail at run time: a python function that does not
+    exist (its module is loaded, so its import-time errors show too), a pattern or schema that is invalid."""
+    for s in suite.scorers:
+        if isinstance(s, PythonScorer):
+            load_scorer_function(s)
+        elif isinstance(s, RegexScorer):
+            _compiled(s.pattern, s.ignore_case)
+        elif isinstance(s, JsonSchemaScorer):
+            _validator(json.dumps(s.json_schema, sort_keys=True, default=str))
 
 
 def score(scorer: Scorer, output: str | None, example: Example) -> ScoreResult:

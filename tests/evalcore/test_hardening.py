@@ -54,7 +54,7 @@ def _people_error(result: Any, *needles: str) -> str:
 def _suite_dir(tmp_path: Path, *, rows: str = "id,input,expected,tags\ne1,hello,x,clean\ne2,world,x,edge\n",
                **overrides: Any) -> Path:
     folder = tmp_path / "suite"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "examples.csv").write_text(rows, encoding="utf-8")
     data: dict[str, Any] = {
         "name": "t", "prompt": "Q: {{ input }}", "dataset": "examples.csv",
@@ -242,3 +242,195 @@ def test_a_file_that_is_no_table_is_quoted_only_as_a_short_escaped_header(tmp_pa
     err = _people_error(_invoke("validate", folder / "suite.yaml"), "not found")
     assert secret not in err and "\x1b" not in err and "VAR39" not in err
     assert len(err) < 1200
+
+
+# -- Medium: one corrupted file breaks every command -----------------------------------------------------------
+
+
+def _two_suites(tmp_path: Path, server: Any) -> Path:
+    """A workspace with runs of suites 'a' and 'b', through the real CLI and the local server."""
+    ws = tmp_path / "ws"
+    for name in ("a", "b"):
+        folder = _suite_dir(tmp_path / name, name=name, candidates=[
+            {"name": f"m{k}", "model": f"openai/model-{k}", "api_base": server.base_url} for k in range(2)])
+        result = _invoke("run", folder / "suite.yaml", "--workspace", ws)
+        assert result.exit_code == 0, result.output
+    return ws
+
+
+CORRUPTIONS = {
+    "truncated": lambda data: data[: len(data) // 2],
+    "empty": lambda data: b"",
+    "random": lambda data: os.urandom(len(data)),
+}
+
+
+@pytest.mark.parametrize("table", ["results", "scores", "examples"])
+@pytest.mark.parametrize("how", list(CORRUPTIONS))
+def test_a_corrupted_parquet_file_is_named_with_the_fix_and_other_suites_keep_working(
+        tmp_path: Path, server: Any, table: str, how: str) -> None:
+    ws = _two_suites(tmp_path, server)
+    [part, *_] = sorted((ws / table / "suite=a").rglob("*.parquet"))
+    part.write_bytes(CORRUPTIONS[how](part.read_bytes()))
+    manifests_before = sorted((ws / "runs").rglob("*.json"))
+    for args in (("leaderboard", "--suite", "a"), ("decide", "--suite", "a"), ("tags", "--suite", "a"),
+                 ("compare", "--suite", "a", "m0", "m1")):
+        err = _people_error(_invoke(*args, "--workspace", ws), part.name, "evalcore doctor")
+        assert "duckdb" not in err.lower()
+    for args in (("leaderboard", "--suite", "b"), ("runs",), ("compare", "--suite", "b", "m0", "m1")):
+        result = _invoke(*args, "--workspace", ws)
+        assert result.exit_code == 0, result.output
+    # a rerun of the broken suite works (what the broken part held is redone) and leaves no orphan manifest
+    rerun = _invoke("run", tmp_path / "a" / "suite" / "suite.yaml", "--workspace", ws)
+    assert rerun.exit_code == 0, rerun.output
+    assert len(sorted((ws / "runs").rglob("*.json"))) <= len(manifests_before) + 1
+
+    # doctor lists it (exit 1), quarantines it (nothing deleted), and then every command works again
+    listed = _invoke("doctor", "--workspace", ws)
+    assert listed.exit_code == 1 and part.name in listed.output, listed.output
+    fixed = _invoke("doctor", "--workspace", ws, "--quarantine")
+    assert fixed.exit_code == 0 and "moved" in fixed.output, fixed.output
+    assert not part.exists() and list((ws / "quarantine").rglob(part.name))
+    assert _invoke("doctor", "--workspace", ws).exit_code == 0
+    assert _invoke("leaderboard", "--suite", "a", "--workspace", ws).exit_code == 0
+
+
+@pytest.mark.parametrize("content", ["[1, 2]", '"text"', '{"suite": 5, "run_id": []}', '{"suite": "a", "run_id": "x", "config": []}'])
+def test_a_manifest_of_the_wrong_type_is_skipped_and_listed_by_doctor(tmp_path: Path, server: Any, content: str) -> None:
+    ws = _two_suites(tmp_path, server)
+    bad = ws / "runs" / "a" / "20991231T000000-ffffff.json"
+    bad.write_text(content)
+    for args in (("runs",), ("leaderboard", "--suite", "a")):
+        result = _invoke(*args, "--workspace", ws)
+        assert result.exit_code == 0, result.output
+    listed = _invoke("doctor", "--workspace", ws)
+    assert listed.exit_code == 1 and bad.name in listed.output
+
+
+@pytest.mark.parametrize("content", ["[]", '"1"', '{"schema_version": [1]}', '{"schema_version": "x"}', "{"])
+def test_workspace_json_of_the_wrong_type_is_a_clear_error_that_doctor_fixes(tmp_path: Path, server: Any,
+                                                                            content: str) -> None:
+    ws = _two_suites(tmp_path, server)
+    (ws / "workspace.json").write_text(content)
+    _people_error(_invoke("runs", "--workspace", ws), "workspace.json is broken", "evalcore doctor")
+    assert _invoke("doctor", "--workspace", ws, "--quarantine").exit_code == 0
+    assert _invoke("run", tmp_path / "a" / "suite" / "suite.yaml", "--workspace", ws).exit_code == 0
+    assert _invoke("runs", "--workspace", ws).exit_code == 0
+
+
+def test_doctor_on_a_healthy_workspace_says_so(tmp_path: Path, server: Any) -> None:
+    ws = _two_suites(tmp_path, server)
+    result = _invoke("doctor", "--workspace", ws)
+    assert result.exit_code == 0 and "every file is readable" in result.output
+
+
+# -- Medium: templates fail with tracebacks; hangs -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("template", "needle"), [
+    ("{{ input + 1 }}", "TypeError"),
+    ("{{ 1 / 0 }}", "ZeroDivisionError"),
+    ("{% include 'other.txt' %}", "no loader"),
+    ("{% import 'macros.j2' as m %}{{ input }}", "no loader"),
+    ("{{ input.__class__.__mro__ }}", "SecurityError"),
+    ("{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}", "RecursionError"),
+    ("{{ 'a' * 1000000000 }}", "too large"),
+    ("{{ 2 ** 100000000 }}", "too large"),
+    ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}{{ input }}", "longer than"),
+    ("{{ notes }}", "renders empty"),
+])
+def test_hostile_or_broken_templates_fail_validate_naming_the_row_and_the_error(
+        tmp_path: Path, template: str, needle: str) -> None:
+    folder = _suite_dir(tmp_path, rows="id,input,notes\ne1,hello,\ne2,world,\n", prompt=template)
+    started = time.monotonic()
+    out = _cli("validate", folder / "suite.yaml", cwd=tmp_path, timeout=120)
+    _people_error(out, "row 1", needle)
+    assert time.monotonic() - started < 60  # bounded, not minutes
+
+
+def test_yaml_anchor_bomb_under_a_json_schema_scorer_is_refused_quickly(tmp_path: Path) -> None:
+    folder = _suite_dir(tmp_path)
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]"
+              for i in range(1, 9)]
+    base = (folder / "suite.yaml").read_text()
+    bomb = base.replace("scorers:\n- type: contains\n  value: says\n",
+                        "scorers:\n- type: json_schema\n  schema:\n    bomb:\n" +
+                        "".join(f"      {line}\n" for line in lines))
+    assert bomb != base
+    (folder / "suite.yaml").write_text(bomb)
+    for args in (("validate", folder / "suite.yaml"), ("run", folder / "suite.yaml", "--workspace", tmp_path / "ws")):
+        out = _cli(*args, cwd=tmp_path, timeout=60)
+        _people_error(out, "anchors and aliases")
+
+
+def test_yaml_anchor_bomb_under_candidate_params_is_refused_quickly(tmp_path: Path) -> None:
+    folder = _suite_dir(tmp_path)
+    text = (folder / "suite.yaml").read_text()
+    refs = "\n".join(f"x{i}: &x{i} [" + ", ".join([f"*x{i-1}"] * 9) + "]" for i in range(1, 9))
+    (folder / "suite.yaml").write_text('x0: &x0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + refs + "\n"
+                                       + text.replace("  name: m0\n", "  name: m0\n  params: {metadata: *x8}\n"))
+    out = _cli("validate", folder / "suite.yaml", cwd=tmp_path, timeout=60)
+    _people_error(out, "anchors and aliases")
+
+
+def test_deeply_nested_yaml_is_refused_with_a_message(tmp_path: Path) -> None:
+    folder = _suite_dir(tmp_path)
+    (folder / "suite.yaml").write_text((folder / "suite.yaml").read_text() + "deep: " + "[" * 5000 + "]" * 5000 + "\n")
+    _people_error(_invoke("validate", folder / "suite.yaml"), "nested")
+
+
+def test_catastrophic_regex_on_a_hostile_output_is_cut_off_and_scored(tmp_path: Path) -> None:
+    from evalcore.example import Example
+    from evalcore.scoring import score
+    from pydantic import TypeAdapter
+
+    from evalcore.suite import Scorer
+
+    # `^(a+)+$` itself is optimised by the engine; this one backtracks exponentially in any backtracking engine
+    scorer = TypeAdapter(Scorer).validate_python({"type": "regex", "pattern": r"(x+x+)+y"})
+    assert score(TypeAdapter(Scorer).validate_python({"type": "regex", "pattern": r"^(a+)+$"}),
+                 "a" * 33 + "!", Example(id="e", input="x")).value == 0.0
+    started = time.monotonic()
+    result = score(scorer, "x" * 5000, Example(id="e", input="x"))
+    assert time.monotonic() - started < 30
+    assert result.value == 0.0 and "longer than" in result.detail["reason"]
+    schema = TypeAdapter(Scorer).validate_python(
+        {"type": "json_schema", "schema": {"type": "object", "properties": {"s": {"pattern": r"(x+x+)+y"}}}})
+    result = score(schema, '{"s": "' + "x" * 5000 + '"}', Example(id="e", input="x"))
+    assert result.value == 0.0 and "longer than" in str(result.detail)
+
+
+def test_python_scorer_that_never_returns_is_cut_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evalcore import scoring
+    from evalcore.example import Example
+
+    monkeypatch.setattr(scoring, "PYTHON_SCORER_TIMEOUT_S", 0.5)
+    folder = _suite_dir(tmp_path, scorers=[{"type": "python", "function": "slow:check"}])
+    (folder / "slow.py").write_text("import time\ndef check(output, example):\n    time.sleep(5)\n    return 1.0\n")
+    scorer = load_suite(folder / "suite.yaml").scorers[0]
+    result = scoring.score(scorer, "out", Example(id="e", input="x"))
+    assert result.value == 0.0 and "did not return" in result.detail["error"]
+
+
+# -- Medium: terminal escapes ------------------------------------------------------------------------------------
+
+OSC = "\x1b]52;c;cGF3bmVk\x07"  # writes the clipboard in some terminals
+CSI = "\x1b[2J\x9b31m"
+
+
+def test_terminal_escapes_in_tags_scorer_names_and_public_fields_are_shown_escaped(tmp_path: Path, server: Any) -> None:
+    folder = _suite_dir(tmp_path, rows=f"id,input,expected,tags\ne1,hello,x,\"clean{OSC}\"\ne2,world,x,edge{CSI}\n",
+                        candidates=[{"name": "m0", "model": "openai/model-0", "api_base": server.base_url}],
+                        scorers=[{"type": "contains", "value": "says", "name": f"says{OSC}"}])
+    ws = tmp_path / "ws"
+    outputs = [_invoke("validate", folder / "suite.yaml"), _invoke("run", folder / "suite.yaml", "--workspace", ws)]
+    (tmp_path / "public.csv").write_text(f"model,benchmark,score,source\nm0,mmlu{CSI},0.8,https://x{OSC}\n")
+    outputs.append(_invoke("public", "import", tmp_path / "public.csv", "--workspace", ws))
+    for args in (("leaderboard",), ("tags",), ("decide",), ("public", "compare"), ("leaderboard", "--format", "csv"),
+                 ("leaderboard", "--format", "json")):
+        outputs.append(_invoke(*args, "--suite", "t", "--workspace", ws))
+    for result in outputs:
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.output and "\x9b" not in result.output and "\x07" not in result.output
+    assert "\\u001b" in outputs[0].output  # shown, escaped: the person sees something odd is there
