@@ -720,8 +720,9 @@ def read_suite_yaml(text: str, file: str) -> Any:
     """Parse suite YAML safely: no duplicate keys, bounded alias expansion and depth, errors with line/column."""
     import yaml
 
-    loader = _yaml_loader()(text)
+    loader = None
     try:
+        loader = _yaml_loader()(text)  # the reader refuses control characters right here
         node = loader.get_single_node()
         if node is None:
             return None
@@ -738,7 +739,8 @@ def read_suite_yaml(text: str, file: str) -> Any:
         raise SuiteError(f"the YAML is nested more than {MAX_YAML_DEPTH} levels deep.", file=file,
                          hint="Flatten it; a suite needs only a few levels.") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_suite(path: str | Path) -> Suite:

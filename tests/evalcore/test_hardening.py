@@ -434,3 +434,188 @@ def test_terminal_escapes_in_tags_scorer_names_and_public_fields_are_shown_escap
         assert result.exit_code == 0, result.output
         assert "\x1b" not in result.output and "\x9b" not in result.output and "\x07" not in result.output
     assert "\\u001b" in outputs[0].output  # shown, escaped: the person sees something odd is there
+
+
+# -- Low: tracebacks and silent surprises ----------------------------------------------------------------------
+
+
+def _ingest_error(path: Path, *needles: str, **kwargs: Any) -> str:
+    from evalcore.errors import IngestError
+    from evalcore.ingest import load_examples
+
+    with pytest.raises(IngestError) as info:
+        load_examples(path, **kwargs)
+    message = str(info.value)
+    for needle in needles:
+        assert needle in message, (needle, message)
+    return message
+
+
+def test_jsonl_integer_of_five_thousand_digits_is_a_row_error(tmp_path: Path) -> None:
+    (tmp_path / "d.jsonl").write_text('{"input": "a"}\n{"input": "b", "n": ' + "9" * 5000 + "}\n")
+    _ingest_error(tmp_path / "d.jsonl", "row 2", "long numbers as strings")
+
+
+def test_tags_cell_of_a_hundred_thousand_brackets_does_not_crash(tmp_path: Path) -> None:
+    from evalcore.ingest import load_examples
+
+    (tmp_path / "d.csv").write_text("input,tags\nhello," + "[" * 100_000 + "\n")
+    try:
+        load_examples(tmp_path / "d.csv")
+    except EvalcoreError:
+        pass
+
+
+def test_lone_surrogate_in_a_tag_is_refused_instead_of_crashing_validate(tmp_path: Path) -> None:
+    folder = _suite_dir(tmp_path, rows='id,input,tags\ne1,hello,"[""\\ud800""]"\n')
+    result = _invoke("validate", folder / "suite.yaml")
+    _people_error(result, "row 1", "surrogate")
+    assert "valid." not in result.output
+
+
+def test_parquet_dates_outside_pythons_range_are_a_clear_error(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    day = pa.array([-1_000_000_000], type=pa.int32()).cast(pa.date32())
+    pq.write_table(pa.table({"input": ["a"], "when": day}), tmp_path / "d.parquet")
+    _ingest_error(tmp_path / "d.parquet", "cannot be read as Parquet", "years 1-9999")
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "base64", "zlib"])
+def test_non_text_codecs_are_refused_by_name(tmp_path: Path, encoding: str) -> None:
+    (tmp_path / "d.csv").write_text("input\nhello\n")
+    _ingest_error(tmp_path / "d.csv", "not a text encoding", encoding=encoding)
+
+
+def test_utf16_le_with_a_bom_keeps_the_id_header(tmp_path: Path) -> None:
+    from evalcore.ingest import load_examples
+
+    (tmp_path / "d.csv").write_bytes(b"\xff\xfe" + "id,input\nx1,hello\n".encode("utf-16-le"))
+    [example] = load_examples(tmp_path / "d.csv", encoding="utf-16-le")
+    assert example.id == "x1"
+
+
+def test_duplicate_yaml_keys_are_refused_with_the_line(tmp_path: Path) -> None:
+    folder = _suite_dir(tmp_path)
+    (folder / "suite.yaml").write_text((folder / "suite.yaml").read_text() + "name: other\n")
+    _people_error(_invoke("validate", folder / "suite.yaml"), "the key 'name' appears twice", "line")
+
+
+@pytest.mark.parametrize(("candidate", "top", "needle"), [
+    ({"release": "1721260800"}, {}, "not a date"),
+    ({"release": 1721260800}, {}, "not a date"),
+    ({}, {"repeats": True}, "true is not a number"),
+    ({}, {"run": {"concurrency": True}}, "true is not a number"),
+])
+def test_values_yaml_or_pydantic_would_silently_convert_are_refused(
+        tmp_path: Path, candidate: dict[str, Any], top: dict[str, Any], needle: str) -> None:
+    folder = _suite_dir(tmp_path, candidates=[{"name": "m0", "model": "openai/model-0", **candidate}], **top)
+    _people_error(_invoke("validate", folder / "suite.yaml"), needle)
+
+
+@pytest.mark.parametrize("other", ["caf\u0065\u0301", "cafe\u200b", "\uff43\uff41\uff46\uff45"])
+def test_ids_that_only_look_different_are_refused(tmp_path: Path, other: str) -> None:
+    first = "café" if "\u0301" in other else "cafe"
+    (tmp_path / "d.csv").write_text(f"id,input\n{first},one\n{other},two\n", encoding="utf-8")
+    _ingest_error(tmp_path / "d.csv", "rows 1 and 2", "look-alike")
+
+
+def test_header_level_csv_errors_say_header(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text('id,"input\nx,y\n')
+    _ingest_error(tmp_path / "d.csv", "the header")
+
+
+# -- fuzz: nothing but EvalcoreError escapes a public entry point ----------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_FRAGMENTS = ["id,input,expected,tags\n", "input\n", "1,", "a", '"', '""', "\n", "\r\n", ",", ";", "\t", "|",
+              "[" * 60, "]", "9" * 4400, '{"input": ', '"x"', "}", '"\\ud800"', "\\udc00", "\ufeff", "sep=;\n",
+              "\x00", "é", '["a", "b"]', "['a']", "null", "1e999", "NaN", "\u202e", "\x1b[2J", "𝔘", "{}", "[]",
+              '{"input": "a", "input": "b"}', '{"input": "a", "tags": [[]]}', '{"input": 1}', " ", "'"]
+_SUFFIXES = [".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".parquet", ".json", ""]
+_ENCODINGS = [None, None, None, "utf-8", "cp1252", "latin-1", "utf-16", "utf-16-le", "utf-32", "rot13", "nope"]
+_DATA = st.one_of(
+    st.binary(max_size=400),
+    st.lists(st.sampled_from(_FRAGMENTS), max_size=25).map(lambda parts: "".join(parts).encode("utf-8", "surrogatepass")),
+    st.lists(st.sampled_from(_FRAGMENTS), max_size=12).map(lambda parts: "".join(parts).encode("utf-16", "surrogatepass")),
+    st.sampled_from([b"PAR1", b"PAR1" + b"\x00" * 40 + b"PAR1", b"\xef\xbb\xbf", b"\xff\xfe", b""]),
+)
+
+
+@settings(max_examples=FUZZ, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                     HealthCheck.too_slow])
+@given(data=_DATA, suffix=st.sampled_from(_SUFFIXES), encoding=st.sampled_from(_ENCODINGS),
+       id_col=st.sampled_from(["id", "ID", "\u200bid"]))
+def test_fuzzed_datasets_raise_nothing_but_evalcore_errors(tmp_path: Path, data: bytes, suffix: str,
+                                                           encoding: str | None, id_col: str) -> None:
+    from evalcore.ingest import load_examples
+    from evalcore.suite import Columns
+
+    path = tmp_path / f"fuzz{suffix}"
+    path.write_bytes(data)
+    try:
+        examples = load_examples(path, Columns(id=id_col) if id_col != "id" else Columns(), encoding=encoding)
+    except EvalcoreError as err:
+        str(err).encode("utf-8")  # the message itself is printable
+        return
+    assert examples and all(e.input.strip() for e in examples)
+
+
+_YAML_FRAGMENTS = ["name: t\n", "prompt: '{{ input }}'\n", "dataset: examples.csv\n", "candidates:\n",
+                   "  - {name: a, model: openai/x}\n", "scorers:\n", "  - {type: regex, pattern: '(a'}\n",
+                   "  - {type: json_schema, schema: {type: object}}\n", "  - {type: python, function: 'x:y'}\n",
+                   "repeats: true\n", "release: 1\n", "&a ", "*a ", "<<: *a\n", "!!python/object:os.system\n",
+                   "[", "]", "{", "}", "\t", ": ", "- ", "'", '"', "\n", "x: &b [*b]\n", "name: t\n", "\ufeff",
+                   "prompt: '{{ 1/0 }}'\n", "prompt: '{% include \"x\" %}'\n", "run: {concurrency: 0}\n",
+                   "params: {api_key: k}\n", "api_key_env: sk-abcdefghijklmnopqrstuvwxyz\n"]
+
+
+@settings(max_examples=FUZZ, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                     HealthCheck.too_slow])
+@given(parts=st.lists(st.sampled_from(_YAML_FRAGMENTS), max_size=20) | st.text(max_size=200).map(lambda t: [t]))
+def test_fuzzed_suite_files_raise_nothing_but_evalcore_errors(tmp_path: Path, parts: list[str]) -> None:
+    from evalcore.example import Example
+    from evalcore.runner import render_messages
+
+    (tmp_path / "examples.csv").write_text("input\nhello\n")
+    path = tmp_path / "suite.yaml"
+    path.write_text("".join(parts), encoding="utf-8", errors="surrogatepass")
+    try:
+        suite = load_suite(path)
+        render_messages(suite, [Example(id="e", input="hello", row=1)])
+    except EvalcoreError as err:
+        str(err).encode("utf-8")
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
+    | st.sampled_from([KEY, "http://u:p@h/v1", "1721260800", "{{ 1/0 }}", "(a", "x:y", "a" * 100]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=3),
+    max_leaves=12,
+)
+_SLOTS = [("name",), ("prompt",), ("dataset",), ("columns",), ("candidates",), ("candidates", 0),
+          ("candidates", 0, "params"), ("candidates", 0, "api_base"), ("candidates", 0, "api_key_env"),
+          ("candidates", 0, "release"), ("scorers",), ("scorers", 0), ("scorers", 0, "pattern"), ("repeats",),
+          ("run",), ("run", "timeout_s"), ("human",)]
+
+
+@settings(max_examples=FUZZ, deadline=None)
+@given(slot=st.sampled_from(_SLOTS), value=_JSON)
+def test_fuzzed_suite_values_raise_nothing_but_evalcore_errors(slot: tuple[Any, ...], value: Any) -> None:
+    data: dict[str, Any] = {"name": "t", "prompt": "{{ input }}", "dataset": "d.csv",
+                            "candidates": [{"name": "a", "model": "openai/x"}],
+                            "scorers": [{"type": "regex", "pattern": "x"}], "run": {}}
+    target: Any = data
+    for part in slot[:-1]:
+        target = target[part]
+    target[slot[-1]] = value
+    try:
+        suite = parse_suite(data)
+    except EvalcoreError as err:
+        assert KEY not in str(err)  # a key is never echoed back, wherever it was put
+        return
+    suite.config_hash()  # what a run hashes and dumps into its manifest
+    suite.model_dump(mode="json", by_alias=True, exclude={"base_dir"})
