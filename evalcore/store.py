@@ -10,6 +10,7 @@ Layout of a workspace directory::
     results/suite=S/run=R/part-<writer>.parquet      one row per (example, candidate, repeat) of a run
     scores/suite=S/run=R/part-<writer>.parquet       one row per scorer of each result (long format)
     public/<stamp>-<uuid>.parquet                    public benchmark scores (imported)
+    quarantine/<time>/<same path>                    broken files moved aside by `evalcore doctor --quarantine`
 
 Writers never share a file: each worker appends to its own journal (one `write()` per line, so `kill -9`
 loses at most the calls in flight) and compaction turns a closed journal into Parquet parts named after it,
