@@ -160,36 +160,56 @@ def _sandbox():  # type: ignore[no-untyped-def]
     return LimitedSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 
 
+class _RenderClock:
+    """Times each example's rendering from a watchdog thread, which interrupts a render that overruns
+    RENDER_TIME_S by raising RenderLimit in the rendering thread (PyThreadState_SetAsyncExc, delivered at the
+    next bytecode: nested range() loops that print nothing included). Costs nothing per template line, unlike
+    a trace function (which made rendering ~5x slower). It fires at most once per `start`."""
+
+    def __init__(self) -> None:
+        self._target = threading.get_ident()
+        self._deadline: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True, name="evalcore-render-clock")
+
+    def __enter__(self) -> _RenderClock:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._deadline = None
+        self._stop.set()
+        self._thread.join()
+
+    def start(self) -> None:
+        self._deadline = time.monotonic() + RENDER_TIME_S
+
+    def stop(self) -> None:
+        self._deadline = None
+
+    def _watch(self) -> None:
+        import ctypes
+
+        while not self._stop.wait(0.02):
+            deadline = self._deadline
+            if deadline is not None and time.monotonic() > deadline:
+                self._deadline = None
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._target), ctypes.py_object(RenderLimit))
+
+
+_TOO_SLOW = f"rendering took longer than {RENDER_TIME_S:g} s"
+
+
 def _render_limited(template: Any, variables: dict[str, Any]) -> str:
-    """Render under RENDER_TIME_S and RENDER_MAX_CHARS: a tracer checks the clock on every line of the
-    template's own code (loops that print nothing included) and chunks are counted as they are produced."""
-    deadline = time.monotonic() + RENDER_TIME_S
-
-    def local(frame: Any, event: str, arg: Any) -> Any:
-        if time.monotonic() > deadline:
-            raise RenderLimit(f"rendering took longer than {RENDER_TIME_S:g} s")
-        return local
-
-    def tracer(frame: Any, event: str, arg: Any) -> Any:
-        if frame.f_code.co_filename == "<template>":
-            return local(frame, event, arg)
-        return None
-
-    previous = sys.gettrace()
-    sys.settrace(tracer)
-    try:
-        chunks: list[str] = []
-        size = 0
-        for chunk in template.generate(**variables):
-            size += len(chunk)
-            if size > RENDER_MAX_CHARS:
-                raise RenderLimit(f"the rendered message is longer than {RENDER_MAX_CHARS:,} characters")
-            chunks.append(chunk)
-            if time.monotonic() > deadline:
-                raise RenderLimit(f"rendering took longer than {RENDER_TIME_S:g} s")
-        return "".join(chunks)
-    finally:
-        sys.settrace(previous)
+    """Render, counting characters as chunks are produced (the time limit is the caller's _RenderClock)."""
+    chunks: list[str] = []
+    size = 0
+    for chunk in template.generate(**variables):
+        size += len(chunk)
+        if size > RENDER_MAX_CHARS:
+            raise RenderLimit(f"the rendered message is longer than {RENDER_MAX_CHARS:,} characters")
+        chunks.append(chunk)
+    return "".join(chunks)
 
 
 def render_messages(suite: Suite, examples: Sequence[Example]) -> list[tuple[tuple[str, str], ...]]:
@@ -207,31 +227,43 @@ def render_messages(suite: Suite, examples: Sequence[Example]) -> list[tuple[tup
         raise SuiteError("prompt template is nested too deeply to compile.", file="suite.yaml") from None
     out = []
     problems: list[tuple[Example, int, str]] = []  # (example, message number, what went wrong)
-    for ex in examples:
-        rendered, stop = [], False
-        for i, (role, t) in enumerate(templates, start=1):
-            try:
-                text = _render_limited(t, ex.template_vars())
-            except UndefinedError as exc:
-                cols = ", ".join(sorted(map(str, ex.fields))) or "(none)"
-                raise SuiteError(
-                    f"the prompt uses a variable the dataset does not have ({exc.message}).",
-                    file=str(suite.dataset_path), row=ex.row,
-                    hint=f"Columns available: {cols[:500]}; plus input, expected, tags, id.",
-                ) from None
-            except RenderLimit as exc:  # every example would likely take as long: stop here
-                problems.append((ex, i, str(exc)))
-                stop = True
-                break
-            except (Exception, RecursionError, MemoryError) as exc:  # SecurityError, TypeError, ZeroDivision...
-                problems.append((ex, i, f"{type(exc).__name__}: {str(exc)[:300]}"))
-                continue
-            if not text.strip():
-                problems.append((ex, i, "renders empty, so an empty message would be sent"))
-            rendered.append((role, text))
-        out.append(tuple(rendered))
-        if stop or len(problems) >= _MAX_RENDER_PROBLEMS:
-            break
+    current: tuple[Example, int] | None = None
+    try:
+        with _RenderClock() as clock:
+            for ex in examples:
+                rendered, stop = [], False
+                for i, (role, t) in enumerate(templates, start=1):
+                    current = (ex, i)
+                    try:
+                        clock.start()
+                        text = _render_limited(t, ex.template_vars())
+                        clock.stop()
+                    except UndefinedError as exc:
+                        clock.stop()
+                        cols = ", ".join(sorted(map(str, ex.fields))) or "(none)"
+                        raise SuiteError(
+                            f"the prompt uses a variable the dataset does not have ({exc.message}).",
+                            file=str(suite.dataset_path), row=ex.row,
+                            hint=f"Columns available: {cols[:500]}; plus input, expected, tags, id.",
+                        ) from None
+                    except RenderLimit as exc:  # every example would likely take as long: stop here
+                        clock.stop()
+                        problems.append((ex, i, str(exc) or _TOO_SLOW))
+                        stop = True
+                        break
+                    except (Exception, RecursionError, MemoryError) as exc:  # SecurityError, TypeError...
+                        clock.stop()
+                        problems.append((ex, i, f"{type(exc).__name__}: {str(exc)[:300]}"))
+                        continue
+                    if not text.strip():
+                        problems.append((ex, i, "renders empty, so an empty message would be sent"))
+                    rendered.append((role, text))
+                out.append(tuple(rendered))
+                if stop or len(problems) >= _MAX_RENDER_PROBLEMS:
+                    break
+    except RenderLimit:  # the clock fired as a render finished right at the limit
+        if current is not None:
+            problems.append((*current, _TOO_SLOW))
     if problems:
         ex, i, what = problems[0]
         where = f"row {ex.row}" if ex.row is not None else f"example '{ex.id}'"
