@@ -10,6 +10,7 @@ import functools
 import io
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -24,6 +25,17 @@ from evalcore.errors import EvalcoreError
 WORKSPACE_HELP = "Workspace directory (default: $EVALCORE_WORKSPACE, else ./data)."
 
 
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def terminal_text(text: Any) -> str:
+    """Text from files and models made safe for a terminal: control characters (ESC starts CSI and OSC
+    sequences, which can set the title or write the clipboard), bidi overrides and lone surrogates (which
+    cannot be printed at all) are shown as escapes; newlines and tabs are kept."""
+    s = str(text)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", s)  # also a valid escape inside JSON strings
+
+
 def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn EvalcoreError into a message on stderr and exit code 2 (no traceback for people's mistakes)."""
 
@@ -32,7 +44,7 @@ def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except EvalcoreError as err:
-            click.echo(f"Error: {err}", err=True)
+            click.echo(f"Error: {terminal_text(err)}", err=True)
             sys.exit(2)
 
     return wrapper
@@ -74,9 +86,13 @@ def _cell(key: str, v: Any) -> str:
 
 
 def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str) -> str:
-    """Rows as an aligned text table, JSON (a list of objects) or CSV; `columns` = (key, header).
+    """Rows as an aligned text table, JSON (a list of objects) or CSV; `columns` = (key, header). Every form
+    is terminal-safe: names, tags and public-benchmark fields come from files other people wrote. JSON keeps
+    numbers and arrays as they are; CSV writes a list as `a; b` (never a Python list)."""
+    return terminal_text(_render_rows(rows, columns, fmt))
 
-    JSON keeps numbers and arrays as they are; CSV writes a list as `a; b` (never a Python list)."""
+
+def _render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str) -> str:
     from evalcore.formatting import csv_list
 
     if fmt == "json":
@@ -141,20 +157,22 @@ def validate(suite_file: str, encoding: str | None) -> None:
 
     from evalcore.ingest import load_examples
     from evalcore.runner import plan_tasks
+    from evalcore.scoring import check_scorers
     from evalcore.suite import LlmJudgeScorer, load_suite
 
     suite = load_suite(suite_file)
     examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset)
-    tasks = plan_tasks(suite, examples, suite.candidates, suite.repeats)
+    tasks = plan_tasks(suite, examples, suite.candidates, suite.repeats)  # renders every example, time-limited
+    check_scorers(suite)
     tags: dict[str, int] = {}
     for e in examples:
         for t in e.tags:
             tags[t] = tags.get(t, 0) + 1
     click.echo(f"Suite '{suite.name}' is valid.")
     click.echo(f"  dataset     {suite.dataset_path} ({len(examples)} examples)")
-    click.echo(f"  tags        {', '.join(f'{k} ({v})' for k, v in sorted(tags.items())) or '(none)'}")
+    click.echo(terminal_text(f"  tags        {', '.join(f'{k} ({v})' for k, v in sorted(tags.items())) or '(none)'}"))
     click.echo(f"  candidates  {', '.join(c.name for c in suite.candidates)}")
-    click.echo(f"  scorers     {', '.join(s.label for s in suite.scorers) or '(none: human labels only)'}")
+    click.echo(terminal_text(f"  scorers     {', '.join(s.label for s in suite.scorers) or '(none: human labels only)'}"))
     judges = [s for s in suite.scorers if isinstance(s, LlmJudgeScorer)]
     click.echo(f"  calls       {len(tasks)} ({len(examples)} examples x {len(suite.candidates)} candidates x "
                f"{suite.repeats} repeat{'s' if suite.repeats != 1 else ''})")
@@ -387,10 +405,10 @@ def leaderboard(suite: str, scorer: str | None, run_id: str | None, seed: int, w
         columns = [(k, k) for k in rows[0]] if rows else []
     click.echo(render_rows(rows, columns, fmt))
     if fmt == "table":
-        click.echo(f"\nScorer '{lb.scorer}', {lb.n_examples} examples, {lb.repeats} repeat(s). Candidates with the "
-                   "same rank are statistically tied (paired tests, Holm-corrected).")
+        click.echo(terminal_text(f"\nScorer '{lb.scorer}', {lb.n_examples} examples, {lb.repeats} repeat(s). "
+                                 "Candidates with the same rank are statistically tied (paired tests, Holm-corrected)."))
         for note in lb.notes:
-            click.echo(f"Note: {note}")
+            click.echo(terminal_text(f"Note: {note}"))
 
 
 @main.command()
@@ -408,7 +426,7 @@ def compare(suite: str, a: str, b: str, scorer: str | None, seed: int, workspace
     from evalcore.analysis import compare as cmp
 
     result = cmp(workspace, suite, a, b, scorer=scorer, seed=seed)
-    click.echo(json.dumps(result.to_dict(), indent=2, default=str) if fmt == "json" else result.text)
+    click.echo(terminal_text(json.dumps(result.to_dict(), indent=2, default=str) if fmt == "json" else result.text))
 
 
 @main.command()
@@ -426,13 +444,13 @@ def decide(suite: str, scorer: str | None, seed: int, workspace: str | None, fmt
     lb = leaderboard(workspace, suite, scorer=scorer, seed=seed)
     d = decision(workspace, suite, board=lb)
     if fmt == "json":
-        click.echo(json.dumps({**d.to_dict(), "notes": lb.notes}, indent=2, default=str))
+        click.echo(terminal_text(json.dumps({**d.to_dict(), "notes": lb.notes}, indent=2, default=str)))
         return
-    click.echo(d.text)
+    click.echo(terminal_text(d.text))
     for line in d.lines:
-        click.echo(f"  - {line}")
+        click.echo(terminal_text(f"  - {line}"))
     for note in lb.notes:
-        click.echo(f"Note: {note}")
+        click.echo(terminal_text(f"Note: {note}"))
 
 
 @main.command()
@@ -495,7 +513,35 @@ def public_compare(suite: str, scorer: str | None, benchmark: str | None, worksp
     if fmt == "table":
         click.echo("")
         for line in cmp.lines:
-            click.echo(line)
+            click.echo(terminal_text(line))
+
+
+@main.command()
+@_workspace_option
+@click.option("--quarantine", is_flag=True,
+              help="Move every broken file to quarantine/<time>/ inside the workspace (nothing is deleted).")
+@_friendly
+def doctor(workspace: str | None, quarantine: bool) -> None:
+    """List the workspace's broken files (truncated or foreign Parquet parts, damaged manifests) and, with
+    --quarantine, move them aside so every command reads the rest. Exits 1 while broken files remain."""
+    from evalcore.store import Workspace
+
+    ws = Workspace(workspace, create=False, check=False)
+    broken = ws.broken_files()
+    if not broken:
+        click.echo(f"Workspace '{ws.root}': every file is readable.")
+        return
+    for path, problem in broken:
+        click.echo(terminal_text(f"broken  {path.relative_to(ws.root)}: {problem}"))
+    if not quarantine:
+        click.echo(f"\n{len(broken)} broken file(s). Move them aside with: evalcore doctor --workspace {ws.root} "
+                   "--quarantine (then rerun the suites concerned to redo what they held).", err=True)
+        sys.exit(1)
+    moved = ws.quarantine(p for p, _ in broken)
+    for target in moved:
+        click.echo(terminal_text(f"moved   {target.relative_to(ws.root)}"))
+    click.echo(f"\n{len(moved)} file(s) moved to {moved[0].relative_to(ws.root).parts[0]}/"
+               f"{moved[0].relative_to(ws.root).parts[1]}/. Rerun the suites concerned to redo what they held.")
 
 
 @main.command()

@@ -283,14 +283,14 @@ def demo_reply(model: str, messages: list[dict[str, Any]]) -> DemoReply:
 def _judge_reply(prompt: str) -> DemoReply:
     """The synthetic judge: rates by field agreement with the reference, with some noise (as judges have)."""
     found = _find_invoice(prompt)
-    m = re.search(r"<output>\n?(.*)\n?</output>", prompt, re.S)
+    m = re.search(r"<output-(\w+)>\n?(.*)\n?</output-\1>", prompt, re.S)  # see scoring.judge_messages
     rng = _rng("judge", prompt)
     if found is None or m is None:
         rating, why = 1, "Could not locate the invoice or the output to judge."
     else:
         _, items, _ = found
         try:
-            raw = m.group(1).strip().removeprefix("```json").removesuffix("```").strip()
+            raw = m.group(2).strip().removeprefix("```json").removesuffix("```").strip()
             got = json.loads(raw).get("line_items", [])
             truth = {json.dumps(i, sort_keys=True) for i in items}
             pred = {json.dumps(i, sort_keys=True) for i in got}

@@ -18,6 +18,8 @@ import json
 import math
 import os
 import re
+import stat
+import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from pathlib import Path
@@ -70,7 +72,7 @@ def load_examples(
     kind = _kind(file, name)
     problems = _Problems()
     if kind == "parquet":
-        _check_readable(file, name)
+        os.close(_open_regular(file, name))
         present, records = _read_parquet(file, name, max_rows)
     else:
         data = _read_bytes(file, name)
@@ -165,6 +167,26 @@ def _show(text: str, limit: int = 60) -> str:
     return "'" + safe.replace("'", "\\'") + "'"
 
 
+def _yaml_name(name: str) -> str:
+    """A column name as written in suite.yaml: bare when plain, else quoted and escaped."""
+    return name if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,39}", name) else _show(name, 40)
+
+
+def _listing(names: list[str], max_names: int = 10, max_chars: int = 300) -> str:
+    """A short, escaped list of a file's column names for a message: never more of the file than that (a
+    file that is not a table at all would otherwise be quoted whole, e.g. an environment dump)."""
+    shown: list[str] = []
+    used = 0
+    for n in names[:max_names]:
+        item = _show(n, 40)
+        if used + len(item) > max_chars:
+            break
+        shown.append(item)
+        used += len(item) + 2
+    rest = len(names) - len(shown)
+    return ", ".join(shown) + (f", … ({rest} more)" if rest else "")
+
+
 def _kind(file: Path, name: str) -> str:
     suffix = file.suffix.lower()
     if suffix in _CSV_SUFFIXES:
@@ -189,12 +211,30 @@ def _check_readable(file: Path, name: str) -> None:
         raise _error(name, "is a directory, not a file.", hint="Point to the CSV, JSONL or Parquet file itself.")
 
 
-def _read_bytes(file: Path, name: str) -> bytes:
+def _open_regular(file: Path, name: str) -> int:
+    """Open without blocking and refuse anything but a regular file: reading a FIFO would wait forever, and a
+    device or socket is no dataset. The caller closes the descriptor."""
     _check_readable(file, name)
     try:
-        return file.read_bytes()
+        fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise _error(name, f"cannot be read ({exc.strerror or exc}).") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise _error(name, "is not a regular file (a pipe, socket or device), so it cannot be read as a dataset.",
+                     hint="Save the examples to a CSV, JSONL or Parquet file and point to that.")
+    return fd
+
+
+def _read_bytes(file: Path, name: str) -> bytes:
+    fd = _open_regular(file, name)
+    try:
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read()
+    except OSError as exc:
+        raise _error(name, f"cannot be read ({exc.strerror or exc}).") from None
+    finally:
+        os.close(fd)
 
 
 # ---------------------------------------------------------------------------------------------- decoding
@@ -213,13 +253,20 @@ def _decode(
             codec = "utf-16"  # Excel's "Unicode text"; the codec reads the BOM and drops it
     else:
         try:
-            codec = codecs.lookup(encoding).name
-        except LookupError:
+            info = codecs.lookup(encoding)
+        except (LookupError, ValueError):
             raise _error(
                 name,
-                f"unknown encoding {encoding!r}.",
+                f"unknown encoding {_show(encoding)}.",
                 hint="Pass a name Python knows, e.g. --encoding utf-8, cp1252, latin-1 or utf-16.",
             ) from None
+        if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib...: codecs, not text encodings
+            raise _error(
+                name,
+                f"{_show(encoding)} is not a text encoding.",
+                hint="Pass the file's character encoding, e.g. --encoding utf-8, cp1252, latin-1 or utf-16.",
+            )
+        codec = info.name
         if codec in {"utf-8", "utf-8-sig"}:
             codec = "utf-8"
             bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
@@ -234,6 +281,10 @@ def _decode(
         text = body.decode(codec)
     except UnicodeDecodeError as exc:
         raise _decode_error(body, exc, len(bom), codec, encoding, name, locate, csv_file) from None
+    except LookupError as exc:
+        raise _error(name, f"cannot decode with {_show(encoding or codec)}: {exc}.") from None
+    # --encoding utf-16-le on a file with a BOM keeps U+FEFF as text: it would turn 'id' into '\ufeffid'.
+    text = text.removeprefix("\ufeff")
     if encoding is None and codec == "utf-8":
         head = text[:4096]
         if head.count("\x00") * 4 > len(head):
@@ -429,7 +480,8 @@ def _read_csv(
             records.append((row, {h: (cells[i] if i < width else "") for i, h in named}))
     except _CsvBroken as broken:
         # The csv module lost track of where cells start; reporting past this point would be noise.
-        problems.add(_csv_broken_message(broken.reason), broken.row or None)
+        message = _csv_broken_message(broken.reason)
+        problems.add(f"the header: {message}" if broken.row == 0 else message, broken.row or None)
         raise problems.error(name) from None
     return [h for _, h in named], records
 
@@ -521,6 +573,9 @@ def _parse_json_line(line: str, number: int, problems: _Problems) -> dict[str, A
     except json.JSONDecodeError as exc:
         problems.add(f"not valid JSON: {exc.msg} (character {exc.colno}).", number)
         return None
+    except ValueError as exc:  # an integer with more digits than Python converts (4,300)
+        problems.add(f"not usable JSON: {str(exc)[:120]}. Write very long numbers as strings.", number)
+        return None
     except RecursionError:
         problems.add("the JSON is nested too deeply.", number)
         return None
@@ -585,7 +640,7 @@ def _read_parquet(file: Path, name: str, max_rows: int) -> tuple[list[str], list
         num_rows = parquet.metadata.num_rows
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise _error(
-            name, f"is not a readable Parquet file ({exc}).", hint="Check that it was written as Parquet."
+            name, f"is not a readable Parquet file ({str(exc)[:200]}).", hint="Check that it was written as Parquet."
         ) from None
     if num_rows > max_rows:
         raise _too_many(name, max_rows)
@@ -600,8 +655,9 @@ def _read_parquet(file: Path, name: str, max_rows: int) -> tuple[list[str], list
                     hint="Rename one of them; every column needs a distinct name.",
                 )
         rows = table.to_pylist()
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        raise _error(name, f"cannot be read as Parquet ({exc}).") from None
+    except (pa.ArrowException, OSError, ValueError, OverflowError) as exc:
+        raise _error(name, f"cannot be read as Parquet ({str(exc)[:200]}).",
+                     hint="A date or time outside years 1-9999 cannot be read; fix or drop that column.") from None
     return list(names), [(i, row) for i, row in enumerate(rows, start=1)]
 
 
@@ -623,20 +679,20 @@ def _check_columns(present: list[str], roles: Columns, name: str, noun: str) -> 
 def _missing_column(
     role: str, column: str, present: list[str], name: str, noun: str, *, explicit: bool, example: str = ""
 ) -> IngestError:
-    listed = ", ".join(_show(p) for p in present[:30]) + (", …" if len(present) > 30 else "")
+    listed = _listing(present)
     by_lower = {p.lower(): p for p in reversed(present)}
     close = difflib.get_close_matches(column.lower(), list(by_lower), n=1, cutoff=0.6)
     where = "suite.yaml maps it to this name" if explicit else "every example needs one"
     message = f"not found ({where}). The file's {noun}: {listed}."
     if close:
         guess = by_lower[close[0]]
-        hint = f"Did you mean {_show(guess)}? Rename it, or map it in suite.yaml: columns: {{{role}: {guess}}}."
+        hint = f"Did you mean {_show(guess)}? Rename it, or map it in suite.yaml: columns: {{{role}: {_yaml_name(guess)}}}."
     elif explicit:
         hint = f"Fix or remove '{role}' under columns: in suite.yaml."
     else:
         hint = (
             f"Rename the {noun[:-1]} that holds the inputs to '{column}', or map it in suite.yaml, "
-            f"e.g. columns: {{{role}: {example}}}."
+            f"e.g. columns: {{{role}: {_yaml_name(example)}}}."
         )
     return _error(name, message, column=column, hint=hint)
 
@@ -650,9 +706,21 @@ def _build(
     has_id = roles.id in present
     examples: list[Example] = []
     first_row: dict[str, int] = {}
+    lookalike: dict[str, tuple[int, str]] = {}
     for row, record in records:
         example = _example(row, record, roles, has_id, max_cell_chars, problems)
         if example is None:
+            continue
+        folded = _id_key(example.id)
+        seen = lookalike.setdefault(folded, (row, example.id))
+        if seen[1] != example.id:
+            problems.add(
+                f"rows {seen[0]} and {row} have ids that differ only in invisible or look-alike characters "
+                f"({_show(seen[1])} and {_show(example.id)}: Unicode normalisation, zero-width or full-width "
+                "characters). Make them plainly different, or remove the repeated row.",
+                row,
+                roles.id,
+            )
             continue
         earlier = first_row.setdefault(example.id, row)
         if earlier != row:
@@ -718,6 +786,13 @@ def _example(
     if problems.total != before or text is None or example_id is None:
         return None
     return Example(id=example_id, input=text, expected=expected, tags=tags, fields=record, row=row)
+
+
+def _id_key(text: str) -> str:
+    """An id as a person reads it: NFKC-normalised (full-width letters, composed accents), case kept,
+    invisible format characters (zero-width space, joiners, BOM) dropped."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in folded if unicodedata.category(c) != "Cf")
 
 
 def _size(value: Any) -> int:
@@ -796,9 +871,19 @@ def _tags(value: Any) -> tuple[str, ...]:
         if isinstance(item, (dict, list, tuple, bool)) or not isinstance(item, (str, int, float)):
             raise ValueError('each tag must be text; got a nested value. Write tags as ["a", "b"] or "a, b".')
         tag = str(item).strip()
+        if not _is_text(tag):
+            raise ValueError("a tag holds an unpaired surrogate escape (\\ud800-\\udfff), which is not text; fix it.")
         if tag:
             tags.append(tag)
     return tuple(dict.fromkeys(tags))
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _tag_list(text: str) -> list[Any]:
@@ -807,11 +892,13 @@ def _tag_list(text: str) -> list[Any]:
     if stripped.startswith("[") and stripped.endswith("]"):
         try:
             parsed = json.loads(stripped)
-        except ValueError:
-            try:
-                parsed = ast.literal_eval(stripped)
-            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-                parsed = None
+        except (ValueError, RecursionError):
+            parsed = None
+            if len(stripped) <= 10_000:  # Python's parser is slow and deep-recursive on hostile text
+                try:
+                    parsed = ast.literal_eval(stripped)
+                except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                    parsed = None
         if isinstance(parsed, list):
             return parsed
     return re.split(r"[,;]", text)

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from evalcore import store
+from evalcore.errors import StoreError
 from evalcore.store import Workspace
 
 
@@ -56,6 +57,19 @@ def _projection(name: str, schema: pa.Schema, present: set[str]) -> str:
     return ", ".join(cols)
 
 
+def store_error_for(path: Path, problem: str, consequence: str) -> StoreError:
+    return StoreError(f"{path} is broken: {problem}; {consequence}.",
+                      hint="Run `evalcore doctor` to list broken files and `evalcore doctor --quarantine` to move "
+                           "them aside (rerun the suite to redo what they held).")
+
+
+def _read_failed(exc: Exception) -> StoreError:
+    """DuckDB could not read a file that looked whole (damage inside a column chunk, say)."""
+    first = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+    return StoreError(f"the workspace holds a file that cannot be read ({first}).",
+                      hint="Run `evalcore doctor` to find it and `evalcore doctor --quarantine` to move it aside.")
+
+
 class Queries:
     """Read access to one workspace. Thread-safe: each call runs on its own cursor."""
 
@@ -64,21 +78,30 @@ class Queries:
         self.ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace, create=False)
         self.con = duckdb.connect(":memory:")
         self._lock = threading.Lock()
-        self._present: dict[str, bool] = {}
+        self._present: dict[str, tuple[str, ...]] = {}
+        # Files left out of the views because they cannot be read, per table: (path, why).
+        self.broken: dict[str, list[tuple[Path, str]]] = {}
 
     def close(self) -> None:
         self.con.close()
 
     # -- views --------------------------------------------------------------------------------------------
     def _ensure_views(self) -> None:
+        """Views over the readable files of each table, listed afresh per query (new parts show up). A broken
+        file is left out and remembered: queries that need it say so (see `_require_intact`), the others work."""
         with self._lock:
-            for name, (glob_attr, schema) in _TABLES.items():
-                present = self.ws.has_files(name)
-                if self._present.get(name) == present:
+            for name, (_glob_attr, schema) in _TABLES.items():
+                good, bad = [], []
+                for path in self.ws.table_files(name):
+                    problem = store.parquet_problem(path, schema)
+                    (bad.append((path, problem)) if problem else good.append(str(path)))
+                self.broken[name] = bad
+                files = tuple(good)
+                if self._present.get(name) == files:
                     continue
-                if present:
-                    source = (f"read_parquet({_literal(getattr(self.ws, glob_attr)())}, union_by_name=true, "
-                              "hive_partitioning=false)")
+                if files:
+                    listed = "[" + ", ".join(_literal(f) for f in files) + "]"
+                    source = f"read_parquet({listed}, union_by_name=true, hive_partitioning=false)"
                     have = {r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
                     sql = f"CREATE OR REPLACE VIEW {name} AS SELECT {_projection(name, schema, have)} FROM {source}"
                 else:
@@ -88,13 +111,30 @@ class Queries:
                     self.con.unregister("_schema_only")
                     sql = f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM _empty_{name}"
                 self.con.execute(sql)
-                self._present[name] = present
+                self._present[name] = files
+
+    def broken_files(self) -> list[tuple[Path, str]]:
+        """Files the last query left out because they cannot be read."""
+        self._ensure_views()
+        return [item for items in self.broken.values() for item in items]
+
+    def _require_intact(self, suite: str | None, tables: tuple[str, ...] = ("results", "scores", "examples")) -> None:
+        """Raise when a file these results depend on is broken: a board computed without it would be wrong
+        without saying so. Files of other suites do not matter (each suite has its own partition)."""
+        self._ensure_views()
+        for table in tables:
+            for path, problem in self.broken.get(table, []):
+                if suite is None or f"suite={suite}" in path.parts:
+                    scope = f"suite '{suite}'" if suite else "the public scores"
+                    raise store_error_for(path, problem, f"{scope} cannot be read while it is broken")
 
     def _df(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         self._ensure_views()
         cur = self.con.cursor()
         try:
             return cur.execute(sql, params or []).df()
+        except duckdb.Error as exc:
+            raise _read_failed(exc) from None
         finally:
             cur.close()
 
@@ -103,6 +143,8 @@ class Queries:
         cur = self.con.cursor()
         try:
             return cur.execute(sql, params or []).fetchall()
+        except duckdb.Error as exc:
+            raise _read_failed(exc) from None
         finally:
             cur.close()
 
@@ -192,9 +234,11 @@ class Queries:
 
     def current_results(self, suite: str, run_id: str | None = None) -> pd.DataFrame:
         """Each candidate's results from its latest run in the suite (or from one run)."""
+        self._require_intact(suite)
         return self._df(self._CURRENT + " ORDER BY candidate, example_id, repeat", {"suite": suite, "run_id": run_id})
 
     def scorer_names(self, suite: str) -> list[str]:
+        self._require_intact(suite)
         rows = self._rows(
             # No timestamp in the fetched row: fetchall() of TIMESTAMPTZ needs pytz, which we do not depend on.
             "SELECT scorer FROM scores WHERE suite = ? GROUP BY scorer ORDER BY min(created_at), scorer",
@@ -204,6 +248,7 @@ class Queries:
 
     def score_table(self, suite: str, scorer: str, run_id: str | None = None) -> pd.DataFrame:
         """Long format for the statistics: candidate, example_id, repeat, value, passed, tags, error_kind."""
+        self._require_intact(suite)
         return self._df(
             f"""
             WITH cur AS ({self._CURRENT}),
@@ -223,6 +268,7 @@ class Queries:
 
     def candidate_summary(self, suite: str, run_id: str | None = None) -> pd.DataFrame:
         """Per candidate: model, family, release, calls, errors, cost per example, latency percentiles."""
+        self._require_intact(suite)
         return self._df(
             f"""
             WITH cur AS ({self._CURRENT})
@@ -244,6 +290,7 @@ class Queries:
         )
 
     def examples(self, suite: str) -> pd.DataFrame:
+        self._require_intact(suite)
         return self._df(
             """
             SELECT example_id, any_value(input) AS input, any_value(expected) AS expected,
@@ -264,6 +311,7 @@ class Queries:
 
     def public_scores(self) -> pd.DataFrame:
         """The newest imported score per (model, benchmark)."""
+        self._require_intact(None, ("public",))
         return self._df(
             """
             SELECT model, benchmark, score, source FROM public

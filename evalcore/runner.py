@@ -178,15 +178,93 @@ class RunSummary:
         return self.__dict__.copy()
 
 
+RENDER_TIME_S = 2.0  # per example: a template with nested range() loops must not run for minutes
+RENDER_MAX_CHARS = 2_000_000  # per rendered message: ten max-size cells, far more than any model takes
+_MAX_RENDER_PROBLEMS = 20
+
+
+class RenderLimit(Exception):
+    """A template went over the time or size limit while rendering one example."""
+
+
 def _sandbox():  # type: ignore[no-untyped-def]
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-    return ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    class LimitedSandbox(ImmutableSandboxedEnvironment):
+        """The sandbox with bounded `*` and `**`: 'x' * 10**9 or 9**9**9 would hang before any time check."""
+
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context, operator, left, right):  # type: ignore[no-untyped-def]
+            if operator == "**" and isinstance(left, (int, float)) and isinstance(right, (int, float)):
+                if abs(right) > 1024 and abs(left) not in (0, 1):
+                    raise SecurityError("power too large")
+            if operator == "*":
+                for seq, times in ((left, right), (right, left)):
+                    if isinstance(seq, (str, list, tuple)) and isinstance(times, int):
+                        if len(seq) * times > RENDER_MAX_CHARS:
+                            raise SecurityError("result of * too large")
+            return super().call_binop(context, operator, left, right)
+
+    return LimitedSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+class _RenderClock:
+    """Times each example's rendering from a watchdog thread, which interrupts a render that overruns
+    RENDER_TIME_S by raising RenderLimit in the rendering thread (PyThreadState_SetAsyncExc, delivered at the
+    next bytecode: nested range() loops that print nothing included). Costs nothing per template line, unlike
+    a trace function (which made rendering ~5x slower). It fires at most once per `start`."""
+
+    def __init__(self) -> None:
+        self._target = threading.get_ident()
+        self._deadline: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True, name="evalcore-render-clock")
+
+    def __enter__(self) -> _RenderClock:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._deadline = None
+        self._stop.set()
+        self._thread.join()
+
+    def start(self) -> None:
+        self._deadline = time.monotonic() + RENDER_TIME_S
+
+    def stop(self) -> None:
+        self._deadline = None
+
+    def _watch(self) -> None:
+        import ctypes
+
+        while not self._stop.wait(0.02):
+            deadline = self._deadline
+            if deadline is not None and time.monotonic() > deadline:
+                self._deadline = None
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._target), ctypes.py_object(RenderLimit))
+
+
+_TOO_SLOW = f"rendering took longer than {RENDER_TIME_S:g} s"
+
+
+def _render_limited(template: Any, variables: dict[str, Any]) -> str:
+    """Render, counting characters as chunks are produced (the time limit is the caller's _RenderClock)."""
+    chunks: list[str] = []
+    size = 0
+    for chunk in template.generate(**variables):
+        size += len(chunk)
+        if size > RENDER_MAX_CHARS:
+            raise RenderLimit(f"the rendered message is longer than {RENDER_MAX_CHARS:,} characters")
+        chunks.append(chunk)
+    return "".join(chunks)
 
 
 def render_messages(suite: Suite, examples: Sequence[Example]) -> list[tuple[tuple[str, str], ...]]:
-    """Render the prompt for every example with sandboxed Jinja; a missing column names itself."""
+    """Render the prompt for every example with sandboxed Jinja, under a time and size limit per example.
+    Every failure (a missing column, a template error, a limit, an empty message) names the example's row."""
     from jinja2 import TemplateSyntaxError, UndefinedError
 
     env = _sandbox()
@@ -195,17 +273,59 @@ def render_messages(suite: Suite, examples: Sequence[Example]) -> list[tuple[tup
     except TemplateSyntaxError as exc:
         raise SuiteError(f"prompt template error: {exc.message}", file="suite.yaml", row=exc.lineno,
                          hint="Check the {{ }} and {% %} brackets in `prompt`.") from None
+    except (RecursionError, MemoryError):
+        raise SuiteError("prompt template is nested too deeply to compile.", file="suite.yaml") from None
     out = []
-    for ex in examples:
-        try:
-            out.append(tuple((role, t.render(**ex.template_vars())) for role, t in templates))
-        except UndefinedError as exc:
-            cols = ", ".join(sorted(ex.fields)) or "(none)"
-            raise SuiteError(
-                f"the prompt uses a variable the dataset does not have ({exc.message}).",
-                file=str(suite.dataset_path), row=ex.row,
-                hint=f"Columns available: {cols}; plus input, expected, tags, id.",
-            ) from None
+    problems: list[tuple[Example, int, str]] = []  # (example, message number, what went wrong)
+    current: tuple[Example, int] | None = None
+    try:
+        with _RenderClock() as clock:
+            for ex in examples:
+                rendered, stop = [], False
+                for i, (role, t) in enumerate(templates, start=1):
+                    current = (ex, i)
+                    try:
+                        clock.start()
+                        text = _render_limited(t, ex.template_vars())
+                        clock.stop()
+                    except UndefinedError as exc:
+                        clock.stop()
+                        cols = ", ".join(sorted(map(str, ex.fields))) or "(none)"
+                        raise SuiteError(
+                            f"the prompt uses a variable the dataset does not have ({exc.message}).",
+                            file=str(suite.dataset_path), row=ex.row,
+                            hint=f"Columns available: {cols[:500]}; plus input, expected, tags, id.",
+                        ) from None
+                    except RenderLimit as exc:  # every example would likely take as long: stop here
+                        clock.stop()
+                        problems.append((ex, i, str(exc) or _TOO_SLOW))
+                        stop = True
+                        break
+                    except (Exception, RecursionError, MemoryError) as exc:  # SecurityError, TypeError...
+                        clock.stop()
+                        problems.append((ex, i, f"{type(exc).__name__}: {str(exc)[:300]}"))
+                        continue
+                    if not text.strip():
+                        problems.append((ex, i, "renders empty, so an empty message would be sent"))
+                    rendered.append((role, text))
+                out.append(tuple(rendered))
+                if stop or len(problems) >= _MAX_RENDER_PROBLEMS:
+                    break
+    except RenderLimit:  # the clock fired as a render finished right at the limit
+        if current is not None:
+            problems.append((*current, _TOO_SLOW))
+    if problems:
+        ex, i, what = problems[0]
+        where = f"row {ex.row}" if ex.row is not None else f"example '{ex.id}'"
+        more = f" ({len(problems)} failures in all)" if len(problems) > 1 else ""
+        others = "; ".join(
+            f"{f'row {e.row}' if e.row is not None else e.id}: message {n}: {w}" for e, n, w in problems[1:6]
+        )
+        raise SuiteError(
+            f"prompt message {i} fails for {where}: {what}.{more}" + (f" Also: {others}." if others else ""),
+            file="suite.yaml",
+            hint="Fix the template in `prompt` (or the example's data); every example is rendered before any call.",
+        )
     return out
 
 
@@ -857,8 +977,6 @@ def run_suite(
 
     started = time.perf_counter()
     cpu_started = time.process_time()
-    if str(suite.base_dir) not in sys.path:  # python scorers may live next to the suite file
-        sys.path.append(str(suite.base_dir))
     ws = Workspace(workspace)
     chosen = [suite.candidate(n) for n in candidates] if candidates else list(suite.candidates)
     reps = repeats or suite.repeats

@@ -10,6 +10,7 @@ Layout of a workspace directory::
     results/suite=S/run=R/part-<writer>.parquet      one row per (example, candidate, repeat) of a run
     scores/suite=S/run=R/part-<writer>.parquet       one row per scorer of each result (long format)
     public/<stamp>-<uuid>.parquet                    public benchmark scores (imported)
+    quarantine/<time>/<same path>                    broken files moved aside by `evalcore doctor --quarantine`
 
 Writers never share a file: each worker appends to its own journal (one `write()` per line, so `kill -9`
 loses at most the calls in flight) and compaction turns a closed journal into Parquet parts named after it,
@@ -174,7 +175,7 @@ def table_from_rows(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
 class Workspace:
     """A workspace directory. Paths come from here and nowhere else."""
 
-    def __init__(self, root: str | Path | None = None, *, create: bool = True) -> None:
+    def __init__(self, root: str | Path | None = None, *, create: bool = True, check: bool = True) -> None:
         self.root = resolve_workspace(root)
         if create:
             self._init()
@@ -183,7 +184,8 @@ class Workspace:
                 f"workspace '{self.root}' does not exist.",
                 hint="Run `evalcore demo` for the demo workspace, or `evalcore run SUITE --workspace DIR`.",
             )
-        self._check_version()
+        if check:  # `evalcore doctor` opens a workspace whose workspace.json may be the broken file
+            self._check_version()
 
     # -- set-up -------------------------------------------------------------------------------------------
     def _init(self) -> None:
@@ -199,10 +201,14 @@ class Workspace:
         marker = self.root / "workspace.json"
         if not marker.exists():
             return
-        try:
-            version = int(json.loads(marker.read_text()).get("schema_version", 1))
-        except (ValueError, OSError) as exc:
-            raise StoreError(f"{marker} is unreadable: {exc}.", hint="Restore it from a backup.") from None
+        problem = _marker_problem(marker)
+        if problem is not None:
+            raise StoreError(
+                f"{marker} is broken: {problem}.",
+                hint=f"Run `evalcore doctor --workspace {self.root} --quarantine` to move it aside (a new one is "
+                     "written), or restore it from a backup.",
+            )
+        version = int(json.loads(marker.read_text(encoding="utf-8")).get("schema_version", 1))
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"workspace '{self.root}' was written by a newer evalcore (schema {version}, this is {SCHEMA_VERSION}).",
@@ -277,7 +283,16 @@ class Workspace:
         atomic_write_json(self.manifest_path(manifest["suite"], manifest["run_id"]), manifest)
 
     def read_manifest(self, suite: str, run_id: str) -> dict[str, Any]:
-        return json.loads(self.manifest_path(suite, run_id).read_text())
+        path = self.manifest_path(suite, run_id)
+        try:
+            m = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            m, why = None, str(exc)
+        else:
+            why = _manifest_problem(m)
+        if why is not None:
+            raise StoreError(f"{path} is broken: {why}.", hint=_DOCTOR_HINT)
+        return m  # type: ignore[no-any-return]
 
     def manifests(self, suite: str | None = None) -> list[dict[str, Any]]:
         """All run manifests, newest first; a run whose process died is reported as 'interrupted'."""
@@ -288,11 +303,11 @@ class Workspace:
         out = []
         for p in paths:
             try:
-                m = json.loads(p.read_text())
+                m = json.loads(p.read_text(encoding="utf-8"))
             except (OSError, ValueError):
-                continue
-            if not isinstance(m, dict) or "suite" not in m or "run_id" not in m:
-                continue  # not a manifest we wrote
+                continue  # `evalcore doctor` lists it
+            if _manifest_problem(m) is not None:
+                continue  # not a manifest we wrote, or damaged: `evalcore doctor` lists it
             if m.get("status") == "running" and not self.run_is_alive(m["suite"], m["run_id"]):
                 m["status"] = "interrupted"
             out.append(m)
@@ -387,17 +402,136 @@ class Workspace:
         folder = self.result_part(suite, run_id, "x").parent
         keys: set[tuple[str, str, int]] = set()
         for part in folder.glob("*.parquet") if folder.exists() else []:
-            if part.name == exclude:
+            if part.name == exclude or parquet_problem(part, RESULTS_SCHEMA) is not None:
+                continue  # a broken part's rows are redone; `evalcore doctor` moves the part aside
+            try:
+                t = pq.read_table(part, columns=["example_id", "candidate", "repeat"]).to_pydict()
+            except (pa.ArrowException, OSError, ValueError):
                 continue
-            t = pq.read_table(part, columns=["example_id", "candidate", "repeat"]).to_pydict()
             keys.update(zip(t["example_id"], t["candidate"], t["repeat"]))
         return keys
+
+    # -- broken files -------------------------------------------------------------------------------------
+    TABLE_FOLDERS = {"results": "results", "scores": "scores", "examples": "examples", "public": "public"}
+
+    def table_files(self, table: str) -> list[Path]:
+        """Every finished Parquet file of a table (temp files of atomic writes excluded), sorted."""
+        base = self.root / self.TABLE_FOLDERS[table]
+        if not base.exists():
+            return []
+        return sorted(p for p in base.rglob("*.parquet") if not p.name.startswith(".") and p.is_file())
+
+    def broken_files(self) -> list[tuple[Path, str]]:
+        """Every file of the workspace that readers would choke on, with the reason: Parquet parts that are
+        truncated, empty, not Parquet or of the wrong column types; manifests and workspace.json that are not
+        JSON objects of the expected shape. Full reads, so it finds damage a footer check misses."""
+        found: list[tuple[Path, str]] = []
+        marker = self.root / "workspace.json"
+        if marker.exists():
+            problem = _marker_problem(marker)
+            if problem:
+                found.append((marker, problem))
+        for table, schema in _TABLE_SCHEMAS.items():
+            for path in self.table_files(table):
+                problem = parquet_problem(path, schema, full=True)
+                if problem:
+                    found.append((path, problem))
+        runs = self.root / "runs"
+        for path in sorted(runs.glob("*/*.json")) if runs.exists() else []:
+            try:
+                problem = _manifest_problem(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError) as exc:
+                problem = f"not JSON ({str(exc)[:120]})"
+            if problem:
+                found.append((path, problem))
+        return found
+
+    def quarantine(self, paths: Iterable[Path]) -> list[Path]:
+        """Move files aside to quarantine/<stamp>/<same relative path>, where no reader looks; returns where
+        each went. Nothing is deleted: a person can inspect or restore them."""
+        stamp = utcnow().strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+        moved = []
+        for path in paths:
+            rel = Path(path).resolve().relative_to(self.root.resolve())
+            target = self.root / "quarantine" / stamp / rel
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+            except OSError as exc:
+                raise StoreError(f"cannot move {path} to quarantine: {exc.strerror or exc}.") from None
+            moved.append(target)
+        return moved
 
     def write_public(self, rows: list[dict[str, Any]]) -> Path:
         stamp = utcnow().strftime("%Y%m%dT%H%M%S")
         path = self.root / "public" / f"{stamp}-{uuid.uuid4().hex[:8]}.parquet"
         atomic_write_table(path, table_from_rows(rows, PUBLIC_SCHEMA))
         return path
+
+
+_TABLE_SCHEMAS = {"results": RESULTS_SCHEMA, "scores": SCORES_SCHEMA, "examples": EXAMPLES_SCHEMA,
+                  "public": PUBLIC_SCHEMA}
+_DOCTOR_HINT = "Run `evalcore doctor` to list broken files and `evalcore doctor --quarantine` to move them aside."
+# (resolved path, size, mtime) -> problem or None: a file is checked once per process until it changes.
+_CHECKED: dict[tuple[str, int, int, bool], str | None] = {}
+
+
+def parquet_problem(path: Path, schema: pa.Schema | None = None, *, full: bool = False) -> str | None:
+    """Why a Parquet file cannot be read as a part of `schema` (None when it can): truncated, empty, not
+    Parquet, or a column of another type. `full` also reads every value (for `evalcore doctor`)."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    key = (str(path), st.st_size, st.st_mtime_ns, full)
+    if key in _CHECKED:
+        return _CHECKED[key]
+    problem: str | None = None
+    if st.st_size == 0:
+        problem = "empty (0 bytes)"
+    else:
+        try:
+            file_schema = pq.read_schema(path)
+            if schema is not None:
+                for f in file_schema:
+                    want = schema.field(f.name).type if f.name in schema.names else None
+                    if want is not None and f.type != want:
+                        problem = f"column '{f.name}' is {f.type}, expected {want}"
+                        break
+            if problem is None and full:
+                pq.read_table(path)
+        except (pa.ArrowException, OSError, ValueError, OverflowError) as exc:
+            problem = f"not a readable Parquet file ({str(exc).splitlines()[0][:160]})"
+    if len(_CHECKED) > 100_000:
+        _CHECKED.clear()
+    _CHECKED[key] = problem
+    return problem
+
+
+def _manifest_problem(m: Any) -> str | None:
+    """Why a decoded manifest is not one we wrote (None when it is)."""
+    if not isinstance(m, dict):
+        return f"a JSON {type(m).__name__}, not an object"
+    for key in ("suite", "run_id"):
+        if not isinstance(m.get(key), str):
+            return f"'{key}' is missing or not text"
+    for key, kinds in (("status", (str,)), ("started_at", (str,)), ("config", (dict,)), ("candidates", (list,))):
+        if m.get(key) is not None and not isinstance(m[key], kinds):
+            return f"'{key}' has the wrong type ({type(m[key]).__name__})"
+    return None
+
+
+def _marker_problem(marker: Path) -> str | None:
+    try:
+        data = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return f"not JSON ({str(exc)[:120]})"
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__}, not an object"
+    version = data.get("schema_version", 1)
+    if isinstance(version, bool) or not isinstance(version, int):
+        return f"schema_version is {version!r}, not a whole number"
+    return None
 
 
 def _lock(fd: int, wait_s: float) -> bool:

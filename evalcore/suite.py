@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import importlib.util
 import json
+import os
 import re
+import stat
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from evalcore.errors import SuiteError
 
@@ -47,28 +50,143 @@ class Message(_Strict):
         return _not_blank(v, "the message content")
 
 
-_SECRET_KEYS = {"api_key", "apikey", "api-key", "x-api-key", "key", "token", "access_token", "authorization",
-                "proxy-authorization", "password", "secret", "client_secret", "aws_secret_access_key"}
+# Call parameters end up in run manifests and cache keys, so only parameters known to be harmless pass
+# (an allow-list: a deny-list of secret names always misses one, e.g. aws_session_token or vertex_credentials).
+_SAFE_PARAMS = frozenset({
+    "temperature", "top_p", "top_k", "min_p", "max_tokens", "max_completion_tokens", "max_output_tokens", "stop",
+    "seed", "n", "presence_penalty", "frequency_penalty", "repetition_penalty", "logit_bias", "logprobs",
+    "top_logprobs", "response_format", "tools", "tool_choice", "parallel_tool_calls", "functions", "function_call",
+    "reasoning_effort", "thinking", "verbosity", "modalities", "audio", "prediction", "web_search_options",
+    "service_tier", "user", "metadata", "store", "api_version", "num_ctx", "keep_alive", "format", "options",
+    "extra_headers", "extra_body",
+})
+# HTTP headers that carry no credential (compared case-insensitively); any other header is refused.
+_SAFE_HEADERS = frozenset({
+    "accept", "accept-language", "content-type", "user-agent", "anthropic-version", "anthropic-beta",
+    "openai-organization", "openai-project", "openai-beta", "http-referer", "x-title", "x-request-id",
+    "x-client-request-id", "api-version",
+})
+# Words of a name that suggest a credential, wherever it appears inside params (extra_body, metadata, ...):
+# 'aws_session_token', 'vertex_credentials', 'X-Goog-Api-Key', 'accessToken', but not 'max_tokens'.
+_CREDENTIAL_WORDS = frozenset({"key", "token", "secret", "password", "passwd", "pwd", "credential", "credentials",
+                               "auth", "authorization", "session", "signature", "sig", "cookie", "bearer", "private"})
+_CREDENTIAL_ENDINGS = ("key", "token", "secret", "password", "credentials", "auth")
+
+
+def _credential_name(name: str) -> bool:
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower().replace("-", "_").split("_")
+    return any(w in _CREDENTIAL_WORDS or w.endswith(_CREDENTIAL_ENDINGS) for w in words if w)
+
+
+# Values shaped like well-known API keys and tokens (OpenAI, Anthropic, Google, GitHub, Slack, AWS, HF, Groq...).
+_KEY_SHAPED = re.compile(
+    r"^\s*(?:(?:bearer|basic)\s+\S{8}|(?:sk|rk|pk|sess)[-_][A-Za-z0-9_-]{16}|(?:ghp|gho|ghs|ghu|github_pat|gsk|hf)_"
+    r"[A-Za-z0-9_]{20}|xox[abprs]-[A-Za-z0-9-]{10}|glpat-[A-Za-z0-9_-]{16}|AIza[0-9A-Za-z_-]{30}"
+    r"|(?:AKIA|ASIA)[0-9A-Z]{16}|ya29\.[A-Za-z0-9_-]{16}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})",
+    re.IGNORECASE,
+)
+# Parameters holding JSON Schemas or content, whose keys are field names (a 'token_count' property is no secret).
+_SCHEMA_PARAMS = frozenset({"tools", "functions", "response_format", "prediction"})
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+_KEY_HINT = "put the key in an environment variable and name it with api_key_env"
+
+
+def looks_like_key(value: str) -> bool:
+    """Whether a string is shaped like an API key or token (a known prefix, or a long opaque token)."""
+    text = value.strip()
+    if _KEY_SHAPED.match(text):
+        return True
+    # A long run of letters and digits with no word separator is a token, not a variable or parameter name.
+    return (len(text) >= 24 and " " not in text and "_" not in text and any(c.isdigit() for c in text)
+            and any(c.isalpha() for c in text))
 
 
 def _no_secrets(params: dict[str, Any]) -> dict[str, Any]:
-    """Call parameters end up in run manifests: a key written there would leak, so refuse it, at any depth
-    (an `Authorization` inside `extra_headers` leaks just the same)."""
-    def walk(value: Any, where: str) -> None:
+    """Call parameters end up in run manifests: a key written there would leak, so refuse anything that may
+    hold one, at any depth (an `Authorization` inside `extra_headers` leaks just the same). Values are never
+    echoed in the message."""
+    def refuse(where: str) -> ValueError:
+        return ValueError(f"'{where}' must not be written in the suite; {_KEY_HINT}")
+
+    def walk(value: Any, where: str, names: bool) -> None:
         if isinstance(value, dict):
             for key, inner in value.items():
-                if str(key).lower() in _SECRET_KEYS:
-                    raise ValueError(
-                        f"'{where}{key}' must not be written in the suite; put the key in an environment variable "
-                        "and name it with api_key_env"
-                    )
-                walk(inner, f"{where}{key}.")
+                name = str(key)
+                if names and _credential_name(name):
+                    raise refuse(f"{where}{name}")
+                walk(inner, f"{where}{name}.", names)
         elif isinstance(value, list):
             for inner in value:
-                walk(inner, where)
+                walk(inner, where, names)
+        elif isinstance(value, str) and _KEY_SHAPED.match(value):
+            raise ValueError(f"'{where.rstrip('.')}' holds a value shaped like an API key; {_KEY_HINT}")
 
-    walk(params, "")
+    for key, value in params.items():
+        name = str(key)
+        if _credential_name(name):
+            raise refuse(name)
+        if name not in _SAFE_PARAMS:
+            close = difflib.get_close_matches(name, sorted(_SAFE_PARAMS), n=1, cutoff=0.7)
+            guess = f" Did you mean '{close[0]}'?" if close else ""
+            raise ValueError(
+                f"'{name}' is not a call parameter evalcore passes on.{guess} Allowed: {', '.join(sorted(_SAFE_PARAMS))}"
+                " (anything a provider needs beyond these goes under extra_body)"
+            )
+        if name == "extra_headers":
+            if not isinstance(value, dict):
+                raise ValueError("'extra_headers' must be a mapping of header names to values")
+            for header in value:
+                if str(header).lower() not in _SAFE_HEADERS:
+                    if _credential_name(str(header)):
+                        raise refuse(f"extra_headers.{header}")
+                    raise ValueError(
+                        f"header 'extra_headers.{header}' is not one evalcore sends (it may carry a credential). "
+                        f"Allowed headers: {', '.join(sorted(_SAFE_HEADERS))}; {_KEY_HINT}"
+                    )
+        walk(value, f"{name}.", name not in _SCHEMA_PARAMS)
     return params
+
+
+def _check_api_base(value: str | None) -> str | None:
+    """A base URL is stored in manifests and cache keys: it must not carry a credential."""
+    if value is None:
+        return value
+    from urllib.parse import parse_qsl, urlsplit
+
+    try:
+        url = urlsplit(value.strip())
+        has_userinfo = url.username is not None or url.password is not None
+    except ValueError:
+        raise ValueError("is not a URL; write it like http://127.0.0.1:11434/v1") from None
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:11434/v1")
+    if has_userinfo:
+        raise ValueError(f"must not carry credentials (user:password@host); {_KEY_HINT}")
+    for name, val in parse_qsl(url.query, keep_blank_values=True):
+        if _credential_name(name) or looks_like_key(val):
+            raise ValueError(f"must not carry a credential in its query string ('{name}=...'); {_KEY_HINT}")
+    return value
+
+
+def _check_api_key_env(value: str | None) -> str | None:
+    """A key pasted where its variable's name belongs would be printed and stored: refuse it, unshown."""
+    if value is None:
+        return value
+    if looks_like_key(value) or not _ENV_NAME.match(value):
+        raise ValueError(
+            "must be the NAME of an environment variable (like OPENAI_API_KEY), not the key itself; the value "
+            "given looks like a key (it is not shown here). Put the key in the environment (or "
+            ".streamlit/secrets.toml) and write the variable's name here"
+        )
+    return value
+
+
+def _no_bool(v: Any) -> Any:
+    """YAML reads `yes`/`true` as a boolean, which pydantic would quietly take as 1: a number must be a number."""
+    if isinstance(v, bool):
+        raise ValueError(f"{str(v).lower()} is not a number; write a number")
+    return v
 
 
 def _not_blank(value: str, what: str) -> str:
@@ -104,10 +222,26 @@ class Candidate(_Strict):
     @field_validator("release", mode="before")
     @classmethod
     def _release_is_a_date(cls, v: Any) -> Any:
-        # pydantic reads a number as seconds since 1970, so `release: 0` would be 1970-01-01: refuse numbers
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
+        # pydantic reads a number (or a string of digits) as seconds since 1970, so `release: 0` or
+        # `release: "1721260800"` would be a date nobody meant: only YYYY-MM-DD (or a YAML date) is a date.
+        if isinstance(v, (bool, int, float)) or (isinstance(v, str) and not _ISO_DATE.match(v.strip())):
             raise ValueError(f"{v!r} is not a date; write the release date as YYYY-MM-DD, e.g. 2026-02-01")
         return v
+
+    @field_validator("api_base")
+    @classmethod
+    def _api_base_without_credentials(cls, v: str | None) -> str | None:
+        return _check_api_base(v)
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _api_key_env_is_a_name(cls, v: str | None) -> str | None:
+        return _check_api_key_env(v)
+
+    @field_validator("input_price_per_mtok", "output_price_per_mtok", mode="before")
+    @classmethod
+    def _price_not_bool(cls, v: Any) -> Any:
+        return _no_bool(v)
 
     @property
     def family_name(self) -> str:
@@ -142,16 +276,18 @@ class RegexScorer(_Scorer):
     """Output matches a regular expression."""
 
     type: Literal["regex"]
-    pattern: str = Field(description="Python regular expression searched in the output.")
+    pattern: str = Field(description="Python regular expression searched in the output (time-limited per output).")
     ignore_case: bool = Field(False, description="Match case-insensitively.")
 
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, v: str) -> str:
+        import regex  # the engine scoring uses: Python's syntax, with a time limit per search
+
         try:
-            re.compile(v)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression {v!r}: {exc}") from None
+            regex.compile(v, regex.VERSION0)
+        except (regex.error, RecursionError, OverflowError) as exc:
+            raise ValueError(f"invalid regular expression {v[:200]!r}: {exc}") from None
         return v
 
 
@@ -195,6 +331,25 @@ class PythonScorer(_Scorer):
     type: Literal["python"]
     function: str = Field(pattern=r"^[\w.]+:\w+$", description="'package.module:function'.")
 
+    # The folder of the suite file, set by `parse_suite`: the module is loaded from there by path (never by
+    # putting the folder on sys.path, which would let any file there shadow a library module).
+    _suite_dir: Path | None = PrivateAttr(None)
+
+    @property
+    def suite_dir(self) -> Path | None:
+        return self._suite_dir
+
+    def module_file(self) -> Path | None:
+        """The module's file next to the suite ('pkg.mod' -> pkg/mod.py or pkg/mod/__init__.py), if there is one."""
+        if self._suite_dir is None:
+            return None
+        parts = self.function.partition(":")[0].split(".")
+        base = self._suite_dir.joinpath(*parts)
+        for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+        return None
+
 
 class LlmJudgeScorer(_Scorer):
     """A judge model rates the output 1-5 against a rubric; mapped to [0, 1], reasoning kept."""
@@ -211,6 +366,21 @@ class LlmJudgeScorer(_Scorer):
     @classmethod
     def _no_secrets_in_params(cls, v: dict[str, Any]) -> dict[str, Any]:
         return _no_secrets(v)
+
+    @field_validator("api_base")
+    @classmethod
+    def _api_base_without_credentials(cls, v: str | None) -> str | None:
+        return _check_api_base(v)
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _api_key_env_is_a_name(cls, v: str | None) -> str | None:
+        return _check_api_key_env(v)
+
+    @field_validator("pass_threshold", mode="before")
+    @classmethod
+    def _threshold_not_bool(cls, v: Any) -> Any:
+        return _no_bool(v)
 
 
 Scorer = Annotated[
@@ -244,6 +414,11 @@ class RunSettings(_Strict):
         "litellm: every call through litellm (EVALCORE_CLIENT=litellm does the same)."
     )
 
+    @field_validator("concurrency", "per_candidate", "timeout_s", "max_attempts", "backoff_s", mode="before")
+    @classmethod
+    def _numbers_not_bool(cls, v: Any) -> Any:
+        return _no_bool(v)
+
 
 class Suite(_Strict):
     """A task-specific evaluation: examples, prompt, candidates, scorers, and the human question."""
@@ -271,6 +446,11 @@ class Suite(_Strict):
             raise ValueError("the prompt has no messages; give a template string or a list of {role, content}")
         return v
 
+    @field_validator("repeats", mode="before")
+    @classmethod
+    def _repeats_not_bool(cls, v: Any) -> Any:
+        return _no_bool(v)
+
     @model_validator(mode="after")
     def _unique_names(self) -> Suite:
         seen: set[str] = set()
@@ -286,8 +466,13 @@ class Suite(_Strict):
 
     @property
     def dataset_path(self) -> Path:
+        """The dataset file, relative to the suite file. It must lie inside the suite's folder (after following
+        symlinks) or inside a folder listed in $EVALCORE_DATA_DIRS: a suite is often someone else's file,
+        and a dataset that points at /proc/self/environ or ~/.ssh would be read and quoted in messages."""
         p = Path(self.dataset)
-        return p if p.is_absolute() else self.base_dir / p
+        path = p if p.is_absolute() else self.base_dir / p
+        check_dataset_location(path, self.base_dir, shown=self.dataset)
+        return path
 
     @property
     def messages(self) -> list[Message]:
@@ -308,6 +493,35 @@ class Suite(_Strict):
         """Hash of prompt and scorers (not candidates): part of the suite version."""
         payload = self.model_dump(mode="json", include={"prompt", "scorers", "columns"}, by_alias=True)
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+DATA_DIRS_ENV = "EVALCORE_DATA_DIRS"
+
+
+def allowed_data_dirs(base_dir: Path) -> list[Path]:
+    """Where a suite's dataset may live: the suite's folder, plus folders listed in $EVALCORE_DATA_DIRS."""
+    extra = [Path(d) for d in os.environ.get(DATA_DIRS_ENV, "").split(os.pathsep) if d.strip()]
+    return [base_dir.resolve(), *(d.resolve() for d in extra)]
+
+
+def check_dataset_location(path: Path, base_dir: Path, *, shown: str) -> None:
+    """Refuse a dataset outside the allowed folders, or one that is not a regular file (a FIFO would block)."""
+    real = path.resolve()
+    roots = allowed_data_dirs(base_dir)
+    if not any(real == root or real.is_relative_to(root) for root in roots):
+        raise SuiteError(
+            f"dataset {shown!r} is outside the suite's folder (it resolves to {str(real)!r}).",
+            file="suite.yaml",
+            hint=f"Move the dataset into {str(roots[0])!r} (symlinks must point inside it too), or list its folder "
+                 f"in ${DATA_DIRS_ENV}.",
+        )
+    try:
+        mode = real.stat().st_mode
+    except OSError:
+        return  # missing: the reader says "file not found" with the path it looked for
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise SuiteError(f"dataset {shown!r} is not a regular file (a pipe, socket or device).", file="suite.yaml",
+                         hint="Point `dataset` to a CSV, JSONL or Parquet file.")
 
 
 def _all_fields(model: type[BaseModel]) -> list[str]:
@@ -398,7 +612,8 @@ def _format_validation_error(err: ValidationError, file: str) -> SuiteError:
 
 
 def parse_suite(data: Any, *, file: str = "suite.yaml", base_dir: Path | None = None) -> Suite:
-    """Validate a suite from already-parsed YAML/JSON data."""
+    """Validate a suite from already-parsed YAML/JSON data. With `base_dir` (the suite file's folder), a
+    python scorer's module must be found there or be importable, so a typo fails here, not mid-run."""
     if not isinstance(data, dict):
         raise SuiteError("expected a mapping of keys (name, prompt, dataset, candidates...)", file=file)
     if "base_dir" in data:  # a field of the model, but set by the loader: the file must not set it
@@ -408,23 +623,142 @@ def parse_suite(data: Any, *, file: str = "suite.yaml", base_dir: Path | None = 
         suite = Suite.model_validate(data)
     except ValidationError as err:
         raise _format_validation_error(err, file) from None
+    except RecursionError:
+        raise SuiteError("the suite is nested too deeply to read.", file=file) from None
+    for i, scorer in enumerate(suite.scorers):
+        if isinstance(scorer, PythonScorer):
+            scorer._suite_dir = (base_dir or Path(".")).resolve()
+            if base_dir is not None:
+                _check_python_module(scorer, i, file)
     return suite.model_copy(update={"base_dir": base_dir or Path(".")})
+
+
+def _check_python_module(scorer: PythonScorer, index: int, file: str) -> None:
+    """The module must be beside the suite file or importable; checked without running it."""
+    if scorer.module_file() is not None:
+        return
+    module = scorer.function.partition(":")[0]
+    try:
+        found = importlib.util.find_spec(module.split(".")[0]) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        where = scorer.suite_dir / (module.replace(".", "/") + ".py") if scorer.suite_dir else module + ".py"
+        raise SuiteError(
+            f"scorers.{index}.function: module '{module}' not found (looked for {str(where)!r} next to the suite "
+            "file, and it is not an importable package).",
+            file=file,
+            hint=f"Put {module.replace('.', '/')}.py next to the suite file, or install the package that holds it.",
+        )
+
+
+# Bounds on what a suite file may expand to: YAML anchors let a 1 kB file stand for billions of values
+# (a "billion laughs"), which only hang later, when the suite is hashed or dumped into a manifest.
+MAX_YAML_NODES = 100_000
+MAX_YAML_DEPTH = 100
+
+
+def _yaml_loader():  # type: ignore[no-untyped-def]
+    import yaml
+
+    class SuiteLoader(yaml.SafeLoader):
+        """SafeLoader that refuses duplicate keys (YAML silently keeps the last one)."""
+
+        def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key {key_node.value!r} appears twice in one mapping", key_node.start_mark
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return SuiteLoader
+
+
+def _check_expansion(root: Any, file: str) -> None:
+    """Count the values the document stands for once aliases are expanded, and its depth, without expanding."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    depths: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key], depths[key] = 1, 1
+            continue
+        children = ([c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode)
+                    else list(node.value))
+        if done:
+            active.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            depths[key] = 1 + max((depths[id(c)] for c in children), default=0)
+            if sizes[key] > MAX_YAML_NODES or depths[key] > MAX_YAML_DEPTH:
+                break
+            continue
+        if key in sizes:
+            continue
+        if key in active:
+            raise SuiteError("the YAML refers to itself (an anchor used inside its own value).", file=file,
+                             hint="Write the value out instead of using that alias.")
+        active.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+    size, depth = sizes.get(id(root), MAX_YAML_NODES + 1), depths.get(id(root), MAX_YAML_DEPTH + 1)
+    if size > MAX_YAML_NODES:
+        raise SuiteError(f"the YAML stands for more than {MAX_YAML_NODES:,} values once its anchors and aliases are "
+                         "expanded.", file=file, hint="Write the values out, or use fewer nested aliases (*name).")
+    if depth > MAX_YAML_DEPTH:
+        raise SuiteError(f"the YAML is nested more than {MAX_YAML_DEPTH} levels deep.", file=file,
+                         hint="Flatten it; a suite needs only a few levels.")
+
+
+def read_suite_yaml(text: str, file: str) -> Any:
+    """Parse suite YAML safely: no duplicate keys, bounded alias expansion and depth, errors with line/column."""
+    import yaml
+
+    loader = None
+    try:
+        loader = _yaml_loader()(text)  # the reader refuses control characters right here
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, file)
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or exc
+        hint = ("Keep one of them: YAML would silently use the last." if "appears twice" in str(problem)
+                else "Check the indentation and quoting there.")
+        raise SuiteError(f"not valid YAML{where}: {problem}.", file=file, hint=hint) from None
+    except RecursionError:
+        raise SuiteError(f"the YAML is nested more than {MAX_YAML_DEPTH} levels deep.", file=file,
+                         hint="Flatten it; a suite needs only a few levels.") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def load_suite(path: str | Path) -> Suite:
     """Read and validate a suite file; dataset paths resolve relative to the file."""
-    import yaml
-
     path = Path(path)
     if not path.exists():
         raise SuiteError("file not found.", file=str(path), hint="Create one with `evalcore init`.")
+    if not path.is_file():
+        raise SuiteError("is not a regular file.", file=str(path), hint="Point to the suite's YAML file.")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise SuiteError(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}.", file=str(path),
-                         hint="Check the indentation and quoting there.") from None
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise SuiteError("not UTF-8 text.", file=str(path), hint="Save the file as UTF-8.") from None
+    except OSError as exc:
+        raise SuiteError(f"cannot be read ({exc.strerror or exc}).", file=str(path)) from None
+    data = read_suite_yaml(text, str(path))
     return parse_suite(data, file=str(path), base_dir=path.resolve().parent)

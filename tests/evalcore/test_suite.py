@@ -102,9 +102,12 @@ def test_dataset_path_resolves_relative_to_the_suite_file(tmp_path, monkeypatch)
     assert suite.base_dir.is_absolute()
 
 
-def test_absolute_dataset_path_is_kept(tmp_path):
+def test_absolute_dataset_path_is_kept_inside_an_allowed_data_folder(tmp_path, monkeypatch):
     absolute = tmp_path / "elsewhere" / "examples.jsonl"
     suite = load_suite(write_suite(tmp_path / "s", minimal(dataset=str(absolute))))
+    with pytest.raises(SuiteError, match="outside the suite's folder"):
+        suite.dataset_path
+    monkeypatch.setenv("EVALCORE_DATA_DIRS", str(tmp_path / "elsewhere"))
     assert suite.dataset_path == absolute
 
 
