@@ -103,6 +103,19 @@ def _verdict(diff: float, low: float, high: float, margin: float, could_be_best:
     return f"cannot rule out a loss of up to {fmt.score(-low)}"
 
 
+def noninferior_rows(means: np.ndarray, margin: float, span: float, alpha: float = 0.05) -> np.ndarray:
+    """For boards (boards, k, n) of k candidates on the same examples: is each candidate shown to lose at most
+    `margin` to every other (one-sided paired tests at alpha / 2, intersection-union)? Shape (boards, k)."""
+    boards, k, n = means.shape
+    pairs = [(c, j) for c in range(k) for j in range(k) if c != j]
+    d = np.concatenate([means[:, c] - means[:, j] for c, j in pairs])
+    p = one_sided_p(d, -margin, span).reshape(len(pairs), boards)
+    ok = np.ones((boards, k), dtype=bool)
+    for x, (c, _) in enumerate(pairs):
+        ok[:, c] &= p[x] < alpha / 2
+    return ok
+
+
 def recommend(
     scores: pd.DataFrame,
     *,
@@ -160,14 +173,9 @@ def recommend(
     leader = order[0]
     span = hi - lo
     M = bt.mean  # every candidate has every (shared) example here
-    # non-inferiority of c to every other j (intersection-union), one-sided at alpha / 2
-    pairs = [(c, j) for c in order for j in order if c != j]
-    d = np.stack([M[idx[c]] - M[idx[j]] for c, j in pairs])
-    p_ni = one_sided_p(d, -margin, span)
-    worst = {c: 0.0 for c in order}
-    for (c, _), p in zip(pairs, p_ni, strict=True):
-        worst[c] = max(worst[c], float(p))
-    non_inferior = {c: worst[c] < alpha / 2 for c in order}
+    # non-inferiority of c to every other candidate (intersection-union), one-sided at alpha / 2
+    ni = noninferior_rows(np.stack([M[idx[c]] for c in order])[None], margin, span, alpha)[0]
+    non_inferior = {c: bool(ni[x]) for x, c in enumerate(order)}
     rows_by = {r.candidate: r for r in board}
     could = [c for c in order if rows_by[c].could_be_best]
     vs = paired_rows(np.stack([M[idx[c]] - M[idx[leader]] for c in order[1:]]), span, 1 - alpha)
@@ -229,7 +237,10 @@ def recommend(
             else:
                 headline = (f"Pick {leader}: the best score ({fmt.score(lead_iv.estimate)}), and no other candidate "
                             f"is more than {fmt.score(margin)} better.")
-            if policy != "best" and len(eligible) == 1:
+            key = cost if policy == "cheapest" else lat
+            base = _known(key, leader)
+            if policy != "best" and base is not None and any(
+                    (v := _known(key, c)) is not None and v < base for c in order if c != leader):
                 headline = headline[:-1] + f"; no {'cheaper' if policy == 'cheapest' else 'faster'} candidate is " \
                                            f"shown within {fmt.score(margin)} of it."
         else:

@@ -324,6 +324,25 @@ def _vs_leader(parts: BoardParts, span: float) -> dict[int, Interval]:
     return out
 
 
+def could_be_best_rows(means: np.ndarray, span: float, alpha: float = 0.05, confidence: float = 0.95) -> np.ndarray:
+    """`could_be_best` for many boards at once: means (boards, k, n) of k candidates on the same n examples.
+
+    The rule of `leaderboard` (nobody credibly better at alpha / (k - 1)), vectorised for the validation
+    simulations; `leaderboard` itself also handles candidates that ran different examples.
+    """
+    boards, k, n = means.shape
+    pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
+    d = np.concatenate([means[:, i] - means[:, j] for i, j in pairs])  # pair-major
+    r = paired_rows(d, span, confidence)
+    credible = (r.p < alpha / max(k - 1, 1)).reshape(len(pairs), boards)
+    sign = r.est.reshape(len(pairs), boards)
+    beaten = np.zeros((boards, k), dtype=bool)
+    for x, (i, j) in enumerate(pairs):
+        beaten[:, i] |= credible[x] & (sign[x] < 0)
+        beaten[:, j] |= credible[x] & (sign[x] > 0)
+    return ~beaten
+
+
 def by_tag(
     scores: pd.DataFrame,
     *,
