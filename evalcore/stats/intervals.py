@@ -46,6 +46,7 @@ _METHOD_NOTE = {
     "t": "t interval, clipped to the bounds",
 }
 _AT_BOUND = 1e-9  # a rescaled score this close to 0 or 1 counts as at the bound
+CAP_SHIFT = 1  # (m - 1): with one example off the bound the effective n is n, the binomial worst case
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def mean_rows(
         off = (np.abs(u - near[:, None]) > _AT_BOUND).sum(axis=1)
         at_share = 1.0 - off / n
         with np.errstate(divide="ignore", invalid="ignore"):
-            cap = np.where(at_share > 0, n * np.maximum(1.0, (off - 1) / np.where(at_share > 0, at_share, 1.0)),
+            cap = np.where(at_share > 0, n * np.maximum(1.0, (off - CAP_SHIFT) / np.where(at_share > 0, at_share, 1.0)),
                            np.inf)
         n_eff = np.minimum(n_eff, cap)
         pl, ph = wilson_rows(p, n_eff, q)

@@ -11,8 +11,9 @@ Pairing removes the example-difficulty variance both candidates share, which is 
   at least the rule-of-three variance u(1-u)(hi-lo)^2 (u about 3.8/n) scaled by the share of tied examples and
   divided by (m - 1), m the examples that differ: with 0 or 1 disagreement the interval is as wide as for
   identical candidates, and the floor fades as disagreements accumulate (it is 0 when no example ties).
-* **The interval agrees with the test.** When the exact test does not reject, the interval is widened to
-  include 0, so "significant" and "the interval excludes 0" never contradict each other.
+* **The interval agrees with the test.** Where an exact test is used, p is the larger of the exact p and the t
+  test's on the floored variance, and when that does not reject the interval is widened to include 0: so
+  "significant" and "the interval excludes 0" never contradict each other.
 * BCa bootstrap p-values were removed: they lost error control near the ceiling (14.9% false positives).
 """
 
@@ -132,6 +133,7 @@ def paired_rows(d: np.ndarray, span: float, confidence: float = 0.95) -> PairedR
     with np.errstate(divide="ignore", invalid="ignore"):
         p = 2 * special.stdtr(n - 1, -np.abs(est) / np.where(se > 0, se, 1.0))
     p = np.where(se > 0, p, np.where(np.abs(est) > tol, 0.0, 1.0))
+    p_t = p.copy()
     test = np.zeros(rows, dtype=int)
     absd = np.abs(d)
     big = np.where(nz, absd, -np.inf).max(axis=1)
@@ -145,6 +147,9 @@ def paired_rows(d: np.ndarray, span: float, confidence: float = 0.95) -> PairedR
         vals = np.sort(np.where(nz[idx], absd[idx], 0.0), axis=1)[:, -k:]
         p[idx] = _permutation_p(vals, d[idx].sum(axis=1), tol * n)
         test[idx] = 2
+    # An exact test is reported only as far as the interval agrees: p = max(exact, t on the floored variance),
+    # so p < alpha exactly when the interval excludes 0 (identical differences keep the exact p).
+    p = np.where((test > 0) & ~const, np.maximum(p, p_t), p)
     q = t_quantile(confidence, n - 1)
     low, high = est - q * se, est + q * se
     if const.any():
