@@ -23,7 +23,7 @@ from evalcore import formatting as fmt
 from evalcore.stats._core import StatsInputError, ToDict, check_alpha, check_bounds
 from evalcore.stats.intervals import mean_interval_clean
 from evalcore.stats.paired import one_sided_p, paired_rows
-from evalcore.stats.power import SampleSizeReport, sample_size_report
+from evalcore.stats.power import SampleSizeReport, report_from_table
 from evalcore.stats.ranking import board_parts, board_rows
 from evalcore.stats.table import prepare
 
@@ -163,9 +163,8 @@ def recommend(
     if n < 2:
         return empty("inconclusive", f"Cannot compare: the {k} candidates share {fmt.count(n, 'example')}. Run them "
                      "all on the same examples.", shared=n)
-    shared_ids = [t.examples[j] for j in np.flatnonzero(shared)]
-    sub = scores[scores["example_id"].astype(str).isin(set(shared_ids)) & scores["candidate"].isin(names_all)]
-    parts = board_parts(sub, confidence=0.95, bounds=bounds, alpha=alpha, method="t")
+    sub = t.subset(with_data, shared)
+    parts = board_parts(None, confidence=0.95, bounds=bounds, alpha=alpha, method="t", table=sub)
     board = board_rows(parts, bounds)
     bt = parts.table
     idx = {c: i for i, c in enumerate(bt.candidates)}
@@ -196,7 +195,7 @@ def recommend(
             pool = known or eligible
             pick = min(pool, key=lambda c: (_known(key, c) if known else 0.0, order.index(c)))
 
-    sample = sample_size_report(sub, alpha=alpha, power=power, bounds=bounds, margin=margin)
+    sample = report_from_table(sub, alpha=alpha, power=power, lo=lo, hi=hi, margin=margin)
     lead_iv = mean_interval_clean(M[idx[leader]], lo, hi, 0.95, "score")
     details = [f"Computed on the {fmt.count(n, 'example')} all {k} candidates share."]
     own = {c: int(has[t.candidates.index(c)].sum()) for c in names_all}

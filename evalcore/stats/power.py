@@ -17,7 +17,7 @@ from scipy import optimize, special
 
 from evalcore.stats._core import MAX_REQUIRED_N, TIE_TOL, StatsInputError, ToDict, check_bounds, z_quantile
 from evalcore.stats.ranking import candidate_intervals, order_by_mean
-from evalcore.stats.table import prepare
+from evalcore.stats.table import Table, prepare
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -159,7 +159,12 @@ def sample_size_report(
     margin = _finite(margin, "margin")
     if not 0 < margin < hi - lo:
         raise StatsInputError(f"margin must be between 0 and {hi - lo:g}, got {margin!r}.", hint="Use 0.02.")
-    t = prepare(scores, lo, hi)
+    return report_from_table(prepare(scores, lo, hi), alpha=alpha, power=power, lo=lo, hi=hi, margin=margin,
+                             max_n=max_n)
+
+
+def report_from_table(t: Table, *, alpha: float, power: float, lo: float, hi: float, margin: float,
+                      max_n: int = MAX_REQUIRED_N) -> SampleSizeReport:
     ivs = [candidate_intervals(t, i, None, lo, hi, 0.95, "score")[0] for i in range(len(t.candidates))]
     order = [i for i in order_by_mean(t, ivs) if ivs[i].estimate is not None]
     k = len(order)

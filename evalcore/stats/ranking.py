@@ -201,13 +201,13 @@ class BoardParts:
     adjusted_alpha: float
 
 
-def board_parts(scores: pd.DataFrame, *, confidence: float, bounds: tuple[float, float], alpha: float,
-                method: str) -> BoardParts:
+def board_parts(scores: pd.DataFrame | None, *, confidence: float, bounds: tuple[float, float], alpha: float,
+                method: str, table: Table | None = None) -> BoardParts:
     check_confidence(confidence)
     check_alpha(alpha)
     _check_method(method)
     lo, hi = check_bounds(bounds)
-    t = prepare(scores, lo, hi)
+    t = table if table is not None else prepare(scores, lo, hi)
     ivs = [candidate_intervals(t, i, None, lo, hi, confidence, "score") for i in range(len(t.candidates))]
     means = [m for m, _ in ivs]
     order = order_by_mean(t, means)

@@ -32,6 +32,18 @@ class Table:
     pass_wss: np.ndarray | None
     tags: list[tuple[str, ...]] | None
 
+    def subset(self, rows: list[int], cols: np.ndarray) -> Table:
+        """The same table for some candidates (`rows`) on some examples (boolean `cols`)."""
+        r = np.asarray(rows, dtype=int)
+
+        def cut(m: np.ndarray | None) -> np.ndarray | None:
+            return None if m is None else m[r][:, cols]
+
+        return Table([self.candidates[i] for i in rows], [e for e, k in zip(self.examples, cols, strict=True) if k],
+                     cut(self.mean), cut(self.count), cut(self.wss), cut(self.pass_frac), cut(self.pass_count),
+                     cut(self.pass_wss), None if self.tags is None else
+                     [t for t, k in zip(self.tags, cols, strict=True) if k])  # type: ignore[arg-type]
+
 
 def _tags_of(value: Any) -> tuple[str, ...]:
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -50,16 +62,18 @@ def _cell_stats(key: np.ndarray, x: np.ndarray, cells: int) -> tuple[np.ndarray,
 
 
 def _ids(col: pd.Series, name: str) -> None:
+    import pandas as pd
+
     missing = col.isna().to_numpy()
     if missing.any():
         row = int(np.flatnonzero(missing)[0])
         raise StatsInputError(f"column '{name}' is missing on row {row}.", row=row, column=name,
                               hint="Every row needs a candidate and an example id.")
-    kinds = {("str" if isinstance(v, str) else "number" if isinstance(v, (int, float, np.number)) else
-              type(v).__name__) for v in col.to_numpy(dtype=object)}
-    if len(kinds) > 1:
+    inferred = pd.api.types.infer_dtype(col, skipna=False)
+    if inferred.startswith("mixed"):
+        kinds = sorted({type(v).__name__ for v in col.to_numpy(dtype=object)})
         raise StatsInputError(
-            f"column '{name}' mixes id types ({', '.join(sorted(kinds))}): 1 and '1' would be different rows.",
+            f"column '{name}' mixes id types ({', '.join(kinds)}): 1 and '1' would be different rows.",
             column=name, hint="Use one type for ids (strings are safest).",
         )
 
@@ -107,19 +121,21 @@ def prepare(scores: pd.DataFrame, lo: float, hi: float, *, with_tags: bool = Fal
     scores = scores.reset_index(drop=True)
     for name in ("candidate", "example_id"):
         _ids(scores[name], name)
+    cand_codes, cands = pd.factorize(scores["candidate"], sort=True)
+    ex_codes, exs = pd.factorize(scores["example_id"], sort=True)
+    c, e = len(cands), len(exs)
+    key = cand_codes.astype(np.int64) * e + ex_codes
     if "repeat" in scores.columns:
-        dup = scores.duplicated(["candidate", "example_id", "repeat"], keep="first").to_numpy()
-        if dup.any():
+        rep_codes, reps = pd.factorize(scores["repeat"])
+        full = key * max(len(reps), 1) + rep_codes
+        if np.unique(full).size < full.size:
+            dup = scores.duplicated(["candidate", "example_id", "repeat"], keep="first").to_numpy()
             i = int(np.flatnonzero(dup)[0])
             r = scores.iloc[i]
             raise StatsInputError(
                 f"row {i} repeats (candidate '{r['candidate']}', example '{r['example_id']}', repeat {r['repeat']}).",
                 row=i, hint="Each (candidate, example, repeat) must appear once: drop the duplicate rows.",
             )
-    cand_codes, cands = pd.factorize(scores["candidate"], sort=True)
-    ex_codes, exs = pd.factorize(scores["example_id"], sort=True)
-    c, e = len(cands), len(exs)
-    key = cand_codes.astype(np.int64) * e + ex_codes
     values = _numeric(scores["value"], "value")
     if values.size and (values.min() < lo - BOUND_TOL or values.max() > hi + BOUND_TOL):
         bad = values[(values < lo - BOUND_TOL) | (values > hi + BOUND_TOL)][0]
