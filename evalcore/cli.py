@@ -275,8 +275,8 @@ def leaderboard(suite: str, scorer: str | None, run_id: str | None, seed: int, w
             "p50": f.latency(r["latency_p50_ms"]),
         } for r in lb.rows]
         columns = [
-            ("rank", "rank"), ("rank_range", "rank range"), ("candidate", "candidate"), ("mean_s", lb.scorer),
-            ("ci", "95% CI"), ("best", "could be best"), ("vs_best", "vs leader"), ("n", "n"),
+            ("rank", "rank"), ("candidate", "candidate"), ("mean_s", lb.scorer), ("ci", "95% CI"),
+            ("rank_range", "rank range"), ("best", "could be best"), ("vs_best", "vs leader"), ("n", "n"),
             ("pass", "pass rate"), ("errors", "errors"), ("cost", "$/1k examples"), ("p50", "p50"),
         ]
     else:  # every field, and the scorer on each row so a CSV or JSON file stands on its own

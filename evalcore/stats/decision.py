@@ -272,7 +272,7 @@ def recommend(
     if sample.mdd is not None:
         details.append(f"With {fmt.count(sample.n, 'shared example')}, a true gap smaller than about "
                        f"{fmt.score(sample.mdd)} between {sample.leader} and {sample.runner_up} would usually go unseen "
-                       f"({sample.power:.0%} power, two-sided at {sample.alpha:g}/{max(k - 1, 1)} = "
+                       f"({sample.power:.0%} power, one-sided at {sample.alpha:g}/{max(k - 1, 1)} = "
                        f"{sample.alpha_adjusted:.2g} for {fmt.count(k - 1, 'comparison')} with the leader).")
     if status == "inconclusive" and sample.sd_diff:
         target = cheap or sample.runner_up
