@@ -168,7 +168,8 @@ def coverage(reps: int) -> None:
         equal = np.where(rng.random(base.shape) < 0.5, base, np.roll(base, 1, axis=1))
         ni = noninferior_rows(np.stack([base, equal, worse], axis=1), margin, 1.0)
         ni_equal = noninferior_rows(np.stack([base, worse, equal], axis=1), margin, 1.0)
-        print(f"  {shape:50s} worse-by-margin picked {np.mean(ni[:, 2]):.1%}; equal picked {np.mean(ni_equal[:, 2]):.1%}")
+        print(f"  {shape:50s} worse-by-margin picked {np.mean(ni[:, 2]):.1%}; "
+              f"equal picked {np.mean(ni_equal[:, 2]):.1%}")
 
 
 def main() -> None:

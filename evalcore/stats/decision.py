@@ -23,7 +23,7 @@ from evalcore import formatting as fmt
 from evalcore.stats._core import StatsInputError, ToDict, check_alpha, check_bounds
 from evalcore.stats.intervals import mean_interval_clean
 from evalcore.stats.paired import one_sided_p, paired_rows
-from evalcore.stats.power import SampleSizeReport, report_from_table
+from evalcore.stats.power import SampleSizeReport, report_from_table, required_n
 from evalcore.stats.ranking import board_parts, board_rows
 from evalcore.stats.table import prepare
 
@@ -261,31 +261,32 @@ def recommend(
             headline = (f"No pick yet: {fmt.names(could)} could be best, and none is shown to lose at most "
                         f"{fmt.score(margin)} to the others.")
         if cheap is not None and cheap in comp:
-            details.append(f"For {cheap}{' (the cheapest that could be best)' if cheap in could and _known(cost, cheap) is not None else ''}, a loss of "
+            which = " (the cheapest that could be best)" if cheap in could and _known(cost, cheap) is not None else ""
+            details.append(f"For {cheap}{which}, a loss of "
                            f"up to {fmt.score(max(0.0, -comp[cheap][1]))} cannot be ruled out.")
     details.append(f"Policy '{policy}', margin {fmt.score(margin)}: the {policy} candidate shown to lose at most "
                    f"{fmt.score(margin)} to every other (paired one-sided test at {alpha / 2:g}, i.e. its 95% "
-                   "interval's lower end above the margin).")
+                   f"interval's lower end above {fmt.diff(-margin)}).")
     if k >= 3:
         details.append(f"{leader}'s own interval is optimistic: it was picked for scoring highest of {k}, so expect "
                        "it to score somewhat lower on new examples.")
     if sample.mdd is not None:
         details.append(f"With {fmt.count(sample.n, 'shared example')}, a true gap smaller than about "
-                       f"{fmt.score(sample.mdd)} between {sample.leader} and {sample.runner_up} would usually go unseen "
+                       f"{fmt.score(sample.mdd)} between {sample.leader} and {sample.runner_up} would usually go "
+                       "unseen "
                        f"({sample.power:.0%} power, one-sided at {sample.alpha:g}/{max(k - 1, 1)} = "
                        f"{sample.alpha_adjusted:.2g} for {fmt.count(k - 1, 'comparison')} with the leader).")
     if status == "inconclusive" and sample.sd_diff:
         target = cheap or sample.runner_up
         j = idx[target]
         sd = float(np.std(M[j] - M[idx[leader]], ddof=1)) if target else 0.0
-        from evalcore.stats.power import required_n
-
         need = required_n(margin, sd, alpha=alpha / 2, power=power, one_sided=True) if sd > 0 else None
         if need is not None:
             details.append(f"To show {target} loses at most {fmt.score(margin)} to {leader}, if the two are truly "
                            f"equal, would take about {need:,} shared examples ({power:.0%} power, one-sided at "
-                           f"{alpha / 2:g}, assuming the SD of per-example differences stays at {sd:.3f}); if they "
-                           "are not equal, no number of examples promises it.")
+                           f"{alpha / 2:g}, assuming the SD of per-example differences stays at {sd:.3f}); if {target} "
+                           f"is truly worse, more are needed, and if it is worse by more than {fmt.score(margin)}, "
+                           "no number of examples will show it.")
     unknown = [c for c in order if _known(cost, c) is None]
     if unknown and cost_per_example is not None:
         details.append(f"Cost unknown for {fmt.names(unknown, 5)}.")

@@ -29,10 +29,10 @@ class SampleSizeReport(ToDict):
 
     `alpha_adjusted` is alpha / (k - 1), the one-sided level of each of the leaderboard's comparisons.
     `mdd`: the smallest true gap a one-sided paired test at `alpha_adjusted` detects with `power` at this n.
-    `required_n_margin`: examples for a one-sided test at alpha / 2 (the recommendation's) to show the runner-up loses at most `margin` to
-    the leader *if the two are truly equal* (the question a cost-driven choice asks). `required_n_observed`:
-    examples to detect the observed gap (one-sided at `alpha_adjusted`) if it were the true gap; None when the gap is 0 or
-    more than `MAX_REQUIRED_N` would be needed. All assume the SD of the differences stays at `sd_diff`.
+    `required_n_margin`: examples for a one-sided test at alpha / 2 (the recommendation's) to show the runner-up
+    loses at most `margin` to the leader *if the two are truly equal* (the question a cost-driven choice asks).
+    `required_n_observed`: examples to detect the observed gap (one-sided at `alpha_adjusted`) if it were the true
+    gap; None when the gap is 0 or more than `MAX_REQUIRED_N` would be needed. All assume the SD of the differences stays at `sd_diff`.
     """
 
     leader: str | None

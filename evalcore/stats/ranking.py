@@ -49,8 +49,8 @@ class PairRow(ToDict):
 
     `p` is the two-sided paired test on per-example means (`test` names it); `p_adjusted` is the one-sided p in the
     direction of the gap, Bonferroni over the k - 1 comparisons each candidate takes part in (min(1, p (k-1) / 2)),
-    and `significant` is p_adjusted < alpha: "credibly different" as the leaderboard's rank ranges read it. `diff` is the 95% interval of a - b on their common examples. `mcnemar_p` is the
-    exact McNemar test on pass/fail (with repeats: the sign test on per-example pass fractions); unadjusted.
+    and `significant` is p_adjusted < alpha: "credibly different" as the leaderboard's rank ranges read it. `diff`
+    is the 95% interval of a - b on their common examples. `mcnemar_p` is the exact McNemar test on pass/fail (with repeats: the sign test on per-example pass fractions); unadjusted.
     """
 
     a: str

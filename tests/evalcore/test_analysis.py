@@ -229,3 +229,22 @@ def test_unscored_results_are_left_out_of_n_and_noted(tmp_path, server):
     primary = analysis.leaderboard(tmp_path / "ws", "t")  # json_valid scored all three
     assert primary.scorer == "json_valid" and {r["n"] for r in primary.rows} == {3}
     assert not any("no 'json_valid' score" in n for n in primary.notes)
+
+
+# -- the suite's decision policy ------------------------------------------------------------------------------------
+
+
+def test_the_suites_decision_policy_and_margin_are_used_and_arguments_win(tmp_path, server):
+    suite = make_suite(tmp_path, server.base_url, [f"q{i}" for i in range(6)],
+                       extra={"decision": {"policy": "fastest", "margin": 0.05}})
+    assert suite.decision.policy == "fastest" and suite.decision.margin == 0.05
+    run_suite(suite, tmp_path / "ws")
+    rec = analysis.recommendation(tmp_path / "ws", "t")
+    assert (rec.policy, rec.margin) == ("fastest", 0.05)
+    rec = analysis.recommendation(tmp_path / "ws", "t", policy="best", margin=0.1)
+    assert (rec.policy, rec.margin) == ("best", 0.1)
+
+
+def test_a_decision_block_with_unknown_keys_is_refused(tmp_path, server):
+    with pytest.raises(EvalcoreError, match="decision"):
+        make_suite(tmp_path, server.base_url, ["q"], extra={"decision": {"policy": "cheapest", "delta": 0.02}})
