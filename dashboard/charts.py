@@ -21,7 +21,8 @@ def leaderboard_chart(rows: pd.DataFrame, *, score_label: str = "mean score") ->
     """Each candidate's mean (point) and 95% interval (bar), best mean at the top, coloured by "could be best".
 
     `rows` is the leaderboard in order of the estimate (columns as in `evalcore.analysis.leaderboard(...).rows`).
-    "Could be best": no paired test found another candidate credibly better. The x axis does not start at zero, so the intervals, not the distance from zero, carry
+    "Could be best": no paired test found another candidate credibly better. The x axis does not start at zero,
+    so the intervals, not the distance from zero, carry
     the comparison.
     """
     missing = [c for c in _LEADERBOARD_FIELDS if c not in rows.columns]

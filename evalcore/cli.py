@@ -251,7 +251,7 @@ def runs(workspace: str | None, suite: str | None, fmt: str) -> None:
 @click.option("--suite", required=True, help="Suite name.")
 @click.option("--scorer", default=None, help="Scorer to rank by (default: the suite's first scorer).")
 @click.option("--run", "run_id", default=None, help="One run id (default: each candidate's latest run).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Kept for scripts; nothing is random.")
 @_workspace_option
 @_format_option
 @_friendly
@@ -296,7 +296,7 @@ def leaderboard(suite: str, scorer: str | None, run_id: str | None, seed: int, w
 @click.argument("a")
 @click.argument("b")
 @click.option("--scorer", default=None, help="Scorer to compare on (default: the suite's first scorer).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Kept for scripts; nothing is random.")
 @_workspace_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Plain words, or JSON for scripts.")
@@ -316,7 +316,8 @@ def compare(suite: str, a: str, b: str, scorer: str | None, seed: int, workspace
               help="Pick the cheapest, fastest or best candidate shown within the margin (default: the suite's "
                    "decision.policy, else cheapest).")
 @click.option("--margin", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
-              help="Largest acceptable loss in score, e.g. 0.02 (default: the suite's decision.margin, else 0.02).")
+              help="Largest acceptable loss in score, e.g. 0.02 (default: the suite's decision.margin, "
+                   "else 0.02).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Kept for scripts; nothing is random.")
 @_workspace_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,

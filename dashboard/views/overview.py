@@ -58,7 +58,8 @@ st.dataframe(
     key="leaderboard_table",
     row_height=35,
     height=36 + 35 * len(board["rows"]),  # every candidate visible, no inner scrollbar
-    column_order=["rank", "candidate", "mean", "low", "high", "could_be_best", "diff_vs_best", "n", "pass_rate", "errors",
+    column_order=["rank", "candidate", "mean", "low", "high", "could_be_best", "diff_vs_best", "n", "pass_rate",
+                  "errors",
                   "cost_per_example_usd", "latency_p50_ms", "family", "release"],
     column_config={
         "rank": st.column_config.NumberColumn("rank", format="%d", width="small", pinned=True,
