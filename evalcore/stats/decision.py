@@ -43,7 +43,8 @@ class Recommendation(ToDict):
     `headline` is one sentence to act on; `details` the evidence in short sentences. `pick` is None unless status
     is "pick"; `leader` is the best mean on the shared examples (None when nothing was compared).
     `alternatives` holds one dict per candidate other than the pick (diff from the leader with its 95% CI,
-    pass-rate difference, p, verdict words, could_be_best, non_inferior, cost and latency).
+    pass-rate difference, two-sided p, one-sided non-inferiority p against the leader, verdict words,
+    could_be_best, non_inferior, cost and latency).
     """
 
     status: str
@@ -173,8 +174,12 @@ def recommend(
     span = hi - lo
     M = bt.mean  # every candidate has every (shared) example here
     # non-inferiority of c to every other candidate (intersection-union), one-sided at alpha / 2
-    ni = noninferior_rows(np.stack([M[idx[c]] for c in order])[None], margin, span, alpha)[0]
+    stacked = np.stack([M[idx[c]] for c in order])
+    ni = noninferior_rows(stacked[None], margin, span, alpha)[0]
     non_inferior = {c: bool(ni[x]) for x, c in enumerate(order)}
+    # the non-inferiority p against the leader (one-sided: "loses at most `margin`")
+    p_ni = {c: float(one_sided_p((stacked[x] - stacked[0])[None], -margin, span)[0]) for x, c in enumerate(order)
+            if x > 0}
     rows_by = {r.candidate: r for r in board}
     could = [c for c in order if rows_by[c].could_be_best]
     vs = paired_rows(np.stack([M[idx[c]] - M[idx[leader]] for c in order[1:]]), span, 1 - alpha)
@@ -219,6 +224,7 @@ def recommend(
         alternatives.append({
             "candidate": c, "diff": diff, "diff_low": low, "diff_high": high, "pass_rate_diff": pr, "p_value": p,
             "p_value_test": "two-sided paired, exact where the t test is not trustworthy",
+            "p_noninferiority": p_ni.get(c),
             "verdict": verdict, "could_be_best": c in could, "non_inferior": non_inferior[c],
             "cost_per_example_usd": _known(cost, c), "latency_p50_ms": _known(lat, c),
         })
@@ -287,6 +293,10 @@ def recommend(
                            f"{alpha / 2:g}, assuming the SD of per-example differences stays at {sd:.3f}); if {target} "
                            f"is truly worse, more are needed, and if it is worse by more than {fmt.score(margin)}, "
                            "no number of examples will show it.")
+    failed = [c for c in order if int(calls_.get(c) or 0) > 0 and int(errors_.get(c) or 0) >= int(calls_[c])]
+    if failed:
+        details.append(f"Every call failed for {fmt.names(failed, 5)}: "
+                       f"{'it scores' if len(failed) == 1 else 'they score'} 0 here; rerun to retry.")
     unknown = [c for c in order if _known(cost, c) is None]
     if unknown and cost_per_example is not None:
         details.append(f"Cost unknown for {fmt.names(unknown, 5)}.")

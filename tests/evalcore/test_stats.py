@@ -659,6 +659,7 @@ def test_recommendation_picks_the_cheap_candidate_shown_within_the_margin():
     alts = {a["candidate"]: a for a in rec.alternatives}
     assert "small" not in alts and alts["weak"]["verdict"].startswith("worse by at least")
     assert not alts["weak"]["non_inferior"] and not alts["weak"]["could_be_best"]
+    assert alts["weak"]["p_noninferiority"] > 0.5
     assert set(alts["weak"]) >= {"diff", "diff_low", "diff_high", "pass_rate_diff", "p_value", "verdict",
                                  "could_be_best", "non_inferior", "cost_per_example_usd", "latency_p50_ms"}
     assert_no_nan(rec.to_dict())
@@ -694,6 +695,11 @@ def test_every_call_failed_says_exactly_that():
                       errors={"acme-small-v1": 20, "acme-large": 20})
     assert rec.status == "all_failed" and rec.pick is None and rec.leader is None
     assert "Every call failed" in rec.headline and "acme" not in rec.headline
+    vals["acme-large"] = np.full((20, 1), 0.9)
+    one = S.recommend(long_table(vals), calls={"acme-small-v1": 20, "acme-large": 20},
+                      errors={"acme-small-v1": 20, "acme-large": 0})
+    assert one.status != "all_failed" and one.leader == "acme-large"
+    assert any(d.startswith("Every call failed for acme-small-v1: it scores 0 here") for d in one.details)
 
 
 def test_single_and_no_scores():
