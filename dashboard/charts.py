@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 
 # The leaderboard columns a chart needs; the rest (lists of names, run ids) stay out of the Vega-Lite spec.
-_LEADERBOARD_FIELDS = ["rank", "tie_group", "candidate", "mean", "low", "high", "n", "cost_per_example_usd",
+_LEADERBOARD_FIELDS = ["rank", "could_be_best", "candidate", "mean", "low", "high", "n", "cost_per_example_usd",
                        "latency_p50_ms"]
 _ROW_HEIGHT = 30  # px per candidate: enough for a label and a point with its interval
 # Streamlit sizes charts with autosize "fit": the height holds the x axis, its title and the legend too.
@@ -18,26 +18,26 @@ _FRAME_HEIGHT = 110
 
 
 def leaderboard_chart(rows: pd.DataFrame, *, score_label: str = "mean score") -> alt.LayerChart:
-    """Each candidate's mean (point) and 95% interval (bar), best rank at the top, coloured by tie group.
+    """Each candidate's mean (point) and 95% interval (bar), best mean at the top, coloured by "could be best".
 
-    `rows` is the leaderboard in rank order (columns as in `evalcore.analysis.leaderboard(...).rows`).
-    Candidates in the same tie group share a rank: no paired test separated them from the leader of
-    that group. The x axis does not start at zero, so the intervals, not the distance from zero, carry
+    `rows` is the leaderboard in order of the estimate (columns as in `evalcore.analysis.leaderboard(...).rows`).
+    "Could be best": no paired test found another candidate credibly better. The x axis does not start at zero,
+    so the intervals, not the distance from zero, carry
     the comparison.
     """
     missing = [c for c in _LEADERBOARD_FIELDS if c not in rows.columns]
     if missing:
         raise ValueError(f"leaderboard rows lack column(s) {', '.join(missing)}")
     df = rows[_LEADERBOARD_FIELDS].copy()
-    # A nominal colour field: "1", "2", ... read as group labels, not as quantities on a gradient.
-    df["tie_group"] = df["tie_group"].map(lambda g: None if pd.isna(g) else str(int(g)))
+    df["best"] = df["could_be_best"].map(lambda b: "could be best" if b is True or b == 1 else "credibly worse")
+    df = df.drop(columns=["could_be_best"])
     order = df["candidate"].tolist()
-    groups = sorted(df["tie_group"].dropna().unique(), key=int)
+    groups = ["could be best", "credibly worse"]
 
     base = alt.Chart(df).encode(
         y=alt.Y("candidate:N", sort=order, title=None, axis=alt.Axis(labelLimit=240)),
         # A categorical scheme with distinct hues: the theme's default puts groups 1 and 2 in two blues.
-        color=alt.Color("tie_group:N", title="Tie group (shared rank)",
+        color=alt.Color("best:N", title=None,
                         scale=alt.Scale(domain=groups, scheme="tableau10"),
                         legend=alt.Legend(orient="top", direction="horizontal")),
         tooltip=[

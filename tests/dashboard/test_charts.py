@@ -13,13 +13,13 @@ charts = dashboard_module("charts")
 def _rows() -> pd.DataFrame:
     """Leaderboard rows as evalcore.analysis.leaderboard returns them, in rank order (one not yet scored)."""
     return pd.DataFrame([
-        {"rank": 1, "tie_group": 1, "candidate": "big_model", "mean": 0.91, "low": 0.85, "high": 0.95, "n": 52,
+        {"rank": 1, "could_be_best": True, "candidate": "big_model", "mean": 0.91, "low": 0.85, "high": 0.95, "n": 52,
          "cost_per_example_usd": 0.0021, "latency_p50_ms": 850.0, "tied_with": ["mid"], "family": "x"},
-        {"rank": 1, "tie_group": 1, "candidate": "mid", "mean": 0.88, "low": 0.80, "high": 0.93, "n": 52,
+        {"rank": 1, "could_be_best": True, "candidate": "mid", "mean": 0.88, "low": 0.80, "high": 0.93, "n": 52,
          "cost_per_example_usd": 0.0004, "latency_p50_ms": 300.0, "tied_with": ["big_model"], "family": "y"},
-        {"rank": 3, "tie_group": 3, "candidate": "small", "mean": 0.61, "low": 0.50, "high": 0.70, "n": 51,
+        {"rank": 3, "could_be_best": False, "candidate": "small", "mean": 0.61, "low": 0.50, "high": 0.70, "n": 51,
          "cost_per_example_usd": None, "latency_p50_ms": 90.0, "tied_with": [], "family": "y"},
-        {"rank": None, "tie_group": None, "candidate": "unscored", "mean": None, "low": None, "high": None,
+        {"rank": None, "could_be_best": None, "candidate": "unscored", "mean": None, "low": None, "high": None,
          "n": 0, "cost_per_example_usd": None, "latency_p50_ms": None, "tied_with": [], "family": "z"},
     ])
 
@@ -42,12 +42,12 @@ def test_leaderboard_chart_is_an_interval_bar_and_a_mean_point_per_candidate() -
     assert "tied_with" not in values[0]  # only what the chart needs goes into the spec
 
 
-def test_leaderboard_chart_sorts_by_rank_and_colours_by_tie_group() -> None:
+def test_leaderboard_chart_sorts_by_rank_and_colours_could_be_best() -> None:
     enc = _spec(_rows())["layer"][0]["encoding"]
     assert enc["y"] == {"field": "candidate", "type": "nominal", "sort": ["big_model", "mid", "small", "unscored"],
                         "title": None, "axis": {"labelLimit": 240}}
-    assert enc["color"]["field"] == "tie_group" and enc["color"]["type"] == "nominal"
-    assert enc["color"]["scale"]["domain"] == ["1", "3"]
+    assert enc["color"]["field"] == "best" and enc["color"]["type"] == "nominal"
+    assert enc["color"]["scale"]["domain"] == ["could be best", "credibly worse"]
 
 
 def test_leaderboard_chart_tooltip_has_interval_n_rank_cost_and_latency() -> None:

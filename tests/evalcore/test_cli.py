@@ -267,28 +267,30 @@ def test_leaderboard_json_is_a_list_of_complete_rows(ran):
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert isinstance(rows, list) and {r["candidate"] for r in rows} == {"m0", "m1"}
-    keys = {"candidate", "n", "mean", "low", "high", "pass_rate", "rank", "tie_group", "cost_per_example_usd",
-            "latency_p50_ms"}
+    keys = {"candidate", "n", "mean", "low", "high", "pass_rate", "rank", "rank_low", "rank_high", "could_be_best",
+            "diff_vs_best", "diff_low", "diff_high", "cost_per_example_usd", "latency_p50_ms"}
     for r in rows:
         assert keys <= set(r), keys - set(r)
-        assert r["n"] == 8 and r["mean"] == 1.0 and r["rank"] == r["tie_group"] == 1
+        assert r["n"] == 8 and r["mean"] == 1.0 and r["could_be_best"] and (r["rank_low"], r["rank_high"]) == (1, 2)
         assert r["cost_per_example_usd"] > 0 and r["latency_p50_ms"] > 0
+    assert [r["rank"] for r in rows] == [1, 2]  # equal means: positions by name, the range says they may swap
 
 
 def test_leaderboard_csv_has_a_header_row(ran):
     result = _invoke("leaderboard", "--suite", "t", "--workspace", ran, "--format", "csv")
     assert result.exit_code == 0
     rows = list(csv.reader(io.StringIO(result.stdout)))
-    assert rows[0][:3] == ["rank", "candidate", "mean"] and "tie_group" in rows[0]
+    assert rows[0][:3] == ["rank", "candidate", "mean"] and "could_be_best" in rows[0]
     assert len(rows) == 3 and {r[1] for r in rows[1:]} == {"m0", "m1"}
 
 
-def test_leaderboard_table_names_the_scorer_and_explains_ties(ran):
+def test_leaderboard_table_names_the_scorer_and_explains_the_columns(ran):
     result = _invoke("leaderboard", "--suite", "t", "--workspace", ran)
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0].split()[:3] == ["rank", "candidate", "says"]
     assert "Scorer 'says', 8 examples, 1 repeat(s)" in result.stdout
     assert "Note: Only 8 examples" in result.stdout
+    assert "'could be best': no candidate is credibly better" in result.stdout
 
 
 def test_scorer_option_selects_the_scorer(ran):
@@ -325,14 +327,21 @@ def test_compare_unknown_candidate_lists_candidates(ran):
 def test_decide_names_a_candidate(ran):
     result = _invoke("decide", "--suite", "t", "--workspace", ran, "--scorer", "is_m0")
     assert result.exit_code == 0, result.output
-    first = result.stdout.splitlines()[0]
-    assert first.startswith("m0 is the clear winner")
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Pick m0: the best score, 1.000 [") and "credibly ahead" in lines[0]
+    assert lines[1] == "  - Computed on the 8 examples all 2 candidates share."
     tied = _invoke("decide", "--suite", "t", "--workspace", ran)
     assert tied.exit_code == 0
-    assert tied.stdout.split()[0] in {"m0", "m1"} and "statistically tied" in tied.stdout
+    first = tied.stdout.splitlines()[0]
+    assert first == "Nothing separates the 2 candidates yet on the 8 examples they share: no pick."
     d = json.loads(_invoke("decide", "--suite", "t", "--workspace", ran, "--scorer", "is_m0",
                            "--format", "json").stdout)
-    assert d["winner"] == "m0" and d["confident"] is True
+    assert d["status"] == "pick" and d["pick"] == "m0" and d["policy"] == "cheapest" and d["margin"] == 0.02
+    best = _invoke("decide", "--suite", "t", "--workspace", ran, "--scorer", "is_m0", "--policy", "best",
+                   "--margin", "0.05", "--format", "json")
+    assert json.loads(best.stdout)["policy"] == "best" and json.loads(best.stdout)["margin"] == 0.05
+    bad = _invoke("decide", "--suite", "t", "--workspace", ran, "--margin", "2")
+    assert bad.exit_code == 2
 
 
 def test_rerun_through_the_cli_uses_the_cache(ran, tmp_path, server):
