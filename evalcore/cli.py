@@ -510,7 +510,7 @@ def public_import(file: str, workspace: str | None, encoding: str | None) -> Non
 
     report = import_public(workspace, file, encoding=encoding)
     for line in report.lines(file):
-        click.echo(line)
+        click.echo(terminal_text(line))
 
 
 @public.command("compare")
