@@ -27,7 +27,7 @@ from evalcore.errors import IngestError, Problem
 from evalcore.example import Example, example_id_for
 from evalcore.suite import Columns
 
-__all__ = ["load_examples"]
+__all__ = ["ProblemList", "load_examples", "quote", "read_records"]
 
 _CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 _JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
@@ -87,6 +87,37 @@ def load_examples(
     return examples
 
 
+def read_records(
+    path: str | Path,
+    *,
+    key_column: str,
+    encoding: str | None = None,
+    max_rows: int = 100_000,
+    display_name: str | None = None,
+) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+    """The columns and (row, record) pairs of a CSV, JSONL or Parquet file, read exactly as `load_examples`
+    reads one (encodings, delimiter sniffing, row numbers), for other row files such as imported outputs.
+
+    `key_column` is a column every such file has: it picks the CSV delimiter. Raises `IngestError` listing
+    every reading problem; the records are not validated beyond being readable.
+    """
+    file = Path(path)
+    name = display_name or os.fspath(path)
+    kind = _kind(file, name)
+    problems = _Problems()
+    if kind == "parquet":
+        _check_readable(file, name)
+        present, records = _read_parquet(file, name, max_rows)
+    else:
+        data = _read_bytes(file, name)
+        reader = _read_csv if kind == "csv" else _read_jsonl
+        present, records = reader(data, name, Columns(input=key_column), encoding, file.suffix.lower() == ".tsv",
+                                  max_rows, problems)
+    if problems:
+        raise problems.error(name)
+    return present, records
+
+
 # ---------------------------------------------------------------------------------------------- plumbing
 
 
@@ -105,17 +136,20 @@ class _Problems:
     def __bool__(self) -> bool:
         return self.total > 0
 
-    def error(self, file: str) -> IngestError:
+    def error(self, file: str, *, verb: str = "loaded") -> IngestError:
         self.kept.sort(key=lambda p: p.row or 0)  # reading and validating add problems in two passes
         first = self.kept[0]
         if self.total == 1:
-            hint = "Nothing was loaded."
+            hint = f"Nothing was {verb}."
         else:
             shown = f" (the first {len(self.kept)} are listed)" if self.total > len(self.kept) else ""
-            hint = f"{self.total} problems in all{shown}; nothing was loaded."
+            hint = f"{self.total} problems in all{shown}; nothing was {verb}."
         return IngestError(
             first.message, file=file, row=first.row, column=first.column, hint=hint, problems=self.kept
         )
+
+
+ProblemList = _Problems  # for other readers of row files (evalcore.outputs_import)
 
 
 def _error(
@@ -133,6 +167,9 @@ def _show(text: str, limit: int = 60) -> str:
         text = text[:limit] + "…"
     safe = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
     return "'" + safe.replace("'", "\\'") + "'"
+
+
+quote = _show
 
 
 def _kind(file: Path, name: str) -> str:
