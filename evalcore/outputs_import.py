@@ -31,7 +31,7 @@ from typing import Any
 from evalcore import __version__
 from evalcore.errors import IngestError, Problem
 from evalcore.example import Example
-from evalcore.ingest import ProblemList, load_examples, quote, read_records
+from evalcore.ingest import ProblemList, load_examples, quote, read_table
 from evalcore.suite import LlmJudgeScorer, Suite
 
 __all__ = ["ImportSummary", "OutputRow", "import_outputs", "read_outputs", "ROW_COLUMNS"]
@@ -145,7 +145,7 @@ def _format(path: Path, name: str) -> str:
 
 
 def _row_records(path: Path, name: str, encoding: str | None) -> list[_Raw]:
-    present, records = read_records(path, key_column="output", encoding=encoding, display_name=name)
+    present, records = read_table(path, expect="output", encoding=encoding, display_name=name)
     problems = ProblemList()
     known = list(ROW_COLUMNS)
     for col in present:
