@@ -9,7 +9,10 @@ import csv
 import functools
 import io
 import json
+import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -163,6 +166,52 @@ def validate(suite_file: str, encoding: str | None) -> None:
                    "distinguishable. Aim for 50+ with deliberate edge cases.", err=True)
 
 
+def _say(text: str) -> None:
+    """A message on stderr that never fails (the terminal may be gone: SIGHUP)."""
+    try:
+        click.echo(text, err=True)
+    except (OSError, ValueError):
+        pass
+
+
+class _StopOnSignals:
+    """Ctrl-C, SIGTERM (timeout, docker stop, systemd, CI cancellations) and SIGHUP (a closed terminal) all stop a
+    run the same way: the first sets `event` (the runner stops sending at once, saves what was answered, marks the
+    run interrupted); a second exits at once. A backstop exits by itself shortly after the first, so the process
+    is gone within 2 s even if saving stalls: every answered call is already a whole journal line on disk, and a
+    dead run's lock tells the next run it was interrupted."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    BACKSTOP_S = 1.8
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signum: int | None = None
+        self._old: dict[int, Any] = {}
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name if self.signum else "stopped"
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.event.is_set():
+            os._exit(128 + signum)
+        self.signum = signum
+        self.event.set()
+        backstop = threading.Timer(self.BACKSTOP_S, os._exit, (128 + signum,))
+        backstop.daemon = True
+        backstop.start()
+
+    def __enter__(self) -> _StopOnSignals:
+        for sig in self.SIGNALS:
+            self._old[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
 class _Bar:
     """A progress line on stderr: a bar when attached to a terminal, a line every 10% otherwise."""
 
@@ -214,13 +263,14 @@ def run(suite_file: str, workspace: str | None, concurrency: int | None, candida
     suite = load_suite(suite_file)
     names = [c.strip() for c in candidates.split(",") if c.strip()] if candidates else None
     bar = _Bar()
-    try:
+    with _StopOnSignals() as stopper:
         summary = run_suite(suite, workspace, candidates=names, repeats=repeat, concurrency=concurrency,
-                            workers=workers, encoding=encoding, new_run=new_run, progress=bar)
-    except KeyboardInterrupt:
+                            workers=workers, encoding=encoding, new_run=new_run, progress=bar, stop=stopper.event)
+    if summary.status == "interrupted":
         bar.close()
-        click.echo("Interrupted. Finished results are saved; run the same command again to resume.", err=True)
-        sys.exit(130)
+        _say(f"Interrupted ({stopper.name}): nothing more was sent; {summary.sent} calls answered this time are "
+             f"saved. Run the same command again to resume run {summary.run_id}: only the missing calls are sent.")
+        sys.exit(128 + (stopper.signum or signal.SIGINT))
     bar.close()
     verb = "Resumed" if summary.resumed else "Finished"
     click.echo(f"{verb} run {summary.run_id} of '{summary.suite}': {summary.total} results "

@@ -6,7 +6,11 @@ the GIL with the code under test; it prints `PORT <n>` once it listens on 127.0.
 Replies are deterministic: `"<model> says: <last user message>"`. Faults are injected two ways:
 - per request, by directives in the last user message: `[[hang]]` never answers; `[[429:N]]` answers 429 with
   `Retry-After` the first N times it sees that exact message; `[[500:N]]` the same with 500; `[[sleep:MS]]` adds
-  latency; `[[reply:TEXT]]` answers TEXT verbatim.
+  latency; `[[reply:TEXT]]` answers TEXT verbatim; `[[ctx]]` / `[[ctx-llamacpp]]` answer 400 "context length exceeded" as
+  OpenAI / llama.cpp word it; `[[filter]]` a 400 content-filter refusal (Azure's words); `[[400]]` an invalid
+  request.
+- per candidate, as real providers answer: a key starting `sk-bad` gets OpenAI's 401 (which echoes the key), a
+  key starting `sk-forbidden` a 403, and a model whose name starts `missing` OpenAI's 404 "model not found".
 - globally, by flags: `--latency-ms`, `--fail-429 P`, `--fail-500 P` (random, seeded) and `--retry-after S`.
 `GET /stats` returns request counts; `POST /reset` clears them and the per-message attempt counters.
 """
@@ -27,7 +31,22 @@ from collections import Counter
 
 from aiohttp import web
 
-_DIRECTIVE = re.compile(r"\[\[(hang|429|500|sleep|reply)(?::([^\]]*))?\]\]")
+_DIRECTIVE = re.compile(r"\[\[(hang|429|500|sleep|reply|ctx|ctx-llamacpp|filter|400)(?::([^\]]*))?\]\]")
+
+# Error bodies as real providers send them (OpenAI, llama.cpp server, Azure OpenAI).
+_BODIES: dict[str, tuple[int, dict]] = {
+    "ctx": (400, {"error": {"message": "This model's maximum context length is 8192 tokens. However, your messages "
+                            "resulted in 9021 tokens. Please reduce the length of the messages.",
+                            "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}}),
+    "ctx-llamacpp": (400, {"error": {"code": 400, "message": "the request exceeds the available context size, try "
+                                     "increasing it", "type": "exceed_context_size_error", "n_prompt_tokens": 9021,
+                                     "n_ctx": 4096}}),
+    "filter": (400, {"error": {"message": "The response was filtered due to the prompt triggering Azure OpenAI's "
+                               "content management policy. Please modify your prompt and retry.",
+                               "type": None, "param": "prompt", "code": "content_filter", "status": 400}}),
+    "400": (400, {"error": {"message": "Invalid value for 'temperature': must be between 0 and 2.",
+                            "type": "invalid_request_error", "param": "temperature", "code": "invalid_value"}}),
+}
 
 
 class FakeOpenAI:
@@ -69,6 +88,10 @@ class FakeOpenAI:
         body = {"error": {"message": message, "type": "rate_limit" if status == 429 else "server_error"}}
         return web.json_response(body, status=status, headers=headers)
 
+    def _body(self, status: int, body: dict) -> web.Response:
+        self.by_status[status] += 1
+        return web.json_response(body, status=status)
+
     async def chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.requests += 1
@@ -78,6 +101,19 @@ class FakeOpenAI:
         if auth:
             self.authorization.add(auth)
         messages = body.get("messages") or []
+        key_given = auth.removeprefix("Bearer ")
+        if key_given.startswith("sk-bad"):
+            return self._body(401, {"error": {"message": f"Incorrect API key provided: {key_given}. You can find "
+                                              "your API key at https://platform.openai.com/account/api-keys.",
+                                              "type": "invalid_request_error", "param": None,
+                                              "code": "invalid_api_key"}})
+        if key_given.startswith("sk-forbidden"):
+            return self._body(403, {"error": {"message": "You are not allowed to sample from this model",
+                                              "type": "invalid_request_error", "param": None, "code": None}})
+        if model.startswith("missing"):
+            return self._body(404, {"error": {"message": f"The model `{model}` does not exist or you do not have "
+                                              "access to it.", "type": "invalid_request_error", "param": None,
+                                              "code": "model_not_found"}})
         last = next((m.get("content") or "" for m in reversed(messages) if m.get("role") == "user"), "")
         if not isinstance(last, str):
             last = json.dumps(last)
@@ -98,6 +134,8 @@ class FakeOpenAI:
                 delay += float(arg or 0) / 1000.0
             elif kind == "reply":
                 reply = arg
+            elif kind in _BODIES:
+                return self._body(*_BODIES[kind])
         if self.fail_429 and self.rng.random() < self.fail_429:
             return self._fail(429, "rate limited (random)", self.retry_after)
         if self.fail_500 and self.rng.random() < self.fail_500:

@@ -29,7 +29,8 @@ from typing import Any, Callable  # noqa: E402
 
 import litellm  # noqa: E402
 
-from evalcore import demo  # noqa: E402
+from evalcore import demo, failures  # noqa: E402
+from evalcore.failures import CallFailed  # noqa: E402,F401 - re-exported: callers catch llm.CallFailed
 
 litellm.suppress_debug_info = True
 litellm.disable_hf_tokenizer_download = True
@@ -58,18 +59,6 @@ class CallOutcome:
     output_tokens: int | None
     cost_usd: float | None
     latency_ms: float
-
-
-class CallFailed(Exception):
-    """A classified failure: kind is one of rate_limit, server, timeout, connection, auth, bad_request,
-    not_found, content_filter, config, unknown; retryable says whether backing off may help."""
-
-    def __init__(self, kind: str, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.retryable = retryable
-        self.retry_after = retry_after
 
 
 # -- the demo provider ----------------------------------------------------------------------------------------
@@ -173,11 +162,9 @@ def enter_unknown_model(spec: CallSpec) -> None:
 
 
 # -- failures ---------------------------------------------------------------------------------------------------
-def _retry_after(exc: BaseException) -> float | None:
-    """Seconds the server asked us to wait (Retry-After, or OpenAI's retry-after-ms), if it said.
-
-    litellm keeps the response headers on the exception as `litellm_response_headers` (its `response` is a
-    stand-in without them); header names are compared case-insensitively."""
+def _headers(exc: BaseException) -> dict[str, str]:
+    """The response headers a litellm exception carries: litellm keeps them as `litellm_response_headers` (its
+    `response` is a stand-in without them); names are lower-cased."""
     headers: dict[str, str] = {}
     for source in (getattr(getattr(exc, "response", None), "headers", None), getattr(exc, "headers", None),
                    getattr(exc, "litellm_response_headers", None)):
@@ -185,45 +172,51 @@ def _retry_after(exc: BaseException) -> float | None:
             headers.update({str(k).lower(): str(v) for k, v in (source or {}).items()})
         except (AttributeError, TypeError):
             continue
-    try:
-        if "retry-after-ms" in headers:
-            return max(0.0, float(headers["retry-after-ms"]) / 1000.0)
-        if "retry-after" in headers:
-            return max(0.0, float(headers["retry-after"]))
-    except ValueError:
-        return None  # an HTTP date, or garbage: our own backoff applies
-    return None
+    return headers
 
 
-def classify(exc: BaseException) -> CallFailed:
-    """Map litellm/openai exceptions to a failure kind; messages are trimmed and never carry the key."""
-    msg = f"{type(exc).__name__}: {exc}"[:500]
+def _retry_after(exc: BaseException) -> float | None:
+    """Seconds the server asked us to wait (Retry-After, or OpenAI's retry-after-ms), if it said."""
+    return failures.retry_after_s(_headers(exc))
+
+
+def _root_cause(exc: BaseException) -> str | None:
+    """The innermost cause's text ("[Errno 111] Connection refused"): litellm's own says only "Connection error"."""
+    seen, cause = set(), exc
+    while (cause.__cause__ or cause.__context__) is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
+    return str(cause) if cause is not exc and str(cause) else None
+
+
+def classify(exc: BaseException, secrets: tuple[str | None, ...] = ()) -> CallFailed:
+    """Map a litellm/openai exception to a failure kind through evalcore.failures (the classifier every call path
+    shares): the HTTP status and body when a response came back, litellm's class where it knows better (a
+    refused connection that it reports as a 500, a context window it recognised). Secrets are redacted first."""
     if isinstance(exc, CallFailed):
         return exc
+    text = str(exc) or type(exc).__name__
+    headers = _headers(exc)
     if isinstance(exc, (asyncio.TimeoutError, litellm.Timeout)):
-        return CallFailed("timeout", msg, retryable=True)
-    if isinstance(exc, litellm.RateLimitError):
-        return CallFailed("rate_limit", msg, retryable=True, retry_after=_retry_after(exc))
-    if isinstance(exc, litellm.ContentPolicyViolationError):
-        return CallFailed("content_filter", msg, retryable=False)
-    if isinstance(exc, (litellm.AuthenticationError, litellm.PermissionDeniedError)):
-        return CallFailed("auth", msg, retryable=False)
-    if isinstance(exc, litellm.NotFoundError):
-        return CallFailed("not_found", msg, retryable=False)
-    if isinstance(exc, (litellm.BadRequestError, litellm.UnprocessableEntityError)):
-        return CallFailed("bad_request", msg, retryable=False)
-    if isinstance(exc, litellm.APIConnectionError) or "Connection error" in msg:  # litellm may call it a 500
-        return CallFailed("connection", msg, retryable=True)
-    if isinstance(exc, (litellm.InternalServerError, litellm.ServiceUnavailableError, litellm.BadGatewayError)):
-        return CallFailed("server", msg, retryable=True, retry_after=_retry_after(exc))
+        found = failures.classify_http(None, text if "time" in text.lower() else f"timed out: {text}",
+                                       headers, secrets=secrets)
+        found.kind, found.retryable, found.candidate_wide = "timeout", True, False
+        return CallFailed.of(found)
     status = getattr(exc, "status_code", None)
-    if isinstance(status, int) and status >= 500:
-        return CallFailed("server", msg, retryable=True)
-    return CallFailed("unknown", msg, retryable=False)
-
-
-def _redact(message: str, key: str | None) -> str:
-    return message.replace(key, "***") if key else message
+    status = status if isinstance(status, int) and 100 <= status <= 599 else None
+    if isinstance(exc, litellm.APIConnectionError) or "Connection error" in text:  # litellm may call it a 500
+        status = None
+        root = _root_cause(exc)
+        if root:
+            text = f"{failures.provider_reason(text).rstrip('.')}: {root}"
+    found = failures.classify_http(status, text, headers, secrets=secrets)
+    if isinstance(exc, litellm.ContextWindowExceededError):
+        found.kind, found.retryable, found.final, found.candidate_wide = "context_window", False, True, False
+    elif isinstance(exc, litellm.ContentPolicyViolationError):
+        found.kind, found.retryable, found.final, found.candidate_wide = "content_filter", False, True, False
+    elif status is None and found.kind == "unknown":
+        found.kind, found.retryable = "connection", True
+    return CallFailed.of(found)
 
 
 # -- where litellm builds a request -------------------------------------------------------------------------------
@@ -298,12 +291,9 @@ async def complete(spec: CallSpec, *, timeout_s: float) -> CallOutcome:
     if spec.api_key_env:
         api_key = os.environ.get(spec.api_key_env)
         if not api_key:
-            raise CallFailed(
-                "config",
+            raise CallFailed.of(failures.config_failure(
                 f"environment variable {spec.api_key_env} is not set (named by api_key_env); "
-                "export it or put it in .streamlit/secrets.toml",
-                retryable=False,
-            )
+                "export it or put it in .streamlit/secrets.toml"))
     kwargs: dict[str, Any] = dict(spec.params)
     if spec.api_base:
         kwargs["api_base"] = spec.api_base
@@ -324,9 +314,7 @@ async def complete(spec: CallSpec, *, timeout_s: float) -> CallOutcome:
     except asyncio.CancelledError:
         raise
     except BaseException as exc:  # noqa: BLE001 - every failure becomes a classified error row
-        failed = classify(exc)
-        failed.message = _redact(failed.message, api_key)
-        raise failed from None
+        raise classify(exc, (api_key,)) from None
     finally:
         _inline_setup.reset(token)
     latency_ms = (time.perf_counter() - started) * 1000.0

@@ -10,6 +10,7 @@ as they arrive; journals are compacted to Parquet at the end, or by the next run
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hashlib
 import json
@@ -22,6 +23,7 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -314,8 +316,10 @@ async def _judge(ctx: RunContext, task: Task, scorer: LlmJudgeScorer, output: st
 
 
 async def run_tasks(tasks: Sequence[Task], ctx: RunContext, journal: Journal,
-                    on_result: Callable[[dict[str, Any], bool], None]) -> None:
-    """Produce every task's result (call or cached output), score it, append it to the journal."""
+                    on_result: Callable[[dict[str, Any], bool], None],
+                    stop: threading.Event | None = None) -> bool:
+    """Produce every task's result (call or cached output), score it, append it to the journal. When `stop` is set,
+    every call in flight is cancelled at once and nothing more is sent; returns False if stopped."""
     from evalcore import llm
 
     llm.use_call_executor(asyncio.get_running_loop())
@@ -350,26 +354,82 @@ async def run_tasks(tasks: Sequence[Task], ctx: RunContext, journal: Journal,
         journal.append(row, scores)
         on_result(row, sent)
 
-    await asyncio.gather(*(one(t) for t in tasks))
+    work = asyncio.gather(*(one(t) for t in tasks))
+    if stop is None:
+        await work
+        return True
+    while not work.done():
+        if stop.is_set():
+            work.cancel()
+            with _quiet_cancellation():
+                try:
+                    await work
+                except asyncio.CancelledError:
+                    pass
+            return False
+        await asyncio.wait([work], timeout=0.02)
+    work.result()
+    return True
+
+
+@contextlib.contextmanager
+def _quiet_cancellation() -> Any:
+    """Cancelling calls in flight can drop a coroutine litellm created but had not started (it then warns
+    'coroutine ... was never awaited' when collected). Nothing was sent by it; the warning is noise for people."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"coroutine .* was never awaited", category=RuntimeWarning)
+        yield
+        gc.collect()
 
 
 def _die_with_parent() -> None:
-    """A worker must not outlive the run that started it (e.g. after kill -9): it would keep writing."""
+    """A worker must not outlive the process that started its run, however that process died (kill -9, the OOM
+    killer, a closed terminal): it would keep sending paid calls and writing.
+
+    Workers are forked by multiprocessing's fork server, not by the starting process, so the kernel's parent-death
+    signal and a parent-pid watch follow the fork server, which used to live on. Two things fix that:
+    - the lifeline: multiprocessing hands each child the read end of a pipe whose write end only the starting
+      process holds (`parent_process().sentinel`). A thread blocks on it; end of file means the starter is gone,
+      and the worker leaves at once with os._exit (no cleanup that could send or wait);
+    - every child also inherits the fork server's own liveness pipe (`_forkserver_alive_fd`); holding it kept the
+      fork server alive after the starter died. Closing it lets the fork server exit too.
+    Ctrl-C reaches the whole process group; workers ignore SIGINT and are stopped by the starter instead, so no
+    worker dies mid-call with a traceback (or an un-awaited coroutine)."""
+    import select
+    import signal
+    from multiprocessing import forkserver, parent_process
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    alive = getattr(forkserver._forkserver, "_forkserver_alive_fd", None)
+    if alive is not None:
+        try:
+            os.close(alive)
+        except OSError:
+            pass
+        forkserver._forkserver._forkserver_alive_fd = None
     try:
         import ctypes
-        import signal
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: if the fork server dies
     except (OSError, AttributeError):
         pass
-    ppid = os.getppid()
+    parent = parent_process()
+    sentinel = getattr(parent, "sentinel", None)
+    if sentinel is None:  # not started by multiprocessing: nothing to watch
+        return
 
     def watch() -> None:
-        while os.getppid() == ppid:
-            time.sleep(0.05)
+        poller = select.poll()
+        poller.register(sentinel, select.POLLIN | select.POLLHUP | select.POLLERR)
+        while True:
+            try:
+                if poller.poll():
+                    break
+            except InterruptedError:
+                continue
         os._exit(3)
 
-    threading.Thread(target=watch, daemon=True).start()
+    threading.Thread(target=watch, name="evalcore-lifeline", daemon=True).start()
 
 
 def _worker_main(tasks: list[Task], ctx: RunContext, events: Any) -> None:
@@ -472,7 +532,10 @@ def start_workers(wait: bool = False) -> None:
 
 
 def _dispatch(pending: list[Task], ctx: RunContext, workers: int, progress: Progress,
-              callback: Callable[[Progress], None] | None) -> None:
+              callback: Callable[[Progress], None] | None, stop: threading.Event | None = None) -> bool:
+    """Send the pending calls, in this process or in worker processes. Returns False if `stop` was set: then
+    nothing more is sent (workers are killed at once: each result is one whole journal line, so a worker killed
+    between two loses only its calls in flight) and what was answered is in the journals."""
     def account(error_kind: str | None, error: str | None, cost: float, sent: bool, cached: bool) -> None:
         progress.done += 1
         progress.sent += int(sent)
@@ -482,6 +545,8 @@ def _dispatch(pending: list[Task], ctx: RunContext, workers: int, progress: Prog
             progress.errors += 1
             progress.last_error = f"{error_kind}: {error}"[:300]
 
+    if stop is not None and stop.is_set():
+        return False
     if workers <= 1:
         ws = Workspace(ctx.workspace)
 
@@ -490,17 +555,22 @@ def _dispatch(pending: list[Task], ctx: RunContext, workers: int, progress: Prog
             if callback:
                 callback(progress)
 
+        outcome: list[bool] = []
+
+        def run() -> None:
+            with _quiet_cancellation() if stop is not None else contextlib.nullcontext():
+                outcome.append(asyncio.run(run_tasks(pending, ctx, journal, on_result, stop)))
+
         with ws.open_journal(ctx.suite, ctx.run_id) as journal:
-            coro = run_tasks(pending, ctx, journal, on_result)
             try:
                 asyncio.get_running_loop()
             except RuntimeError:
-                asyncio.run(coro)
+                run()
             else:  # called from inside an event loop (a notebook): run ours in a thread
-                t = threading.Thread(target=asyncio.run, args=(coro,))
+                t = threading.Thread(target=run)
                 t.start()
                 t.join()
-        return
+        return bool(outcome and outcome[0])
 
     mpctx = _mp_context()
     events = mpctx.Queue()
@@ -515,13 +585,19 @@ def _dispatch(pending: list[Task], ctx: RunContext, workers: int, progress: Prog
         for hand, conc, per_cand in zip(deal(pending, shares), shares,
                                         split_limit(settings.per_candidate, workers))
     ]
-    for p in procs:
-        p.start()
     finished = 0
+    stopped = False
     try:
+        for p in procs:
+            p.start()
+            if stop is not None and stop.is_set():
+                break
         while finished < workers and (any(p.is_alive() for p in procs) or not events.empty()):
+            if stop is not None and stop.is_set():
+                stopped = True
+                break
             try:
-                batch = events.get(timeout=0.2)
+                batch = events.get(timeout=0.05)
             except queue_mod.Empty:
                 continue
             if isinstance(batch, tuple):  # a worker's last message: its CPU time
@@ -532,17 +608,32 @@ def _dispatch(pending: list[Task], ctx: RunContext, workers: int, progress: Prog
                 account(*item)
             if callback:
                 callback(progress)
+        stopped = stopped or (stop is not None and stop.is_set() and finished < workers)
     except BaseException:
-        for p in procs:
-            if p.is_alive():
-                p.terminate()
+        _kill(procs)
         raise
-    finally:
-        for p in procs:
-            p.join()
+    if stopped:
+        _kill(procs)
+        return False
+    for p in procs:
+        p.join()
     failed = [p.exitcode for p in procs if p.exitcode not in (0, None)]
     if failed:
         raise RuntimeError(f"{len(failed)} worker process(es) died (exit codes {failed}); rerun to resume")
+    return True
+
+
+def _kill(procs: Sequence[Any]) -> None:
+    """Stop workers now (SIGKILL: a stopped run must not send one more call), then reap them."""
+    for p in procs:
+        if p.pid is not None and p.exitcode is None:
+            try:
+                p.kill()
+            except (OSError, ValueError):
+                pass
+    for p in procs:
+        if p.pid is not None:
+            p.join(timeout=2.0)
 
 
 def run_suite(
@@ -556,8 +647,13 @@ def run_suite(
     encoding: str | None = None,
     new_run: bool = False,
     progress: Callable[[Progress], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> RunSummary:
-    """Run a suite into a workspace and return what happened. Resumes an interrupted run of the same plan."""
+    """Run a suite into a workspace and return what happened. Resumes an interrupted run of the same plan.
+
+    `stop` (for a run in a background thread, e.g. the dashboard's, or a CLI's signal handler): once set, nothing
+    more is sent, the journals are compacted, the run is marked `interrupted` (the next run resumes it) and the
+    summary is returned with that status; no exception. Ctrl-C (KeyboardInterrupt) does the same, then re-raises."""
     from evalcore.ingest import load_examples
 
     started = time.perf_counter()
@@ -616,7 +712,9 @@ def run_suite(
         try:
             done_keys: set[tuple[str, str, int]] = set()
             if resumed:
-                ws.compact_run(suite.name, run_id, wait_s=15.0)
+                # We hold the run lock, so the process that ran it before is gone; a journal still locked belongs to
+                # one of its workers, which exits within moments of losing its lifeline (see _die_with_parent).
+                ws.compact_run(suite.name, run_id, wait_s=3.0)
                 done_keys = q.run_keys(suite.name, run_id)
             todo = [t for t in tasks if t.key not in done_keys]
             hits = q.cached_results(sorted({t.request_hash for t in todo}))
@@ -643,9 +741,8 @@ def run_suite(
                 progress(prog)  # before the first answer, which may take seconds (litellm loading in workers)
             status = "failed"  # until proven otherwise; a failed or interrupted run is resumed next time
             try:
-                if pending:
-                    _dispatch(pending, ctx, n_workers, prog, progress)
-                status = "finished"
+                completed = _dispatch(pending, ctx, n_workers, prog, progress, stop) if pending else True
+                status = "finished" if completed else "interrupted"
             except KeyboardInterrupt:
                 status = "interrupted"
                 raise

@@ -128,4 +128,47 @@ def test_a_server_that_is_not_there_is_a_connection_error():
                             f"http://127.0.0.1:{sock.getsockname()[1]}/v1")
         with pytest.raises(llm.CallFailed) as failed:
             asyncio.run(llm.complete(spec, timeout_s=5))
-    assert failed.value.kind == "connection" and failed.value.retryable
+    assert failed.value.kind == "connection" and failed.value.retryable and failed.value.candidate_wide
+    assert "Connect call failed" in failed.value.message  # the reason, not only litellm's "Connection error"
+
+
+def _fail_through_litellm(server, model: str, text: str, key: str | None = None) -> llm.CallFailed:
+    import os
+
+    env = "EVALCORE_TEST_LLM_KEY"
+    if key:
+        os.environ[env] = key
+    try:
+        spec = llm.CallSpec(model, [{"role": "user", "content": text}], {}, server.base_url, env if key else None)
+        with pytest.raises(llm.CallFailed) as failed:
+            asyncio.run(llm.complete(spec, timeout_s=10))
+        return failed.value
+    finally:
+        os.environ.pop(env, None)
+
+
+@pytest.mark.parametrize(("directive", "kind", "reason"), [
+    ("[[ctx]]", "context_window", "HTTP 400: This model's maximum context length is 8192 tokens."),
+    ("[[ctx-llamacpp]]", "context_window", "HTTP 400: the request exceeds the available context size"),
+    ("[[filter]]", "content_filter", "HTTP 400: The response was filtered"),
+    ("[[400]]", "bad_request", "HTTP 400: Invalid value for 'temperature'"),
+])
+def test_deterministic_failures_are_final_with_the_providers_own_sentence(server, directive, kind, reason):
+    failed = _fail_through_litellm(server, "openai/m", f"long prompt {directive}")
+    assert (failed.kind, failed.retryable, failed.final) == (kind, False, True)
+    assert failed.message.startswith(reason), failed.message
+    assert "litellm" not in failed.message and "Exception" not in failed.message
+
+
+def test_a_refused_key_is_auth_for_the_whole_candidate_and_the_echoed_key_is_redacted(server):
+    key = "sk-bad-" + "0123456789abcdef" * 3
+    failed = _fail_through_litellm(server, "openai/m", "hi", key=key)
+    assert (failed.kind, failed.retryable, failed.candidate_wide) == ("auth", False, True)
+    assert failed.message.startswith("HTTP 401: Incorrect API key provided: ***")
+    assert key[:12] not in failed.message
+
+
+def test_an_unknown_model_is_not_found(server):
+    failed = _fail_through_litellm(server, "openai/missing-model", "hi")
+    assert (failed.kind, failed.candidate_wide) == ("not_found", True)
+    assert "The model `missing-model` does not exist" in failed.message

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -279,3 +280,71 @@ def test_tasks_are_dealt_in_proportion_to_each_workers_concurrency(n, shares):
 def test_three_workers_at_concurrency_32_get_work_for_the_same_number_of_rounds():
     hands = deal(list(range(2000)), split_limit(32, 3))
     assert [len(h) for h in hands] == [688, 687, 625]
+
+
+# -- a stopped run stops spending: the real CLI, killed by a real signal, against the real server ------------------
+def _run_processes(marker: str) -> list[int]:
+    """PIDs of every live process whose environment carries the marker (the CLI, its fork server, its workers)."""
+    found = []
+    needle = f"EVALCORE_TEST_RUN_MARKER={marker}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes() and b"Z" not in (entry / "stat").read_bytes().split(b")")[-1][:3]:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _start_cli_run(tmp_path: Path, ws: Path, marker: str, *extra: str) -> subprocess.Popen:
+    env = {**os.environ, "EVALCORE_WORKSPACE": str(ws), "EVALCORE_TEST_RUN_MARKER": marker}
+    return subprocess.Popen([sys.executable, "-m", "evalcore.cli", "run", str(tmp_path / "suite.yaml"), *extra],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGKILL, -9), (signal.SIGTERM, 143), (signal.SIGHUP, 129),
+                                           (signal.SIGINT, 130)])
+def test_a_killed_run_stops_every_process_at_once_and_the_rerun_sends_only_the_missing(tmp_path, server, sig, code):
+    n = 240
+    suite = make_suite(tmp_path, server.base_url, [f"slow {i} [[sleep:100]]" for i in range(n)],
+                       run={"concurrency": 8, "per_candidate": 8})
+    ws = tmp_path / "ws"
+    marker = f"{os.getpid()}-{sig.name}-{random.random()}"
+    proc = _start_cli_run(tmp_path, ws, marker, "--workers", "2")
+    deadline = time.monotonic() + 90
+    while _journal_lines(ws) < 40 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    assert proc.poll() is None, proc.stderr.read().decode()
+    assert len(_run_processes(marker)) >= 4  # the CLI, its fork server, two workers (and the resource tracker)
+    proc.send_signal(sig)
+    killed_at = time.monotonic()
+    proc.wait(timeout=5)
+    assert proc.returncode == code, proc.stderr.read().decode()
+    while _run_processes(marker) and time.monotonic() - killed_at < 1.0:
+        time.sleep(0.02)
+    assert _run_processes(marker) == [], "a process of the killed run is still alive 1 s after the kill"
+    sent_by_then = server.stats()["requests"]
+    time.sleep(1.0)
+    assert server.stats()["requests"] == sent_by_then, "the killed run kept calling the server"
+    stderr = proc.stderr.read().decode()
+    if sig != signal.SIGKILL:
+        assert "run the same command again to resume" in stderr.lower() and "Traceback" not in stderr, stderr
+        assert "never awaited" not in stderr, stderr
+        assert Workspace(ws).manifests("t")[0]["status"] == "interrupted"
+
+    # the rerun, right away: no waiting for orphans, no "still being written", only the missing calls sent
+    run_id = Workspace(ws).manifests("t")[0]["run_id"]
+    server.reset()
+    rerun = subprocess.run([sys.executable, "-m", "evalcore.cli", "run", str(tmp_path / "suite.yaml"), "--workers", "2"],
+                           env={**os.environ, "EVALCORE_WORKSPACE": str(ws)}, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"Resumed run {run_id}" in rerun.stdout
+    skipped = int(re.search(r"(\d+) already done", rerun.stdout).group(1))
+    assert 40 <= skipped < 2 * n
+    assert server.stats()["requests"] == 2 * n - skipped  # exactly the missing calls
+    df = _results(ws, run_id)
+    assert len(df) == 2 * n and df.groupby(["example_id", "candidate"]).size().max() == 1
+    assert df["error_kind"].isna().all()
