@@ -7,11 +7,17 @@ that does not call `st.navigation`, which would bypass the page list built here.
 
 import streamlit as st
 
+import run_jobs
+
 st.set_page_config(page_title="evalcore", layout="wide")
 
 # One line per page, in the order the sidebar shows them.
 PAGES = [
     st.Page("views/overview.py", title="Overview", default=True),
+    st.Page("views/manage.py", title="Data", url_path="data"),
+    st.Page("views/run.py", title="Run", url_path="run"),
 ]
+
+run_jobs.warm_workers()  # the runner's fork server loads litellm in its own process, once, while people read
 
 st.navigation(PAGES).run()

@@ -19,7 +19,7 @@ from evalcore.example import Example
 from evalcore.store import Workspace, atomic_write_bytes
 from evalcore.suite import Columns, Suite, load_suite, parse_suite
 
-__all__ = ["CANDIDATE_FIELDS", "EXAMPLE_SUFFIXES", "SCORER_FIELDS", "SuiteEntry", "apply_form", "candidate_rows",
+__all__ = ["CANDIDATE_FIELDS", "EXAMPLE_SUFFIXES", "SCORER_FIELDS", "SuiteEntry", "apply_form", "candidate_rows", "import_uploaded_outputs",
            "list_suites", "load_document", "preview_examples", "save_examples", "save_suite", "scorer_rows",
            "suite_path"]
 
@@ -183,6 +183,22 @@ def save_examples(workspace: str | Path | None, name: str, data: bytes, filename
         doc["dataset"] = target.name
         save_suite(ws.root, doc, replace=name)
     return examples
+
+
+def import_uploaded_outputs(workspace: str | Path | None, name: str, data: bytes, filename: str, *,
+                            candidate: str | None = None, encoding: str | None = None) -> Any:
+    """`evalcore.outputs_import.import_outputs` for an uploaded file of a suite kept here: the upload is staged
+    outside the workspace, so a rejected file leaves no trace. Returns the ImportSummary."""
+    from evalcore.outputs_import import import_outputs
+
+    path = suite_path(workspace, name)
+    if path is None:
+        raise SuiteError(f"suite '{name}' has no suite file in this workspace.",
+                         hint="Outputs are scored with the suite's scorers: create or upload the suite first.")
+    suite = load_suite(path)
+    with _staged(data, filename) as folder:
+        return import_outputs(Path(folder) / Path(filename).name, suite, Workspace(workspace, create=False).root,
+                              candidate=candidate, encoding=encoding, display_name=Path(filename).name)
 
 
 # -------------------------------------------------------------------------------------------- the form
