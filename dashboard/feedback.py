@@ -16,7 +16,7 @@ from evalcore.errors import EvalcoreError, IngestError
 def show_error(exc: EvalcoreError, key: str) -> None:
     """`st.error` with the first line of the message; an IngestError's problems below it, one row each."""
     headline = str(exc).split("\n", 1)[0]
-    st.error(data.markdown_safe(headline), icon="🚫")
+    st.error(data.markdown_safe(headline))
     problems = exc.problems if isinstance(exc, IngestError) else []
     if len(problems) > 1:
         st.dataframe(

@@ -121,6 +121,9 @@ class RunEstimate:
             out.append(f"{count(self.cached, 'call')} already answered in this workspace (cached, free); "
                        f"{count(self.to_send, 'call')} to send.")
         known = money(self.cost_usd)
+        if not self.to_send:
+            out.append("Nothing to send: the run records the stored answers as a new run, at no cost.")
+            return out
         if self.unknown and len(self.unknown) == len([c for c in self.candidates if c.to_send]):
             out.append(f"Estimated cost: unknown: no price for {names(self.unknown)} (set input_price_per_mtok and "
                        "output_price_per_mtok in the suite to estimate).")

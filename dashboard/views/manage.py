@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import data
+from evalcore import formatting as fmt
 from evalcore import workspace_suites as wsuites
 from evalcore.errors import EvalcoreError
 from evalcore.suite import load_suite
@@ -54,7 +55,8 @@ suites = data.workspace_suites(ws, token)
 st.subheader("Suites")
 if suites:
     st.dataframe(
-        pd.DataFrame(suites, columns=["name", "where", "candidates", "scorers", "dataset", "runs", "problem"]),
+        pd.DataFrame(suites, columns=["name", "where", "candidates", "scorers", "dataset", "runs", "problem"])
+        .fillna({"problem": "", "dataset": ""}),
         hide_index=True, key="suites_table", width="stretch",
         column_config={"name": st.column_config.TextColumn("suite", pinned=True),
                        "where": st.column_config.TextColumn("suite file", help="workspace: its suites/ folder; "
@@ -92,9 +94,13 @@ with st.expander("Create a suite", expanded=not suites, key="create_suite"):
             show_error(exc, "create_errors")
         else:
             st.session_state["data_suite"] = made.name
-            st.success(f"Created suite {safe(made.name)}. Upload its examples below.")
-            token = data.suites_token(ws)
-            suites = data.workspace_suites(ws, token)
+            st.session_state["_data_notice"] = ("suite", [f"Created suite {made.name}. Upload its examples below."])
+            st.rerun()
+
+notice = st.session_state.get("_data_notice")
+if notice and notice[0] == "suite":
+    st.success(safe(notice[1][0]))
+    del st.session_state["_data_notice"]
 
 editable = [s for s in suites if s["path"]]
 if not editable:
@@ -122,9 +128,11 @@ except EvalcoreError as exc:
 with st.expander("Candidates and scorers", expanded=False, key="edit_suite"):
     with st.form("edit_suite_form", enter_to_submit=False):
         edit_description = st.text_input("Description", value=doc.get("description", ""), key="edit_description")
+        st.caption("Candidates: one row per model to compare (add a row at the bottom; select rows to delete them).")
         edit_cands = st.data_editor(_table(wsuites.candidate_rows(doc), list(CANDIDATE_COLUMNS)),
                                     key=f"edit_candidates_{chosen}", num_rows="dynamic", hide_index=True,
                                     column_config=CANDIDATE_COLUMNS, width="stretch", disabled=read_only)
+        st.caption("Scorers: the first is the primary score. Options are the scorer's keys as JSON.")
         edit_scorers = st.data_editor(_table(wsuites.scorer_rows(doc), list(SCORER_COLUMNS)),
                                       key=f"edit_scorers_{chosen}", num_rows="dynamic", hide_index=True,
                                       column_config=SCORER_COLUMNS, width="stretch", disabled=read_only)
@@ -137,22 +145,23 @@ with st.expander("Candidates and scorers", expanded=False, key="edit_suite"):
         except EvalcoreError as exc:
             show_error(exc, "edit_errors")
         else:
-            st.success(f"Saved suite {safe(chosen)}.")
-            token = data.suites_token(ws)
+            st.session_state["_data_notice"] = ("suite", [f"Saved suite {chosen}."])
+            st.rerun()
 
 # -- examples -------------------------------------------------------------------------------------------------------
 st.subheader("Examples")
 try:
     current = data.suite_examples(ws, token, entry["path"])
-    st.caption(f"{len(current)} examples in {safe(doc.get('dataset', ''))}.")
-    st.dataframe(current, hide_index=True, key="current_examples", width="stretch", height=250,
+    st.caption(f"{fmt.count(len(current), 'example')} in {safe(doc.get('dataset', ''))}.")
+    st.dataframe(current, hide_index=True, key="current_examples", width="stretch",
+                 height=min(36 + 35 * len(current), 388),
                  column_config={"tags": st.column_config.ListColumn("tags"),
                                 "row": st.column_config.NumberColumn("row", format="%d", width="small")})
 except EvalcoreError as exc:
     st.info(f"No usable examples yet: {safe(str(exc).splitlines()[0])}")
 
 if not read_only:
-    left, right = st.columns([3, 1])
+    left, right = st.columns([2, 1])
     upload = left.file_uploader("Upload examples (CSV, JSONL or Parquet)", key="examples_upload",
                                 type=[s.lstrip(".") for s in wsuites.EXAMPLE_SUFFIXES])
     encoding = right.selectbox("Text encoding", ["UTF-8", "cp1252", "latin-1", "utf-16"], key="examples_encoding",
@@ -170,21 +179,28 @@ if not read_only:
             st.success(f"{safe(upload.name)}: {len(preview)} valid examples"
                        + (f", tags: {safe(', '.join(tags))}" if tags else "") + ". Nothing is saved until you say so.")
             st.dataframe(data.examples_frame(preview), hide_index=True, key="examples_preview", width="stretch",
-                         height=250, column_config={"tags": st.column_config.ListColumn("tags")})
+                         height=min(36 + 35 * len(preview), 388),
+                         column_config={"tags": st.column_config.ListColumn("tags")})
             if st.button(f"Use these {len(preview)} examples", key="save_examples", type="primary"):
                 try:
                     wsuites.save_examples(ws, chosen, raw, upload.name, encoding=enc)
                 except EvalcoreError as exc:
                     show_error(exc, "save_examples_errors")
                 else:
-                    st.success(f"Saved {len(preview)} examples as the dataset of {safe(chosen)}.")
+                    st.session_state["_data_notice"] = ("examples", [f"Saved {len(preview)} examples as the dataset "
+                                                                     f"of {chosen}."])
+                    st.rerun()
+    notice = st.session_state.get("_data_notice")
+    if notice and notice[0] == "examples":
+        st.success(safe(notice[1][0]))
+        del st.session_state["_data_notice"]
 
 # -- outputs --------------------------------------------------------------------------------------------------------
 st.subheader("Import outputs")
 st.caption("Outputs produced elsewhere, scored with this suite's scorers without calling any model: CSV/JSONL/Parquet "
            "with example_id (or input), candidate, output, and optionally error, latency_ms, cost_usd, input_tokens, "
            "output_tokens; an Inspect AI .eval log; or promptfoo results (promptfoo eval -o out.json).")
-left, right = st.columns([3, 1])
+left, right = st.columns([2, 1])
 outputs = left.file_uploader("Upload outputs", key="outputs_upload",
                              type=["csv", "tsv", "txt", "jsonl", "ndjson", "parquet", "eval", "json"])
 FROM_FILE = "(named in the file)"
@@ -197,8 +213,13 @@ if outputs is not None and st.button("Import outputs", key="import_outputs", typ
     except EvalcoreError as exc:
         show_error(exc, "outputs_errors")
     else:
-        lines = summary.lines()
-        st.success(safe(lines[0]))
-        st.markdown("\n".join(f"- {safe(line)}" for line in lines[1:]))
-        st.dataframe(pd.DataFrame([{"candidate": c, "outputs": n} for c, n in summary.by_candidate.items()]),
-                     hide_index=True, key="imported_table")
+        st.session_state["_data_notice"] = ("outputs", summary.lines(), summary.by_candidate)
+        st.rerun()
+notice = st.session_state.get("_data_notice")
+if notice and notice[0] == "outputs":
+    del st.session_state["_data_notice"]
+    lines, by_candidate = notice[1], notice[2]
+    st.success(safe(lines[0]))
+    st.markdown("\n".join(f"- {safe(line)}" for line in lines[1:]))
+    st.dataframe(pd.DataFrame([{"candidate": c, "outputs": n} for c, n in by_candidate.items()]),
+                 hide_index=True, key="imported_table")

@@ -105,7 +105,7 @@ def _job(job: dict) -> None:
             jobs.cancel(job["id"])  # the next tick shows it stopping
     if status == "finished":
         box.success(f"Finished: {fmt.count(total, 'result')}, {fmt.count(job['errors'], 'error')}. "
-                    "The Overview page shows the leaderboard.", icon="✅")
+                    "The Overview page shows the leaderboard.")
     elif status == "interrupted":
         box.warning("Cancelled. Finished results are saved; start the same run again to resume it.")
     elif status == "failed":

@@ -75,7 +75,6 @@ def test_data_page_creates_a_valid_suite_and_refuses_an_invalid_one(tmp_path: Pa
     suite = load_suite(ws / "suites" / "triage" / "suite.yaml")
     assert [c.name for c in suite.candidates] == ["small_1"] and suite.scorers[0].value == "ok"
     assert at.selectbox(key="data_suite").value == "triage"
-    at.run()
     table = _table(at, "where")
     assert table["name"].tolist() == ["triage"] and table["candidates"].tolist() == [["small_1"]]
     assert any("No usable examples yet" in i.value and "examples.csv" in i.value for i in at.info)
