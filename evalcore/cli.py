@@ -410,9 +410,11 @@ def import_group() -> None:
               "(when the file has no candidate column, e.g. a production log).")
 @_workspace_option
 @click.option("--encoding", default=None, help="Text encoding of a CSV file (e.g. cp1252, latin-1).")
+@click.option("--judge", is_flag=True, help="Also rate the outputs with the suite's llm_judge scorers "
+              "(calls the judge model; without it they are left unscored).")
 @_friendly
 def import_outputs(file: str, suite_file: str, candidate: str | None, workspace: str | None,
-                   encoding: str | None) -> None:
+                   encoding: str | None, judge: bool) -> None:
     """Import outputs (CSV/JSONL/Parquet rows, an Inspect AI .eval log, promptfoo JSON) as a scored run.
 
     \b
@@ -424,7 +426,11 @@ def import_outputs(file: str, suite_file: str, candidate: str | None, workspace:
     from evalcore.suite import load_suite
 
     suite = load_suite(suite_file)
-    summary = run_import(file, suite, workspace, candidate=candidate, encoding=encoding)
+    if judge:
+        from evalcore.keys import load_secrets_env
+
+        load_secrets_env()
+    summary = run_import(file, suite, workspace, candidate=candidate, encoding=encoding, judge=judge)
     for line in summary.lines():
         click.echo(line)
     click.echo(f"Next: evalcore leaderboard --suite {summary.suite}")

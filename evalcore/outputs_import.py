@@ -11,8 +11,8 @@ So a team can score, compare and label what a model already answered without cal
 Everything is validated first (each problem with file, row and column, all at once); only a fully valid file
 is written, as one run whose manifest says it was imported and from which file. The run's scores and results
 are each one file written atomically, results last, so a reader sees the whole import or none of it.
-Deterministic scorers score every output here; an `llm_judge` scorer needs model calls and is reported as not
-scored. Imported rows get request hashes of their own, so `evalcore run` never mistakes them for cached calls.
+Deterministic scorers score every output here; an `llm_judge` scorer needs model calls, made through the runner
+only when asked (`judge=True`, `--judge`), and is otherwise reported as not scored. Imported rows get request hashes of their own, so `evalcore run` never mistakes them for cached calls.
 """
 
 from __future__ import annotations
@@ -386,8 +386,12 @@ class _Matcher:
                              raw.row, raw.columns.get("input"))
                 return None
             return e.id
+        # difflib over every input is slow on big files: only for the problems that will be listed
         close = difflib.get_close_matches(text, list(self.by_input), n=1, cutoff=0.6) if len(problems.kept) < 50 else []
-        hint = f" The closest is {quote(close[0])} ({self.by_input[close[0]].id if self.by_input[close[0]] else 'ambiguous'})." if close else ""
+        hint = ""
+        if close:
+            nearest = self.by_input[close[0]]
+            hint = f" The closest is {quote(close[0])} ({nearest.id if nearest else 'ambiguous'})."
         problems.add(f"no example of suite '{self.suite.name}' has this input ({quote(text)}).{hint} Match the "
                      "dataset's input exactly, or give an 'example_id' column.", raw.row, raw.columns.get("input"))
         return None
@@ -455,8 +459,8 @@ def _validate(raws: list[_Raw], matcher: _Matcher, problems: ProblemList) -> lis
             continue
         seen[key] = raw.row
         finish = _text(raw.values.get("finish_reason"))
-        rows.append(OutputRow(example_id, candidate, key[2], output, error, latency, cost, tin, tout,  # type: ignore[arg-type]
-                              finish, raw.row))
+        rows.append(OutputRow(example_id, candidate, key[2], output, error, latency, cost,  # type: ignore[arg-type]
+                              tin, tout, finish, raw.row))  # type: ignore[arg-type]
     return rows
 
 
@@ -500,13 +504,39 @@ def _request_hash(source: str, run_id: str, row: OutputRow) -> str:
     return "import-" + hashlib.sha256(payload.encode()).hexdigest()[:25]
 
 
+def _judge(suite: Suite, rows: list[OutputRow], by_id: dict[str, Example], run_id: str, version: str,
+           workspace: str | Path | None) -> list[dict[str, Any]]:
+    """The llm_judge scorers' rows for the imported outputs, judged through the runner (calls the judge model;
+    judgements already in the workspace for the same judge, input and output are reused)."""
+    from evalcore.runner import RunContext, Task, judge_outputs, judge_request
+    from evalcore.store import Workspace
+
+    judges = [s for s in suite.scorers if isinstance(s, LlmJudgeScorer)]
+    tasks = [(Task(by_id[r.example_id], r.candidate, r.repeat, None, ""), r.output) for r in rows]  # type: ignore[arg-type]
+    known: dict[str, dict[str, Any]] = {}
+    ws = Workspace(workspace)
+    if ws.has_files("scores"):
+        from evalcore.queries import Queries
+
+        q = Queries(ws)
+        try:
+            known = q.cached_judgements(sorted({judge_request(j, t.example, o).hash(0)
+                                                for t, o in tasks if o is not None for j in judges}))
+        finally:
+            q.close()
+    ctx = RunContext(workspace=str(ws.root), suite=suite.name, suite_version=version, run_id=run_id,
+                     settings=suite.run, scorers=tuple(suite.scorers), candidates={}, judge_cache=known)
+    return judge_outputs(ctx, tasks)
+
+
 def import_outputs(path: str | Path, suite: Suite, workspace: str | Path | None = None, *,
-                   candidate: str | None = None, encoding: str | None = None,
-                   display_name: str | None = None) -> ImportSummary:
+                   candidate: str | None = None, encoding: str | None = None, display_name: str | None = None,
+                   judge: bool = False) -> ImportSummary:
     """Validate an outputs file, score it with the suite's deterministic scorers, and store it as a new run.
 
-    Nothing is written unless everything is valid and scored. Raises `IngestError` (the file) or
-    `SuiteError`/`ScorerError` (the suite) otherwise.
+    With `judge`, the suite's llm_judge scorers rate every output too (model calls, through the runner);
+    without it they are reported as not scored. Nothing is written unless everything is valid and scored.
+    Raises `IngestError` (the file) or `SuiteError`/`ScorerError` (the suite) otherwise.
     """
     from evalcore.runner import suite_version
     from evalcore.scoring import score
@@ -542,6 +572,13 @@ def import_outputs(path: str | Path, suite: Suite, workspace: str | Path | None 
                 "detail": json.dumps(res.detail, ensure_ascii=False, default=str)[:20000],
                 "judge_request_hash": None, "created_at": now,
             })
+    judged: list[str] = []
+    if judge and judges:
+        judge_rows = _judge(suite, rows, by_id, run_id, version, workspace)
+        for row in judge_rows:
+            row["created_at"] = now
+        scores.extend(judge_rows)
+        judged = [j.label for j in judges]
     by_candidate: dict[str, int] = {}
     for r in rows:
         by_candidate[r.candidate] = by_candidate.get(r.candidate, 0) + 1
@@ -565,7 +602,7 @@ def import_outputs(path: str | Path, suite: Suite, workspace: str | Path | None 
     return ImportSummary(
         run_id=run_id, suite=suite.name, suite_version=version, source=source, format=fmt, rows=len(rows),
         examples=len({r.example_id for r in rows}), suite_examples=len(examples), by_candidate=by_candidate,
-        errors=errors, scored=[s.label for s in scorers],
-        not_scored={j.label: "an llm_judge needs model calls, which an import does not make; run the suite with "
-                              "`evalcore run` to have the judge rate outputs." for j in judges},
+        errors=errors, scored=[s.label for s in scorers] + judged,
+        not_scored={j.label: "an llm_judge needs model calls, which an import makes only when asked "
+                              "(`evalcore import outputs ... --judge`)." for j in judges if j.label not in judged},
     )

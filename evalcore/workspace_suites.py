@@ -19,9 +19,9 @@ from evalcore.example import Example
 from evalcore.store import Workspace, atomic_write_bytes
 from evalcore.suite import Columns, Suite, load_suite, parse_suite
 
-__all__ = ["CANDIDATE_FIELDS", "EXAMPLE_SUFFIXES", "SCORER_FIELDS", "SuiteEntry", "apply_form", "candidate_rows", "import_uploaded_outputs",
-           "list_suites", "load_document", "preview_examples", "save_examples", "save_suite", "scorer_rows",
-           "suite_path"]
+__all__ = ["CANDIDATE_FIELDS", "EXAMPLE_SUFFIXES", "SCORER_FIELDS", "SuiteEntry", "apply_form", "candidate_rows",
+           "import_uploaded_outputs", "list_suites", "load_document", "preview_examples", "save_examples",
+           "save_suite", "scorer_rows", "suite_path"]
 
 CANDIDATE_FIELDS = ["name", "model", "family", "release", "api_base", "api_key_env", "input_price_per_mtok",
                     "output_price_per_mtok", "params"]
@@ -240,7 +240,8 @@ def _json_cell(text: Any, table: str, row: int, column: str) -> dict[str, Any]:
         value = json.loads(str(text))
     except ValueError as exc:
         raise SuiteError(f"{table} row {row}, column '{column}': not valid JSON ({exc.msg}).",
-                         hint='Write an object such as {"temperature": 0, "max_tokens": 50}, or leave it empty.') from None
+                         hint='Write an object such as {"temperature": 0, "max_tokens": 50}, or leave it empty.',
+                         ) from None
     if not isinstance(value, dict):
         raise SuiteError(f"{table} row {row}, column '{column}': expected a JSON object {{...}}.",
                          hint='For example {"temperature": 0}.')

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard_testing import DASHBOARD, REPO, demo_workspace  # noqa: F401 (a fixture)
 from evalcore import analysis
+from evalcore import formatting as fmt
 from evalcore.demo_build import DEMO_SUITE
 from evalcore.estimate import estimate_run
 from evalcore.store import Workspace
@@ -133,6 +134,7 @@ def test_run_page_estimates_then_runs_to_the_end(tmp_path: Path, monkeypatch, se
     table = _table(at, "to_send")
     assert table["calls"].tolist() == [c.calls for c in expected.candidates] == [6, 6]
     assert table["to_send"].tolist() == [6, 6]
+    assert table["estimate"].tolist() == [fmt.money(c.cost_usd) for c in expected.candidates]
     assert at.info[-1].value.startswith("12 calls: 6 examples x 2 candidates.")
 
     at.button(key="run_start").click().run()

@@ -255,7 +255,7 @@ def test_llm_judge_is_reported_as_not_scored(tmp_path: Path) -> None:
     f = write_csv(tmp_path / "o.csv", [{"example_id": "e000", "candidate": "m0", "output": "says"}])
     summary = import_outputs(f, suite, tmp_path / "ws")
     assert summary.scored == ["contains"] and list(summary.not_scored) == ["llm_judge"]
-    assert any("evalcore run" in line for line in summary.lines())
+    assert any("--judge" in line for line in summary.lines())
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -280,3 +280,25 @@ def test_cli_import_outputs_prints_what_was_imported_and_exits_2_on_errors(suite
     assert _snapshot(ws) == before
     helped = _cli("import", "outputs", "--help", cwd=tmp_path)
     assert helped.returncode == 0 and "--candidate" in helped.stdout
+
+
+def test_judge_rates_imported_outputs_through_the_runner(tmp_path: Path, server) -> None:
+    suite = make_suite(tmp_path, NOWHERE, INPUTS, scorers=[
+        {"type": "contains", "value": "says"},
+        {"type": "llm_judge", "model": "openai/judge", "api_base": server.base_url, "rubric": "5 if it says"}])
+    reply = '[[reply:{"reasoning": "it says", "rating": 5}]]'
+    f = write_csv(tmp_path / "o.csv", [{"example_id": "e000", "candidate": "m0", "output": f"m0 says {reply}"},
+                                       {"example_id": "e001", "candidate": "m0", "output": "no rating here"}])
+    summary = import_outputs(f, suite, tmp_path / "ws", judge=True)
+    assert summary.scored == ["contains", "llm_judge"] and summary.not_scored == {}
+    assert server.stats()["requests"] == 2
+    q = Queries(tmp_path / "ws")
+    try:
+        rows = {r["example_id"]: r for r in q.score_table("t", "llm_judge").to_dict("records")}
+    finally:
+        q.close()
+    assert rows["e000"]["value"] == 1.0 and rows["e000"]["passed"]
+    assert rows["e001"]["value"] != rows["e001"]["value"]  # NaN: the judge's reply was unreadable, not a 0
+
+    again = import_outputs(f, suite, tmp_path / "ws", judge=True)  # the same judgement is not asked twice
+    assert again.scored == ["contains", "llm_judge"] and server.stats()["requests"] == 3
