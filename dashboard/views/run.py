@@ -103,16 +103,18 @@ def _job(job: dict) -> None:
     elif job["active"]:
         if box.button("Cancel", key=f"cancel_{job['id']}"):
             jobs.cancel(job["id"])  # the next tick shows it stopping
-    if status == "finished":
+    all_failed = bool(job["total"]) and job["errors"] == job["total"] and not job["active"]
+    if status == "finished" and not all_failed:
         box.success(f"Finished: {fmt.count(total, 'result')}, {fmt.count(job['errors'], 'error')}. "
                     "The Overview page shows the leaderboard.")
     elif status == "interrupted":
         box.warning("Cancelled. Finished results are saved; start the same run again to resume it.")
     elif status == "failed":
         box.error(safe(job["message"] or "The run failed."))
-    if job["errors"] and job["total"] and job["errors"] == job["total"] and not job["active"]:
-        box.error("Every call failed: nothing to compare. Check the model names, api_base and keys "
-                  "(the errors below say what the provider answered).")
+    if all_failed:
+        box.error(f"Every call failed ({fmt.count(total, 'call')}): nothing to compare. Check the model names, "
+                  "api_base and keys (the errors below say what went wrong), then start the run again: "
+                  "failed calls are retried.")
     if job["recent_errors"]:
         box.caption("Errors, newest first:")
         box.code("\n".join(job["recent_errors"]), language=None, wrap_lines=True)

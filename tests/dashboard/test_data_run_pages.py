@@ -209,3 +209,17 @@ def test_the_run_page_never_loads_litellm_into_the_dashboard_process(tmp_path: P
     assert out.returncode == 0, out.stderr[-3000:]
     assert "LITELLM False" in out.stdout
     assert [r["status"] for r in analysis.run_list(ws, "t")] == ["finished"]
+
+
+def test_a_run_whose_calls_all_fail_says_so_with_the_errors(tmp_path: Path, monkeypatch) -> None:
+    with __import__("socket").socket() as s:  # a port nobody listens on: every call is refused
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    ws = tmp_path / "ws"
+    _suite_in(ws, f"http://127.0.0.1:{closed}/v1", ["a", "b"], candidates=1, run={"max_attempts": 1})
+    at = _page(ws, monkeypatch, "run")
+    at.button(key="run_start").click().run()
+    _wait(at, lambda a: any(e.value.startswith("Every call failed") for e in a.error))
+    codes = [c.value for c in at.code]
+    assert codes and "connection" in codes[0]
+    assert "(2 calls)" in at.error[0].value and not at.success  # a run with no answer is no success
