@@ -23,7 +23,7 @@ def show_error(exc: EvalcoreError, key: str) -> None:
             pd.DataFrame([{"row": p.row, "column": p.column, "problem": p.message} for p in problems],
                          columns=["row", "column", "problem"]),
             hide_index=True, key=key, width="stretch",
-            column_config={"row": st.column_config.NumberColumn("row", format="%d", width="small"),
-                           "column": st.column_config.TextColumn("column", width="small"),
-                           "problem": st.column_config.TextColumn("problem", width="large")},
+            column_config={"row": st.column_config.NumberColumn("row", format="%d", width=70),
+                           "column": st.column_config.TextColumn("column", width=140),
+                           "problem": st.column_config.TextColumn("problem", width=900)},
         )
