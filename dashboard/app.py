@@ -12,6 +12,7 @@ import os
 import streamlit as st
 
 import access
+import run_jobs
 from page_list import EDITOR_PAGES, LOGIN_PAGE, NO_ACCESS_PAGE, VIEWER_PAGES
 
 st.set_page_config(page_title="evalcore", layout="wide")
@@ -53,6 +54,8 @@ else:
         pages += [_stand_in(NO_ACCESS_PAGE, t, p) for _, t, p in EDITOR_PAGES]
 
 current = st.navigation(pages)
+if access.EDITOR in allowed:
+    run_jobs.warm_workers()  # the runner's fork server loads litellm in its own process, once, while people read
 st.session_state["_requested_page"] = current.url_path
 
 if identity.logged_in and allowed:

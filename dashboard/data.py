@@ -126,3 +126,53 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_$~\[\]<>|])")
 def markdown_safe(text: str) -> str:
     """Escape the characters Streamlit's markdown would interpret (emphasis, code, LaTeX, links, HTML)."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+# =====================================================================================================================
+# Data and Run pages (branch dash-data): the workspace's suites and their examples.
+# Suite files live outside the folders `data_token` watches, so these take `suites_token`, which also changes when a
+# suite file or its dataset is written.
+# =====================================================================================================================
+
+
+def suites_token(ws: str) -> tuple[Token, tuple[int, int]]:
+    """`data_token` plus (number, newest mtime in ns) of the workspace's suite folders' files."""
+    if not Path(ws).is_dir():
+        return (0, 0), (0, 0)
+    store = Workspace(ws, create=False)
+    count = newest = 0
+    for folder in [store.suites_dir(), store.root / "demo"]:
+        for path in folder.glob("*/*") if folder.name == "suites" else folder.glob("*"):
+            try:
+                mtime = path.stat().st_mtime_ns
+            except FileNotFoundError:
+                continue
+            count, newest = count + 1, max(newest, mtime)
+    return store.data_token(), (count, newest)
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def workspace_suites(ws: str, token: tuple[Token, tuple[int, int]]) -> list[dict[str, Any]]:
+    """Every suite the workspace knows (`evalcore.workspace_suites.list_suites`) as dicts: name, where ("workspace",
+    "demo" or "runs only"), path, candidates, scorers, dataset, runs, problem."""
+    from evalcore.workspace_suites import list_suites
+
+    return [e.to_dict() for e in list_suites(ws)]
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def suite_examples(ws: str, token: tuple[Token, tuple[int, int]], suite_file: str) -> pd.DataFrame:
+    """The examples of a suite file as a table (id, input, expected, tags, row). Raises EvalcoreError when its
+    dataset is missing or invalid."""
+    from evalcore.ingest import load_examples
+    from evalcore.suite import load_suite
+
+    suite = load_suite(suite_file)
+    examples = load_examples(suite.dataset_path, suite.columns, display_name=suite.dataset)
+    return examples_frame(examples)
+
+
+def examples_frame(examples: list[Any]) -> pd.DataFrame:
+    """Examples as the Data page's preview table; every value is text shown as text."""
+    return pd.DataFrame([{"id": e.id, "input": e.input, "expected": e.expected, "tags": list(e.tags), "row": e.row}
+                         for e in examples], columns=["id", "input", "expected", "tags", "row"])

@@ -9,6 +9,8 @@ VIEWER_PAGES: list[tuple[str, str, str]] = [
 ]
 
 EDITOR_PAGES: list[tuple[str, str, str]] = [
+    ("views/manage.py", "Data", "data"),
+    ("views/run.py", "Run", "run"),
 ]
 
 LOGIN_PAGE = "views/login.py"

@@ -492,6 +492,45 @@ def tags(suite: str, scorer: str | None, min_n: int, workspace: str | None, fmt:
     ], fmt))
 
 
+@main.group("import")
+def import_group() -> None:
+    """Bring in data produced elsewhere: outputs of models you already ran."""
+
+
+@import_group.command("outputs")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--suite", "suite_file", required=True, type=click.Path(dir_okay=False),
+              help="The suite file (suite.yaml) whose examples and scorers the outputs belong to.")
+@click.option("--candidate", default=None, help="The suite candidate that produced every output in FILE "
+              "(when the file has no candidate column, e.g. a production log).")
+@_workspace_option
+@click.option("--encoding", default=None, help="Text encoding of a CSV file (e.g. cp1252, latin-1).")
+@click.option("--judge", is_flag=True, help="Also rate the outputs with the suite's llm_judge scorers "
+              "(calls the judge model; without it they are left unscored).")
+@_friendly
+def import_outputs(file: str, suite_file: str, candidate: str | None, workspace: str | None,
+                   encoding: str | None, judge: bool) -> None:
+    """Import outputs (CSV/JSONL/Parquet rows, an Inspect AI .eval log, promptfoo JSON) as a scored run.
+
+    \b
+    Rows: example_id (or input), candidate, output; optional error, repeat, latency_ms, cost_usd,
+    input_tokens, output_tokens. Every problem is listed with its row and column; nothing is
+    imported unless the whole file is valid.
+    """
+    from evalcore.outputs_import import import_outputs as run_import
+    from evalcore.suite import load_suite
+
+    suite = load_suite(suite_file)
+    if judge:
+        from evalcore.keys import load_secrets_env
+
+        load_secrets_env()
+    summary = run_import(file, suite, workspace, candidate=candidate, encoding=encoding, judge=judge)
+    for line in summary.lines():
+        click.echo(line)
+    click.echo(f"Next: evalcore leaderboard --suite {summary.suite}")
+
+
 @main.group()
 def public() -> None:
     """Public benchmark scores, to compare their ranking with yours."""

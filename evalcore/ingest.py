@@ -29,7 +29,7 @@ from evalcore.errors import IngestError, Problem
 from evalcore.example import Example, example_id_for
 from evalcore.suite import Columns
 
-__all__ = ["load_examples", "read_table"]
+__all__ = ["ProblemList", "load_examples", "quote", "read_table"]
 
 _CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 _JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
@@ -137,17 +137,20 @@ class _Problems:
     def __bool__(self) -> bool:
         return self.total > 0
 
-    def error(self, file: str) -> IngestError:
+    def error(self, file: str, *, verb: str = "loaded") -> IngestError:
         self.kept.sort(key=lambda p: p.row or 0)  # reading and validating add problems in two passes
         first = self.kept[0]
         if self.total == 1:
-            hint = "Nothing was loaded."
+            hint = f"Nothing was {verb}."
         else:
             shown = f" (the first {len(self.kept)} are listed)" if self.total > len(self.kept) else ""
-            hint = f"{self.total} problems in all{shown}; nothing was loaded."
+            hint = f"{self.total} problems in all{shown}; nothing was {verb}."
         return IngestError(
             first.message, file=file, row=first.row, column=first.column, hint=hint, problems=self.kept
         )
+
+
+ProblemList = _Problems  # for other readers of row files (evalcore.outputs_import)
 
 
 def _error(
@@ -185,6 +188,9 @@ def _listing(names: list[str], max_names: int = 10, max_chars: int = 300) -> str
         used += len(item) + 2
     rest = len(names) - len(shown)
     return ", ".join(shown) + (f", … ({rest} more)" if rest else "")
+
+
+quote = _show  # quote user text in a message, as this module does
 
 
 def _kind(file: Path, name: str) -> str:

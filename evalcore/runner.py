@@ -1191,3 +1191,28 @@ def _resolve_cached(ctx: RunContext, q: Any, todo: list[Task]
     return resolved, pending, known
 
 
+
+
+def judge_outputs(ctx: RunContext, items: Sequence[tuple[Task, str | None]]) -> list[dict[str, Any]]:
+    """Score rows of every llm_judge in `ctx.scorers` for outputs that already exist (imported ones), through the
+    same judge requests, retries, reply parsing and judge cache (`ctx.judge_cache`) as a run. The judge calls are
+    sent from this process, with the suite's concurrency limit; a failed judge call is a row with the error."""
+    from evalcore import llm
+
+    judges = [s for s in ctx.scorers if isinstance(s, LlmJudgeScorer)]
+    if not judges or not items:
+        return []
+
+    async def judge_all() -> list[dict[str, Any]]:
+        llm.use_call_executor(asyncio.get_running_loop())
+        limit = asyncio.Semaphore(ctx.settings.concurrency)
+        rng = random.Random(os.getpid() ^ int(time.time()))
+
+        async def one(task: Task, output: str | None, scorer: LlmJudgeScorer) -> dict[str, Any]:
+            async with limit:
+                row, _cost = await _judge(ctx, task, scorer, output, rng, utcnow())
+                return row
+
+        return list(await asyncio.gather(*(one(t, o, j) for t, o in items for j in judges)))
+
+    return asyncio.run(judge_all())

@@ -11,6 +11,8 @@ Layout of a workspace directory::
     scores/suite=S/run=R/part-<writer>.parquet       one row per scorer of each result (long format)
     public/<stamp>-<uuid>.parquet                    public benchmark scores (imported)
     quarantine/<time>/<same path>                    broken files moved aside by `evalcore doctor --quarantine`
+    suites/<name>/suite.yaml                         suites created or uploaded in the dashboard, with their
+    suites/<name>/examples.<csv|jsonl|parquet>       dataset beside them (a suite run from the CLI lives anywhere)
 
 Writers never share a file: each worker appends to its own journal (one `write()` per line, so `kill -9`
 loses at most the calls in flight) and compaction turns a closed journal into Parquet parts named after it,
@@ -269,6 +271,43 @@ class Workspace:
 
     def journal_dir(self, suite: str, run_id: str) -> Path:
         return self.root / "journal" / suite / run_id
+
+    # -- suite files kept in the workspace (created or uploaded in the dashboard) ----------------------------
+    SUITE_FILE = "suite.yaml"
+
+    def suites_dir(self) -> Path:
+        return self.root / "suites"
+
+    def suite_dir(self, name: str) -> Path:
+        """The folder of a workspace suite; `name` is a validated suite name (it cannot hold '/' or '..')."""
+        return self.suites_dir() / name
+
+    def suite_file(self, name: str) -> Path:
+        return self.suite_dir(name) / self.SUITE_FILE
+
+    def suite_files(self) -> list[Path]:
+        """Every workspace suite file, by suite folder name."""
+        base = self.suites_dir()
+        return sorted(p for p in base.glob(f"*/{self.SUITE_FILE}") if p.is_file()) if base.exists() else []
+
+    def run_progress(self, suite: str, run_id: str) -> int:
+        """Results a run has so far: rows of its Parquet parts plus complete lines in its live journals.
+        Lets a reader follow a run another process is writing (the CLI) without touching its files."""
+        done = 0
+        folder = self.result_part(suite, run_id, "x").parent
+        for part in folder.glob("*.parquet") if folder.exists() else []:
+            try:
+                done += pq.ParquetFile(part).metadata.num_rows
+            except (OSError, pa.ArrowException):
+                continue
+        jdir = self.journal_dir(suite, run_id)
+        for journal in jdir.glob("*.jsonl") if jdir.exists() else []:
+            try:
+                with open(journal, "rb") as f:
+                    done += f.read().count(b"\n")
+            except OSError:
+                continue
+        return done
 
     # -- examples -----------------------------------------------------------------------------------------
     def write_examples(self, suite: str, suite_version: str, rows: list[dict[str, Any]]) -> None:

@@ -1,0 +1,185 @@
+"""Runs started from the Run page: background threads held in one registry per server process.
+
+A run must outlive the page that started it (a person switches page, closes the tab, or two people watch it), so
+it runs in a thread owned by a process-level registry (`st.cache_resource`), not by a session. The thread calls
+`evalcore.runner.run_suite` with a `threading.Event` as its stop switch, and its progress callback writes into the
+job; pages only read jobs. Calls are sent by worker processes forked from the fork server that `warm_workers`
+starts when the app starts, so litellm loads there, never in the dashboard's own process.
+
+Runs started elsewhere (the CLI) are found through the store: a manifest still 'running' whose lock is held.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from evalcore.errors import EvalcoreError
+from evalcore.store import Workspace
+
+ERRORS_KEPT = 50
+
+
+@dataclass
+class Job:
+    """One background run. Written only by its thread (under `lock`), read by pages through `snapshot`."""
+
+    id: str
+    workspace: str
+    suite: str
+    suite_file: str
+    candidates: list[str]
+    repeats: int
+    started: float = field(default_factory=time.time)
+    status: str = "starting"  # starting, running, finished, interrupted, failed
+    done: int = 0
+    total: int = 0
+    sent: int = 0
+    cached: int = 0
+    errors: int = 0
+    cost_usd: float = 0.0
+    to_send: int = 0
+    workers: int = 0
+    run_id: str | None = None
+    message: str | None = None  # what went wrong when the run itself failed
+    recent_errors: deque[str] = field(default_factory=lambda: deque(maxlen=ERRORS_KEPT))
+    stop: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    thread: threading.Thread | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("starting", "running")
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "id": self.id, "suite": self.suite, "candidates": list(self.candidates), "status": self.status,
+                "done": self.done, "total": self.total, "sent": self.sent, "cached": self.cached,
+                "errors": self.errors, "cost_usd": self.cost_usd, "to_send": self.to_send, "workers": self.workers,
+                "run_id": self.run_id, "message": self.message, "recent_errors": list(self.recent_errors),
+                "started": self.started, "stopping": self.stop.is_set() and self.active, "active": self.active,
+            }
+
+    # -- called from the run's thread ---------------------------------------------------------------------
+    def on_progress(self, p: Any) -> None:
+        with self.lock:
+            if p.errors > self.errors and p.last_error:
+                new = p.errors - self.errors
+                self.recent_errors.appendleft(p.last_error if new == 1 else f"{p.last_error} (and {new - 1} more)")
+            self.status = "running"
+            self.done, self.total, self.sent, self.cached = p.done, p.total, p.sent, p.cached
+            self.errors, self.cost_usd, self.to_send, self.workers = p.errors, p.cost_usd, p.to_send, p.workers
+
+    def run(self, workers: int) -> None:
+        from evalcore.keys import load_secrets_env
+        from evalcore.runner import run_suite
+        from evalcore.suite import load_suite
+
+        try:
+            load_secrets_env()
+            suite = load_suite(self.suite_file)
+            summary = run_suite(suite, self.workspace, candidates=self.candidates, repeats=self.repeats,
+                                workers=workers, progress=self.on_progress, stop=self.stop)
+            with self.lock:
+                self.status, self.run_id = summary.status, summary.run_id
+                if summary.status == "finished":
+                    self.done = self.total = summary.total
+                self.errors = summary.errors
+        except EvalcoreError as exc:
+            with self.lock:
+                self.status, self.message = "failed", str(exc)
+        except Exception as exc:  # noqa: BLE001 - a crashed run must say so on the page, not vanish
+            with self.lock:
+                self.status, self.message = "failed", f"{type(exc).__name__}: {exc}"
+
+
+class Registry:
+    """Every run started from this server process, newest first."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    def start(self, workspace: str, suite: str, suite_file: str | Path, candidates: list[str], repeats: int,
+              workers: int) -> Job:
+        with self._lock:
+            for job in self._jobs.values():
+                if job.workspace == workspace and job.suite == suite and job.active:
+                    raise EvalcoreError(f"a run of suite '{suite}' is already going; wait for it or cancel it.")
+            job = Job(uuid.uuid4().hex[:8], workspace, suite, str(suite_file), list(candidates), repeats)
+            job.thread = threading.Thread(target=job.run, args=(workers,), name=f"evalcore-run-{job.id}",
+                                          daemon=True)
+            self._jobs[job.id] = job
+        job.thread.start()
+        return job
+
+    def jobs(self, workspace: str) -> list[Job]:
+        with self._lock:
+            mine = [j for j in self._jobs.values() if j.workspace == workspace]
+        return sorted(mine, key=lambda j: j.started, reverse=True)
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def cancel(self, job_id: str) -> None:
+        job = self.get(job_id)
+        if job is not None:
+            job.stop.set()
+
+
+@st.cache_resource(show_spinner=False)
+def registry() -> Registry:
+    """One per server process: every session sees the same runs, and a run survives its page."""
+    return Registry()
+
+
+@st.cache_resource(show_spinner=False)
+def warm_workers() -> bool:
+    """Start the runner's fork server once per process, as the app starts: it loads litellm in its own process
+    (seconds, in the background), so the first run from the Run page starts sending at once."""
+    from evalcore.runner import start_workers
+
+    try:
+        start_workers()
+    except Exception:  # noqa: BLE001 - only an optimisation: a run starts the fork server itself if needed
+        return False
+    return True
+
+
+def runs_elsewhere(workspace: str, own: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Runs in progress that this server did not start (the CLI, another server): manifests still 'running' whose
+    writer holds its lock, with how far they are (results stored or journaled so far, of those planned)."""
+    if not Path(workspace).is_dir():
+        return []
+    ws = Workspace(workspace, create=False)
+    ours = {j["run_id"] for j in own if j["run_id"]}
+    started = {j["suite"]: j["started"] for j in own if j["active"]}
+    out = []
+    for m in ws.manifests():
+        if m.get("status") != "running" or m["run_id"] in ours:
+            continue
+        if m["suite"] in started and _started_at(m) >= started[m["suite"]] - 5:
+            continue  # the run our own thread is making (its id is known only once it returns)
+        planned = int(m.get("planned") or 0)
+        out.append({"suite": m["suite"], "run_id": m["run_id"], "planned": planned,
+                    "done": min(planned, ws.run_progress(m["suite"], m["run_id"])) if planned else 0,
+                    "candidates": list(m.get("candidates", []))})
+    return out
+
+
+def _started_at(manifest: dict[str, Any]) -> float:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(manifest.get("started_at") or "").timestamp()
+    except ValueError:
+        return 0.0

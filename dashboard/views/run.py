@@ -1,0 +1,151 @@
+"""Run: pick a suite and candidates, see the calls and the estimated cost, start, watch, cancel.
+
+The run happens in a background thread of this server (`run_jobs`), so it goes on when this page is left; runs
+started from the CLI show up too, read from the store. Calls are sent by worker processes forked from the fork
+server the app warmed at start-up: litellm is never loaded into this process.
+"""
+
+import pandas as pd
+import streamlit as st
+
+import data
+import run_jobs
+from evalcore import formatting as fmt
+from evalcore.errors import EvalcoreError
+from evalcore.estimate import estimate_run
+from evalcore.runner import worker_count
+from evalcore.suite import load_suite
+from feedback import show_error
+
+ws = data.workspace()
+token = data.suites_token(ws)
+safe = data.markdown_safe
+jobs = run_jobs.registry()
+
+st.title("Run")
+st.caption(f"Workspace `{ws}`. A run goes on when you leave this page; rerunning reuses every answer the "
+           "workspace already has (cached, free) and resumes an interrupted run.")
+
+runnable = [s for s in data.workspace_suites(ws, token) if s["path"] and not s["problem"]]
+
+# -- start a run ------------------------------------------------------------------------------------------------------
+if not runnable:
+    st.info("No suite to run yet: create one (and upload its examples) on the Data page, or run a suite file "
+            f"from the CLI: `evalcore run my-task/suite.yaml --workspace {ws}`.")
+else:
+    names = [s["name"] for s in runnable]
+    if st.session_state.get("run_suite") not in names:
+        st.session_state["run_suite"] = names[0]
+    chosen = st.selectbox("Suite", names, key="run_suite")
+    entry = next(s for s in runnable if s["name"] == chosen)
+    suite = load_suite(entry["path"])
+    all_names = [c.name for c in suite.candidates]
+    picked_key = f"run_candidates_{chosen}"
+    candidates = st.multiselect("Candidates", all_names, default=all_names, key=picked_key)
+    repeats = st.number_input("Repeats (calls per example and candidate)", min_value=1, max_value=100,
+                              value=suite.repeats, step=1, key=f"run_repeats_{chosen}")
+    estimate = None
+    if candidates:
+        try:
+            estimate = estimate_run(suite, ws, candidates=candidates, repeats=int(repeats))
+        except EvalcoreError as exc:
+            show_error(exc, "estimate_errors")
+    if estimate is not None:
+        lines = estimate.lines()
+        (st.warning if estimate.unknown else st.info)("\n\n".join(safe(line) for line in lines))
+        st.dataframe(
+            pd.DataFrame([{"candidate": c.candidate, "model": c.model, "calls": c.calls, "cached": c.cached,
+                           "to_send": c.to_send, "price": c.price_source,
+                           "estimate": fmt.money(c.cost_usd) if c.cost_usd is not None else "unknown"}
+                          for c in estimate.candidates]),
+            hide_index=True, key="estimate_table", width="stretch",
+            column_config={"candidate": st.column_config.TextColumn("candidate", pinned=True),
+                           "to_send": st.column_config.NumberColumn("to send", format="%d"),
+                           "price": st.column_config.TextColumn("price from"),
+                           "estimate": st.column_config.TextColumn("estimated cost")},
+        )
+    busy = any(j.active and j.suite == chosen for j in jobs.jobs(ws))
+    start = st.button("Start run", key="run_start", type="primary", disabled=estimate is None or busy,
+                      help="A run of this suite is already going" if busy else None)
+    if start and estimate is not None:
+        try:
+            # Worker processes even for a small run: they fork from the warmed fork server in milliseconds and
+            # keep litellm out of this process (one worker would send from here and load it).
+            workers = max(2, worker_count(estimate.to_send, suite.run))
+            jobs.start(ws, chosen, entry["path"], list(candidates), int(repeats), workers)
+        except EvalcoreError as exc:
+            show_error(exc, "start_errors")
+
+
+# -- runs going and done ----------------------------------------------------------------------------------------------
+def _job(job: dict) -> None:
+    box = st.container(border=True, key=f"job_{job['id']}")
+    status = job["status"]
+    title = f"**{safe(job['suite'])}**: {safe(', '.join(job['candidates']))}"
+    if job["run_id"]:
+        title += f" (run {safe(job['run_id'])})"
+    box.markdown(title)
+    total = job["total"] or 0
+    done = job["done"]
+    text = (f"{done:,}/{total:,} done, {job['sent']:,} sent, {job['cached']:,} cached, "
+            f"{fmt.count(job['errors'], 'error')}, {fmt.money(job['cost_usd'])} spent")
+    if status == "starting" or (job["active"] and not total):
+        box.progress(0.0, text="planning the run (reading examples and the cache)...")
+    elif job["active"]:
+        waiting = ""
+        if job["to_send"] and not job["sent"] and not job["errors"]:
+            waiting = f" - sending {job['to_send']:,} calls with {job['workers']} worker processes"
+        box.progress(done / total if total else 0.0, text=text + waiting)
+    else:
+        box.progress(done / total if total else 1.0, text=text)
+    if job["stopping"]:
+        box.caption("Cancelling: nothing more is sent; finished results are kept.")
+    elif job["active"]:
+        if box.button("Cancel", key=f"cancel_{job['id']}"):
+            jobs.cancel(job["id"])  # the next tick shows it stopping
+    all_failed = bool(job["total"]) and job["errors"] == job["total"] and not job["active"]
+    if status == "finished" and not all_failed:
+        box.success(f"Finished: {fmt.count(total, 'result')}, {fmt.count(job['errors'], 'error')}. "
+                    "The Overview page shows the leaderboard.")
+    elif status == "interrupted":
+        box.warning("Cancelled. Finished results are saved; start the same run again to resume it.")
+    elif status == "failed":
+        box.error(safe(job["message"] or "The run failed."))
+    if all_failed:
+        box.error(f"Every call failed ({fmt.count(total, 'call')}): nothing to compare. Check the model names, "
+                  "api_base and keys (the errors below say what went wrong), then start the run again: "
+                  "failed calls are retried.")
+    if job["recent_errors"]:
+        box.caption("Errors, newest first:")
+        box.code("\n".join(job["recent_errors"]), language=None, wrap_lines=True)
+
+
+def _elsewhere(run: dict) -> None:
+    box = st.container(border=True, key=f"ext_{run['run_id']}")
+    box.markdown(f"**{safe(run['suite'])}**: run {safe(run['run_id'])}, started outside this dashboard (the CLI?)")
+    planned = run["planned"] or 0
+    box.progress(run["done"] / planned if planned else 0.0,
+                 text=f"{run['done']:,}/{planned:,} results so far. Stop it where it was started (Ctrl-C).")
+
+
+def _runs() -> None:
+    mine = [j.snapshot() for j in jobs.jobs(ws)]
+    others = run_jobs.runs_elsewhere(ws, mine)
+    if not mine and not others:
+        st.caption("No runs going. Past runs are listed on the Overview page.")
+        return
+    for run in others:
+        _elsewhere(run)
+    for job in mine:
+        _job(job)
+    # A run that ended since the last tick: redraw the whole page once (the Start button, the estimate's cache).
+    ended = {j["id"] for j in mine if not j["active"]}
+    if st.session_state.get("_ended_jobs", ended) != ended:
+        st.session_state["_ended_jobs"] = ended
+        st.rerun(scope="app")
+    st.session_state["_ended_jobs"] = ended
+
+
+st.subheader("Runs")
+live = any(j.active for j in jobs.jobs(ws)) or bool(run_jobs.runs_elsewhere(ws, []))
+st.fragment(_runs, run_every=1.0 if live else None)()

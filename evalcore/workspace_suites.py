@@ -1,0 +1,285 @@
+"""Suites kept inside a workspace (`suites/<name>/suite.yaml` and its dataset), for the dashboard's Data page.
+
+A suite run from the CLI can live anywhere, so the workspace also knows suites only from their run manifests;
+those are listed, but cannot be edited or run from here. Every write is validated first (the suite through the
+same pydantic model `evalcore validate` uses, examples through `evalcore.ingest`) and then written atomically,
+so an upload either replaces the old file whole or leaves it untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evalcore.errors import EvalcoreError, SuiteError
+from evalcore.example import Example
+from evalcore.store import Workspace, atomic_write_bytes
+from evalcore.suite import Columns, Suite, load_suite, parse_suite
+
+__all__ = ["CANDIDATE_FIELDS", "EXAMPLE_SUFFIXES", "SCORER_FIELDS", "SuiteEntry", "apply_form", "candidate_rows",
+           "import_uploaded_outputs", "list_suites", "load_document", "preview_examples", "save_examples",
+           "save_suite", "scorer_rows", "suite_path"]
+
+CANDIDATE_FIELDS = ["name", "model", "family", "release", "api_base", "api_key_env", "input_price_per_mtok",
+                    "output_price_per_mtok", "params"]
+SCORER_FIELDS = ["type", "name", "options"]
+EXAMPLE_SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".parquet")
+_DEMO_SUITE_FILE = Path("demo") / "suite.yaml"  # where `evalcore demo` writes its suite
+
+
+@dataclass(frozen=True)
+class SuiteEntry:
+    """One suite the workspace knows: from its own suites folder, the demo, or only from runs."""
+
+    name: str
+    where: str  # "workspace", "demo" or "runs only"
+    path: str | None  # the suite file, when there is one here
+    candidates: list[str]
+    scorers: list[str]
+    dataset: str | None
+    runs: int
+    problem: str | None = None  # a suite file that does not validate says why
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _ws(workspace: str | Path | None) -> Workspace:
+    return Workspace(workspace, create=False)
+
+
+def suite_path(workspace: str | Path | None, name: str) -> Path | None:
+    """The suite file of a suite kept in the workspace (its suites folder, else the demo), or None."""
+    ws = _ws(workspace)
+    for path in (ws.suite_file(name), ws.root / _DEMO_SUITE_FILE):
+        if path.is_file():
+            try:
+                if path == ws.suite_file(name) or load_suite(path).name == name:
+                    return path
+            except EvalcoreError:
+                continue
+    return None
+
+
+def list_suites(workspace: str | Path | None) -> list[SuiteEntry]:
+    """Every suite the workspace knows, by name: files first (valid or not), then suites known from runs."""
+    root = Path(workspace) if workspace is not None else None
+    if root is not None and not root.exists():
+        return []
+    ws = _ws(workspace)
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for m in ws.manifests():
+        runs.setdefault(m["suite"], []).append(m)
+    entries: dict[str, SuiteEntry] = {}
+    files = [(p, "workspace") for p in ws.suite_files()]
+    if (ws.root / _DEMO_SUITE_FILE).is_file():
+        files.append((ws.root / _DEMO_SUITE_FILE, "demo"))
+    for path, where in files:
+        fallback = path.parent.name if where == "workspace" else "demo"
+        try:
+            s = load_suite(path)
+        except EvalcoreError as exc:
+            entries.setdefault(fallback, SuiteEntry(fallback, where, str(path), [], [], None,
+                                                    len(runs.get(fallback, [])), str(exc)))
+            continue
+        entries.setdefault(s.name, SuiteEntry(s.name, where, str(path), [c.name for c in s.candidates],
+                                              [x.label for x in s.scorers], s.dataset, len(runs.get(s.name, []))))
+    for name, ms in runs.items():
+        if name in entries:
+            continue
+        config = ms[0].get("config") or {}
+        cands = [c.get("name", "?") for c in config.get("candidates", []) if isinstance(c, dict)]
+        scorers = [x.get("name") or x.get("type", "?") for x in config.get("scorers", []) if isinstance(x, dict)]
+        entries[name] = SuiteEntry(name, "runs only", None, cands, scorers, config.get("dataset"), len(ms))
+    return sorted(entries.values(), key=lambda e: (e.where == "runs only", e.name))
+
+
+def load_document(workspace: str | Path | None, name: str) -> dict[str, Any]:
+    """The suite file as written (a dict), to edit without losing keys a form does not show."""
+    import yaml
+
+    path = suite_path(workspace, name)
+    if path is None:
+        raise SuiteError(f"suite '{name}' has no suite file in this workspace.",
+                         hint="Create it on the Data page, or run it from the CLI where its file lives.")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise SuiteError("expected a mapping of keys.", file=str(path))
+    return data
+
+
+def save_suite(workspace: str | Path | None, data: dict[str, Any], *, replace: str | None = None) -> Suite:
+    """Validate `data` as a suite and write it to `suites/<name>/suite.yaml` atomically; returns the suite.
+
+    `replace` names the suite being edited; without it, a suite of that name must not exist yet. Raises
+    `SuiteError` (naming the key) and writes nothing when the suite is invalid."""
+    import yaml
+
+    ws = Workspace(workspace)
+    name = data.get("name") if isinstance(data, dict) else None
+    file = f"suites/{name}/suite.yaml" if isinstance(name, str) else "suite.yaml"
+    base = ws.suite_dir(name) if isinstance(name, str) and name and "/" not in name else ws.suites_dir()
+    suite = parse_suite(data, file=file, base_dir=base.resolve())  # the name pattern forbids '/' and '..'
+    if replace is None and ws.suite_file(suite.name).exists():
+        raise SuiteError(f"a suite named '{suite.name}' already exists in this workspace.",
+                         hint="Pick another name, or edit that suite.")
+    if replace is not None and replace != suite.name:
+        raise SuiteError(f"the name cannot change while editing ('{replace}' to '{suite.name}').",
+                         hint="Create a new suite under the new name instead.")
+    text = yaml.safe_dump(suite.model_dump(mode="json", by_alias=True, exclude={"base_dir"}, exclude_defaults=True)
+                          | {"name": suite.name, "prompt": data["prompt"], "dataset": suite.dataset},
+                          sort_keys=False, allow_unicode=True)
+    load_check = parse_suite(yaml.safe_load(text), file=file, base_dir=base.resolve())  # what we write reads back
+    if load_check != suite:
+        raise SuiteError("internal: the suite file would not read back as written.", file=file)
+    atomic_write_bytes(ws.suite_file(suite.name), text.encode("utf-8"))
+    return load_suite(ws.suite_file(suite.name))
+
+
+def _staged(data: bytes, filename: str) -> tempfile.TemporaryDirectory[str]:
+    folder = tempfile.TemporaryDirectory(prefix="evalcore-upload-")
+    (Path(folder.name) / Path(filename).name).write_bytes(data)
+    return folder
+
+
+def preview_examples(data: bytes, filename: str, columns: Columns = Columns(), *,
+                     encoding: str | None = None) -> list[Example]:
+    """Validate uploaded examples without touching any workspace (the same checks and messages as the CLI)."""
+    from evalcore.ingest import load_examples
+
+    with _staged(data, filename) as folder:
+        return load_examples(Path(folder) / Path(filename).name, columns, encoding=encoding,
+                             display_name=Path(filename).name)
+
+
+def save_examples(workspace: str | Path | None, name: str, data: bytes, filename: str, *,
+                  encoding: str | None = None) -> list[Example]:
+    """Validate uploaded examples for a workspace suite, then make them its dataset, atomically.
+
+    Text in another encoding is stored as UTF-8, so later runs read it without `--encoding`. The dataset keeps
+    the upload's format (`examples.csv`, `.jsonl` or `.parquet`); the suite file is pointed at it when the
+    format changed. Raises `IngestError` (every problem, with row and column) and writes nothing otherwise."""
+    ws = Workspace(workspace)
+    path = ws.suite_file(name)
+    if not path.is_file():
+        raise SuiteError(f"suite '{name}' has no suite file in this workspace's suites folder.",
+                         hint="Create the suite first (Data page), then upload its examples.")
+    suite = load_suite(path)
+    suffix = Path(filename).suffix.lower()
+    examples = preview_examples(data, filename, suite.columns, encoding=encoding)
+    if encoding and suffix != ".parquet":
+        import codecs
+
+        if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+            data = data.decode(encoding).encode("utf-8")  # it decoded cleanly above
+    kind = {".tsv": ".tsv", ".txt": ".csv", ".ndjson": ".jsonl"}.get(suffix, suffix)
+    target = ws.suite_dir(name) / f"examples{kind}"
+    atomic_write_bytes(target, data)
+    if suite.dataset != target.name:
+        doc = load_document(ws.root, name)
+        doc["dataset"] = target.name
+        save_suite(ws.root, doc, replace=name)
+    return examples
+
+
+def import_uploaded_outputs(workspace: str | Path | None, name: str, data: bytes, filename: str, *,
+                            candidate: str | None = None, encoding: str | None = None) -> Any:
+    """`evalcore.outputs_import.import_outputs` for an uploaded file of a suite kept here: the upload is staged
+    outside the workspace, so a rejected file leaves no trace. Returns the ImportSummary."""
+    from evalcore.outputs_import import import_outputs
+
+    path = suite_path(workspace, name)
+    if path is None:
+        raise SuiteError(f"suite '{name}' has no suite file in this workspace.",
+                         hint="Outputs are scored with the suite's scorers: create or upload the suite first.")
+    suite = load_suite(path)
+    with _staged(data, filename) as folder:
+        return import_outputs(Path(folder) / Path(filename).name, suite, Workspace(workspace, create=False).root,
+                              candidate=candidate, encoding=encoding, display_name=Path(filename).name)
+
+
+# -------------------------------------------------------------------------------------------- the form
+
+
+def candidate_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """A suite document's candidates as flat table rows (params as JSON text) for an editable table."""
+    rows = []
+    for c in doc.get("candidates") or []:
+        if not isinstance(c, dict):
+            continue
+        row = {k: c.get(k) for k in CANDIDATE_FIELDS if k != "params"}
+        row["release"] = None if row["release"] is None else str(row["release"])
+        row["params"] = json.dumps(c["params"]) if c.get("params") else ""
+        rows.append(row)
+    return rows
+
+
+def scorer_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """A suite document's scorers as rows: type, name, and the other options as JSON text."""
+    rows = []
+    for s in doc.get("scorers") or []:
+        if not isinstance(s, dict):
+            continue
+        options = {k: v for k, v in s.items() if k not in ("type", "name")}
+        rows.append({"type": s.get("type"), "name": s.get("name"),
+                     "options": json.dumps(options, ensure_ascii=False) if options else ""})
+    return rows
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
+
+
+def _json_cell(text: Any, table: str, row: int, column: str) -> dict[str, Any]:
+    if _blank(text):
+        return {}
+    try:
+        value = json.loads(str(text))
+    except ValueError as exc:
+        raise SuiteError(f"{table} row {row}, column '{column}': not valid JSON ({exc.msg}).",
+                         hint='Write an object such as {"temperature": 0, "max_tokens": 50}, or leave it empty.',
+                         ) from None
+    if not isinstance(value, dict):
+        raise SuiteError(f"{table} row {row}, column '{column}': expected a JSON object {{...}}.",
+                         hint='For example {"temperature": 0}.')
+    return value
+
+
+def apply_form(doc: dict[str, Any], *, candidates: list[dict[str, Any]], scorers: list[dict[str, Any]],
+               **fields: Any) -> dict[str, Any]:
+    """A new suite document: `doc` with its candidates and scorers replaced by the edited table rows and any
+    top-level `fields` (name, description, prompt, dataset) set. Empty rows are dropped; empty cells mean
+    "not set". Raises `SuiteError` naming the table, row and column of a cell that cannot be read."""
+    out = dict(doc)
+    for key, value in fields.items():
+        if not _blank(value) or key == "description":
+            out[key] = value if not isinstance(value, str) else value.strip() if key != "prompt" else value
+    cands = []
+    for i, row in enumerate(candidates, start=1):
+        if all(_blank(row.get(k)) for k in CANDIDATE_FIELDS):
+            continue
+        c: dict[str, Any] = {}
+        for key in CANDIDATE_FIELDS:
+            value = row.get(key)
+            if key == "params":
+                params = _json_cell(value, "candidates", i, "params")
+                if params:
+                    c["params"] = params
+            elif not _blank(value):
+                c[key] = value.strip() if isinstance(value, str) else value
+        cands.append(c)
+    out["candidates"] = cands
+    scs = []
+    for i, row in enumerate(scorers, start=1):
+        if all(_blank(row.get(k)) for k in SCORER_FIELDS):
+            continue
+        s: dict[str, Any] = {"type": row.get("type")}
+        if not _blank(row.get("name")):
+            s["name"] = str(row["name"]).strip()
+        s.update(_json_cell(row.get("options"), "scorers", i, "options"))
+        scs.append(s)
+    out["scorers"] = scs
+    return out

@@ -1,0 +1,225 @@
+"""The Data and Run pages under AppTest: suites created and edited through the form, runs started, watched, cancelled."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from dashboard_testing import DASHBOARD, REPO, demo_workspace  # noqa: F401 (a fixture)
+from evalcore import analysis
+from evalcore import formatting as fmt
+from evalcore.demo_build import DEMO_SUITE
+from evalcore.estimate import estimate_run
+from evalcore.store import Workspace
+from evalcore.suite import load_suite
+from suite_factory import make_suite
+
+
+def _page(workspace: Path, monkeypatch: pytest.MonkeyPatch, page: str) -> AppTest:
+    monkeypatch.setenv("EVALCORE_WORKSPACE", str(workspace))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(DASHBOARD / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _table(at: AppTest, column: str):
+    """The first read-only table with this column (st.dataframe keeps no key in AppTest unless it is selectable)."""
+    for frame in at.dataframe:
+        value = frame.value
+        if column in value.columns and frame.key is None:
+            return value
+    raise AssertionError(f"no table with a column {column!r}")
+
+
+def _suite_in(ws: Path, *args, **kwargs):
+    """A suite kept in the workspace's suites folder (where the Data page puts them)."""
+    folder = ws / "suites" / "t"
+    folder.mkdir(parents=True, exist_ok=True)
+    return make_suite(folder, *args, **kwargs)
+
+
+def _edits(rows: dict[int, dict]) -> dict:
+    """A data editor's state as Streamlit keeps it: the edits made to its rows."""
+    return {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+
+
+def test_data_page_creates_a_valid_suite_and_refuses_an_invalid_one(tmp_path: Path, monkeypatch) -> None:
+    ws = tmp_path / "ws"
+    at = _page(ws, monkeypatch, "manage")
+    assert "No suites in this workspace yet" in at.info[0].value
+
+    at.text_input(key="new_name").set_value("triage")
+    at.session_state["new_candidates"] = _edits({0: {"name": "bad name", "model": "openai/gpt-4o-mini"}})
+    at.button(key="create_suite_button").click().run()
+    assert not at.exception
+    assert "candidates.0.name" in at.error[0].value and "bad name" in at.error[0].value
+    assert not (ws / "suites").exists()
+
+    at.session_state["new_candidates"] = _edits({0: {"name": "small_1", "model": "openai/gpt-4o-mini",
+                                                     "params": '{"temperature": 0}'}})
+    at.session_state["new_scorers"] = _edits({0: {"type": "contains", "options": '{"value": "ok"}'}})
+    at.button(key="create_suite_button").click().run()
+    assert not at.exception and not at.error
+    assert at.success[0].value == "Created suite triage. Upload its examples below."
+    suite = load_suite(ws / "suites" / "triage" / "suite.yaml")
+    assert [c.name for c in suite.candidates] == ["small_1"] and suite.scorers[0].value == "ok"
+    assert at.selectbox(key="data_suite").value == "triage"
+    table = _table(at, "where")
+    assert table["name"].tolist() == ["triage"] and table["candidates"].tolist() == [["small_1"]]
+    assert any("No usable examples yet" in i.value and "examples.csv" in i.value for i in at.info)
+
+
+def test_data_page_edits_candidates_and_scorers(tmp_path: Path, monkeypatch) -> None:
+    ws = tmp_path / "ws"
+    _suite_in(ws, "http://127.0.0.1:9/v1", ["a", "b", "c"])
+    at = _page(ws, monkeypatch, "manage")
+    assert at.selectbox(key="data_suite").value == "t"
+    assert len(_table(at, "expected")) == 3
+
+    at.session_state["edit_scorers_t"] = {"edited_rows": {}, "deleted_rows": [],
+                                          "added_rows": [{"type": "regex", "options": '{"pattern": "[("}'}]}
+    at.button(key="save_suite_button").click().run()
+    assert "invalid regular expression" in at.error[0].value
+    before = (ws / "suites" / "t" / "suite.yaml").read_bytes()
+
+    at.session_state["edit_scorers_t"] = {"edited_rows": {}, "deleted_rows": [],
+                                          "added_rows": [{"type": "regex", "name": "has_says",
+                                                          "options": '{"pattern": "says"}'}]}
+    at.session_state["edit_candidates_t"] = _edits({1: {"family": "other"}})
+    at.button(key="save_suite_button").click().run()
+    assert not at.exception and at.success[0].value == "Saved suite t."
+    after = load_suite(ws / "suites" / "t" / "suite.yaml")
+    assert [s.label for s in after.scorers] == ["contains", "has_says"]
+    assert after.candidates[1].family == "other" and after.candidates[0].family == "fam"
+    assert (ws / "suites" / "t" / "suite.yaml").read_bytes() != before
+
+
+def test_data_page_shows_the_demo_suite_read_only(demo_workspace: Path, monkeypatch) -> None:
+    at = _page(demo_workspace, monkeypatch, "manage")
+    assert at.selectbox(key="data_suite").value == DEMO_SUITE
+    assert any("read-only" in i.value for i in at.info)
+    assert len(_table(at, "expected")) == 52
+    assert at.button(key="save_suite_button").disabled
+    names = _table(at, "where")["name"].tolist()
+    assert names == [DEMO_SUITE]
+
+
+def _wait(at: AppTest, done, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done(at):
+        assert time.monotonic() < deadline, [m.value for m in at.markdown] + [e.value for e in at.error]
+        time.sleep(0.3)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+
+
+def test_run_page_estimates_then_runs_to_the_end(tmp_path: Path, monkeypatch, server) -> None:
+    ws = tmp_path / "ws"
+    suite = _suite_in(ws, server.base_url, [f"question {i}" for i in range(6)], candidates=2)
+    at = _page(ws, monkeypatch, "run")
+    assert at.multiselect(key="run_candidates_t").value == ["m0", "m1"]
+    expected = estimate_run(suite, ws)
+    table = _table(at, "to_send")
+    assert table["calls"].tolist() == [c.calls for c in expected.candidates] == [6, 6]
+    assert table["to_send"].tolist() == [6, 6]
+    assert table["estimate"].tolist() == [fmt.money(c.cost_usd) for c in expected.candidates]
+    assert at.info[-1].value.startswith("12 calls: 6 examples x 2 candidates.")
+
+    at.button(key="run_start").click().run()
+    _wait(at, lambda a: any(s.value.startswith("Finished: 12 results") for s in a.success))
+    runs = analysis.run_list(ws, "t")
+    assert [r["status"] for r in runs] == ["finished"] and runs[0]["results"] == 12
+    assert server.stats()["requests"] == 12
+    at.run()  # the page redrawn after the run: everything is in the cache now
+    assert _table(at, "to_send")["cached"].tolist() == [6, 6]
+
+
+def test_run_page_cancel_stops_the_run_and_keeps_what_is_done(tmp_path: Path, monkeypatch, server) -> None:
+    ws = tmp_path / "ws"
+    _suite_in(ws, server.base_url, [f"q{i} [[sleep:400]]" for i in range(40)], candidates=1,
+               run={"concurrency": 2, "per_candidate": 2})
+    at = _page(ws, monkeypatch, "run")
+    at.button(key="run_start").click().run()
+    _wait(at, lambda a: any(b.key and b.key.startswith("cancel_") for b in a.button))
+    _wait(at, lambda a: any(re.search(r"[1-9][\d,]* sent", p.proto.text) for p in a.get("progress")))
+    cancel = next(b for b in at.button if b.key and b.key.startswith("cancel_"))
+    cancel.click().run()
+    _wait(at, lambda a: any(w.value.startswith("Cancelled.") for w in a.warning))
+    [run] = analysis.run_list(ws, "t")
+    assert run["status"] == "interrupted" and run["results"] < 40
+
+
+def test_a_run_started_from_the_cli_shows_up(tmp_path: Path, monkeypatch, server) -> None:
+    ws = tmp_path / "ws"
+    (tmp_path / "elsewhere").mkdir()
+    make_suite(tmp_path / "elsewhere", server.base_url, [f"q{i} [[sleep:300]]" for i in range(30)], candidates=1,
+               run={"concurrency": 2, "per_candidate": 2})
+    env = {**os.environ, "EVALCORE_WORKSPACE": str(ws), "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "evalcore.cli", "run", str(tmp_path / "elsewhere" / "suite.yaml")],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(m.get("status") == "running" for m in Workspace(ws).manifests()):
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.2)
+        at = _page(ws, monkeypatch, "run")
+        shown = [m.value for m in at.markdown]
+        assert any("started outside this dashboard" in text for text in shown), shown
+        assert any("/30 results so far" in p.proto.text for p in at.get("progress"))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_the_run_page_never_loads_litellm_into_the_dashboard_process(tmp_path: Path, server) -> None:
+    """A fresh process (this one may have imported litellm in other tests) runs the app and a whole run."""
+    ws = tmp_path / "ws"
+    _suite_in(ws, server.base_url, ["one", "two", "three"], candidates=2)
+    script = textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(DASHBOARD)!r})
+        from streamlit.testing.v1 import AppTest
+        at = AppTest.from_file({str(DASHBOARD / "app.py")!r}, default_timeout=60)
+        at.run()
+        at.switch_page("views/run.py").run()
+        at.button(key="run_start").click().run()
+        deadline = time.monotonic() + 90
+        while not any(s.value.startswith("Finished") for s in at.success):
+            assert time.monotonic() < deadline
+            time.sleep(0.3)
+            at.run()
+        at.switch_page("views/manage.py").run()
+        print("LITELLM", "litellm" in sys.modules)
+    """)
+    env = {**os.environ, "EVALCORE_WORKSPACE": str(ws), "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=180,
+                         cwd=REPO)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "LITELLM False" in out.stdout
+    assert [r["status"] for r in analysis.run_list(ws, "t")] == ["finished"]
+
+
+def test_a_run_whose_calls_all_fail_says_so_with_the_errors(tmp_path: Path, monkeypatch) -> None:
+    with __import__("socket").socket() as s:  # a port nobody listens on: every call is refused
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    ws = tmp_path / "ws"
+    _suite_in(ws, f"http://127.0.0.1:{closed}/v1", ["a", "b"], candidates=1, run={"max_attempts": 1})
+    at = _page(ws, monkeypatch, "run")
+    at.button(key="run_start").click().run()
+    _wait(at, lambda a: any(e.value.startswith("Every call failed") for e in a.error))
+    codes = [c.value for c in at.code]
+    assert codes and "connection" in codes[0]
+    assert "(2 calls)" in at.error[0].value and not at.success  # a run with no answer is no success

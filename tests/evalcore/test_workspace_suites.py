@@ -1,0 +1,109 @@
+"""Suites kept in a workspace: created and edited through the suite model, examples replaced atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from evalcore.errors import IngestError, SuiteError
+from evalcore.suite import load_suite
+from evalcore.workspace_suites import (apply_form, candidate_rows, list_suites, load_document, preview_examples,
+                                       save_examples, save_suite, scorer_rows)
+from suite_factory import make_suite
+
+GOOD_CSV = b"id,input,expected,tags\na1,hello,hi,clean\na2,bye,ciao,\"edge, long\"\n"
+BAD_CSV = b"id,input,expected\na1,hello,hi\na1,again,x\na3,,y\n"
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    out = {}
+    for dirpath, _dirs, files in os.walk(root):
+        for f in files:
+            p = Path(dirpath) / f
+            out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def _new(ws: Path, name: str = "triage"):
+    doc = apply_form({}, name=name, description="Route tickets.", prompt="Ticket: {{ input }}",
+                     dataset="examples.csv",
+                     candidates=[{"name": "small", "model": "openai/gpt-4o-mini", "release": "2024-07-18",
+                                  "params": '{"temperature": 0}', "input_price_per_mtok": float("nan")},
+                                 {"name": "", "model": None}],  # an empty row of the table is dropped
+                     scorers=[{"type": "exact", "name": "", "options": '{"case_sensitive": false}'}])
+    return save_suite(ws, doc)
+
+
+def test_a_suite_made_in_the_form_is_a_valid_suite_file(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    suite = _new(ws)
+    path = ws / "suites" / "triage" / "suite.yaml"
+    assert load_suite(path) == suite
+    assert suite.candidates[0].params == {"temperature": 0} and suite.candidates[0].input_price_per_mtok is None
+    assert suite.scorers[0].case_sensitive is False
+    doc = load_document(ws, "triage")
+    assert candidate_rows(doc)[0]["params"] == '{"temperature": 0}'
+    assert scorer_rows(doc) == [{"type": "exact", "name": None, "options": '{"case_sensitive": false}'}]
+    entry = list_suites(ws)[0]
+    assert (entry.name, entry.where, entry.candidates, entry.scorers) == ("triage", "workspace", ["small"], ["exact"])
+
+
+def test_invalid_edits_name_the_problem_and_write_nothing(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    _new(ws)
+    before = _snapshot(ws)
+    doc = load_document(ws, "triage")
+    with pytest.raises(SuiteError, match=r"candidates row 1, column 'params': not valid JSON"):
+        apply_form(doc, candidates=[{"name": "x", "model": "m", "params": "{temperature: 0"}], scorers=[])
+    bad = apply_form(doc, candidates=[{"name": "has space", "model": "m"}], scorers=scorer_rows(doc))
+    with pytest.raises(SuiteError, match=r"candidates.0.name: 'has space' must start with a letter"):
+        save_suite(ws, bad, replace="triage")
+    with pytest.raises(SuiteError, match="unknown scorer type"):
+        save_suite(ws, apply_form(doc, candidates=candidate_rows(doc), scorers=[{"type": "exactly"}]),
+                   replace="triage")
+    with pytest.raises(SuiteError, match="already exists"):
+        save_suite(ws, doc)
+    assert _snapshot(ws) == before
+
+
+def test_examples_upload_is_validated_then_replaces_the_dataset(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    _new(ws)
+    before = _snapshot(ws)
+    with pytest.raises(IngestError) as err:
+        save_examples(ws, "triage", BAD_CSV, "mine.csv")
+    assert {(p.row, p.column) for p in err.value.problems} == {(2, "id"), (3, "input")}
+    assert str(err.value).startswith("mine.csv, row 2, column 'id'")
+    assert _snapshot(ws) == before
+
+    examples = save_examples(ws, "triage", GOOD_CSV, "mine.csv")
+    assert [e.id for e in examples] == ["a1", "a2"] and examples[1].tags == ("edge", "long")
+    assert (ws / "suites" / "triage" / "examples.csv").read_bytes() == GOOD_CSV
+
+    jsonl = b'{"id": "j1", "input": "caf\xc3\xa9"}\n'
+    save_examples(ws, "triage", jsonl, "more.jsonl")
+    assert load_suite(ws / "suites" / "triage" / "suite.yaml").dataset == "examples.jsonl"
+
+
+def test_excel_encoding_is_stored_as_utf8(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    _new(ws)
+    data = "id,input\nc1,café\n".encode("cp1252")
+    with pytest.raises(IngestError, match="--encoding cp1252"):
+        preview_examples(data, "x.csv")
+    save_examples(ws, "triage", data, "x.csv", encoding="cp1252")
+    assert "café" in (ws / "suites" / "triage" / "examples.csv").read_text(encoding="utf-8")
+
+
+def test_suites_known_only_from_runs_are_listed(tmp_path: Path) -> None:
+    from evalcore.outputs_import import import_outputs
+    from suite_factory import write_csv
+
+    suite = make_suite(tmp_path, "http://127.0.0.1:9/v1", ["a", "b"])
+    f = write_csv(tmp_path / "o.csv", [{"input": "a", "candidate": "m0", "output": "x"}])
+    import_outputs(f, suite, tmp_path / "ws")
+    entries = list_suites(tmp_path / "ws")
+    assert [(e.name, e.where, e.runs, e.candidates) for e in entries] == [("t", "runs only", 1, ["m0", "m1"])]
