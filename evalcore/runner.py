@@ -653,6 +653,20 @@ def _quiet_cancellation() -> Any:
         gc.collect()
 
 
+def ignore_callers_main() -> None:
+    """Workers never run the starting process's `__main__` (called by the fork server's boot module, so only that
+    process and the workers forked from it are affected).
+
+    multiprocessing re-imports the parent's main script in every child it starts. Inside Streamlit that "script" is
+    the page that pressed Run (Streamlit puts it in sys.modules['__main__'] while it runs), and re-running a page
+    in a worker crashed every worker with exit code 1. Workers need nothing from it: the boot module loaded
+    everything they run, and their task arrives pickled by reference to evalcore's own functions."""
+    from multiprocessing import spawn
+
+    spawn._fixup_main_from_path = lambda main_path: None  # type: ignore[assignment]
+    spawn._fixup_main_from_name = lambda mod_name: None  # type: ignore[assignment]
+
+
 def _die_with_parent() -> None:
     """A worker must not outlive the process that started its run, however that process died (kill -9, the OOM
     killer, a closed terminal): it would keep sending paid calls and writing.

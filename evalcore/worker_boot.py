@@ -17,5 +17,6 @@ import gc  # noqa: E402
 from evalcore import llm, openai_http, runner, scoring  # noqa: E402,F401
 
 llm.warm_up()
+runner.ignore_callers_main()
 _loaded()
 gc.freeze()

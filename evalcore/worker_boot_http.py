@@ -15,5 +15,6 @@ import gc  # noqa: E402
 from evalcore import openai_http, price_map, runner, scoring  # noqa: E402,F401
 
 price_map._table()
+runner.ignore_callers_main()
 _loaded()
 gc.freeze()

@@ -546,3 +546,36 @@ def test_direct_path_runs_send_in_process_up_to_64_in_flight_and_spread_beyond()
     assert worker_count(10000, RunSettings(concurrency=256, per_candidate=256), **direct) == 3  # one more than cores
     assert worker_count(10000, RunSettings(concurrency=256, per_candidate=256), cpus=8, litellm=False) == 4
     assert worker_count(2000, RunSettings(concurrency=32, per_candidate=32), cpus=2) == 3  # litellm: as before
+
+
+def test_workers_never_run_the_callers_main_script(tmp_path, server):
+    """Streamlit puts the running page in sys.modules['__main__']; multiprocessing would re-run it in every worker
+    (each died with exit code 1 when the dashboard's Run page started a run). A fresh interpreter does the same."""
+    import subprocess
+    import sys
+    import textwrap
+
+    make_suite(tmp_path, server.base_url, [f"q{i}" for i in range(6)])
+    page = tmp_path / "page.py"
+    page.write_text("raise SystemExit('the page script ran in a worker')\n", encoding="utf-8")
+    code = textwrap.dedent(f"""
+        import sys, types
+        from evalcore.runner import run_suite
+        from evalcore.suite import load_suite
+
+        if __name__ == "__main__":
+            suite = load_suite({str(tmp_path / "suite.yaml")!r})
+            fake = types.ModuleType("__main__")
+            fake.__file__ = {str(page)!r}
+            real, sys.modules["__main__"] = sys.modules["__main__"], fake
+            try:
+                summary = run_suite(suite, {str(tmp_path / "ws")!r}, workers=2)
+            finally:
+                sys.modules["__main__"] = real
+            print(summary.status, summary.sent)
+    """)
+    script = tmp_path / "caller.py"
+    script.write_text(code, encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["finished", "12"]
