@@ -185,8 +185,8 @@ def recommend(
     vs = paired_rows(np.stack([M[idx[c]] - M[idx[leader]] for c in order[1:]]), span, 1 - alpha)
     comp = {c: (float(vs.est[x]), float(vs.low[x]), float(vs.high[x]), float(vs.p[x]))
             for x, c in enumerate(order[1:])}
-    pass_mean = {}
-    if bt.pass_frac is not None:
+    pass_mean: dict[str, float] = {}
+    if bt.pass_frac is not None and bt.pass_count is not None and (bt.pass_count > 0).all():
         pass_mean = {c: float(bt.pass_frac[idx[c]].mean()) for c in order}
 
     eligible = [c for c in order if non_inferior[c]]

@@ -41,7 +41,7 @@ from evalcore.stats._core import (
     rule_of_three_share,
     t_quantile,
 )
-from evalcore.stats.intervals import Interval, constant_rows
+from evalcore.stats.intervals import Interval
 
 PairMethod = Literal["t"]
 EXACT_MAX = 12  # enumerate 2^m sign patterns up to this many non-zero differences
@@ -112,6 +112,24 @@ def _permutation_p(absd: np.ndarray, total: np.ndarray, tol: float) -> np.ndarra
     return (np.abs(sums) >= np.abs(total)[:, None] - tol).mean(axis=1)
 
 
+def constant_difference_rows(c: np.ndarray, n: int, span: float, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Interval for n identical differences c (never a point).
+
+    c = 0: the rule-of-three bound [-u span, u span] (u about 3.8/n): up to a share u of the task could differ
+    either way. c != 0: the exact sign test rules out a change of sign (p = 2^(1-n)), so the share u that may not
+    show the difference is bounded by a tie on the side of 0 and by the bound on the far side:
+    [c (1 - u), c + u (span - c)] for c > 0, mirrored for c < 0. So one candidate ahead by the same amount on every
+    example is significant with an interval that agrees (the old rule-of-three bound let a constant 0.05 gap
+    straddle 0 while its sign test said p = 2e-15).
+    """
+    u = rule_of_three_share(n, confidence)
+    mag = np.abs(c)
+    near, far = mag * (1 - u), mag + u * (span - mag)
+    low = np.where(c > 0, near, np.where(c < 0, -far, -u * span))
+    high = np.where(c > 0, far, np.where(c < 0, -near, u * span))
+    return low, high
+
+
 def variance_floor(n: int, m: np.ndarray, span: float, confidence: float) -> np.ndarray:
     """The least variance of differences to trust when only m of n examples differ (module docstring)."""
     u = float(rule_of_three_share(n, confidence))
@@ -153,7 +171,7 @@ def paired_rows(d: np.ndarray, span: float, confidence: float = 0.95) -> PairedR
     q = t_quantile(confidence, n - 1)
     low, high = est - q * se, est + q * se
     if const.any():
-        cl, ch = constant_rows(est[const], n, -span, span, confidence)
+        cl, ch = constant_difference_rows(est[const], n, span, confidence)
         low, high = low.copy(), high.copy()
         low[const], high[const] = cl, ch
     # The interval agrees with the test: widen to include 0 where the test does not reject.
@@ -181,10 +199,13 @@ def one_sided_p(d: np.ndarray, shift: np.ndarray | float, span: float, confidenc
     const = np.ptp(d, axis=1) <= tol
     with np.errstate(divide="ignore", invalid="ignore"):
         p = special.stdtr(n - 1, -(est - shift) / np.where(se > 0, se, 1.0))
-        # identical differences c: the smallest alpha whose rule-of-three lower bound c - u (c + span) > shift
-        r = np.where(est > shift, (est - shift) / (est + span), 0.0)
+        # identical differences c: the smallest alpha whose lower bound (`constant_difference_rows`) is above
+        # `shift`: c - u (span + c) for c <= 0, c (1 - u) for c > 0 (the sign test alone when shift < 0)
+        r = np.where(est > 0, 1 - shift / np.where(est > 0, est, 1.0), (est - shift) / (est + span))
+        r = np.where(est > shift, np.clip(r, 0.0, 1.0), 0.0)
         zc = np.sqrt(n * r / np.where(r < 1, 1 - r, 1e-300))
     pc = np.where(est > shift, special.ndtr(-zc), 1.0)
+    pc = np.where((est > tol) & (shift < 0), 0.5**n, pc)
     p = np.where(const | (se <= 0), pc, p)
     return np.clip(p, 0.0, 1.0)
 
@@ -240,7 +261,7 @@ def paired_difference(
         iv = Interval(float(d[0]), -span, span, 1, "paired", "one common example: no estimate of spread")
         return PairedResult(iv, 1.0, 1, wins, losses, 1 - wins - losses, False, alpha, "")
     r = paired_rows(d[None, :], span, confidence)
-    note = "identical differences on every example: rule-of-three style bound" if r.const[0] else ""
+    note = "identical differences on every example: exact sign test, rule-of-three share" if r.const[0] else ""
     iv = Interval(float(r.est[0]), float(r.low[0]), float(r.high[0]), n, "paired", note)
     p = float(r.p[0])
     return PairedResult(iv, p, n, wins, losses, n - wins - losses, p < alpha, alpha, TEST_NAMES[int(r.test[0])])

@@ -167,7 +167,7 @@ def pair_results(t: Table, pairs: list[tuple[int, int]], span: float, confidence
             continue
         r = paired_rows(d, span, confidence)
         for k, pair in enumerate(members):
-            note = "identical differences on every example: rule-of-three style bound" if r.const[k] else ""
+            note = "identical differences on every example: exact sign test, rule-of-three share" if r.const[k] else ""
             iv = Interval(float(r.est[k]), float(r.low[k]), float(r.high[k]), n, "paired", note)
             found[pair] = _Pair(iv, float(r.p[k]), int(r.wins[k]), int(r.losses[k]), TEST_NAMES[int(r.test[k])])
     return found

@@ -93,7 +93,6 @@ def test_bad_max_drop_is_a_people_error():
         gate_decision(base, base, max_drop=-1)
 
 
-@pytest.mark.xfail(strict=True, reason="a constant paired difference gets a rule-of-three bound until issue 7's fix")
 def test_a_constant_drop_on_every_example_is_certain():
     base = np.full(50, 0.9)
     drop, low, high, p, failed = gate_decision(base - 0.05, base, max_drop=0.02)

@@ -555,6 +555,9 @@ def test_a_constant_difference_is_significant_and_sparse_wins_are_exact():
     b = np.random.default_rng(0).random(50) * 0.9
     res = paired_difference(b + 0.1, b)
     assert res.p_value == pytest.approx(2 * 0.5**50) and res.significant and res.test == "exact sign test"
+    assert res.diff.low > 0.09 and res.diff.high < 0.17  # the interval agrees: no sign change, a share may tie
+    small = paired_difference(b + 0.02, b)
+    assert small.significant and 0 < small.diff.low < 0.02 < small.diff.high
     noisy = paired_difference(b + 0.1 + np.random.default_rng(1).normal(0, 1e-6, 50).clip(-0.05, 0.05), b)
     assert noisy.significant
     sparse = paired_difference([1.0] * 4 + [0.0] * 46, [0.0] * 50)  # 4 wins, 0 losses of 50
