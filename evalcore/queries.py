@@ -256,3 +256,60 @@ class Queries:
             ORDER BY benchmark, score DESC
             """
         )
+
+    # -- one example, and scores over runs (the dashboard's Explore and Trends pages) -------------------------
+    def example_outputs(self, suite: str, example_id: str) -> pd.DataFrame:
+        """Every candidate's current results (latest run per candidate, all repeats) for one example."""
+        return self._df(
+            f"""
+            WITH cur AS ({self._CURRENT})
+            SELECT candidate, model, family, release, run_id, repeat, output, finish_reason, error_kind, error,
+                   latency_ms, input_tokens, output_tokens, cost_usd, cached
+            FROM cur WHERE example_id = $example_id
+            ORDER BY candidate, repeat
+            """,
+            {"suite": suite, "run_id": None, "example_id": example_id},
+        )
+
+    def example_scores(self, suite: str, example_id: str) -> pd.DataFrame:
+        """Every scorer's value, pass flag and detail for the current results of one example."""
+        return self._df(
+            f"""
+            WITH cur AS ({self._CURRENT})
+            SELECT s.candidate, s.repeat, s.scorer, s.value, s.passed, s.detail
+            FROM cur JOIN scores s ON s.run_id = cur.run_id AND s.suite = cur.suite
+                 AND s.example_id = cur.example_id AND s.candidate = cur.candidate AND s.repeat = cur.repeat
+            WHERE cur.example_id = $example_id
+            ORDER BY s.candidate, s.repeat, s.scorer
+            """,
+            {"suite": suite, "run_id": None, "example_id": example_id},
+        )
+
+    def example(self, suite: str, example_id: str) -> dict[str, Any] | None:
+        """One example's input, reference and tags (from the newest suite version that has it)."""
+        df = self._df(
+            """
+            SELECT example_id, input, expected, tags, suite_version FROM examples
+            WHERE suite = ? AND example_id = ? ORDER BY suite_version DESC LIMIT 1
+            """,
+            [suite, example_id],
+        )
+        return None if df.empty else df.to_dict("records")[0]
+
+    def run_example_means(self, suite: str, scorer: str, example_ids: list[str] | None = None) -> pd.DataFrame:
+        """Per run, candidate and example: the mean score over repeats (every run, not just the latest), with
+        the run's first result time and suite version, for trends over time. Optionally only some examples."""
+        return self._df(
+            """
+            SELECT s.run_id, s.candidate, any_value(r.family) AS family, any_value(r.release) AS release,
+                   any_value(r.suite_version) AS suite_version, s.example_id, avg(s.value) AS value,
+                   min(r.created_at) AS started
+            FROM scores s
+            JOIN results r ON r.run_id = s.run_id AND r.suite = s.suite AND r.example_id = s.example_id
+                          AND r.candidate = s.candidate AND r.repeat = s.repeat
+            WHERE s.suite = $suite AND s.scorer = $scorer AND s.value IS NOT NULL
+              AND ($ids IS NULL OR s.example_id IN (SELECT unnest($ids)))
+            GROUP BY s.run_id, s.candidate, s.example_id
+            """,
+            {"suite": suite, "scorer": scorer, "ids": example_ids},
+        )
