@@ -12,6 +12,9 @@ st.set_page_config(page_title="evalcore", layout="wide")
 # One line per page, in the order the sidebar shows them.
 PAGES = [
     st.Page("views/overview.py", title="Overview", default=True),
+    st.Page("views/compare.py", title="Compare"),
+    st.Page("views/trends.py", title="Trends"),
+    st.Page("views/explore.py", title="Explore"),
 ]
 
 st.navigation(PAGES).run()

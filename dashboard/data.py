@@ -19,15 +19,17 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from evalcore import analysis
+from evalcore import analysis, explore
+from evalcore import formatting as fmt
 from evalcore.demo import SYNTHETIC_NOTICE
 from evalcore.demo_build import DEMO_SUITE
+from evalcore.errors import EvalcoreError
 from evalcore.queries import Queries
 from evalcore.store import Workspace, resolve_workspace
 
-__all__ = ["DEMO_SUITE", "LEADERBOARD_COLUMNS", "SYNTHETIC_NOTICE", "Token", "data_token", "decision", "leaderboard",
-           "markdown_safe", "runs",
-           "scorers", "suites", "workspace"]
+__all__ = ["DEMO_SUITE", "LEADERBOARD_COLUMNS", "SYNTHETIC_NOTICE", "Token", "changes", "comparison", "data_token",
+           "decision", "example_detail", "example_filters", "examples", "families", "head_to_head", "leaderboard",
+           "markdown_safe", "public_ranks", "runs", "scorers", "suites", "tag_cells", "trend", "workspace"]
 
 Token = tuple[int, int]
 
@@ -125,3 +127,131 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_$~\[\]<>|])")
 def markdown_safe(text: str) -> str:
     """Escape the characters Streamlit's markdown would interpret (emphasis, code, LaTeX, links, HTML)."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+# -- Compare, Explore, Trends ---------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def families(ws: str, token: Token, suite: str) -> list[str]:
+    """The suite's model families, sorted: the colour domain every chart shares, so a family keeps its
+    colour on every page."""
+    return sorted({r.get("family") or "(no family)" for r in _queries(ws).candidate_summary(suite)
+                   .to_dict("records")})
+
+
+def board_table(board: dict[str, Any]) -> pd.DataFrame:
+    """The leaderboard with the formatted columns people read (interval, cost per 1,000, latency), in rank
+    order; the numbers come from `evalcore.formatting`, as in the CLI."""
+    rows = board["rows"].copy()
+    rows["ci"] = [fmt.interval(lo, hi) for lo, hi in zip(rows["low"], rows["high"], strict=True)]
+    rows["cost_1k"] = [fmt.money(c * 1000) if c is not None and not pd.isna(c) else "unknown price"
+                       for c in rows["cost_per_example_usd"]]
+    rows["p50"] = rows["latency_p50_ms"].map(fmt.latency)
+    rows["p95"] = rows["latency_p95_ms"].map(fmt.latency)
+    rows["pass"] = rows["pass_rate"].map(fmt.pct)
+    rows["score"] = rows["mean"].map(fmt.score)
+    return rows
+
+
+def pareto_frontier(rows: pd.DataFrame) -> list[str]:
+    """Candidates nothing cheaper beats on the mean (`evalcore.explore.pareto_frontier`), cheapest first."""
+    return explore.pareto_frontier(rows)
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def examples(ws: str, token: Token, suite: str, scorer: str) -> pd.DataFrame:
+    """`evalcore.explore.example_table`: one row per (example, candidate), aggregated over repeats."""
+    return explore.example_table(_queries(ws), suite, scorer)
+
+
+def example_filters(ws: str, token: Token, suite: str, scorer: str, *, tag: str | None = None,
+                    candidates: list[str] | None = None, outcome: str = "all",
+                    error_kind: str | None = None) -> pd.DataFrame:
+    """The rows of `examples` matching the filters (pandas over the cached aggregate: no query)."""
+    return explore.filter_examples(examples(ws, token, suite, scorer), tag=tag, candidates=candidates,
+                                   outcome=outcome, error_kind=error_kind)
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def tags(ws: str, token: Token, suite: str, scorer: str) -> list[str]:
+    """Every tag of the suite's examples, alphabetically."""
+    return sorted({t for ts in examples(ws, token, suite, scorer)["tags"] for t in ts})
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def error_kinds(ws: str, token: Token, suite: str, scorer: str) -> list[str]:
+    return sorted(examples(ws, token, suite, scorer)["error_kind"].dropna().unique().tolist())
+
+
+def disagreements(ws: str, token: Token, suite: str, scorer: str, frame: pd.DataFrame | None = None,
+                  limit: int = 15) -> pd.DataFrame:
+    """Where the candidates disagree most, over `frame` (filtered rows) or the whole suite."""
+    table = examples(ws, token, suite, scorer) if frame is None else frame
+    return explore.disagreements(table, limit=limit)
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def head_to_head(ws: str, token: Token, suite: str, scorer: str, a: str, b: str) -> dict[str, Any]:
+    """Per-example wins/losses/ties of A against B and the examples where they differ most."""
+    h = explore.head_to_head(examples(ws, token, suite, scorer), a, b)
+    return {"a": h.a, "b": h.b, "wins": h.wins, "losses": h.losses, "ties": h.ties, "text": markdown_safe(h.text),
+            "rows": h.rows}
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def comparison(ws: str, token: Token, suite: str, scorer: str, a: str, b: str) -> dict[str, Any]:
+    """`evalcore.analysis.compare`: the paired result in words (markdown-escaped lines) and its numbers."""
+    c = analysis.compare(_queries(ws), suite, a, b, scorer=scorer)
+    d = c.to_dict()
+    d["lines"] = [markdown_safe(line) for line in c.text.splitlines()]
+    return d
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def tag_cells(ws: str, token: Token, suite: str, scorer: str, min_n: int = 10) -> pd.DataFrame:
+    """Per (tag, candidate): mean, interval, n and the small-tag flag (`evalcore.analysis.tag_rows`)."""
+    columns = ["tag", "candidate", "mean", "low", "high", "n", "pass_rate", "flag", "note"]
+    return pd.DataFrame(analysis.tag_rows(_queries(ws), suite, scorer=scorer, min_n=min_n), columns=columns)
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def trend(ws: str, token: Token, suite: str, scorer: str, tag: str | None, x: str) -> dict[str, Any]:
+    """`evalcore.explore.trend`: points with intervals per family over release or run date, and the basis."""
+    return explore.trend(_queries(ws), suite, scorer, tag=tag, x=x)
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def public_ranks(ws: str, token: Token, suite: str, scorer: str) -> dict[str, Any] | None:
+    """Public-benchmark rank beside the task's rank, and the flips; None without public scores."""
+    q = _queries(ws)
+    if q.public_scores().empty:
+        return None
+    try:
+        pc = analysis.public_comparison(q, suite, scorer=scorer)
+    except EvalcoreError:
+        return None
+    rows = pd.DataFrame(pc.rows)
+    fam = {r["candidate"]: r.get("family") or "(no family)" for r in q.candidate_summary(suite).to_dict("records")}
+    rows["family"] = rows["candidate"].map(fam).fillna("(no family)")
+    sig = {(f.benchmark, f.public_winner) for f in pc.flips if f.significant} | {
+        (f.benchmark, f.task_winner) for f in pc.flips if f.significant}
+    rows["significant_flip"] = [(b, c) in sig for b, c in zip(rows["benchmark"], rows["candidate"], strict=True)]
+    return {"rows": rows, "flips": [{"benchmark": f.benchmark, "significant": f.significant,
+                                     "text": markdown_safe(f.text())} for f in pc.flips],
+            "correlations": pc.correlations, "unmatched": pc.unmatched}
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def example_detail(ws: str, token: Token, suite: str, example_id: str, order: tuple[str, ...]) -> dict[str, Any]:
+    """`evalcore.explore.example_detail`: the example and every candidate's repeats, in `order`."""
+    return explore.example_detail(_queries(ws), suite, example_id, list(order))
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def changes(ws: str, token: Token, suite: str, scorer: str) -> dict[str, Any]:
+    """What changed in the suite's newest run against the one before (`evalcore.explore`)."""
+    c = explore.changes_since_previous_run(_queries(ws), suite, scorer)
+    return {"run_id": c.run_id, "previous_run_id": c.previous_run_id, "new_candidates": c.new_candidates,
+            "changes": [dict(ch.__dict__, regression=ch.regression) for ch in c.changes],
+            "regressions": [ch.candidate for ch in c.regressions]}

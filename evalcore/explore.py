@@ -26,7 +26,8 @@ from evalcore.errors import EvalcoreError
 from evalcore.queries import Queries
 
 __all__ = ["OUTCOMES", "Change", "Changes", "changes_since_previous_run", "clean_text", "disagreements",
-           "example_detail", "example_table", "filter_examples", "head_to_head", "reference_diff", "trend"]
+           "example_detail", "example_table", "filter_examples", "head_to_head", "pareto_frontier", "reference_diff",
+           "trend"]
 
 OUTCOMES = ("all", "fail", "pass", "error")
 
@@ -152,6 +153,18 @@ def head_to_head(table: pd.DataFrame, a: str, b: str) -> HeadToHead:
     rows = rows.assign(_abs=rows["diff"].abs()).sort_values(["_abs", "example_id"], ascending=[False, True])
     return HeadToHead(a, b, int((d > _TIE_TOL).sum()), int((d < -_TIE_TOL).sum()), int((d.abs() <= _TIE_TOL).sum()),
                       rows.drop(columns="_abs").reset_index(drop=True))
+
+
+def pareto_frontier(rows: pd.DataFrame, *, quality: str = "mean", cost: str = "cost_per_example_usd") -> list[str]:
+    """Candidates no other beats on both quality and cost (at least as good on both, better on one), cheapest
+    first. Candidates without a known price or score are left out: they cannot be placed."""
+    known = rows.dropna(subset=[quality, cost]).sort_values([cost, quality], ascending=[True, False])
+    frontier, best = [], -math.inf
+    for r in known.to_dict("records"):
+        if r[quality] > best:
+            frontier.append(str(r["candidate"]))
+            best = r[quality]
+    return frontier
 
 
 # -- one example in full ----------------------------------------------------------------------------------------

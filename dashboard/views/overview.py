@@ -3,7 +3,9 @@
 import streamlit as st
 
 import charts
+import controls
 import data
+from evalcore import formatting as fmt
 from evalcore.errors import EvalcoreError
 
 ws = data.workspace()
@@ -12,30 +14,7 @@ token = data.data_token(ws)
 st.title("Overview")
 st.caption(f"Workspace `{ws}` (set `EVALCORE_WORKSPACE` to show another).")
 
-suites = data.suites(ws, token)
-if not suites:
-    st.info(
-        f"No results in this workspace yet.\n\n"
-        f"- Try the offline demo (synthetic data, no API keys): `evalcore demo --workspace {ws}`, then reload.\n"
-        f"- Or measure your own task: `evalcore init my-task`, edit `my-task/suite.yaml`, then "
-        f"`evalcore run my-task/suite.yaml --workspace {ws}`."
-    )
-    st.stop()
-
-notice = st.container()  # the synthetic-data warning goes above everything once the suite is known
-left, right = st.columns(2)
-suite = left.selectbox("Suite", suites, key="suite")
-scorers = data.scorers(ws, token, suite)
-if not scorers:
-    st.info(f"Suite `{suite}` has results but no scores yet: a run is still going, or scoring failed. "
-            f"`evalcore runs --suite {suite} --workspace {ws}` shows its runs.")
-    st.stop()
-if st.session_state.get("scorer") not in scorers:  # a new suite: start from its primary scorer
-    st.session_state["scorer"] = scorers[0]
-scorer = right.selectbox("Scorer", scorers, key="scorer",
-                         help="The suite's scorers; the first is its primary one. Scores are in [0, 1].")
-if suite == data.DEMO_SUITE:
-    notice.warning(data.SYNTHETIC_NOTICE, icon="⚠️")
+suite, scorer = controls.suite_and_scorer(ws, token)
 
 try:
     board = data.leaderboard(ws, token, suite, scorer)
@@ -44,6 +23,15 @@ except EvalcoreError as exc:
     st.error(data.markdown_safe(str(exc)))
     st.stop()
 
+rows = board["rows"]
+calls, errors = int(rows["calls"].sum()), int(rows["errors"].sum())
+if calls and errors == calls:
+    st.error(f"Every call of this suite's latest runs failed ({fmt.count(calls, 'call')}), so there is nothing to "
+             "compare and no leader. Open Explore with Outcome 'error' to read the error messages, fix the cause "
+             "(a key, a model name, a server), then `evalcore run` again: failed calls are retried.")
+    st.page_link("views/explore.py", label="Read the errors in Explore", icon="🔎",
+                 query_params=controls.link_params(suite, scorer, outcome="error"))
+    st.stop()
 (st.success if verdict["confident"] else st.info)(verdict["text"])
 with st.expander("The numbers behind this", key="decision_details"):
     st.markdown("\n".join(f"- {line}" for line in verdict["lines"]))
@@ -103,3 +91,22 @@ with st.expander("Runs", key="runs"):
                                                          help="hash of the examples, prompt and scorers"),
         },
     )
+
+st.subheader("What changed since the previous run")
+change = data.changes(ws, token, suite, scorer)
+if change["previous_run_id"] is None:
+    st.caption("This suite has one run so far: rerun it when a model ships to see what moves.")
+else:
+    lines = [f"Newest run `{change['run_id']}` against `{change['previous_run_id']}`."]
+    if change["new_candidates"]:
+        lines.append(f"New: {data.markdown_safe(fmt.names(change['new_candidates'], limit=10))}.")
+    moved = [c for c in change["changes"] if c["significant"]]
+    for c in moved:
+        word = "regressed" if c["regression"] else "improved"
+        lines.append(data.markdown_safe(f"{c['candidate']} {word}: {fmt.score(c['before'])} -> {fmt.score(c['after'])} "
+                                        f"({fmt.diff(c['diff'])}, 95% CI {fmt.diff_interval(c['low'], c['high'])}, "
+                                        f"{c['n']} shared examples)."))
+    steady = [c["candidate"] for c in change["changes"] if not c["significant"]]
+    if steady:
+        lines.append(f"No significant move: {data.markdown_safe(fmt.names(steady, limit=4))}.")
+    (st.warning if change["regressions"] else st.markdown)("\n\n".join(lines))
