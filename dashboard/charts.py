@@ -17,29 +17,37 @@ _ROW_HEIGHT = 30  # px per candidate: enough for a label and a point with its in
 _FRAME_HEIGHT = 110
 
 
-def leaderboard_chart(rows: pd.DataFrame, *, score_label: str = "mean score") -> alt.LayerChart:
+def leaderboard_chart(rows: pd.DataFrame, *, score_label: str = "mean score",
+                      families: list[str] | None = None) -> alt.LayerChart:
     """Each candidate's mean (point) and 95% interval (bar), best rank at the top, coloured by tie group.
 
     `rows` is the leaderboard in rank order (columns as in `evalcore.analysis.leaderboard(...).rows`).
     Candidates in the same tie group share a rank: no paired test separated them from the leader of
-    that group. The x axis does not start at zero, so the intervals, not the distance from zero, carry
+    that group. With `families`, colour is the family (the same on every page), the point's shape is the
+    tie group and each row says its rank, so two candidates that are told apart never look alike. The x axis does not start at zero, so the intervals, not the distance from zero, carry
     the comparison.
     """
     missing = [c for c in _LEADERBOARD_FIELDS if c not in rows.columns]
     if missing:
         raise ValueError(f"leaderboard rows lack column(s) {', '.join(missing)}")
-    df = rows[_LEADERBOARD_FIELDS].copy()
+    df = rows[_LEADERBOARD_FIELDS + (["family"] if families is not None and "family" in rows else [])].copy()
     # A nominal colour field: "1", "2", ... read as group labels, not as quantities on a gradient.
     df["tie_group"] = df["tie_group"].map(lambda g: None if pd.isna(g) else str(int(g)))
     order = df["candidate"].tolist()
     groups = sorted(df["tie_group"].dropna().unique(), key=int)
 
+    if families is not None:
+        df["family"] = df["family"].fillna("(no family)") if "family" in df else "(no family)"
+        df["rank_label"] = df["rank"].map(lambda r: "" if pd.isna(r) else f"rank {int(r)}")
+        colour = family_color(families)
+    else:
+        # A categorical scheme with distinct hues: the theme's default puts groups 1 and 2 in two blues.
+        colour = alt.Color("tie_group:N", title="Tie group (shared rank)",
+                           scale=alt.Scale(domain=groups, scheme="tableau10"),
+                           legend=alt.Legend(orient="top", direction="horizontal"))
     base = alt.Chart(df).encode(
         y=alt.Y("candidate:N", sort=order, title=None, axis=alt.Axis(labelLimit=240)),
-        # A categorical scheme with distinct hues: the theme's default puts groups 1 and 2 in two blues.
-        color=alt.Color("tie_group:N", title="Tie group (shared rank)",
-                        scale=alt.Scale(domain=groups, scheme="tableau10"),
-                        legend=alt.Legend(orient="top", direction="horizontal")),
+        color=colour,
         tooltip=[
             alt.Tooltip("candidate:N", title="candidate"),
             alt.Tooltip("mean:Q", title="mean", format=".3f"),
@@ -57,7 +65,13 @@ def leaderboard_chart(rows: pd.DataFrame, *, score_label: str = "mean score") ->
         x2="high:Q",
     )
     point = base.mark_point(filled=True, size=90, opacity=1).encode(x=alt.X("mean:Q", title=x_title))
-    return alt.layer(interval, point).properties(height=_FRAME_HEIGHT + _ROW_HEIGHT * max(len(df), 2))
+    height = _FRAME_HEIGHT + _ROW_HEIGHT * max(len(df), 2)
+    if families is None:
+        return alt.layer(interval, point).properties(height=height)
+    point = point.encode(shape=alt.Shape("tie_group:N", title="tie group (shared rank)", scale=alt.Scale(domain=groups),
+                                         legend=alt.Legend(orient="top", direction="horizontal")))
+    rank = base.mark_text(align="left", dx=8, fontSize=11, color="#444").encode(x="high:Q", text="rank_label:N")
+    return alt.layer(interval, point, rank).properties(height=height)
 
 
 # -- shared by every page ------------------------------------------------------------------------------------
@@ -157,7 +171,7 @@ def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
     line_detail = "family:N" if x == "release" else "candidate:N"
     base = alt.Chart(df).encode(x=x_enc, color=family_color(families), detail=line_detail)
     band = base.mark_area(opacity=0.14).encode(y=alt.Y("low:Q", scale=y_scale, title=f"{score_label} (95% band)"),
-                                               y2="high:Q")
+                                               y2="high:Q", color=family_color(families, legend=False))
     bars = base.mark_rule(opacity=0.5).encode(y=alt.Y("low:Q", scale=y_scale), y2="high:Q")
     line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=60)).encode(
         y=y, tooltip=[alt.Tooltip("candidate:N"), alt.Tooltip("family:N"), alt.Tooltip(f"{field}:T"),

@@ -32,7 +32,7 @@ st.dataframe(
                                               help="1 + the number of candidates significantly better"),
         "candidate": st.column_config.TextColumn("candidate", pinned=True),
         "score": st.column_config.TextColumn("mean", width="small"),
-        "ci": st.column_config.TextColumn("95% interval", width="small"),
+        "ci": st.column_config.TextColumn("95% interval", width=120),
         "n": st.column_config.NumberColumn("n", format="%d", width="small", help="examples scored"),
         "pass": st.column_config.TextColumn("pass rate", width="small"),
         "errors": st.column_config.NumberColumn("errors", format="%d", width="small", help="failed calls"),
@@ -48,10 +48,10 @@ st.caption("Same rank = statistically tied (paired tests, Holm-corrected). Human
 for note in board["notes"]:
     st.caption(note)
 
-left, right = st.columns(2)
-left.altair_chart(charts.leaderboard_chart(board["rows"], score_label=f"mean {scorer}"), width="stretch",
-                  key="compare_interval_chart")
+st.altair_chart(charts.leaderboard_chart(board["rows"], score_label=f"mean {scorer}", families=families),
+                width="stretch", key="compare_interval_chart")
 frontier = data.pareto_frontier(board["rows"])
+right = st.container()
 right.altair_chart(charts.quality_cost_chart(board["rows"], families, frontier, score_label=f"mean {scorer}"),
                    width="stretch", key="quality_cost_chart")
 unpriced = rows.loc[rows["cost_per_example_usd"].isna(), "candidate"].tolist()
@@ -87,7 +87,7 @@ else:
             for r in differ.to_dict("records"):
                 label = (f"{r['example_id']}: {a} {fmt.score(r['a'])}, {b} {fmt.score(r['b'])} "
                          f"({', '.join(r['tags'])})")
-                st.page_link("views/explore.py", label=data.markdown_safe(label), icon="🔎",
+                st.page_link("views/explore.py", label=data.markdown_safe(label),
                              query_params=controls.link_params(suite, scorer, example=r["example_id"]))
 
 st.subheader("Per tag")

@@ -29,7 +29,7 @@ if calls and errors == calls:
     st.error(f"Every call of this suite's latest runs failed ({fmt.count(calls, 'call')}), so there is nothing to "
              "compare and no leader. Open Explore with Outcome 'error' to read the error messages, fix the cause "
              "(a key, a model name, a server), then `evalcore run` again: failed calls are retried.")
-    st.page_link("views/explore.py", label="Read the errors in Explore", icon="🔎",
+    st.page_link("views/explore.py", label="Read the errors in Explore",
                  query_params=controls.link_params(suite, scorer, outcome="error"))
     st.stop()
 (st.success if verdict["confident"] else st.info)(verdict["text"])
@@ -38,7 +38,8 @@ with st.expander("The numbers behind this", key="decision_details"):
 
 repeats = f", {board['repeats']} runs each" if board["repeats"] > 1 else ""
 st.subheader(f"Leaderboard: {scorer} on {board['n_examples']} examples{repeats}")
-st.altair_chart(charts.leaderboard_chart(board["rows"], score_label=f"mean {scorer}"), width="stretch",
+st.altair_chart(charts.leaderboard_chart(board["rows"], score_label=f"mean {scorer}",
+                                        families=data.families(ws, token, suite)), width="stretch",
                 key="leaderboard_chart")
 st.dataframe(
     board["rows"],

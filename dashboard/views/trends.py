@@ -63,7 +63,7 @@ bench = st.selectbox("Benchmark", benchmarks, key="benchmark", bind="query-param
 sig = [f for f in ranks["flips"] if f["benchmark"] == bench and f["significant"]]
 if sig:
     st.error(f"**{fmt.count(len(sig), 'rank flip')} significant on your data**: "
-             + " ".join(f["text"] for f in sig[:3]), icon="🔀")
+             + " ".join(f["text"] for f in sig[:3]))
 else:
     st.info(f"No rank flip against {data.markdown_safe(bench)} is significant on your data.")
 rho = ranks["correlations"].get(bench)
