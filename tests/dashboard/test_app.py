@@ -56,7 +56,8 @@ def test_demo_overview_shows_warning_decision_chart_and_table(demo_workspace: Pa
     assert any(c in text for c in table.value["candidate"])
 
     spec = _chart_spec(at)
-    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rule", "point"]
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rule", "point", "text"]
+    assert spec["layer"][0]["encoding"]["color"]["field"] == "family"  # one colour per family on every page
     assert "line_items_f1" in spec["layer"][0]["encoding"]["x"]["title"]
     assert [s.key for s in at.selectbox] == ["suite", "scorer"]
     assert at.selectbox(key="scorer").value == "line_items_f1"  # the suite's first scorer
