@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 
 # The leaderboard columns a chart needs; the rest (lists of names, run ids) stay out of the Vega-Lite spec.
-_LEADERBOARD_FIELDS = ["rank", "tie_group", "candidate", "mean", "low", "high", "n", "cost_per_example_usd",
+_LEADERBOARD_FIELDS = ["rank", "could_be_best", "candidate", "mean", "low", "high", "n", "cost_per_example_usd",
                        "latency_p50_ms"]
 _ROW_HEIGHT = 30  # px per candidate: enough for a label and a point with its interval
 # Streamlit sizes charts with autosize "fit": the height holds the x axis, its title and the legend too.
@@ -19,31 +19,31 @@ _FRAME_HEIGHT = 110
 
 def leaderboard_chart(rows: pd.DataFrame, *, score_label: str = "mean score",
                       families: list[str] | None = None) -> alt.LayerChart:
-    """Each candidate's mean (point) and 95% interval (bar), best rank at the top, coloured by tie group.
+    """Each candidate's mean (point) and 95% interval (bar), best mean at the top, coloured by "could be best".
 
-    `rows` is the leaderboard in rank order (columns as in `evalcore.analysis.leaderboard(...).rows`).
-    Candidates in the same tie group share a rank: no paired test separated them from the leader of
-    that group. With `families`, colour is the family (the same on every page), the point's shape is the
-    tie group and each row says its rank, so two candidates that are told apart never look alike. The x axis does not start at zero, so the intervals, not the distance from zero, carry
-    the comparison.
+    `rows` is the leaderboard in order of the estimate (columns as in `evalcore.analysis.leaderboard(...).rows`).
+    "Could be best": no paired test found another candidate credibly better. With `families`, colour is the
+    family (the same on every page), the point's shape says "could be best" or "credibly worse" and each row
+    prints its rank range, so two candidates that the tests tell apart never look alike. The x axis does not
+    start at zero, so the intervals, not the distance from zero, carry the comparison.
     """
     missing = [c for c in _LEADERBOARD_FIELDS if c not in rows.columns]
     if missing:
         raise ValueError(f"leaderboard rows lack column(s) {', '.join(missing)}")
-    df = rows[_LEADERBOARD_FIELDS + (["family"] if families is not None and "family" in rows else [])].copy()
-    # A nominal colour field: "1", "2", ... read as group labels, not as quantities on a gradient.
-    df["tie_group"] = df["tie_group"].map(lambda g: None if pd.isna(g) else str(int(g)))
+    extra = [c for c in ("family", "rank_low", "rank_high") if families is not None and c in rows.columns]
+    df = rows[_LEADERBOARD_FIELDS + extra].copy()
+    df["best"] = df["could_be_best"].map(lambda b: "could be best" if b is True or b == 1 else "credibly worse")
+    df = df.drop(columns=["could_be_best"])
     order = df["candidate"].tolist()
-    groups = sorted(df["tie_group"].dropna().unique(), key=int)
-
+    groups = ["could be best", "credibly worse"]
     if families is not None:
         df["family"] = df["family"].fillna("(no family)") if "family" in df else "(no family)"
-        df["rank_label"] = df["rank"].map(lambda r: "" if pd.isna(r) else f"rank {int(r)}")
+        df["rank_label"] = [rank_range(r.get("rank_low"), r.get("rank_high"), r.get("rank"))
+                            for r in df.to_dict("records")]
         colour = family_color(families)
     else:
         # A categorical scheme with distinct hues: the theme's default puts groups 1 and 2 in two blues.
-        colour = alt.Color("tie_group:N", title="Tie group (shared rank)",
-                           scale=alt.Scale(domain=groups, scheme="tableau10"),
+        colour = alt.Color("best:N", title=None, scale=alt.Scale(domain=groups, scheme="tableau10"),
                            legend=alt.Legend(orient="top", direction="horizontal"))
     base = alt.Chart(df).encode(
         y=alt.Y("candidate:N", sort=order, title=None, axis=alt.Axis(labelLimit=240)),
@@ -68,10 +68,22 @@ def leaderboard_chart(rows: pd.DataFrame, *, score_label: str = "mean score",
     height = _FRAME_HEIGHT + _ROW_HEIGHT * max(len(df), 2)
     if families is None:
         return alt.layer(interval, point).properties(height=height)
-    point = point.encode(shape=alt.Shape("tie_group:N", title="tie group (shared rank)", scale=alt.Scale(domain=groups),
+    point = point.encode(shape=alt.Shape("best:N", title=None, scale=alt.Scale(domain=groups,
+                                                                                  range=["circle", "cross"]),
                                          legend=alt.Legend(orient="top", direction="horizontal")))
     rank = base.mark_text(align="left", dx=8, fontSize=11, color="#444").encode(x="high:Q", text="rank_label:N")
     return alt.layer(interval, point, rank).properties(height=height)
+
+
+def rank_range(low: object, high: object, rank: object = None) -> str:
+    """"rank 1", "rank 2-5": the ranks a candidate could hold given the paired tests."""
+    def whole(v: object) -> int | None:
+        return None if v is None or pd.isna(v) else int(v)  # type: ignore[arg-type]
+
+    lo, hi, r = whole(low), whole(high), whole(rank)
+    if lo is None or hi is None:
+        return "" if r is None else f"rank {r}"
+    return f"rank {lo}" if lo == hi else f"rank {lo}-{hi}"
 
 
 # -- shared by every page ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from evalcore import formatting as fmt
 from evalcore import stats
 from evalcore.errors import EvalcoreError
 from evalcore.queries import Queries
@@ -99,7 +100,8 @@ class Leaderboard:
 
 def leaderboard(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,
                 run_id: str | None = None, seed: int = 0) -> Leaderboard:
-    """Every candidate with its mean and 95% interval, n, pass rate, tie group, errors, cost and latency."""
+    """Every candidate with its mean and 95% interval, n, pass rate, rank range, "could be best", the paired gap
+    to the leader, errors, cost and latency; ordered by the estimate (rank 1 = best mean)."""
     q = _queries(workspace)
     data = score_data(q, suite, scorer, run_id)
     board = stats.leaderboard(data.scores, seed=seed)
@@ -108,12 +110,16 @@ def leaderboard(workspace: str | Path | Queries | None, suite: str, *, scorer: s
     for b in board:
         s = summary.get(b.candidate, {})
         pr = b.pass_rate
+        dv = b.diff_vs_best
         rows.append({
-            "rank": b.rank, "candidate": b.candidate, "mean": _round(b.mean.estimate), "low": _round(b.mean.low),
+            "rank": b.rank, "rank_low": b.rank_low, "rank_high": b.rank_high, "could_be_best": b.could_be_best,
+            "candidate": b.candidate, "mean": _round(b.mean.estimate), "low": _round(b.mean.low),
             "high": _round(b.mean.high), "n": b.n, "n_obs": b.n_obs, "within_sd": _round(b.within_sd),
             "pass_rate": _round(pr.estimate if pr else None), "pass_low": _round(pr.low if pr else None),
-            "pass_high": _round(pr.high if pr else None), "tie_group": b.tie_group, "tied_with": b.tied_with,
-            "better_than": b.better_than, "errors": int(s.get("errors") or 0), "calls": int(s.get("calls") or 0),
+            "pass_high": _round(pr.high if pr else None),
+            "diff_vs_best": _round(dv.estimate if dv else None), "diff_low": _round(dv.low if dv else None),
+            "diff_high": _round(dv.high if dv else None),
+            "errors": int(s.get("errors") or 0), "calls": int(s.get("calls") or 0),
             "cost_per_example_usd": _significant(_num(s.get("cost_per_call_usd"))),
             "latency_p50_ms": _round(_num(s.get("latency_p50_ms")), 1),
             "latency_p95_ms": _round(_num(s.get("latency_p95_ms")), 1),
@@ -122,7 +128,7 @@ def leaderboard(workspace: str | Path | Queries | None, suite: str, *, scorer: s
             ("NaT", "nan", "None") else None,
             "run_id": s.get("run_id"), "note": b.mean.note,
         })
-    rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, -(r["mean"] or 0)))
+    # the stats module orders by the estimate; candidates without scores come last
     notes = []
     versions = {s.get("suite_version") for s in summary.values()}
     if len(versions) > 1:
@@ -166,7 +172,7 @@ class Comparison:
     pair: stats.PairRow
     flipped: bool  # the stats module orients pairs best-first; True when it put B first
     sample: stats.SampleSizeReport
-    n_pairs: int = 1
+    n_candidates: int = 2
 
     @property
     def significant(self) -> bool:
@@ -184,35 +190,38 @@ class Comparison:
     def text(self) -> str:
         est, low, high = self.diff
         p = self.pair
-        if est is None:
-            return f"{self.a} and {self.b} have no scored examples in common on '{self.scorer}'."
+        if est is None or p.p is None:
+            return (f"{self.a} and {self.b} share fewer than 2 scored examples on '{self.scorer}': "
+                    "they cannot be compared.")
         wins, losses = (p.losses, p.wins) if self.flipped else (p.wins, p.losses)
         lead, lag = (self.a, self.b) if est >= 0 else (self.b, self.a)
         verdict = ("a statistically significant difference" if self.significant
                    else "not a statistically significant difference")
         lines = [
-            f"On the {p.n} examples both have, {lead} scores {abs(est):.3f} higher than {lag} on '{self.scorer}' "
-            f"(difference {self.a} - {self.b}: {est:+.3f}, 95% CI [{low:+.3f}, {high:+.3f}]).",
-            f"Compared on their own, that is {verdict} (paired test, {_p(p.p)}).",
+            f"On the {fmt.count(p.n, 'example')} both have, {lead} scores {fmt.score(abs(est))} higher than {lag} "
+            f"on '{self.scorer}' (difference {self.a} - {self.b}: {fmt.diff(est)}, 95% CI "
+            f"{fmt.diff_interval(low, high)}).",
+            f"Compared on their own, that is {verdict} ({p.test}, {fmt.p_value(p.p)}).",
         ]
-        if p.p_holm is not None and p.significant != self.significant:
+        if self.n_candidates > 2 and p.p_adjusted is not None and p.significant != self.significant:
             lines.append(
-                f"The leaderboard tests all {self.n_pairs} pairs at once and adjusts for that (Holm): adjusted "
-                f"{_p(p.p_holm)}, so there the two count as {'different' if p.significant else 'tied'}. Trust the "
-                "single comparison only if you chose this pair before seeing the results.")
+                f"The leaderboard compares each candidate with {fmt.count(self.n_candidates - 1, 'other')} and "
+                f"adjusts for that (Bonferroni): adjusted {fmt.p_value(p.p_adjusted)}, so there the gap is "
+                f"{'credible' if p.significant else 'not credible'}. Trust the single comparison only if you chose "
+                "this pair before seeing the results.")
         lines.append(f"Per example: {self.a} better on {wins}, worse on {losses}, equal on {p.ties}.")
         if p.mcnemar_p is not None:
-            lines.append(f"Pass/fail (exact McNemar): {_p(p.mcnemar_p)}.")
+            lines.append(f"Pass/fail (exact McNemar): {fmt.p_value(p.mcnemar_p)}.")
         if not self.significant and self.sample.mdd is not None:
-            lines.append(f"At n = {p.n}, differences smaller than about {self.sample.mdd:.3f} are hard to detect "
-                         "(80% power).")
+            lines.append(f"At n = {p.n}, a true gap smaller than about {fmt.score(self.sample.mdd)} would usually "
+                         f"go unseen ({self.sample.power:.0%} power, two-sided at {self.sample.alpha_adjusted:.2g}).")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         est, low, high = self.diff
         return {"a": self.a, "b": self.b, "scorer": self.scorer, "diff": est, "low": low, "high": high,
-                "n": self.pair.n, "p": self.pair.p, "p_holm": self.pair.p_holm, "significant": self.significant,
-                "significant_in_leaderboard": self.pair.significant,
+                "n": self.pair.n, "p": self.pair.p, "p_adjusted": self.pair.p_adjusted, "test": self.pair.test,
+                "significant": self.significant, "significant_in_leaderboard": self.pair.significant,
                 "mcnemar_p": self.pair.mcnemar_p, "text": self.text}
 
 
@@ -220,16 +229,9 @@ def _neg(v: float | None) -> float | None:
     return None if v is None else -v
 
 
-def _p(v: float | None) -> str:
-    """'p = 0.159' or 'p < 0.001'."""
-    if v is None:
-        return "p: n/a"
-    return "p < 0.001" if v < 0.001 else f"p = {v:.3f}"
-
-
 def compare(workspace: str | Path | Queries | None, suite: str, a: str, b: str, *, scorer: str | None = None,
             seed: int = 0) -> Comparison:
-    """A vs B on the examples both have: paired CI and test, McNemar, and what n could detect."""
+    """A vs B on the examples both have: paired CI and test (exact where needed), McNemar, what n could detect."""
     q = _queries(workspace)
     data = score_data(q, suite, scorer)
     have = set(data.scores["candidate"])
@@ -243,23 +245,47 @@ def compare(workspace: str | Path | Queries | None, suite: str, a: str, b: str, 
     pair = next(p for p in pairs if {p.a, p.b} == {a, b})
     two = data.scores[data.scores["candidate"].isin([a, b])]
     return Comparison(a, b, data.scorer, pair, flipped=pair.a != a, sample=stats.sample_size_report(two),
-                      n_pairs=len(pairs))
+                      n_candidates=len(have))
 
 
-# -- the decision ------------------------------------------------------------------------------------------------
+# -- the recommendation ------------------------------------------------------------------------------------------
+
+
+def suite_policy(q: Queries, suite: str) -> tuple[str | None, float | None]:
+    """The decision policy and margin the suite declares (newest run's config), if any."""
+    for m in q.ws.manifests(suite):
+        d = (m.get("config") or {}).get("decision") or {}
+        if d:
+            return d.get("policy"), d.get("margin")
+    return None, None
+
+
+def recommendation(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,
+                   policy: str | None = None, margin: float | None = None,
+                   board: Leaderboard | None = None) -> stats.Recommendation:
+    """What to pick under a policy and practical margin (arguments, else the suite's `decision:`, else cheapest
+    within 0.02), computed on the examples all candidates share; pass the page's `board` to reuse its data."""
+    q = _queries(workspace)
+    lb = board if board is not None else leaderboard(q, suite, scorer=scorer)
+    assert lb.data is not None
+    declared_policy, declared_margin = suite_policy(q, suite)
+    return stats.recommend(
+        lb.data.scores,
+        cost_per_example={r["candidate"]: r["cost_per_example_usd"] for r in lb.rows},
+        latency_ms={r["candidate"]: r["latency_p50_ms"] for r in lb.rows},
+        calls={r["candidate"]: r["calls"] for r in lb.rows},
+        errors={r["candidate"]: r["errors"] for r in lb.rows},
+        policy=policy or declared_policy or stats.DEFAULT_POLICY,
+        margin=margin if margin is not None else (declared_margin if declared_margin is not None
+                                                  else stats.DEFAULT_MARGIN),
+    )
 
 
 def decision(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,
              seed: int = 0, board: Leaderboard | None = None) -> stats.Decision:
-    """The recommendation (notes about the data are on the leaderboard, not repeated here); pass the page's
-    `board` to avoid computing the leaderboard twice."""
-    lb = board if board is not None else leaderboard(_queries(workspace), suite, scorer=scorer, seed=seed)
-    assert lb.data is not None
-    sample = stats.sample_size_report(lb.data.scores)
-    d = stats.decide(lb.board,
-                     cost_per_example={r["candidate"]: r["cost_per_example_usd"] for r in lb.rows},
-                     latency_ms={r["candidate"]: r["latency_p50_ms"] for r in lb.rows}, sample=sample)
-    return d
+    """The recommendation in the older (winner, text, lines) shape, for callers not yet on `recommendation`."""
+    del seed
+    return stats.as_decision(recommendation(workspace, suite, scorer=scorer, board=board))
 
 
 def tags(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,
@@ -315,7 +341,7 @@ def public_comparison(workspace: str | Path | Queries | None, suite: str, *, sco
                             hint="Import some: evalcore public import FILE.csv (model, benchmark, score, source).")
     lb = leaderboard(q, suite, scorer=scorer, seed=seed)
     means = {r["candidate"]: r["mean"] for r in lb.rows if r["mean"] is not None}
-    better = {b.candidate: set(b.better_than) for b in lb.board}
+    better = {b.candidate: set(b.better_than) for b in lb.board}  # credibly better, at the board's level
     models = {r["candidate"]: r["model"] or "" for r in lb.rows}
     result = rank_comparison(means, better, models, public, benchmark)
     if not result.rows:

@@ -257,24 +257,36 @@ def runs(workspace: str | None, suite: str | None, fmt: str) -> None:
 @_friendly
 def leaderboard(suite: str, scorer: str | None, run_id: str | None, seed: int, workspace: str | None,
                 fmt: str) -> None:
-    """Candidates ranked with 95% intervals, n, statistical tie groups, cost and latency."""
+    """Candidates by mean with 95% intervals, rank ranges, "could be best", the gap to the leader, cost, latency."""
+    from evalcore import formatting as f
     from evalcore.analysis import leaderboard as board
 
     lb = board(workspace, suite, scorer=scorer, run_id=run_id, seed=seed)
     if fmt == "table":
-        rows = [{**r, "tied": f"{len(r['tied_with'])} others" if r["tied_with"] else "-"} for r in lb.rows]
+        rows = [{
+            **r, "rank_range": "-" if r["rank"] is None else (
+                str(r["rank_low"]) if r["rank_low"] == r["rank_high"] else f"{r['rank_low']}-{r['rank_high']}"),
+            "best": "yes" if r["could_be_best"] else "",
+            "vs_best": "-" if r["diff_vs_best"] is None else (
+                "leader" if r["rank"] == 1 else
+                f.diff(r["diff_vs_best"]) + " " + f.diff_interval(r["diff_low"], r["diff_high"])),
+            "mean_s": f.score(r["mean"]), "ci": f.interval(r["low"], r["high"]), "pass": f.pct(r["pass_rate"]),
+            "cost": f.cost_per_1k(r["cost_per_example_usd"]).replace(" per 1,000 examples", ""),
+            "p50": f.latency(r["latency_p50_ms"]),
+        } for r in lb.rows]
         columns = [
-            ("rank", "rank"), ("candidate", "candidate"), ("mean", lb.scorer), ("low", "95% low"),
-            ("high", "95% high"), ("n", "n"), ("pass_rate", "pass rate"), ("tied", "tied with"),
-            ("errors", "errors"), ("cost_per_example_usd", "$/example"), ("latency_p50_ms", "p50 ms"),
+            ("rank", "rank"), ("rank_range", "rank range"), ("candidate", "candidate"), ("mean_s", lb.scorer),
+            ("ci", "95% CI"), ("best", "could be best"), ("vs_best", "vs leader"), ("n", "n"),
+            ("pass", "pass rate"), ("errors", "errors"), ("cost", "$/1k examples"), ("p50", "p50"),
         ]
     else:  # every field, and the scorer on each row so a CSV or JSON file stands on its own
         rows = [{**r, "scorer": lb.scorer} for r in lb.rows]
         columns = [(k, k) for k in rows[0]] if rows else []
     click.echo(render_rows(rows, columns, fmt))
     if fmt == "table":
-        click.echo(f"\nScorer '{lb.scorer}', {lb.n_examples} examples, {lb.repeats} repeat(s). Candidates with the "
-                   "same rank are statistically tied (paired tests, Holm-corrected).")
+        click.echo(f"\nScorer '{lb.scorer}', {lb.n_examples} examples, {lb.repeats} repeat(s). Ordered by mean. "
+                   "'could be best': no candidate is credibly better; rank ranges and 'vs leader' come from paired "
+                   "tests on shared examples, adjusted for each candidate's comparisons (Bonferroni).")
         for note in lb.notes:
             click.echo(f"Note: {note}")
 
@@ -300,22 +312,28 @@ def compare(suite: str, a: str, b: str, scorer: str | None, seed: int, workspace
 @main.command()
 @click.option("--suite", required=True, help="Suite name.")
 @click.option("--scorer", default=None, help="Scorer to decide on (default: the suite's first scorer).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@click.option("--policy", type=click.Choice(["cheapest", "best", "fastest"]), default=None,
+              help="Pick the cheapest, fastest or best candidate shown within the margin (default: the suite's "
+                   "decision.policy, else cheapest).")
+@click.option("--margin", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+              help="Largest acceptable loss in score, e.g. 0.02 (default: the suite's decision.margin, else 0.02).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Kept for scripts; nothing is random.")
 @_workspace_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Plain words, or JSON for scripts.")
 @_friendly
-def decide(suite: str, scorer: str | None, seed: int, workspace: str | None, fmt: str) -> None:
-    """Which candidate to pick and how sure, with cost and latency beside quality."""
-    from evalcore.analysis import decision, leaderboard
+def decide(suite: str, scorer: str | None, policy: str | None, margin: float | None, seed: int,
+           workspace: str | None, fmt: str) -> None:
+    """Which candidate to pick under a policy and margin: a headline, then the evidence."""
+    from evalcore.analysis import leaderboard, recommendation
 
     lb = leaderboard(workspace, suite, scorer=scorer, seed=seed)
-    d = decision(workspace, suite, board=lb)
+    rec = recommendation(workspace, suite, board=lb, policy=policy, margin=margin)
     if fmt == "json":
-        click.echo(json.dumps({**d.to_dict(), "notes": lb.notes}, indent=2, default=str))
+        click.echo(json.dumps({**rec.to_dict(), "notes": lb.notes}, indent=2, default=str))
         return
-    click.echo(d.text)
-    for line in d.lines:
+    click.echo(rec.headline)
+    for line in rec.details:
         click.echo(f"  - {line}")
     for note in lb.notes:
         click.echo(f"Note: {note}")

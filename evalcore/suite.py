@@ -241,6 +241,14 @@ class RunSettings(_Strict):
     )
 
 
+class DecisionPolicy(_Strict):
+    """How `evalcore decide` picks: the policy, and the practical margin (a drop of up to `margin` is acceptable)."""
+
+    policy: Literal["cheapest", "best", "fastest"] = Field(
+        "cheapest", description="Pick the cheapest, the fastest or the best-scoring candidate shown within margin.")
+    margin: float = Field(0.02, gt=0, lt=1, description="Largest acceptable loss in the primary score (0-1 scale).")
+
+
 class Suite(_Strict):
     """A task-specific evaluation: examples, prompt, candidates, scorers, and the human question."""
 
@@ -254,6 +262,8 @@ class Suite(_Strict):
     repeats: int = Field(1, ge=1, le=100, description="Calls per (example, candidate), for variable outputs.")
     human: str = Field(DEFAULT_HUMAN_QUESTION, description="The question reviewers answer yes/no.")
     run: RunSettings = Field(default_factory=RunSettings, description="Concurrency, timeout, retries.")
+    decision: DecisionPolicy = Field(default_factory=DecisionPolicy,
+                                     description="Policy and margin for the recommendation (evalcore decide).")
 
     # Where the suite file lives; set by `load_suite`, not part of the file.
     base_dir: Path = Field(default=Path("."), exclude=True, description="Directory of the suite file.")

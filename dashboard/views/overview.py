@@ -47,20 +47,21 @@ st.dataframe(
     key="leaderboard_table",
     row_height=35,
     height=36 + 35 * len(board["rows"]),  # every candidate visible, no inner scrollbar
-    column_order=["rank", "candidate", "mean", "low", "high", "n", "pass_rate", "tied_with", "errors",
+    column_order=["rank", "candidate", "mean", "low", "high", "could_be_best", "diff_vs_best", "n", "pass_rate", "errors",
                   "cost_per_example_usd", "latency_p50_ms", "family", "release"],
     column_config={
         "rank": st.column_config.NumberColumn("rank", format="%d", width="small", pinned=True,
-                                              help="1 + the number of candidates significantly better"),
+                                              help="position by mean (1 = best mean)"),
         "candidate": st.column_config.TextColumn("candidate", pinned=True),
         "mean": st.column_config.NumberColumn("mean", format="%.3f", width="small"),
         "low": st.column_config.NumberColumn("95% low", format="%.3f", width="small"),
         "high": st.column_config.NumberColumn("95% high", format="%.3f", width="small"),
         "n": st.column_config.NumberColumn("n", format="%d", width="small", help="examples scored"),
         "pass_rate": st.column_config.NumberColumn("pass rate", format="percent", width="small"),
-        "tied_with": st.column_config.ListColumn("tied with", width="medium",
-                                                 help="candidates no paired test separated from this one "
-                                                      "(click a cell for the whole list)"),
+        "could_be_best": st.column_config.CheckboxColumn("could be best", width="small",
+                                                         help="no candidate is credibly better (paired tests)"),
+        "diff_vs_best": st.column_config.NumberColumn("vs leader", format="%+.3f", width="small",
+                                                      help="paired difference from the leader on shared examples"),
         "errors": st.column_config.NumberColumn("errors", format="%d", width="small", help="failed calls"),
         "cost_per_example_usd": st.column_config.NumberColumn("$/example", format="$%.5g",
                                                               help="mean cost of one call"),
@@ -71,9 +72,8 @@ st.dataframe(
     },
 )
 st.caption(
-    "Candidates that share a rank are statistically tied: paired tests on the same examples, Holm-corrected "
-    "over all pairs, could not tell them apart. Ties need not be transitive, so each row lists its own. "
-    "Intervals are 95%."
+    "Ordered by mean. 'Could be best': no candidate is credibly better in paired tests on shared examples "
+    "(adjusted for each candidate's comparisons). Intervals are 95%."
 )
 for note in board["notes"]:
     st.caption(note)

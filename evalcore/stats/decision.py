@@ -1,0 +1,292 @@
+"""The recommendation: which candidate to use under a stated policy and practical margin, in plain words.
+
+The rule: among candidates shown *non-inferior* to every other within the margin Δ ("a drop of up to 0.02 is
+acceptable") by a paired one-sided test, pick the cheapest (policy "cheapest"), the fastest ("fastest") or the
+best-scoring ("best"). Non-inferiority to every other candidate is an intersection-union test: the pick loses
+more than Δ to the true best with probability at most the test's level, with no multiplicity penalty. The test
+is one-sided at alpha / 2 (2.5%), so it agrees with the printed 95% interval: non-inferior exactly when the
+interval's lower end is above -Δ. A candidate a paired test shows worse by more than Δ is never picked, and
+when nothing is shown the text says so and names no leader.
+
+Everything is computed on the examples all candidates share, and the text says how many.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from evalcore import formatting as fmt
+from evalcore.stats._core import StatsInputError, ToDict, check_alpha, check_bounds
+from evalcore.stats.intervals import mean_interval_clean
+from evalcore.stats.paired import one_sided_p, paired_rows
+from evalcore.stats.power import SampleSizeReport, report_from_table
+from evalcore.stats.ranking import board_parts, board_rows
+from evalcore.stats.table import prepare
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Policy = Literal["cheapest", "best", "fastest"]
+POLICIES: tuple[str, ...] = ("cheapest", "best", "fastest")
+DEFAULT_POLICY: Policy = "cheapest"
+DEFAULT_MARGIN = 0.02
+
+
+@dataclass(frozen=True)
+class Recommendation(ToDict):
+    """What to do, and why. `status`: "pick", "no_scores", "all_failed", "single" or "inconclusive".
+
+    `headline` is one sentence to act on; `details` the evidence in short sentences. `pick` is None unless status
+    is "pick"; `leader` is the best mean on the shared examples (None when nothing was compared).
+    `alternatives` holds one dict per candidate other than the pick (diff from the leader with its 95% CI,
+    pass-rate difference, p, verdict words, could_be_best, non_inferior, cost and latency).
+    """
+
+    status: str
+    headline: str
+    details: list[str]
+    pick: str | None
+    leader: str | None
+    policy: str
+    margin: float
+    shared_examples: int
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+    could_be_best: list[str] = field(default_factory=list)
+    sample: SampleSizeReport | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Decision(ToDict):
+    """The older summary shape (winner, text, lines), derived from a `Recommendation` for existing callers."""
+
+    winner: str | None
+    confident: bool
+    text: str
+    lines: list[str] = field(default_factory=list)
+    tied_with: list[str] = field(default_factory=list)
+
+
+def as_decision(rec: Recommendation) -> Decision:
+    return Decision(rec.pick, rec.status == "pick" and len(rec.could_be_best) <= 1, rec.headline, list(rec.details),
+                    [c for c in rec.could_be_best if c != rec.pick])
+
+
+def _known(d: Mapping[str, Any], name: str) -> float | None:
+    v = fmt._num(d.get(name))
+    return v if v is not None and v >= 0 else None
+
+
+def check_policy(policy: str, margin: float, span: float = 1.0) -> None:
+    if policy not in POLICIES:
+        raise StatsInputError(f"unknown policy {policy!r}.", hint=f"Use one of: {', '.join(POLICIES)}.")
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 < float(margin) < span:
+        raise StatsInputError(f"margin must be a number between 0 and {span:g}, got {margin!r}.",
+                              hint="A margin of 0.02 reads 'a drop of up to 0.02 is acceptable'.")
+
+
+def _verdict(diff: float, low: float, high: float, margin: float, could_be_best: bool, non_inferior: bool) -> str:
+    if non_inferior and -margin < low and high < margin:
+        return "practically equivalent"
+    if non_inferior:
+        return f"non-inferior within {fmt.score(margin)}"
+    if high < -margin:
+        return f"worse by at least {fmt.score(-high)}"
+    if could_be_best:
+        return "could be best"
+    return f"cannot rule out a loss of up to {fmt.score(-low)}"
+
+
+def noninferior_rows(means: np.ndarray, margin: float, span: float, alpha: float = 0.05) -> np.ndarray:
+    """For boards (boards, k, n) of k candidates on the same examples: is each candidate shown to lose at most
+    `margin` to every other (one-sided paired tests at alpha / 2, intersection-union)? Shape (boards, k)."""
+    boards, k, n = means.shape
+    pairs = [(c, j) for c in range(k) for j in range(k) if c != j]
+    d = np.concatenate([means[:, c] - means[:, j] for c, j in pairs])
+    p = one_sided_p(d, -margin, span).reshape(len(pairs), boards)
+    ok = np.ones((boards, k), dtype=bool)
+    for x, (c, _) in enumerate(pairs):
+        ok[:, c] &= p[x] < alpha / 2
+    return ok
+
+
+def recommend(
+    scores: pd.DataFrame,
+    *,
+    cost_per_example: Mapping[str, float | None] | None = None,
+    latency_ms: Mapping[str, float | None] | None = None,
+    calls: Mapping[str, int] | None = None,
+    errors: Mapping[str, int] | None = None,
+    policy: str = DEFAULT_POLICY,
+    margin: float = DEFAULT_MARGIN,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    bounds: tuple[float, float] = (0.0, 1.0),
+) -> Recommendation:
+    """The recommendation for a long score table (module docstring); `calls`/`errors` per candidate let it say
+    "every call failed" instead of ranking a table of zeros."""
+    lo, hi = check_bounds(bounds)
+    check_alpha(alpha)
+    check_policy(policy, margin, hi - lo)
+    margin = float(margin)
+    cost, lat = dict(cost_per_example or {}), dict(latency_ms or {})
+    calls_, errors_ = dict(calls or {}), dict(errors or {})
+
+    def empty(status: str, headline: str, details: list[str] | None = None, **kw: Any) -> Recommendation:
+        return Recommendation(status, headline, details or [], None, kw.pop("leader", None), policy, margin,
+                              kw.pop("shared", 0), **kw)
+
+    if calls_ and all(int(calls_.get(c) or 0) > 0 and int(errors_.get(c) or 0) >= int(calls_[c]) for c in calls_):
+        return empty("all_failed", f"Every call failed for all {fmt.count(len(calls_), 'candidate')}: there is "
+                     "nothing to compare. Fix the errors (see `evalcore runs`) and run again.")
+    t = prepare(scores, lo, hi)
+    has = t.count > 0
+    with_data = [i for i in range(len(t.candidates)) if has[i].any()]
+    if not with_data:
+        return empty("no_scores", "No scored results yet: run the suite first (evalcore run SUITE_FILE).")
+    if len(with_data) == 1:
+        i = with_data[0]
+        iv = mean_interval_clean(t.mean[i][has[i]], lo, hi, 0.95, "score")
+        name = t.candidates[i]
+        return empty("single", f"Only {name} has scores ({fmt.score(iv.estimate)} "
+                     f"{fmt.interval(iv.low, iv.high)}): nothing to compare it with.", shared=int(has[i].sum()))
+    names_all = [t.candidates[i] for i in with_data]
+    shared = np.logical_and.reduce([has[i] for i in with_data])
+    n = int(shared.sum())
+    k = len(with_data)
+    if n < 2:
+        return empty("inconclusive", f"Cannot compare: the {k} candidates share {fmt.count(n, 'example')}. Run them "
+                     "all on the same examples.", shared=n)
+    sub = t.subset(with_data, shared)
+    parts = board_parts(None, confidence=0.95, bounds=bounds, alpha=alpha, method="t", table=sub)
+    board = board_rows(parts, bounds)
+    bt = parts.table
+    idx = {c: i for i, c in enumerate(bt.candidates)}
+    order = [bt.candidates[i] for i in parts.with_data]
+    leader = order[0]
+    span = hi - lo
+    M = bt.mean  # every candidate has every (shared) example here
+    # non-inferiority of c to every other candidate (intersection-union), one-sided at alpha / 2
+    ni = noninferior_rows(np.stack([M[idx[c]] for c in order])[None], margin, span, alpha)[0]
+    non_inferior = {c: bool(ni[x]) for x, c in enumerate(order)}
+    rows_by = {r.candidate: r for r in board}
+    could = [c for c in order if rows_by[c].could_be_best]
+    vs = paired_rows(np.stack([M[idx[c]] - M[idx[leader]] for c in order[1:]]), span, 1 - alpha)
+    comp = {c: (float(vs.est[x]), float(vs.low[x]), float(vs.high[x]), float(vs.p[x]))
+            for x, c in enumerate(order[1:])}
+    pass_mean = {}
+    if bt.pass_frac is not None:
+        pass_mean = {c: float(bt.pass_frac[idx[c]].mean()) for c in order}
+
+    eligible = [c for c in order if non_inferior[c]]
+    pick = None
+    if eligible:
+        if policy == "best":
+            pick = eligible[0]
+        else:
+            key = cost if policy == "cheapest" else lat
+            known = [c for c in eligible if _known(key, c) is not None]
+            pool = known or eligible
+            pick = min(pool, key=lambda c: (_known(key, c) if known else 0.0, order.index(c)))
+
+    sample = report_from_table(sub, alpha=alpha, power=power, lo=lo, hi=hi, margin=margin)
+    lead_iv = mean_interval_clean(M[idx[leader]], lo, hi, 0.95, "score")
+    details = [f"Computed on the {fmt.count(n, 'example')} all {k} candidates share."]
+    own = {c: int(has[t.candidates.index(c)].sum()) for c in names_all}
+    more = [c for c in names_all if own[c] > n]
+    if more:
+        details[0] = details[0][:-1] + (f"; {fmt.names(more)} ran more, which the leaderboard's means include, so "
+                                        "its numbers can differ from these.")
+    details.append(f"{leader} has the best mean on them: {fmt.score(lead_iv.estimate)} "
+                   f"{fmt.interval(lead_iv.low, lead_iv.high)}.")
+    alternatives = []
+    for c in order:
+        if c == pick:
+            continue
+        if c == leader:
+            diff, low, high, p = 0.0, 0.0, 0.0, None
+        else:
+            diff, low, high, p = comp[c]
+        verdict = "the leader (best mean)" if c == leader else _verdict(diff, low, high, margin, c in could,
+                                                                        non_inferior[c])
+        pr = None if not pass_mean else pass_mean[c] - pass_mean[leader]
+        alternatives.append({
+            "candidate": c, "diff": diff, "diff_low": low, "diff_high": high, "pass_rate_diff": pr, "p_value": p,
+            "p_value_test": "two-sided paired, exact where the t test is not trustworthy",
+            "verdict": verdict, "could_be_best": c in could, "non_inferior": non_inferior[c],
+            "cost_per_example_usd": _known(cost, c), "latency_p50_ms": _known(lat, c),
+        })
+        if c != leader:
+            details.append(f"{c}: {fmt.diff(diff)} {fmt.diff_interval(low, high)} vs {leader}"
+                           + (f", pass rate {fmt.pct_points(pr)}" if pr is not None else "")
+                           + f", {fmt.p_value(p)}: {verdict}.")
+    cheapest_first = sorted(order, key=lambda c: (_known(cost, c) is None, _known(cost, c) or 0.0, order.index(c)))
+    if pick is not None:
+        status = "pick"
+        if pick == leader:
+            if could == [leader]:
+                headline = (f"Pick {leader}: the best score, {fmt.score(lead_iv.estimate)} "
+                            f"{fmt.interval(lead_iv.low, lead_iv.high)}, credibly ahead of every other candidate.")
+            else:
+                headline = (f"Pick {leader}: the best score ({fmt.score(lead_iv.estimate)}), and no other candidate "
+                            f"is more than {fmt.score(margin)} better.")
+            key = cost if policy == "cheapest" else lat
+            base = _known(key, leader)
+            if policy != "best" and base is not None and any(
+                    (v := _known(key, c)) is not None and v < base for c in order if c != leader):
+                headline = headline[:-1] + f"; no {'cheaper' if policy == 'cheapest' else 'faster'} candidate is " \
+                                           f"shown within {fmt.score(margin)} of it."
+        else:
+            diff, low, high, _ = comp[pick]
+            trade = []
+            if _known(cost, pick) is not None and _known(cost, leader) is not None:
+                trade.append(fmt.ratio_phrase(cost[pick], cost[leader]))
+            if _known(lat, pick) is not None and _known(lat, leader) is not None:
+                trade.append(fmt.speed_phrase(lat[pick], lat[leader]))
+            headline = (f"Pick {pick}: within {fmt.score(margin)} of the leader {fmt.diff_interval(low, high)}"
+                        + "".join(f", {x}" for x in trade) + ".")
+    else:
+        status = "inconclusive"
+        cheap = next((c for c in cheapest_first if c != leader and c in could), None) or next(
+            (c for c in cheapest_first if c != leader), None)
+        if len(could) == k:
+            headline = f"Nothing separates the {k} candidates yet on the {fmt.count(n, 'example')} they share: no pick."
+        else:
+            headline = (f"No pick yet: {fmt.names(could)} could be best, and none is shown to lose at most "
+                        f"{fmt.score(margin)} to the others.")
+        if cheap is not None and cheap in comp:
+            details.append(f"For {cheap}{' (the cheapest that could be best)' if cheap in could and _known(cost, cheap) is not None else ''}, a loss of "
+                           f"up to {fmt.score(max(0.0, -comp[cheap][1]))} cannot be ruled out.")
+    details.append(f"Policy '{policy}', margin {fmt.score(margin)}: the {policy} candidate shown to lose at most "
+                   f"{fmt.score(margin)} to every other (paired one-sided test at {alpha / 2:g}, i.e. its 95% "
+                   "interval's lower end above the margin).")
+    if k >= 3:
+        details.append(f"{leader}'s own interval is optimistic: it was picked for scoring highest of {k}, so expect "
+                       "it to score somewhat lower on new examples.")
+    if sample.mdd is not None:
+        details.append(f"With {fmt.count(sample.n, 'shared example')}, a true gap smaller than about "
+                       f"{fmt.score(sample.mdd)} between {sample.leader} and {sample.runner_up} would usually go unseen "
+                       f"({sample.power:.0%} power, two-sided at {sample.alpha:g}/{max(k - 1, 1)} = "
+                       f"{sample.alpha_adjusted:.2g} for {fmt.count(k - 1, 'comparison')} with the leader).")
+    if status == "inconclusive" and sample.sd_diff:
+        target = cheap or sample.runner_up
+        j = idx[target]
+        sd = float(np.std(M[j] - M[idx[leader]], ddof=1)) if target else 0.0
+        from evalcore.stats.power import required_n
+
+        need = required_n(margin, sd, alpha=alpha / 2, power=power, one_sided=True) if sd > 0 else None
+        if need is not None:
+            details.append(f"To show {target} loses at most {fmt.score(margin)} to {leader}, if the two are truly "
+                           f"equal, would take about {need:,} shared examples ({power:.0%} power, one-sided at "
+                           f"{alpha / 2:g}, assuming the SD of per-example differences stays at {sd:.3f}); if they "
+                           "are not equal, no number of examples promises it.")
+    unknown = [c for c in order if _known(cost, c) is None]
+    if unknown and cost_per_example is not None:
+        details.append(f"Cost unknown for {fmt.names(unknown, 5)}.")
+    return Recommendation(status, headline, details, pick, leader, policy, margin, n, alternatives, could, sample)

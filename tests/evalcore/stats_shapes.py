@@ -1,0 +1,160 @@
+"""Score shapes where real evals live, for the validation simulations (tests) and bench/bench_stats.py.
+
+Each one-sample shape returns (values (reps, n), true mean, bounds); each paired shape returns
+(a (reps, n), b (reps, n), true mean difference a - b, bounds), with example difficulty shared by a and b.
+Deterministic given the generator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+Shape = Callable[[np.random.Generator, int, int], tuple[np.ndarray, float, tuple[float, float]]]
+Paired = Callable[[np.random.Generator, int, int], tuple[np.ndarray, np.ndarray, float, tuple[float, float]]]
+
+RATINGS = {  # 1-5 rating distributions with means 4.3, 4.5 and 4.7
+    "4.3": [0.02, 0.03, 0.08, 0.35, 0.52],
+    "4.5": [0.01, 0.02, 0.06, 0.25, 0.66],
+    "4.7": [0.0, 0.01, 0.03, 0.21, 0.75],
+}
+
+
+def _rating_mean(probs: list[float]) -> float:
+    return float(np.dot(np.arange(1, 6), probs))
+
+
+def _ratings_from(u: np.ndarray, probs: list[float]) -> np.ndarray:
+    return 1.0 + (u[..., None] > np.cumsum(probs)[:-1]).sum(-1)
+
+
+def ceiling(at_bound: float, deficit: str) -> Shape:
+    """F1-like: `at_bound` of examples score exactly 1.0, the rest partial credit.
+    deficit "uniform": partial credit uniform in (0, 1); "small": 1 - 0.5 Beta(1, 5) (near misses)."""
+
+    def make(rng: np.random.Generator, reps: int, n: int):
+        top = rng.random((reps, n)) < at_bound
+        if deficit == "uniform":
+            partial, mean_partial = rng.random((reps, n)), 0.5
+        else:
+            partial, mean_partial = 1 - 0.5 * rng.beta(1, 5, (reps, n)), 1 - 0.5 / 6
+        return np.where(top, 1.0, partial), at_bound + (1 - at_bound) * mean_partial, (0.0, 1.0)
+
+    return make
+
+
+def binary(p: float) -> Shape:
+    def make(rng: np.random.Generator, reps: int, n: int):
+        return (rng.random((reps, n)) < p).astype(float), p, (0.0, 1.0)
+
+    return make
+
+
+def rating(key: str) -> Shape:
+    probs = RATINGS[key]
+
+    def make(rng: np.random.Generator, reps: int, n: int):
+        return _ratings_from(rng.random((reps, n)), probs), _rating_mean(probs), (1.0, 5.0)
+
+    return make
+
+
+def clustered_binary(repeats: int = 3) -> Shape:
+    """Pass/fail with `repeats` runs per example; per-example pass probability Beta(4, 1) (mean 0.8), averaged."""
+
+    def make(rng: np.random.Generator, reps: int, n: int):
+        p = rng.beta(4, 1, (reps, n, 1))
+        return (rng.random((reps, n, repeats)) < p).mean(axis=2), 0.8, (0.0, 1.0)
+
+    return make
+
+
+MEAN_SHAPES: dict[str, tuple[Shape, tuple[int, ...]]] = {
+    "near-ceiling 90% at 1.0, partial credit uniform": (ceiling(0.90, "uniform"), (20, 50, 200)),
+    "near-ceiling 95% at 1.0, partial credit uniform": (ceiling(0.95, "uniform"), (20, 50, 200)),
+    "near-ceiling 90% at 1.0, near misses": (ceiling(0.90, "small"), (20, 50, 200)),
+    "near-ceiling 95% at 1.0, near misses": (ceiling(0.95, "small"), (20, 50, 200)),
+    "0/1 at p=0.5": (binary(0.5), (20, 50, 200)),
+    "0/1 at p=0.9": (binary(0.9), (20, 50, 200)),
+    "0/1 at p=0.97": (binary(0.97), (50, 200)),
+    "1-5 ratings averaging 4.3": (rating("4.3"), (20, 50, 200)),
+    "1-5 ratings averaging 4.5": (rating("4.5"), (20, 50, 200)),
+    "1-5 ratings averaging 4.7": (rating("4.7"), (20, 50, 200)),
+    "0/1, 3 repeats clustered": (clustered_binary(3), (20, 50, 200)),
+}
+
+
+def _shared(rng: np.random.Generator, reps: int, n: int, rho: float = 0.7) -> tuple[np.ndarray, np.ndarray]:
+    """Two uniforms per (rep, example) that are the same draw with probability rho (shared difficulty)."""
+    common = rng.random((reps, n))
+    same = rng.random((reps, n)) < rho
+    return common, np.where(same, common, rng.random((reps, n)))
+
+
+def paired_ceiling(at_a: float, at_b: float) -> Paired:
+    def make(rng: np.random.Generator, reps: int, n: int):
+        ua, ub = _shared(rng, reps, n)
+        a = np.where(ua < at_a, 1.0, rng.random((reps, n)))
+        b = np.where(ub < at_b, 1.0, rng.random((reps, n)))
+        return a, b, 0.5 * (at_a - at_b), (0.0, 1.0)
+
+    return make
+
+
+def paired_binary(pa: float, pb: float) -> Paired:
+    def make(rng: np.random.Generator, reps: int, n: int):
+        ua, ub = _shared(rng, reps, n)
+        return (ua < pa).astype(float), (ub < pb).astype(float), pa - pb, (0.0, 1.0)
+
+    return make
+
+
+def paired_rating(ka: str, kb: str) -> Paired:
+    def make(rng: np.random.Generator, reps: int, n: int):
+        ua, ub = _shared(rng, reps, n)
+        pa, pb = RATINGS[ka], RATINGS[kb]
+        return _ratings_from(ua, pa), _ratings_from(ub, pb), _rating_mean(pa) - _rating_mean(pb), (1.0, 5.0)
+
+    return make
+
+
+def paired_clustered(shift: float, repeats: int = 3) -> Paired:
+    """Shared per-example pass probability; A's is raised by `shift` (capped), 3 runs each, averaged."""
+
+    def make(rng: np.random.Generator, reps: int, n: int):
+        p = rng.beta(4, 1, (reps, n, 1))
+        pa = np.minimum(p + shift, 1.0)
+        a = (rng.random((reps, n, repeats)) < pa).mean(axis=2)
+        b = (rng.random((reps, n, repeats)) < p).mean(axis=2)
+        truth = _clustered_gap(shift)
+        return a, b, truth, (0.0, 1.0)
+
+    return make
+
+
+def _clustered_gap(shift: float) -> float:
+    """E[min(p + shift, 1)] - E[p] for p ~ Beta(4, 1), by quadrature (density 4 p^3)."""
+    if not shift:
+        return 0.0
+    grid = (np.arange(200_000) + 0.5) / 200_000
+    return float(np.mean(4 * grid**3 * (np.minimum(grid + shift, 1.0) - grid)))
+
+
+PAIRED_NULL: dict[str, Paired] = {  # equal candidates: for the type-I error
+    "near-ceiling 90% vs 90%": paired_ceiling(0.9, 0.9),
+    "near-ceiling 95% vs 95%": paired_ceiling(0.95, 0.95),
+    "0/1 at p=0.5 vs 0.5": paired_binary(0.5, 0.5),
+    "0/1 at p=0.9 vs 0.9": paired_binary(0.9, 0.9),
+    "0/1 at p=0.97 vs 0.97": paired_binary(0.97, 0.97),
+    "ratings 4.5 vs 4.5": paired_rating("4.5", "4.5"),
+    "3 repeats clustered, equal": paired_clustered(0.0),
+}
+
+PAIRED_DIFF: dict[str, Paired] = {  # different candidates: for the coverage of the difference's interval
+    "near-ceiling 95% vs 90%": paired_ceiling(0.95, 0.9),
+    "0/1 at p=0.9 vs 0.8": paired_binary(0.9, 0.8),
+    "0/1 at p=0.97 vs 0.9": paired_binary(0.97, 0.9),
+    "ratings 4.7 vs 4.3": paired_rating("4.7", "4.3"),
+    "3 repeats clustered, +0.05": paired_clustered(0.05),
+}
