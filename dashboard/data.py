@@ -113,6 +113,43 @@ def decision(ws: str, token: Token, suite: str, scorer: str) -> dict[str, Any]:
     return _board_and_decision(ws, token, suite, scorer)[1]
 
 
+POLICY_LABELS = {"best": "best quality", "cheapest": "cheapest", "fastest": "fastest"}
+
+
+def declared_policy(ws: str, token: Token, suite: str) -> tuple[str, float]:
+    """The suite's `decision: {policy, margin}`, else the library's defaults: the card's starting values."""
+    policy, margin = analysis.suite_policy(_queries(ws), suite)
+    from evalcore import stats
+
+    return (policy if policy in stats.POLICIES else stats.DEFAULT_POLICY,
+            float(margin) if margin is not None else float(stats.DEFAULT_MARGIN))
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def recommendation(ws: str, token: Token, suite: str, scorer: str, policy: str, margin: float) -> dict[str, Any]:
+    """`evalcore.analysis.recommendation` (what to pick under a policy and margin, and why) as a dict, its
+    words escaped for markdown; computed on the page's cached leaderboard data."""
+    q = _queries(ws)
+    lb = analysis.leaderboard(q, suite, scorer=scorer)
+    rec = analysis.recommendation(q, suite, scorer=scorer, policy=policy, margin=margin, board=lb)
+    alts = pd.DataFrame(rec.alternatives)
+    return {"status": rec.status, "headline": markdown_safe(rec.headline),
+            "details": [markdown_safe(d) for d in rec.details], "pick": rec.pick, "leader": rec.leader,
+            "policy": rec.policy, "margin": rec.margin, "shared_examples": rec.shared_examples,
+            "could_be_best": list(rec.could_be_best), "alternatives": alts}
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def latest_runs(ws: str, token: Token) -> pd.DataFrame:
+    """Every suite of the workspace with its newest run: status, when, results, errors, spend."""
+    runs = analysis.run_list(_queries(ws))
+    newest: dict[str, dict[str, Any]] = {}
+    for r in runs:
+        newest.setdefault(r["suite"], r)
+    columns = ["suite", "run_id", "status", "started_at", "candidates", "results", "errors", "spent_usd"]
+    return pd.DataFrame(list(newest.values()), columns=columns)
+
+
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def runs(ws: str, token: Token, suite: str) -> pd.DataFrame:
     """The suite's runs, newest first (`evalcore.analysis.run_list`)."""
@@ -151,6 +188,10 @@ def board_table(board: dict[str, Any]) -> pd.DataFrame:
     rows["p95"] = rows["latency_p95_ms"].map(fmt.latency)
     rows["pass"] = rows["pass_rate"].map(fmt.pct)
     rows["score"] = rows["mean"].map(fmt.score)
+    rows["vs_leader"] = ["leader" if i == 0 else (f"{fmt.diff(d)} {fmt.diff_interval(lo, hi)}" if pd.notna(d) else "-")
+                         for i, (d, lo, hi) in enumerate(zip(rows["diff_vs_best"], rows["diff_low"], rows["diff_high"],
+                                                             strict=True))]
+    rows["human"] = "not labeled"  # the labels helper fills this from evalcore's label statistics
     return rows
 
 

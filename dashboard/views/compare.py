@@ -25,8 +25,8 @@ families = data.families(ws, token, suite)
 st.subheader(f"Leaderboard: {scorer} on {fmt.count(board['n_examples'], 'example')}")
 st.dataframe(
     rows, hide_index=True, key="compare_table", row_height=35, height=36 + 35 * len(rows),
-    column_order=["rank", "candidate", "score", "ci", "n", "pass", "errors", "cost_1k", "p50", "p95", "family",
-                  "tied_with"],
+    column_order=["rank", "candidate", "score", "ci", "could_be_best", "vs_leader", "n", "pass", "errors", "cost_1k",
+                  "p50", "p95", "family", "human"],
     column_config={
         "rank": st.column_config.NumberColumn("rank", format="%d", width="small", pinned=True,
                                               help="1 + the number of candidates significantly better"),
@@ -40,10 +40,15 @@ st.dataframe(
         "p50": st.column_config.TextColumn("p50 latency", width="small"),
         "p95": st.column_config.TextColumn("p95 latency", width="small"),
         "family": st.column_config.TextColumn("family", width="small"),
-        "tied_with": st.column_config.ListColumn("tied with", width="medium"),
+        "could_be_best": st.column_config.CheckboxColumn("could be best", width="small",
+                                                         help="no candidate is credibly better (paired tests)"),
+        "vs_leader": st.column_config.TextColumn("vs leader", width=150,
+                                                 help="paired difference from the leader, 95% CI"),
+        "human": st.column_config.TextColumn("human rating", width="small",
+                                             help="mean 1-5 rating and 'ok to show' rate, once outputs are labeled"),
     },
 )
-st.caption("Same rank = statistically tied (paired tests, Holm-corrected). Human ratings and the \"ok to show\" "
+st.caption("Ordered by mean; 'could be best': no candidate is credibly better (paired tests). Human ratings and the \"ok to show\" "
            "rate join this table once outputs are labeled on the Label page.")
 for note in board["notes"]:
     st.caption(note)
