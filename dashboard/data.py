@@ -72,11 +72,18 @@ def scorers(ws: str, token: Token, suite: str) -> list[str]:
     return analysis.scorer_order(_queries(ws), suite)
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _leaderboard(ws: str, token: Token, suite: str, scorer: str) -> analysis.Leaderboard:
+    """The library's Leaderboard object (with its score table: a suite's current results, not the store), kept
+    as a resource so the table, the decision and the recommendation share one computation. Read-only."""
+    return analysis.leaderboard(_queries(ws), suite, scorer=scorer)
+
+
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def _board_and_decision(ws: str, token: Token, suite: str, scorer: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """One leaderboard computation feeds both the table and the recommendation."""
     q = _queries(ws)
-    lb = analysis.leaderboard(q, suite, scorer=scorer)
+    lb = _leaderboard(ws, token, suite, scorer)
     d = analysis.decision(q, suite, board=lb).to_dict()
     board = {
         "scorer": lb.scorer,
@@ -130,7 +137,7 @@ def recommendation(ws: str, token: Token, suite: str, scorer: str, policy: str, 
     """`evalcore.analysis.recommendation` (what to pick under a policy and margin, and why) as a dict, its
     words escaped for markdown; computed on the page's cached leaderboard data."""
     q = _queries(ws)
-    lb = analysis.leaderboard(q, suite, scorer=scorer)
+    lb = _leaderboard(ws, token, suite, scorer)
     rec = analysis.recommendation(q, suite, scorer=scorer, policy=policy, margin=margin, board=lb)
     alts = pd.DataFrame(rec.alternatives)
     return {"status": rec.status, "headline": markdown_safe(rec.headline),

@@ -193,6 +193,11 @@ def reference_diff(reference: Any, output: Any) -> str:
     return "\n".join(difflib.unified_diff(a, b, "reference", "output", lineterm="", n=1))
 
 
+def _str(v: Any) -> str | None:
+    """A text cell, or None for SQL NULL (which pandas hands over as None or NaN)."""
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
 def _num(v: Any) -> float | None:
     try:
         f = float(v)
@@ -231,7 +236,7 @@ def example_detail(workspace: str | Path | Queries | None, suite: str, example_i
         text = clean_text(r["output"])
         c["repeats"].append({
             "repeat": int(r["repeat"]), "output": text, "diff": reference_diff(ex["expected"], text),
-            "error_kind": r["error_kind"], "error": clean_text(r["error"]) or None,
+            "error_kind": _str(r["error_kind"]), "error": clean_text(r["error"]) or None,
             "latency_ms": _num(r["latency_ms"]), "cost_usd": _num(r["cost_usd"]), "cached": bool(r["cached"]),
             "scores": by_key.get((r["candidate"], int(r["repeat"])), []),
         })
@@ -354,19 +359,22 @@ def changes_since_previous_run(workspace: str | Path | Queries | None, suite: st
     the examples both runs scored (a regression is a paired drop whose 95% interval excludes 0)."""
     q = _queries(workspace)
     data = score_data(q, suite, scorer)
-    means = q.run_example_means(suite, data.scorer)
-    if means.empty:
+    held = q.run_candidates(suite)  # small: one row per (run, candidate), so only two runs' scores are read
+    if held.empty:
         return Changes(None, None)
-    latest = str(means["run_id"].max())
+    latest = str(held["run_id"].max())
+    older_runs = held[held["run_id"] < latest]
+    previous = {c: str(g["run_id"].max()) for c, g in older_runs.groupby("candidate")}
+    wanted = sorted({latest, *previous.values()})
+    means = q.run_example_means(suite, data.scorer, run_ids=wanted)
     now = means[means["run_id"] == latest]
     older = means[means["run_id"] < latest]
-    out = Changes(latest, str(older["run_id"].max()) if not older.empty else None)
+    out = Changes(latest, str(older_runs["run_id"].max()) if not older_runs.empty else None)
     for cand, g in now.groupby("candidate", sort=True):
-        prev_runs = older[older["candidate"] == cand]
-        if prev_runs.empty:
+        if cand not in previous:
             out.new_candidates.append(str(cand))
             continue
-        prev = prev_runs[prev_runs["run_id"] == prev_runs["run_id"].max()]
+        prev = older[(older["candidate"] == cand) & (older["run_id"] == previous[cand])]
         both = g.merge(prev, on="example_id", suffixes=("", "_before"))
         if both.empty:
             continue

@@ -296,9 +296,16 @@ class Queries:
         )
         return None if df.empty else df.to_dict("records")[0]
 
-    def run_example_means(self, suite: str, scorer: str, example_ids: list[str] | None = None) -> pd.DataFrame:
+    def run_candidates(self, suite: str) -> pd.DataFrame:
+        """Which candidates each run of the suite holds (run_id, candidate), newest run first."""
+        return self._df("SELECT DISTINCT run_id, candidate FROM results WHERE suite = ? ORDER BY run_id DESC, candidate",
+                        [suite])
+
+    def run_example_means(self, suite: str, scorer: str, example_ids: list[str] | None = None,
+                          run_ids: list[str] | None = None) -> pd.DataFrame:
         """Per run, candidate and example: the mean score over repeats (every run, not just the latest), with
-        the run's first result time and suite version, for trends over time. Optionally only some examples."""
+        the run's first result time and suite version, for trends over time. Optionally only some examples
+        or some runs."""
         return self._df(
             """
             SELECT s.run_id, s.candidate, any_value(r.family) AS family, any_value(r.release) AS release,
@@ -309,7 +316,8 @@ class Queries:
                           AND r.candidate = s.candidate AND r.repeat = s.repeat
             WHERE s.suite = $suite AND s.scorer = $scorer AND s.value IS NOT NULL
               AND ($ids IS NULL OR s.example_id IN (SELECT unnest($ids)))
+              AND ($runs IS NULL OR s.run_id IN (SELECT unnest($runs)))
             GROUP BY s.run_id, s.candidate, s.example_id
             """,
-            {"suite": suite, "scorer": scorer, "ids": example_ids},
+            {"suite": suite, "scorer": scorer, "ids": example_ids, "runs": run_ids},
         )
