@@ -210,7 +210,7 @@ def pareto_frontier(rows: pd.DataFrame) -> list[str]:
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def examples(ws: str, token: Token, suite: str, scorer: str) -> pd.DataFrame:
     """`evalcore.explore.example_table`: one row per (example, candidate), aggregated over repeats."""
-    return explore.example_table(_queries(ws), suite, scorer)
+    return explore.example_table(_queries(ws), suite, scorer, data=_leaderboard(ws, token, suite, scorer).data)
 
 
 def example_filters(ws: str, token: Token, suite: str, scorer: str, *, tag: str | None = None,
@@ -250,7 +250,7 @@ def head_to_head(ws: str, token: Token, suite: str, scorer: str, a: str, b: str)
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def comparison(ws: str, token: Token, suite: str, scorer: str, a: str, b: str) -> dict[str, Any]:
     """`evalcore.analysis.compare`: the paired result in words (markdown-escaped lines) and its numbers."""
-    c = analysis.compare(_queries(ws), suite, a, b, scorer=scorer)
+    c = analysis.compare(_queries(ws), suite, a, b, scorer=scorer, data=_leaderboard(ws, token, suite, scorer).data)
     d = c.to_dict()
     d["lines"] = [markdown_safe(line) for line in c.text.splitlines()]
     return d
@@ -260,13 +260,15 @@ def comparison(ws: str, token: Token, suite: str, scorer: str, a: str, b: str) -
 def tag_cells(ws: str, token: Token, suite: str, scorer: str, min_n: int = 10) -> pd.DataFrame:
     """Per (tag, candidate): mean, interval, n and the small-tag flag (`evalcore.analysis.tag_rows`)."""
     columns = ["tag", "candidate", "mean", "low", "high", "n", "pass_rate", "flag", "note"]
-    return pd.DataFrame(analysis.tag_rows(_queries(ws), suite, scorer=scorer, min_n=min_n), columns=columns)
+    lb = _leaderboard(ws, token, suite, scorer)
+    assert lb.data is not None
+    return pd.DataFrame(explore.tag_cells(lb.data, min_n=min_n), columns=columns)
 
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def trend(ws: str, token: Token, suite: str, scorer: str, tag: str | None, x: str) -> dict[str, Any]:
     """`evalcore.explore.trend`: points with intervals per family over release or run date, and the basis."""
-    return explore.trend(_queries(ws), suite, scorer, tag=tag, x=x)
+    return explore.trend(_queries(ws), suite, scorer, tag=tag, x=x, data=_leaderboard(ws, token, suite, scorer).data)
 
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
@@ -293,13 +295,20 @@ def public_ranks(ws: str, token: Token, suite: str, scorer: str) -> dict[str, An
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def example_detail(ws: str, token: Token, suite: str, example_id: str, order: tuple[str, ...]) -> dict[str, Any]:
     """`evalcore.explore.example_detail`: the example and every candidate's repeats, in `order`."""
-    return explore.example_detail(_queries(ws), suite, example_id, list(order))
+    runs = {r["candidate"]: r["run_id"] for r in _leaderboard(ws, token, suite, scorer_for_runs(ws, token, suite)).rows
+            if r.get("run_id")}
+    return explore.example_detail(_queries(ws), suite, example_id, list(order), runs=runs)
+
+
+def scorer_for_runs(ws: str, token: Token, suite: str) -> str:
+    """Any scorer's leaderboard knows each candidate's latest run: use the primary one (already cached)."""
+    return scorers(ws, token, suite)[0]
 
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def changes(ws: str, token: Token, suite: str, scorer: str) -> dict[str, Any]:
     """What changed in the suite's newest run against the one before (`evalcore.explore`)."""
-    c = explore.changes_since_previous_run(_queries(ws), suite, scorer)
+    c = explore.changes_since_previous_run(_queries(ws), suite, scorer_name=scorer)
     return {"run_id": c.run_id, "previous_run_id": c.previous_run_id, "new_candidates": c.new_candidates,
             "changes": [dict(ch.__dict__, regression=ch.regression) for ch in c.changes],
             "regressions": [ch.candidate for ch in c.regressions]}

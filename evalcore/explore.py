@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from evalcore import stats
-from evalcore.analysis import _queries, score_data
+from evalcore.analysis import ScoreData, _queries, score_data
 from evalcore.errors import EvalcoreError
 from evalcore.queries import Queries
 
@@ -57,11 +57,13 @@ def _tags(value: Any) -> list[str]:
 # -- the per-example table ------------------------------------------------------------------------------------
 
 
-def example_table(workspace: str | Path | Queries | None, suite: str, scorer: str | None = None) -> pd.DataFrame:
+def example_table(workspace: str | Path | Queries | None, suite: str, scorer: str | None = None, *,
+                  data: ScoreData | None = None) -> pd.DataFrame:
     """One row per (example, candidate) of the current results: mean `value` over repeats, `pass_rate`
     (fraction of repeats passed), `passed` (every repeat passed), `error_kind` (of any failed repeat, else
-    None), `repeats`, `tags` (a list). Sorted by example, then candidate."""
-    data = score_data(_queries(workspace), suite, scorer)
+    None), `repeats`, `tags` (a list). Sorted by example, then candidate. Pass `data` (a leaderboard's
+    ScoreData) to reuse scores already read."""
+    data = data if data is not None else score_data(_queries(workspace), suite, scorer)
     df = data.scores
     columns = ["example_id", "candidate", "value", "pass_rate", "passed", "error_kind", "repeats", "tags"]
     if df.empty:
@@ -167,6 +169,19 @@ def pareto_frontier(rows: pd.DataFrame, *, quality: str = "mean", cost: str = "c
     return frontier
 
 
+def tag_cells(data: ScoreData, *, min_n: int = 10) -> list[dict[str, Any]]:
+    """Per (tag, candidate): mean, interval, n, pass rate and the small-tag flag, as `analysis.tag_rows` gives
+    them, from scores already read."""
+    out = []
+    for t in stats.by_tag(data.scores, min_n=min_n):
+        pr = t.pass_rate
+        out.append({"tag": t.tag, "candidate": t.candidate, "mean": t.mean.estimate, "low": t.mean.low,
+                    "high": t.mean.high, "n": t.n, "pass_rate": pr.estimate if pr else None,
+                    "flag": f"too small (n < {min_n})" if t.too_small else "", "note": t.note})
+    out.sort(key=lambda r: (r["tag"], -(r["mean"] or 0)))
+    return out
+
+
 # -- one example in full ----------------------------------------------------------------------------------------
 
 
@@ -207,17 +222,21 @@ def _num(v: Any) -> float | None:
 
 
 def example_detail(workspace: str | Path | Queries | None, suite: str, example_id: str,
-                   order: list[str] | None = None) -> dict[str, Any]:
+                   order: list[str] | None = None, runs: dict[str, str] | None = None) -> dict[str, Any]:
     """One example: input, reference, tags, and per candidate (in `order`, e.g. the leaderboard's, others
     after) its repeats, each with output (clean text), diff against the reference, scores (value, passed,
-    detail), latency, cost and error. Raises EvalcoreError for an unknown example."""
+    detail), latency, cost and error. `runs` ({candidate: run_id}, e.g. the leaderboard's) reads only those
+    runs' files; without it each candidate's latest run is found by a scan. Raises EvalcoreError for an
+    unknown example."""
     q = _queries(workspace)
     ex = q.example(suite, example_id)
     if ex is None:
         raise EvalcoreError(f"suite '{suite}' has no example '{example_id}'.",
                             hint=f"`evalcore show --suite {suite} --failing` lists the failing ones.")
-    outputs = q.example_outputs(suite, example_id)
-    scores = q.example_scores(suite, example_id)
+    if runs:
+        outputs, scores = q.runs_example(suite, example_id, runs)
+    else:
+        outputs, scores = q.example_outputs(suite, example_id), q.example_scores(suite, example_id)
     by_key: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for s in scores.to_dict("records"):
         detail = s["detail"]
@@ -262,7 +281,7 @@ def _interval_rows(df: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
 
 
 def trend(workspace: str | Path | Queries | None, suite: str, scorer: str | None = None, *,
-          tag: str | None = None, x: str = "release") -> dict[str, Any]:
+          tag: str | None = None, x: str = "release", data: ScoreData | None = None) -> dict[str, Any]:
     """Quality per family over time: {"rows", "basis", "x"}.
 
     `x="release"`: one point per candidate (its latest run), at its release date. `x="run"`: one point per
@@ -273,7 +292,7 @@ def trend(workspace: str | Path | Queries | None, suite: str, scorer: str | None
     if x not in ("release", "run"):
         raise EvalcoreError(f"unknown trend axis '{x}'.", hint="Use 'release' or 'run'.")
     q = _queries(workspace)
-    data = score_data(q, suite, scorer)
+    data = data if data is not None else score_data(q, suite, scorer)
     if x == "release":
         df = data.scores
         if tag:
@@ -354,11 +373,11 @@ class Changes:
 
 
 def changes_since_previous_run(workspace: str | Path | Queries | None, suite: str,
-                               scorer: str | None = None) -> Changes:
+                               scorer: str | None = None, *, scorer_name: str | None = None) -> Changes:
     """New candidates in the newest run, and each returning candidate's score before and after, paired on
     the examples both runs scored (a regression is a paired drop whose 95% interval excludes 0)."""
     q = _queries(workspace)
-    data = score_data(q, suite, scorer)
+    name = scorer_name or score_data(q, suite, scorer).scorer
     held = q.run_candidates(suite)  # small: one row per (run, candidate), so only two runs' scores are read
     if held.empty:
         return Changes(None, None)
@@ -366,7 +385,7 @@ def changes_since_previous_run(workspace: str | Path | Queries | None, suite: st
     older_runs = held[held["run_id"] < latest]
     previous = {c: str(g["run_id"].max()) for c, g in older_runs.groupby("candidate")}
     wanted = sorted({latest, *previous.values()})
-    means = q.run_example_means(suite, data.scorer, run_ids=wanted)
+    means = q.run_example_means(suite, name, run_ids=wanted)
     now = means[means["run_id"] == latest]
     older = means[means["run_id"] < latest]
     out = Changes(latest, str(older_runs["run_id"].max()) if not older_runs.empty else None)

@@ -176,7 +176,7 @@ def test_hostile_output_is_shown_as_text_never_as_markdown_or_html(hostile_works
 def test_a_run_whose_calls_all_failed_names_no_leader(failed_workspace: Path, monkeypatch) -> None:
     at = _page(failed_workspace, monkeypatch, None)
     [error] = at.error
-    assert "Every call" in error.value and "failed" in error.value
+    assert "every call" in error.value and "failed" in error.value
     assert not at.success and not at.info and "leads" not in error.value
     assert at.get("page_link")  # the next step: read the errors in Explore
 

@@ -179,12 +179,14 @@ def test_demo_story_a_family_regresses_on_one_edge_case_tag(demo_ws: Path) -> No
     assert abs(overall["aurora-2"] - overall["aurora-1.5"]) < 0.06  # overall it barely moves
 
 
-def test_demo_story_a_cheap_candidate_is_tied_with_the_leader(demo_ws: Path) -> None:
+def test_demo_story_a_cheap_candidate_could_be_best_at_a_fraction_of_the_cost(demo_ws: Path) -> None:
     rows = analysis.leaderboard(demo_ws, DEMO_SUITE).rows
     leader = rows[0]
     cheap = next(r for r in rows if r["candidate"] == "basalt-70b")
-    assert cheap["rank"] == leader["rank"] == 1
+    assert cheap["could_be_best"] and leader["could_be_best"] and cheap is not leader
     assert cheap["cost_per_example_usd"] < leader["cost_per_example_usd"] / 5
+    rec = analysis.recommendation(demo_ws, DEMO_SUITE)
+    assert "basalt-70b" in rec.could_be_best and "cirrus-pro-2" not in rec.could_be_best
 
 
 # -- evalcore show -----------------------------------------------------------------------------------------------
