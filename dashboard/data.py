@@ -179,9 +179,9 @@ def markdown_safe(text: str) -> str:
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def families(ws: str, token: Token, suite: str) -> list[str]:
     """The suite's model families, sorted: the colour domain every chart shares, so a family keeps its
-    colour on every page."""
-    return sorted({r.get("family") or "(no family)" for r in _queries(ws).candidate_summary(suite)
-                   .to_dict("records")})
+    colour on every page (from the primary scorer's cached leaderboard: no extra scan of the store)."""
+    rows = _leaderboard(ws, token, suite, scorers(ws, token, suite)[0]).rows
+    return sorted({r.get("family") or "(no family)" for r in rows})
 
 
 def board_table(board: dict[str, Any]) -> pd.DataFrame:
