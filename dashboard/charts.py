@@ -70,7 +70,7 @@ def leaderboard_chart(rows: pd.DataFrame, *, score_label: str = "mean score",
         return alt.layer(interval, point).properties(height=height)
     point = point.encode(shape=alt.Shape("best:N", title=None, scale=alt.Scale(domain=groups,
                                                                                   range=["circle", "cross"]),
-                                         legend=alt.Legend(orient="top", direction="horizontal")))
+                                         legend=alt.Legend(orient="bottom", direction="horizontal")))
     rank = base.mark_text(align="left", dx=8, fontSize=11, color="#444").encode(x="high:Q", text="rank_label:N")
     return alt.layer(interval, point, rank).properties(height=height)
 

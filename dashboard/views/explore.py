@@ -95,7 +95,7 @@ with r_col:
 
 shown = [c for c in ex["candidates"] if not picked or c["candidate"] in picked]
 st.markdown(f"**Every candidate's output** ({fmt.count(len(shown), 'candidate')}, in leaderboard order)")
-PER_ROW = 3
+PER_ROW = 2  # two outputs side by side stay readable at 1,024 px
 for start in range(0, len(shown), PER_ROW):
     cols = st.columns(PER_ROW)
     for col, cand in zip(cols, shown[start:start + PER_ROW], strict=False):

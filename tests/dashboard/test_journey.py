@@ -80,7 +80,7 @@ def _no_exception(page) -> None:
 @pytest.mark.parametrize("width", [1280, 1024])
 def test_viewer_journey_from_the_pick_to_a_failing_edge_case_and_the_trends(browser, demo_url: str,
                                                                             demo_workspace: Path, width: int) -> None:
-    winner = analysis.decision(demo_workspace, DEMO_SUITE).winner
+    winner = analysis.recommendation(demo_workspace, DEMO_SUITE).headline.split(":")[0]  # the card's first words
     h2h = explore.head_to_head(explore.example_table(demo_workspace, DEMO_SUITE), "cirrus-pro", "cirrus-pro-2")
     page = browser.new_page(viewport={"width": width, "height": 900})
     try:
