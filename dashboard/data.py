@@ -35,8 +35,9 @@ Token = tuple[int, int]
 
 # The leaderboard table's columns, in the library's names: the page maps them to headings.
 LEADERBOARD_COLUMNS = ["rank", "rank_low", "rank_high", "could_be_best", "candidate", "mean", "low", "high", "n",
-                       "n_obs", "pass_rate", "diff_vs_best", "diff_low", "diff_high", "errors", "calls", "cost_per_example_usd", "latency_p50_ms",
-                       "latency_p95_ms", "model", "family", "release", "run_id", "note"]
+                       "n_obs", "pass_rate", "diff_vs_best", "diff_low", "diff_high", "errors", "calls",
+                       "cost_per_example_usd", "latency_p50_ms", "latency_p95_ms", "model", "family", "release",
+                       "run_id", "note"]
 
 _CACHE_ENTRIES = 64  # per function: old tokens age out instead of growing memory without bound
 

@@ -112,11 +112,11 @@ def leaderboard(workspace: str | Path | Queries | None, suite: str, *, scorer: s
         pr = b.pass_rate
         dv = b.diff_vs_best
         rows.append({
-            "rank": b.rank, "rank_low": b.rank_low, "rank_high": b.rank_high, "could_be_best": b.could_be_best,
-            "candidate": b.candidate, "mean": _round(b.mean.estimate), "low": _round(b.mean.low),
+            "rank": b.rank, "candidate": b.candidate, "mean": _round(b.mean.estimate), "low": _round(b.mean.low),
             "high": _round(b.mean.high), "n": b.n, "n_obs": b.n_obs, "within_sd": _round(b.within_sd),
             "pass_rate": _round(pr.estimate if pr else None), "pass_low": _round(pr.low if pr else None),
             "pass_high": _round(pr.high if pr else None),
+            "rank_low": b.rank_low, "rank_high": b.rank_high, "could_be_best": b.could_be_best,
             "diff_vs_best": _round(dv.estimate if dv else None), "diff_low": _round(dv.low if dv else None),
             "diff_high": _round(dv.high if dv else None),
             "errors": int(s.get("errors") or 0), "calls": int(s.get("calls") or 0),
@@ -206,7 +206,7 @@ class Comparison:
         if self.n_candidates > 2 and p.p_adjusted is not None and p.significant != self.significant:
             lines.append(
                 f"The leaderboard compares each candidate with {fmt.count(self.n_candidates - 1, 'other')} and "
-                f"adjusts for that (Bonferroni): adjusted {fmt.p_value(p.p_adjusted)}, so there the gap is "
+                f"adjusts for that (one-sided, Bonferroni): adjusted {fmt.p_value(p.p_adjusted)}, so there the gap is "
                 f"{'credible' if p.significant else 'not credible'}. Trust the single comparison only if you chose "
                 "this pair before seeing the results.")
         lines.append(f"Per example: {self.a} better on {wins}, worse on {losses}, equal on {p.ties}.")
@@ -214,7 +214,7 @@ class Comparison:
             lines.append(f"Pass/fail (exact McNemar): {fmt.p_value(p.mcnemar_p)}.")
         if not self.significant and self.sample.mdd is not None:
             lines.append(f"At n = {p.n}, a true gap smaller than about {fmt.score(self.sample.mdd)} would usually "
-                         f"go unseen ({self.sample.power:.0%} power, two-sided at {self.sample.alpha_adjusted:.2g}).")
+                         f"go unseen ({self.sample.power:.0%} power, one-sided at {self.sample.alpha_adjusted:.2g}).")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -318,11 +318,17 @@ def run_list(workspace: str | Path | Queries | None, suite: str | None = None) -
     out = []
     for m in q.ws.manifests(suite):
         c = counts.get(m["run_id"], {})
+        results, cached = int(c.get("results") or 0), int(c.get("cached") or 0)
+        status = m.get("status")
+        rerun = status == "finished" and results > 0 and cached == results
+        spent = _round(_num(c.get("spent_usd")), 6)
         out.append({
-            "run_id": m["run_id"], "suite": m["suite"], "status": m.get("status"),
+            "run_id": m["run_id"], "suite": m["suite"],
+            # A rerun that found every answer in the store sent nothing and spent nothing: say so, not "-".
+            "status": "cached rerun" if rerun else status,
             "candidates": len(m.get("candidates", [])), "planned": m.get("planned"),
-            "results": int(c.get("results") or 0), "errors": int(c.get("errors") or 0),
-            "cached": int(c.get("cached") or 0), "spent_usd": _round(_num(c.get("spent_usd")), 6),
+            "results": results, "errors": int(c.get("errors") or 0), "cached": cached,
+            "sent": results - cached, "spent_usd": 0.0 if spent is None and results == cached else spent,
             "started_at": (m.get("started_at") or "")[:19].replace("T", " "),
             "finished_at": (m.get("finished_at") or "")[:19].replace("T", " "),
             "suite_version": m.get("suite_version"),

@@ -23,7 +23,7 @@ from evalcore import formatting as fmt
 from evalcore.stats._core import StatsInputError, ToDict, check_alpha, check_bounds
 from evalcore.stats.intervals import mean_interval_clean
 from evalcore.stats.paired import one_sided_p, paired_rows
-from evalcore.stats.power import SampleSizeReport, report_from_table
+from evalcore.stats.power import SampleSizeReport, report_from_table, required_n
 from evalcore.stats.ranking import board_parts, board_rows
 from evalcore.stats.table import prepare
 
@@ -43,7 +43,8 @@ class Recommendation(ToDict):
     `headline` is one sentence to act on; `details` the evidence in short sentences. `pick` is None unless status
     is "pick"; `leader` is the best mean on the shared examples (None when nothing was compared).
     `alternatives` holds one dict per candidate other than the pick (diff from the leader with its 95% CI,
-    pass-rate difference, p, verdict words, could_be_best, non_inferior, cost and latency).
+    pass-rate difference, two-sided p, one-sided non-inferiority p against the leader, verdict words,
+    could_be_best, non_inferior, cost and latency).
     """
 
     status: str
@@ -173,15 +174,19 @@ def recommend(
     span = hi - lo
     M = bt.mean  # every candidate has every (shared) example here
     # non-inferiority of c to every other candidate (intersection-union), one-sided at alpha / 2
-    ni = noninferior_rows(np.stack([M[idx[c]] for c in order])[None], margin, span, alpha)[0]
+    stacked = np.stack([M[idx[c]] for c in order])
+    ni = noninferior_rows(stacked[None], margin, span, alpha)[0]
     non_inferior = {c: bool(ni[x]) for x, c in enumerate(order)}
+    # the non-inferiority p against the leader (one-sided: "loses at most `margin`")
+    p_ni = {c: float(one_sided_p((stacked[x] - stacked[0])[None], -margin, span)[0]) for x, c in enumerate(order)
+            if x > 0}
     rows_by = {r.candidate: r for r in board}
     could = [c for c in order if rows_by[c].could_be_best]
     vs = paired_rows(np.stack([M[idx[c]] - M[idx[leader]] for c in order[1:]]), span, 1 - alpha)
     comp = {c: (float(vs.est[x]), float(vs.low[x]), float(vs.high[x]), float(vs.p[x]))
             for x, c in enumerate(order[1:])}
-    pass_mean = {}
-    if bt.pass_frac is not None:
+    pass_mean: dict[str, float] = {}
+    if bt.pass_frac is not None and bt.pass_count is not None and (bt.pass_count > 0).all():
         pass_mean = {c: float(bt.pass_frac[idx[c]].mean()) for c in order}
 
     eligible = [c for c in order if non_inferior[c]]
@@ -219,6 +224,7 @@ def recommend(
         alternatives.append({
             "candidate": c, "diff": diff, "diff_low": low, "diff_high": high, "pass_rate_diff": pr, "p_value": p,
             "p_value_test": "two-sided paired, exact where the t test is not trustworthy",
+            "p_noninferiority": p_ni.get(c),
             "verdict": verdict, "could_be_best": c in could, "non_inferior": non_inferior[c],
             "cost_per_example_usd": _known(cost, c), "latency_p50_ms": _known(lat, c),
         })
@@ -261,31 +267,36 @@ def recommend(
             headline = (f"No pick yet: {fmt.names(could)} could be best, and none is shown to lose at most "
                         f"{fmt.score(margin)} to the others.")
         if cheap is not None and cheap in comp:
-            details.append(f"For {cheap}{' (the cheapest that could be best)' if cheap in could and _known(cost, cheap) is not None else ''}, a loss of "
+            which = " (the cheapest that could be best)" if cheap in could and _known(cost, cheap) is not None else ""
+            details.append(f"For {cheap}{which}, a loss of "
                            f"up to {fmt.score(max(0.0, -comp[cheap][1]))} cannot be ruled out.")
     details.append(f"Policy '{policy}', margin {fmt.score(margin)}: the {policy} candidate shown to lose at most "
                    f"{fmt.score(margin)} to every other (paired one-sided test at {alpha / 2:g}, i.e. its 95% "
-                   "interval's lower end above the margin).")
+                   f"interval's lower end above {fmt.diff(-margin)}).")
     if k >= 3:
         details.append(f"{leader}'s own interval is optimistic: it was picked for scoring highest of {k}, so expect "
                        "it to score somewhat lower on new examples.")
     if sample.mdd is not None:
         details.append(f"With {fmt.count(sample.n, 'shared example')}, a true gap smaller than about "
-                       f"{fmt.score(sample.mdd)} between {sample.leader} and {sample.runner_up} would usually go unseen "
-                       f"({sample.power:.0%} power, two-sided at {sample.alpha:g}/{max(k - 1, 1)} = "
+                       f"{fmt.score(sample.mdd)} between {sample.leader} and {sample.runner_up} would usually go "
+                       "unseen "
+                       f"({sample.power:.0%} power, one-sided at {sample.alpha:g}/{max(k - 1, 1)} = "
                        f"{sample.alpha_adjusted:.2g} for {fmt.count(k - 1, 'comparison')} with the leader).")
     if status == "inconclusive" and sample.sd_diff:
         target = cheap or sample.runner_up
         j = idx[target]
         sd = float(np.std(M[j] - M[idx[leader]], ddof=1)) if target else 0.0
-        from evalcore.stats.power import required_n
-
         need = required_n(margin, sd, alpha=alpha / 2, power=power, one_sided=True) if sd > 0 else None
         if need is not None:
             details.append(f"To show {target} loses at most {fmt.score(margin)} to {leader}, if the two are truly "
                            f"equal, would take about {need:,} shared examples ({power:.0%} power, one-sided at "
-                           f"{alpha / 2:g}, assuming the SD of per-example differences stays at {sd:.3f}); if they "
-                           "are not equal, no number of examples promises it.")
+                           f"{alpha / 2:g}, assuming the SD of per-example differences stays at {sd:.3f}); if {target} "
+                           f"is truly worse, more are needed, and if it is worse by more than {fmt.score(margin)}, "
+                           "no number of examples will show it.")
+    failed = [c for c in order if int(calls_.get(c) or 0) > 0 and int(errors_.get(c) or 0) >= int(calls_[c])]
+    if failed:
+        details.append(f"Every call failed for {fmt.names(failed, 5)}: "
+                       f"{'it scores' if len(failed) == 1 else 'they score'} 0 here; rerun to retry.")
     unknown = [c for c in order if _known(cost, c) is None]
     if unknown and cost_per_example is not None:
         details.append(f"Cost unknown for {fmt.names(unknown, 5)}.")

@@ -9,8 +9,9 @@
   the bound (F1 = 1.0 on an easy task), the spread of the few that do not says little about how often and how
   far the task falls short. The effective n is therefore at most n * max(1, (m - 1) / f), with m the examples
   off the bound and f the share at it: with zero or one example off the bound it is n, the binomial worst
-  case, so a lower score can never buy a narrower interval than a perfect sample (`[1.0]*49 + [0.999]` is not
-  narrower than 50 perfect scores); with no mass at the bound the cap is off.
+  case, so one score off the bound can never buy a narrower interval than a perfect sample (`[1.0]*49 + [0.999]`
+  is not narrower than 50 perfect scores); with no mass at the bound the cap is off. Many near misses (25 scores
+  of 0.999) do narrow it: they are evidence that the misses are small, which a perfect sample is not.
 * **No interval has zero width.** n identical scores give a rule-of-three style bound, never a point.
 """
 

@@ -27,12 +27,12 @@ if TYPE_CHECKING:
 class SampleSizeReport(ToDict):
     """What the current sample can tell apart, for the leader and the runner-up on the examples both have.
 
-    `alpha_adjusted` is alpha / (k - 1), the per-comparison level of the leaderboard's comparisons with the best.
-    `mdd`: the smallest true gap a two-sided paired test at `alpha_adjusted` detects with `power` at this n.
-    `required_n_margin`: examples for a one-sided test at `alpha` to show the runner-up loses at most `margin` to
-    the leader *if the two are truly equal* (the question a cost-driven choice asks). `required_n_observed`:
-    examples to detect the observed gap at `alpha_adjusted` if it were the true gap; None when the gap is 0 or
-    more than `MAX_REQUIRED_N` would be needed. All assume the SD of the differences stays at `sd_diff`.
+    `alpha_adjusted` is alpha / (k - 1), the one-sided level of each of the leaderboard's comparisons.
+    `mdd`: the smallest true gap a one-sided paired test at `alpha_adjusted` detects with `power` at this n.
+    `required_n_margin`: examples for a one-sided test at alpha / 2 (the recommendation's) to show the runner-up
+    loses at most `margin` to the leader *if the two are truly equal* (the question a cost-driven choice asks).
+    `required_n_observed`: examples to detect the observed gap (one-sided at `alpha_adjusted`) if it were the true
+    gap; None when the gap is 0 or more than `MAX_REQUIRED_N` would be needed. All assume the SD of the differences stays at `sd_diff`.
     """
 
     leader: str | None
@@ -188,9 +188,10 @@ def report_from_table(t: Table, *, alpha: float, power: float, lo: float, hi: fl
     if sd <= TIE_TOL * (hi - lo):
         notes = ["the two agree exactly on every common example: no spread to plan with"]
         return SampleSizeReport(*names, n, gap, sd, alpha, adj, power, margin, None, None, None, k, "; ".join(notes))
-    mdd = minimum_detectable_difference(sd, n, alpha=adj, power=power)
-    req_margin = required_n(margin, sd, alpha=alpha, power=power, max_n=max_n, one_sided=True)
-    req_obs = None if abs(gap) <= TIE_TOL * (hi - lo) else required_n(gap, sd, alpha=adj, power=power, max_n=max_n)
+    mdd = minimum_detectable_difference(sd, n, alpha=adj, power=power, one_sided=True)
+    req_margin = required_n(margin, sd, alpha=alpha / 2, power=power, max_n=max_n, one_sided=True)
+    req_obs = None if abs(gap) <= TIE_TOL * (hi - lo) else required_n(gap, sd, alpha=adj, power=power, max_n=max_n,
+                                                                          one_sided=True)
     if req_margin is None:
         notes.append(f"more than {max_n:,} examples would be needed to show a loss of at most {margin:g}")
     return SampleSizeReport(*names, n, gap, sd, alpha, adj, power, margin, mdd, req_margin, req_obs, k,

@@ -6,15 +6,16 @@ best?", not "which of the 45 pairs differ?". So:
 * **Rows are ordered by the estimate** and `rank` is that position (1 = best mean): a higher mean is never shown
   at a worse rank.
 * **Rank ranges** say how sure the order is: `rank_low` is 1 + the candidates credibly better, `rank_high` is k -
-  the candidates credibly worse. "Credibly" is a paired test on the examples both ran (exact where the t test is
-  not trustworthy, see `evalcore.stats.paired`) at alpha / (k - 1): Bonferroni over each candidate's k - 1
-  comparisons, so each candidate's range holds its true rank with at least 95% confidence.
-* **could_be_best** is `rank_low == 1`: nobody is credibly better. This is subset selection in the sense of Hsu's
-  multiple comparisons with the best: the true best is left out only if some candidate beats it in its
-  one-sided direction, which (union bound over k - 1 tests at alpha / (2 (k - 1)) each side) happens at most
-  alpha / 2 of the time; simulated containment is in the tests.
-* **diff_vs_best** is each candidate minus the leader on their shared examples, with simultaneous 95% intervals
-  over the k - 1 comparisons with the leader (1 - alpha / (k - 1) each).
+  the candidates credibly worse. "Credibly better" is a one-sided paired test on the examples both ran (exact
+  where the t test is not trustworthy, see `evalcore.stats.paired`) at alpha / (k - 1): Bonferroni over each
+  candidate's k - 1 comparisons, so each candidate's range holds its true rank with at least 95% confidence.
+* **could_be_best** is `rank_low == 1`: nobody is credibly better. This is Hsu's multiple comparisons with the
+  best in its subset-selection form: the true best is left out only if a candidate that is not better beats it
+  in a one-sided test, which (union bound over k - 1 tests at alpha / (k - 1)) happens at most alpha of the
+  time; simulated containment is in the tests.
+* **diff_vs_best** is each candidate minus the leader on their shared examples. Its interval is two-sided at
+  1 - 2 alpha / (k - 1), so its upper end is the one-sided bound the test uses: a candidate whose interval is
+  entirely below 0 is credibly worse than the leader (90% for two candidates, 98.9% for ten).
 
 Holm over all pairs and "tie groups" are gone: a tie group read as "equivalent" while a paired test showed a
 large gap, and ranks computed from significance ran against the means.
@@ -46,10 +47,10 @@ if TYPE_CHECKING:
 class PairRow(ToDict):
     """One pair of candidates. `a` has the higher overall mean.
 
-    `p` is the two-sided paired test on per-example means (`test` names it); `p_adjusted` is Bonferroni over the
-    k - 1 comparisons each candidate takes part in, and `significant` is p_adjusted < alpha (the level of the
-    leaderboard's rank ranges). `diff` is the 95% interval of a - b on their common examples. `mcnemar_p` is the
-    exact McNemar test on pass/fail (with repeats: the sign test on per-example pass fractions); unadjusted.
+    `p` is the two-sided paired test on per-example means (`test` names it); `p_adjusted` is the one-sided p in the
+    direction of the gap, Bonferroni over the k - 1 comparisons each candidate takes part in (min(1, p (k-1) / 2)),
+    and `significant` is p_adjusted < alpha: "credibly different" as the leaderboard's rank ranges read it. `diff`
+    is the 95% interval of a - b on their common examples. `mcnemar_p` is the exact McNemar test on pass/fail (with repeats: the sign test on per-example pass fractions); unadjusted.
     """
 
     a: str
@@ -213,14 +214,14 @@ def board_parts(scores: pd.DataFrame | None, *, confidence: float, bounds: tuple
     order = order_by_mean(t, means)
     with_data = [i for i in order if means[i].estimate is not None]
     k = len(with_data)
-    adjusted = alpha / max(k - 1, 1)
+    adjusted = alpha / max(k - 1, 1)  # one-sided level of each comparison
     pairs = [(with_data[x], with_data[y]) for x in range(k) for y in range(x + 1, k)]
     found = pair_results(t, pairs, hi - lo, confidence)
     mc = _mcnemar(t, pairs)
     rows = []
     for pair in pairs:
         f = found[pair]
-        p_adj = None if f.p is None else min(1.0, f.p * max(k - 1, 1))
+        p_adj = None if f.p is None else min(1.0, f.p * max(k - 1, 1) / 2)
         rows.append(PairRow(
             a=t.candidates[pair[0]], b=t.candidates[pair[1]], n=f.diff.n, diff=f.diff, p=f.p, p_adjusted=p_adj,
             significant=p_adj is not None and p_adj < alpha, mcnemar_p=mc.get(pair), wins=f.wins, losses=f.losses,
@@ -277,10 +278,10 @@ def board_rows(parts: BoardParts, bounds: tuple[float, float]) -> list[BoardRow]
         if f.p is None:
             unknown[ia].append(ib)
             unknown[ib].append(ia)
-        elif f.p < parts.adjusted_alpha and (f.diff.estimate or 0.0) > 0:
+        elif f.p / 2 < parts.adjusted_alpha and (f.diff.estimate or 0.0) > 0:
             better[ia].append(ib)
             worse[ib].append(ia)
-        elif f.p < parts.adjusted_alpha and (f.diff.estimate or 0.0) < 0:
+        elif f.p / 2 < parts.adjusted_alpha and (f.diff.estimate or 0.0) < 0:
             better[ib].append(ia)
             worse[ia].append(ib)
     leader = parts.with_data[0] if parts.with_data else None
@@ -310,16 +311,17 @@ def board_rows(parts: BoardParts, bounds: tuple[float, float]) -> list[BoardRow]
 
 
 def _vs_leader(parts: BoardParts, span: float) -> dict[int, Interval]:
-    """Each candidate minus the leader, simultaneous 95% intervals over the k - 1 comparisons with it."""
+    """Each candidate minus the leader, two-sided at 1 - 2 alpha / (k - 1) (module docstring)."""
     if len(parts.with_data) < 2:
         return {}
     leader = parts.with_data[0]
     others = parts.with_data[1:]
-    found = pair_results(parts.table, [(i, leader) for i in others], span, 1 - parts.adjusted_alpha)
+    found = pair_results(parts.table, [(i, leader) for i in others], span, 1 - 2 * parts.adjusted_alpha)
     out = {}
     for i in others:
         iv = found[(i, leader)].diff
-        note = f"simultaneous over {len(others)} comparison(s) with the leader" if len(others) > 1 else ""
+        note = (f"{1 - 2 * parts.adjusted_alpha:.1%} interval: one-sided 95% over {len(others)} comparisons with the "
+                "leader")
         out[i] = Interval(iv.estimate, iv.low, iv.high, iv.n, iv.method, iv.note or note)
     return out
 
@@ -334,7 +336,7 @@ def could_be_best_rows(means: np.ndarray, span: float, alpha: float = 0.05, conf
     pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
     d = np.concatenate([means[:, i] - means[:, j] for i, j in pairs])  # pair-major
     r = paired_rows(d, span, confidence)
-    credible = (r.p < alpha / max(k - 1, 1)).reshape(len(pairs), boards)
+    credible = (r.p / 2 < alpha / max(k - 1, 1)).reshape(len(pairs), boards)
     sign = r.est.reshape(len(pairs), boards)
     beaten = np.zeros((boards, k), dtype=bool)
     for x, (i, j) in enumerate(pairs):

@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 from dashboard_testing import DASHBOARD, REPO, dashboard_module, demo_workspace  # noqa: F401 (a fixture)
 from evalcore import analysis
 from evalcore.demo import SYNTHETIC_NOTICE
-from evalcore.demo_build import DEMO_SUITE
 from evalcore import formatting as fmt
+from evalcore.demo_build import DEMO_SUITE
 
 TABLE_COLUMNS = ["rank", "candidate", "score", "ci", "could_be_best", "pass", "cost_1k", "p50", "errors", "n"]
 

@@ -173,7 +173,7 @@ def test_init_then_validate_reports_examples_and_warns_about_keys(tmp_path, monk
     assert "suite.yaml" in init.stdout and "examples.csv" in init.stdout
     result = _invoke("validate", tmp_path / "proj" / "suite.yaml")
     assert result.exit_code == 0, result.output
-    assert "Suite 'ticket-triage' is valid." in result.stdout
+    assert "Suite 'proj' is valid." in result.stdout  # named after its folder, as the printed commands assume
     assert "(6 examples)" in result.stdout
     assert "12 (6 examples x 2 candidates x 1 repeat)" in result.stdout
     # a warning, not an error: validate never calls a model
@@ -226,28 +226,30 @@ def test_leaderboard_json_is_a_list_of_complete_rows(ran):
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert isinstance(rows, list) and {r["candidate"] for r in rows} == {"m0", "m1"}
-    keys = {"candidate", "n", "mean", "low", "high", "pass_rate", "rank", "tie_group", "cost_per_example_usd",
-            "latency_p50_ms"}
+    keys = {"candidate", "n", "mean", "low", "high", "pass_rate", "rank", "rank_low", "rank_high", "could_be_best",
+            "diff_vs_best", "diff_low", "diff_high", "cost_per_example_usd", "latency_p50_ms"}
     for r in rows:
         assert keys <= set(r), keys - set(r)
-        assert r["n"] == 8 and r["mean"] == 1.0 and r["rank"] == r["tie_group"] == 1
+        assert r["n"] == 8 and r["mean"] == 1.0 and r["could_be_best"] and (r["rank_low"], r["rank_high"]) == (1, 2)
         assert r["cost_per_example_usd"] > 0 and r["latency_p50_ms"] > 0
+    assert [r["rank"] for r in rows] == [1, 2]  # equal means: positions by name, the range says they may swap
 
 
 def test_leaderboard_csv_has_a_header_row(ran):
     result = _invoke("leaderboard", "--suite", "t", "--workspace", ran, "--format", "csv")
     assert result.exit_code == 0
     rows = list(csv.reader(io.StringIO(result.stdout)))
-    assert rows[0][:3] == ["rank", "candidate", "mean"] and "tie_group" in rows[0]
+    assert rows[0][:3] == ["rank", "candidate", "mean"] and "could_be_best" in rows[0]
     assert len(rows) == 3 and {r[1] for r in rows[1:]} == {"m0", "m1"}
 
 
-def test_leaderboard_table_names_the_scorer_and_explains_ties(ran):
+def test_leaderboard_table_names_the_scorer_and_explains_the_columns(ran):
     result = _invoke("leaderboard", "--suite", "t", "--workspace", ran)
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0].split()[:3] == ["rank", "candidate", "says"]
     assert "Scorer 'says', 8 examples, 1 repeat(s)" in result.stdout
     assert "Note: Only 8 examples" in result.stdout
+    assert "'could be best': no candidate is credibly better" in result.stdout
 
 
 def test_scorer_option_selects_the_scorer(ran):
@@ -284,14 +286,21 @@ def test_compare_unknown_candidate_lists_candidates(ran):
 def test_decide_names_a_candidate(ran):
     result = _invoke("decide", "--suite", "t", "--workspace", ran, "--scorer", "is_m0")
     assert result.exit_code == 0, result.output
-    first = result.stdout.splitlines()[0]
-    assert first.startswith("m0 is the clear winner")
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Pick m0: the best score, 1.000 [") and "credibly ahead" in lines[0]
+    assert lines[1] == "  - Computed on the 8 examples all 2 candidates share."
     tied = _invoke("decide", "--suite", "t", "--workspace", ran)
     assert tied.exit_code == 0
-    assert tied.stdout.split()[0] in {"m0", "m1"} and "statistically tied" in tied.stdout
+    first = tied.stdout.splitlines()[0]
+    assert first == "Nothing separates the 2 candidates yet on the 8 examples they share: no pick."
     d = json.loads(_invoke("decide", "--suite", "t", "--workspace", ran, "--scorer", "is_m0",
                            "--format", "json").stdout)
-    assert d["winner"] == "m0" and d["confident"] is True
+    assert d["status"] == "pick" and d["pick"] == "m0" and d["policy"] == "cheapest" and d["margin"] == 0.02
+    best = _invoke("decide", "--suite", "t", "--workspace", ran, "--scorer", "is_m0", "--policy", "best",
+                   "--margin", "0.05", "--format", "json")
+    assert json.loads(best.stdout)["policy"] == "best" and json.loads(best.stdout)["margin"] == 0.05
+    bad = _invoke("decide", "--suite", "t", "--workspace", ran, "--margin", "2")
+    assert bad.exit_code == 2
 
 
 def test_rerun_through_the_cli_uses_the_cache(ran, tmp_path, server):
@@ -311,6 +320,62 @@ def test_public_import_and_compare_through_the_cli(ran, tmp_path):
     assert result.exit_code == 0 and "Imported 2 public scores" in result.stdout
     cmp = _invoke("public", "compare", "--suite", "t", "--workspace", ran, "--scorer", "is_m0")
     assert cmp.exit_code == 0, cmp.output
-    assert "1 rank flip(s), 1 of them significant on your data." in cmp.stdout
+    assert "1 rank flip, 1 of them significant on your data." in cmp.stdout
     # rows are named by candidate, matched to the public table through the model string (openai/model-1)
     assert "Bench: m1 is ahead publicly (+10), but m0 is ahead on your task (+1.000, significant)." in cmp.stdout
+
+
+# -- the commands people copy ------------------------------------------------------------------------------------
+
+
+def _readme_steps() -> list[list[str]]:
+    """The `evalcore ...` lines of the README's "Your own task in five steps", comments dropped."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Your own task in five steps", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    return [line.split("#", 1)[0].split() for line in block.splitlines() if line.startswith("evalcore ")]
+
+
+def test_readme_and_help_commands_run_as_written_on_a_scaffolded_suite(tmp_path, server):
+    import yaml
+
+    steps = _readme_steps()
+    assert [s[1] for s in steps] == ["init", "validate", "run", "leaderboard", "decide"]
+    help_text = _invoke("--help").stdout
+    for step in steps:  # --help's typical loop is the same loop
+        assert " ".join(step) in _words(help_text), step
+    assert _invoke(*steps[0][1:]).exit_code == 0
+    suite = tmp_path / "my-task" / "suite.yaml"
+    data = yaml.safe_load(suite.read_text(encoding="utf-8"))
+    data["candidates"] = [  # the scaffold's real providers need keys: point them at the local server instead
+        {"name": n, "model": f"openai/{n}", "api_base": server.base_url, "input_price_per_mtok": 1.0,
+         "output_price_per_mtok": 2.0} for n in ("cand-a", "cand-b")
+    ]
+    data["run"]["backoff_s"] = 0.01
+    suite.write_text(yaml.safe_dump(data), encoding="utf-8")
+    for step in steps[1:]:
+        result = _invoke(*step[1:])
+        assert result.exit_code == 0, (step, result.output)
+    assert "cand-a" in _invoke(*steps[3][1:]).stdout
+
+
+def test_a_cached_rerun_says_so_and_spent_nothing(ran):
+    assert _invoke("run", Path("suite.yaml").resolve(), "--workspace", ran, "--new").exit_code == 0
+    rows = json.loads(_invoke("runs", "--workspace", ran, "--format", "json").stdout)
+    by_status = {r["status"]: r for r in rows}  # run ids sort by the second they started: both may share it
+    assert sorted(by_status) == ["cached rerun", "finished"]
+    assert (by_status["cached rerun"]["sent"], by_status["cached rerun"]["spent_usd"]) == (0, 0.0)
+    assert by_status["finished"]["sent"] == 16
+    table = _invoke("runs", "--workspace", ran).stdout
+    assert "cached rerun" in table and " $0 " in table + " "
+
+
+def test_tables_read_numbers_the_way_the_dashboard_does():
+    from evalcore.cli import render_rows
+
+    rows = [{"candidate": "a", "mean": 0.0, "pass_rate": 0.9423, "cost_per_example_usd": 0.000028342,
+             "diff": -0.00001, "latency_p50_ms": 1234.0, "tied_with": ["b", "c"]}]
+    cols = [(k, k) for k in rows[0]]
+    table = render_rows(rows, cols, "table").splitlines()[2]
+    assert table.split() == ["a", "0.000", "94%", "$0.0000283", "0.000", "1.2", "s", "b,", "c"]
+    assert "b; c" in render_rows(rows, cols, "csv") and "['b'" not in render_rows(rows, cols, "csv")
+    assert json.loads(render_rows(rows, cols, "json"))[0]["tied_with"] == ["b", "c"]

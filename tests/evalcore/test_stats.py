@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
@@ -449,7 +449,7 @@ def test_pairwise_adjusts_for_each_candidates_comparisons_and_matches_paired_dif
     vals = synthetic({"A": 1.4, "B": 1.0, "C": 0.9, "D": 0.2}, n=50, repeats=2, seed=3)
     rows = pairwise(long_table(vals), seed=11)
     assert len(rows) == 6
-    assert all(r.p_adjusted == pytest.approx(min(1.0, 3 * r.p)) for r in rows)
+    assert all(r.p_adjusted == pytest.approx(min(1.0, 3 * r.p / 2)) for r in rows)
     assert all(r.significant == (r.p_adjusted < 0.05) for r in rows)
     ab = next(r for r in rows if {r.a, r.b} == {"A", "B"})
     single = paired_difference(vals[ab.a].mean(1), vals[ab.b].mean(1))
@@ -483,9 +483,9 @@ def test_sample_size_report_uses_the_adjusted_threshold_and_the_margin():
     sd = d.std(ddof=1)
     assert rep.observed_gap == pytest.approx(d.mean()) and rep.sd_diff == pytest.approx(sd)
     assert rep.alpha_adjusted == pytest.approx(0.025)
-    assert rep.mdd == pytest.approx(minimum_detectable_difference(sd, 50, alpha=0.025))
-    assert rep.required_n_observed == required_n(d.mean(), sd, alpha=0.025)
-    assert rep.required_n_margin == required_n(0.02, sd, one_sided=True)
+    assert rep.mdd == pytest.approx(minimum_detectable_difference(sd, 50, alpha=0.025, one_sided=True))
+    assert rep.required_n_observed == required_n(d.mean(), sd, alpha=0.025, one_sided=True)
+    assert rep.required_n_margin == required_n(0.02, sd, alpha=0.025, one_sided=True)
     assert "assumes the SD" in rep.note
     assert_no_nan(rep.to_dict())
 
@@ -534,16 +534,21 @@ def test_a_lower_score_never_buys_a_narrower_interval_near_the_bound():
 
 
 @PROPS
-@given(bounded_values(min_size=2, max_size=40), st.data())
-def test_lowering_one_score_at_the_bound_never_raises_the_lower_bound(data, draw):
-    x, (lo, hi) = data
-    x = x.copy()
-    x[0] = hi
-    i = 0
-    lower = x.copy()
-    lower[i] = draw.draw(st.floats(lo, hi))
-    assert mean_interval(lower, bounds=(lo, hi)).low <= mean_interval(x, bounds=(lo, hi)).low + 1e-9 or \
-        np.ptp(x) > 0  # pinned exactly for samples at the bound; the simulations cover the rest
+@given(st.integers(2, 400), st.floats(0, 1, exclude_max=True), BOUNDS, st.booleans())
+def test_one_score_off_the_bound_never_buys_a_narrower_interval(n, dip, bounds, top):
+    """The audit's case, for any n, dip and bound: n - 1 perfect (or all-zero) scores and one off the bound give
+    an interval no narrower, and no further from that bound, than n at the bound. (A universal "a lower score
+    never raises the lower bound" would be wrong: seeing 25 near misses of 0.001 is evidence the misses are small,
+    which 50 perfect scores are not; the simulations check those samples are still covered.)"""
+    lo, hi = bounds
+    at, off = (hi, hi - dip * (hi - lo)) if top else (lo, lo + dip * (hi - lo))
+    bound_only = mean_interval([at] * n, bounds=bounds)
+    one_off = mean_interval([at] * (n - 1) + [off], bounds=bounds)
+    assert one_off.width >= bound_only.width - 1e-12
+    if top:
+        assert one_off.low <= bound_only.low + 1e-12
+    else:
+        assert one_off.high >= bound_only.high - 1e-12
 
 
 def test_a_constant_difference_is_significant_and_sparse_wins_are_exact():
@@ -654,6 +659,7 @@ def test_recommendation_picks_the_cheap_candidate_shown_within_the_margin():
     alts = {a["candidate"]: a for a in rec.alternatives}
     assert "small" not in alts and alts["weak"]["verdict"].startswith("worse by at least")
     assert not alts["weak"]["non_inferior"] and not alts["weak"]["could_be_best"]
+    assert alts["weak"]["p_noninferiority"] > 0.5
     assert set(alts["weak"]) >= {"diff", "diff_low", "diff_high", "pass_rate_diff", "p_value", "verdict",
                                  "could_be_best", "non_inferior", "cost_per_example_usd", "latency_p50_ms"}
     assert_no_nan(rec.to_dict())
@@ -689,6 +695,11 @@ def test_every_call_failed_says_exactly_that():
                       errors={"acme-small-v1": 20, "acme-large": 20})
     assert rec.status == "all_failed" and rec.pick is None and rec.leader is None
     assert "Every call failed" in rec.headline and "acme" not in rec.headline
+    vals["acme-large"] = np.full((20, 1), 0.9)
+    one = S.recommend(long_table(vals), calls={"acme-small-v1": 20, "acme-large": 20},
+                      errors={"acme-small-v1": 20, "acme-large": 0})
+    assert one.status != "all_failed" and one.leader == "acme-large"
+    assert any(d.startswith("Every call failed for acme-small-v1: it scores 0 here") for d in one.details)
 
 
 def test_single_and_no_scores():

@@ -144,8 +144,10 @@ def test_could_be_best_holds_the_true_best_95_percent(kind):
     boards, (lo, hi) = _board(kind, rng_for("board", kind), REPS, 50)
     could = could_be_best_rows(boards, hi - lo)
     best = [0, 1] if kind != "all equal 0/1" else list(range(5))
-    rate = float(np.mean(could[:, best].all(axis=1)))
-    assert rate >= 0.95, f"{kind}: every true best in the set in {rate:.3f} of boards"
+    # Hsu's guarantee: each truly best candidate is in the set with probability >= 95% (with ties, every one of
+    # them; all of them at once is not guaranteed, and bench_stats reports how often that happens)
+    rate = float(could[:, best].mean(axis=0).min())
+    assert rate >= 0.95, f"{kind}: a true best was in the set in only {rate:.3f} of boards"
 
 
 @pytest.mark.parametrize("shape", ["0/1", "near-ceiling", "ratings"])
