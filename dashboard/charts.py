@@ -146,7 +146,9 @@ def tag_heatmap(cells: pd.DataFrame, order: list[str]) -> alt.LayerChart:
     tag_order = df.drop_duplicates("tag").sort_values("tag")["tag_label"].tolist()
     cand_order = [c for c in order if c in set(df["candidate"])]
     base = alt.Chart(df).encode(
-        x=alt.X("candidate:N", sort=cand_order, title=None, axis=alt.Axis(labelAngle=-40, labelLimit=160)),
+        # labelOverlap off: every candidate keeps its label at 30 candidates as at 3 (Vega drops some otherwise)
+        x=alt.X("candidate:N", sort=cand_order, title=None,
+                axis=alt.Axis(labelAngle=-45, labelLimit=160, labelOverlap=False, labelFontSize=10)),
         y=alt.Y("tag_label:N", sort=tag_order, title=None, axis=alt.Axis(labelLimit=240)),
     )
     rect = base.mark_rect(stroke="white", strokeWidth=1).encode(

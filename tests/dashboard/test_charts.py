@@ -96,3 +96,15 @@ def test_leaderboard_chart_height_grows_with_candidates() -> None:
 def test_leaderboard_chart_names_missing_columns() -> None:
     with pytest.raises(ValueError, match="low, high"):
         charts.leaderboard_chart(_rows().drop(columns=["low", "high"]))
+
+
+def test_heatmap_labels_every_candidate_and_shows_n_in_each_cell() -> None:
+    cells = pd.DataFrame([{"tag": t, "candidate": f"c{i:02d}", "mean": 0.5, "low": 0.4, "high": 0.6, "n": n,
+                           "pass_rate": 0.5, "flag": "too small (n < 10)" if n < 10 else "", "note": ""}
+                          for t, n in (("clean", 30), ("edge", 4)) for i in range(30)])
+    spec = charts.tag_heatmap(cells, [f"c{i:02d}" for i in range(30)]).to_dict()
+    x = spec["layer"][0]["encoding"]["x"]
+    assert x["axis"]["labelOverlap"] is False and len(x["sort"]) == 30
+    [values] = spec["datasets"].values()
+    assert {v["n_label"] for v in values} == {"n=30", "n=4"}
+    assert {v["tag_label"] for v in values} == {"clean (n=30)", "edge (n=4, small)"}
