@@ -17,29 +17,37 @@ _ROW_HEIGHT = 30  # px per candidate: enough for a label and a point with its in
 _FRAME_HEIGHT = 110
 
 
-def leaderboard_chart(rows: pd.DataFrame, *, score_label: str = "mean score") -> alt.LayerChart:
+def leaderboard_chart(rows: pd.DataFrame, *, score_label: str = "mean score",
+                      families: list[str] | None = None) -> alt.LayerChart:
     """Each candidate's mean (point) and 95% interval (bar), best mean at the top, coloured by "could be best".
 
     `rows` is the leaderboard in order of the estimate (columns as in `evalcore.analysis.leaderboard(...).rows`).
-    "Could be best": no paired test found another candidate credibly better. The x axis does not start at zero,
-    so the intervals, not the distance from zero, carry
-    the comparison.
+    "Could be best": no paired test found another candidate credibly better. With `families`, colour is the
+    family (the same on every page), the point's shape says "could be best" or "credibly worse" and each row
+    prints its rank range, so two candidates that the tests tell apart never look alike. The x axis does not
+    start at zero, so the intervals, not the distance from zero, carry the comparison.
     """
     missing = [c for c in _LEADERBOARD_FIELDS if c not in rows.columns]
     if missing:
         raise ValueError(f"leaderboard rows lack column(s) {', '.join(missing)}")
-    df = rows[_LEADERBOARD_FIELDS].copy()
+    extra = [c for c in ("family", "rank_low", "rank_high") if families is not None and c in rows.columns]
+    df = rows[_LEADERBOARD_FIELDS + extra].copy()
     df["best"] = df["could_be_best"].map(lambda b: "could be best" if b is True or b == 1 else "credibly worse")
     df = df.drop(columns=["could_be_best"])
     order = df["candidate"].tolist()
     groups = ["could be best", "credibly worse"]
-
+    if families is not None:
+        df["family"] = df["family"].fillna("(no family)") if "family" in df else "(no family)"
+        df["rank_label"] = [rank_range(r.get("rank_low"), r.get("rank_high"), r.get("rank"))
+                            for r in df.to_dict("records")]
+        colour = family_color(families)
+    else:
+        # A categorical scheme with distinct hues: the theme's default puts groups 1 and 2 in two blues.
+        colour = alt.Color("best:N", title=None, scale=alt.Scale(domain=groups, scheme="tableau10"),
+                           legend=alt.Legend(orient="top", direction="horizontal"))
     base = alt.Chart(df).encode(
         y=alt.Y("candidate:N", sort=order, title=None, axis=alt.Axis(labelLimit=240)),
-        # A categorical scheme with distinct hues: the theme's default puts groups 1 and 2 in two blues.
-        color=alt.Color("best:N", title=None,
-                        scale=alt.Scale(domain=groups, scheme="tableau10"),
-                        legend=alt.Legend(orient="top", direction="horizontal")),
+        color=colour,
         tooltip=[
             alt.Tooltip("candidate:N", title="candidate"),
             alt.Tooltip("mean:Q", title="mean", format=".3f"),
@@ -57,4 +65,164 @@ def leaderboard_chart(rows: pd.DataFrame, *, score_label: str = "mean score") ->
         x2="high:Q",
     )
     point = base.mark_point(filled=True, size=90, opacity=1).encode(x=alt.X("mean:Q", title=x_title))
-    return alt.layer(interval, point).properties(height=_FRAME_HEIGHT + _ROW_HEIGHT * max(len(df), 2))
+    height = _FRAME_HEIGHT + _ROW_HEIGHT * max(len(df), 2)
+    if families is None:
+        return alt.layer(interval, point).properties(height=height)
+    point = point.encode(shape=alt.Shape("best:N", title=None, scale=alt.Scale(domain=groups,
+                                                                                  range=["circle", "cross"]),
+                                         legend=alt.Legend(orient="bottom", direction="horizontal")))
+    rank = base.mark_text(align="left", dx=8, fontSize=11, color="#444").encode(x="high:Q", text="rank_label:N")
+    return alt.layer(interval, point, rank).properties(height=height)
+
+
+def rank_range(low: object, high: object, rank: object = None) -> str:
+    """"rank 1", "rank 2-5": the ranks a candidate could hold given the paired tests."""
+    def whole(v: object) -> int | None:
+        return None if v is None or pd.isna(v) else int(v)  # type: ignore[arg-type]
+
+    lo, hi, r = whole(low), whole(high), whole(rank)
+    if lo is None or hi is None:
+        return "" if r is None else f"rank {r}"
+    return f"rank {lo}" if lo == hi else f"rank {lo}-{hi}"
+
+
+# -- shared by every page ------------------------------------------------------------------------------------
+
+_FAMILY_SCHEME = "tableau10"
+SVG = {"embedOptions": {"renderer": "svg"}}  # marks become DOM elements: clickable, and testable in a browser
+
+
+def family_color(families: list[str], *, title: str = "family", legend: bool = True) -> alt.Color:
+    """One colour per model family, the same on every page: the domain is the suite's sorted families."""
+    return alt.Color("family:N", title=title, scale=alt.Scale(domain=sorted(families), scheme=_FAMILY_SCHEME),
+                     legend=alt.Legend(orient="top", direction="horizontal") if legend else None)
+
+
+def _padded(lo: float, hi: float, pad: float = 0.04) -> list[float]:
+    """An axis domain around [lo, hi] that never cuts a mark at 0 or 1: padded beyond the data."""
+    span = max(hi - lo, 0.05)
+    return [lo - span * pad * 2, hi + span * pad * 2]
+
+
+def quality_cost_chart(rows: pd.DataFrame, families: list[str], frontier: list[str], *,
+                       score_label: str = "mean score") -> alt.LayerChart:
+    """Quality (mean with 95% interval) against cost per 1,000 examples on a log axis; every candidate
+    labelled, coloured by family; the Pareto frontier (nothing cheaper is better) drawn as a dashed line.
+    Candidates with no known price are left off (the page lists them)."""
+    df = rows[["candidate", "family", "mean", "low", "high", "cost_per_example_usd", "rank"]].copy()
+    df = df.dropna(subset=["mean", "cost_per_example_usd"])
+    df["family"] = df["family"].fillna("(no family)")
+    df["cost_1k"] = df["cost_per_example_usd"] * 1000
+    df["on_frontier"] = df["candidate"].isin(frontier)
+    y_scale = alt.Scale(domain=_padded(float(df["low"].min()), float(df["high"].max())), nice=False)
+    y = alt.Y("mean:Q", title=f"{score_label} (95% interval)", scale=y_scale)
+    x = alt.X("cost_1k:Q", title="cost per 1,000 examples (USD, log scale)",
+              scale=alt.Scale(type="log", nice=True, padding=24), axis=alt.Axis(format="$,.3~g"))
+    base = alt.Chart(df).encode(x=x, color=family_color(families))
+    tooltip = [alt.Tooltip("candidate:N"), alt.Tooltip("mean:Q", format=".3f"),
+               alt.Tooltip("low:Q", title="95% low", format=".3f"), alt.Tooltip("high:Q", title="95% high", format=".3f"),
+               alt.Tooltip("cost_1k:Q", title="$ per 1,000 examples", format="$,.3~g")]
+    bars = base.mark_rule(strokeWidth=2, opacity=0.6).encode(
+        y=alt.Y("low:Q", title=f"{score_label} (95% interval)", scale=y_scale), y2="high:Q")
+    points = base.mark_point(filled=True, size=80).encode(y=y, tooltip=tooltip)
+    labels = base.mark_text(align="left", dx=7, dy=-7, fontSize=11).encode(y=y, text="candidate:N")
+    line_df = df[df["on_frontier"]].sort_values("cost_1k")
+    front = alt.Chart(line_df).mark_line(strokeDash=[5, 4], color="#555", opacity=0.7).encode(
+        x=x, y=y, order="cost_1k:Q")
+    return alt.layer(front, bars, points, labels).properties(
+        height=380, title=alt.Title("Quality against cost", subtitle="dashed: the Pareto frontier (nothing "
+                                    "cheaper scores higher); bars: 95% intervals"), usermeta=SVG)
+
+
+def tag_heatmap(cells: pd.DataFrame, order: list[str]) -> alt.LayerChart:
+    """Mean per (tag, candidate), candidates in the page's order, tags flagged when their n is small; each
+    cell shows its mean and n. Colour runs 0 to 1 whatever the data, so a cell reads the same on every page."""
+    df = cells.copy()
+    df["small"] = df["flag"].astype(str).str.len() > 0
+    n_by_tag = df.groupby("tag")["n"].max()
+    df["tag_label"] = df["tag"].map(lambda t: f"{t} (n={n_by_tag[t]}{', small' if n_by_tag[t] < 10 else ''})")
+    df["label"] = [f"{fmt_score(m)}" for m in df["mean"]]
+    df["n_label"] = [f"n={n}" for n in df["n"]]
+    tag_order = df.drop_duplicates("tag").sort_values("tag")["tag_label"].tolist()
+    cand_order = [c for c in order if c in set(df["candidate"])]
+    base = alt.Chart(df).encode(
+        # labelOverlap off: every candidate keeps its label at 30 candidates as at 3 (Vega drops some otherwise)
+        x=alt.X("candidate:N", sort=cand_order, title=None,
+                axis=alt.Axis(labelAngle=-45, labelLimit=160, labelOverlap=False, labelFontSize=10)),
+        y=alt.Y("tag_label:N", sort=tag_order, title=None, axis=alt.Axis(labelLimit=240)),
+    )
+    rect = base.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color("mean:Q", title="mean", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen")),
+        opacity=alt.condition("datum.small", alt.value(0.55), alt.value(1.0)),
+        tooltip=[alt.Tooltip("tag:N"), alt.Tooltip("candidate:N"), alt.Tooltip("mean:Q", format=".3f"),
+                 alt.Tooltip("low:Q", title="95% low", format=".3f"),
+                 alt.Tooltip("high:Q", title="95% high", format=".3f"), alt.Tooltip("n:Q"), alt.Tooltip("flag:N")])
+    text = base.mark_text(fontSize=10, dy=-5).encode(text="label:N")
+    ntext = base.mark_text(fontSize=8, dy=7, opacity=0.8).encode(text="n_label:N")
+    return alt.layer(rect, text, ntext).properties(
+        height=34 * len(tag_order) + 40,
+        title=alt.Title("Mean per tag", subtitle="faded rows: fewer than 10 examples, too small to conclude from"))
+
+
+def fmt_score(v: object) -> str:
+    from evalcore import formatting
+
+    return formatting.score(v, 2)
+
+
+def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
+                score_label: str = "mean score") -> alt.LayerChart:
+    """One line per family across releases (x="release") or run dates (x="run"), a 95% band around it and
+    every point labelled with its candidate; the subtitle says which examples the points are computed over."""
+    df = rows.copy()
+    field = "release" if x == "release" else "started"
+    df = df.dropna(subset=[field, "mean"])
+    x_enc = alt.X(f"{field}:T", title="release date" if x == "release" else "run date (UTC)",
+                  axis=alt.Axis(format="%Y-%m-%d" if x == "release" else "%Y-%m-%d %H:%M", labelAngle=-30),
+                  scale=alt.Scale(padding=30))
+    y_scale = alt.Scale(domain=_padded(float(df["low"].min()), float(df["high"].max())), nice=False)
+    y = alt.Y("mean:Q", title=f"{score_label} (95% band)", scale=y_scale)
+    line_detail = "family:N" if x == "release" else "candidate:N"
+    base = alt.Chart(df).encode(x=x_enc, color=family_color(families), detail=line_detail)
+    band = base.mark_area(opacity=0.14).encode(y=alt.Y("low:Q", scale=y_scale, title=f"{score_label} (95% band)"),
+                                               y2="high:Q", color=family_color(families, legend=False))
+    bars = base.mark_rule(opacity=0.5).encode(y=alt.Y("low:Q", scale=y_scale), y2="high:Q")
+    line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=60)).encode(
+        y=y, tooltip=[alt.Tooltip("candidate:N"), alt.Tooltip("family:N"), alt.Tooltip(f"{field}:T"),
+                      alt.Tooltip("mean:Q", format=".3f"), alt.Tooltip("low:Q", title="95% low", format=".3f"),
+                      alt.Tooltip("high:Q", title="95% high", format=".3f"), alt.Tooltip("n:Q")])
+    labels = base.mark_text(align="left", dx=6, dy=-8, fontSize=11).encode(y=y, text="candidate:N")
+    return alt.layer(band, bars, line, labels).properties(
+        height=380, title=alt.Title(f"{score_label} per family over time", subtitle=basis))
+
+
+def rank_chart(rows: pd.DataFrame, benchmark: str, families: list[str]) -> alt.LayerChart:
+    """Public-benchmark rank (left) against the task's rank (right), one line per candidate; lines of
+    candidates in a flip that is significant on the task's data are thick and solid, the others thin."""
+    df = rows[rows["benchmark"] == benchmark].copy()
+    df["family"] = df.get("family", pd.Series(["(no family)"] * len(df), index=df.index)).fillna("(no family)")
+    long = pd.concat([
+        df.assign(side=f"{benchmark} rank", rank=df["public_rank"]),
+        df.assign(side="rank on your task", rank=df["task_rank"]),
+    ])[["candidate", "family", "side", "rank", "significant_flip", "public_score", "task_mean"]]
+    side_order = [f"{benchmark} rank", "rank on your task"]
+    x = alt.X("side:N", sort=side_order, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=12),
+              scale=alt.Scale(paddingOuter=0.6))
+    y = alt.Y("rank:Q", title="rank (1 = best)", scale=alt.Scale(reverse=True, domain=[0.5, len(df) + 0.5],
+                                                                   nice=False), axis=alt.Axis(tickMinStep=1))
+    base = alt.Chart(long).encode(x=x, y=y, color=family_color(families), detail="candidate:N")
+    lines = base.mark_line().encode(
+        strokeWidth=alt.condition("datum.significant_flip", alt.value(4), alt.value(1.2)),
+        strokeDash=alt.condition("datum.significant_flip", alt.value([1, 0]), alt.value([4, 3])))
+    points = base.mark_point(filled=True, size=60).encode(
+        tooltip=[alt.Tooltip("candidate:N"), alt.Tooltip("side:N"), alt.Tooltip("rank:Q"),
+                 alt.Tooltip("public_score:Q", title=f"{benchmark} score"),
+                 alt.Tooltip("task_mean:Q", title="task mean", format=".3f")])
+    left = alt.Chart(long[long["side"] == side_order[0]]).mark_text(align="right", dx=-8, fontSize=11).encode(
+        x=x, y=y, text="candidate:N", color=family_color(families, legend=False))
+    right = alt.Chart(long[long["side"] == side_order[1]]).mark_text(align="left", dx=8, fontSize=11).encode(
+        x=x, y=y, text="candidate:N", color=family_color(families, legend=False))
+    return alt.layer(lines, points, left, right).properties(
+        height=26 * len(df) + 90,
+        title=alt.Title(f"{benchmark} rank against your task's rank",
+                        subtitle="thick lines: a rank flip that is significant on your data"))

@@ -19,15 +19,17 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from evalcore import analysis
+from evalcore import analysis, explore
+from evalcore import formatting as fmt
 from evalcore.demo import SYNTHETIC_NOTICE
 from evalcore.demo_build import DEMO_SUITE
+from evalcore.errors import EvalcoreError
 from evalcore.queries import Queries
 from evalcore.store import Workspace, resolve_workspace
 
-__all__ = ["DEMO_SUITE", "LEADERBOARD_COLUMNS", "SYNTHETIC_NOTICE", "Token", "data_token", "decision", "leaderboard",
-           "markdown_safe", "runs",
-           "scorers", "suites", "workspace"]
+__all__ = ["DEMO_SUITE", "LEADERBOARD_COLUMNS", "SYNTHETIC_NOTICE", "Token", "changes", "comparison", "data_token",
+           "decision", "example_detail", "example_filters", "examples", "families", "head_to_head", "leaderboard",
+           "markdown_safe", "public_ranks", "runs", "scorers", "suites", "tag_cells", "trend", "workspace"]
 
 Token = tuple[int, int]
 
@@ -71,11 +73,18 @@ def scorers(ws: str, token: Token, suite: str) -> list[str]:
     return analysis.scorer_order(_queries(ws), suite)
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _leaderboard(ws: str, token: Token, suite: str, scorer: str) -> analysis.Leaderboard:
+    """The library's Leaderboard object (with its score table: a suite's current results, not the store), kept
+    as a resource so the table, the decision and the recommendation share one computation. Read-only."""
+    return analysis.leaderboard(_queries(ws), suite, scorer=scorer)
+
+
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def _board_and_decision(ws: str, token: Token, suite: str, scorer: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """One leaderboard computation feeds both the table and the recommendation."""
     q = _queries(ws)
-    lb = analysis.leaderboard(q, suite, scorer=scorer)
+    lb = _leaderboard(ws, token, suite, scorer)
     d = analysis.decision(q, suite, board=lb).to_dict()
     board = {
         "scorer": lb.scorer,
@@ -112,6 +121,43 @@ def decision(ws: str, token: Token, suite: str, scorer: str) -> dict[str, Any]:
     return _board_and_decision(ws, token, suite, scorer)[1]
 
 
+POLICY_LABELS = {"best": "best quality", "cheapest": "cheapest", "fastest": "fastest"}
+
+
+def declared_policy(ws: str, token: Token, suite: str) -> tuple[str, float]:
+    """The suite's `decision: {policy, margin}`, else the library's defaults: the card's starting values."""
+    policy, margin = analysis.suite_policy(_queries(ws), suite)
+    from evalcore import stats
+
+    return (policy if policy in stats.POLICIES else stats.DEFAULT_POLICY,
+            float(margin) if margin is not None else float(stats.DEFAULT_MARGIN))
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def recommendation(ws: str, token: Token, suite: str, scorer: str, policy: str, margin: float) -> dict[str, Any]:
+    """`evalcore.analysis.recommendation` (what to pick under a policy and margin, and why) as a dict, its
+    words escaped for markdown; computed on the page's cached leaderboard data."""
+    q = _queries(ws)
+    lb = _leaderboard(ws, token, suite, scorer)
+    rec = analysis.recommendation(q, suite, scorer=scorer, policy=policy, margin=margin, board=lb)
+    alts = pd.DataFrame(rec.alternatives)
+    return {"status": rec.status, "headline": markdown_safe(rec.headline),
+            "details": [markdown_safe(d) for d in rec.details], "pick": rec.pick, "leader": rec.leader,
+            "policy": rec.policy, "margin": rec.margin, "shared_examples": rec.shared_examples,
+            "could_be_best": list(rec.could_be_best), "alternatives": alts}
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def latest_runs(ws: str, token: Token) -> pd.DataFrame:
+    """Every suite of the workspace with its newest run: status, when, results, errors, spend."""
+    runs = analysis.run_list(_queries(ws))
+    newest: dict[str, dict[str, Any]] = {}
+    for r in runs:
+        newest.setdefault(r["suite"], r)
+    columns = ["suite", "run_id", "status", "started_at", "candidates", "results", "errors", "spent_usd"]
+    return pd.DataFrame(list(newest.values()), columns=columns)
+
+
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def runs(ws: str, token: Token, suite: str) -> pd.DataFrame:
     """The suite's runs, newest first (`evalcore.analysis.run_list`)."""
@@ -128,7 +174,7 @@ def markdown_safe(text: str) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
-# =====================================================================================================================
+# ==============================================================================================================
 # Data and Run pages (branch dash-data): the workspace's suites and their examples.
 # Suite files live outside the folders `data_token` watches, so these take `suites_token`, which also changes when a
 # suite file or its dataset is written.
@@ -176,3 +222,143 @@ def examples_frame(examples: list[Any]) -> pd.DataFrame:
     """Examples as the Data page's preview table; every value is text shown as text."""
     return pd.DataFrame([{"id": e.id, "input": e.input, "expected": e.expected, "tags": list(e.tags), "row": e.row}
                          for e in examples], columns=["id", "input", "expected", "tags", "row"])
+=======
+# -- Compare, Explore, Trends ---------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def families(ws: str, token: Token, suite: str) -> list[str]:
+    """The suite's model families, sorted: the colour domain every chart shares, so a family keeps its
+    colour on every page (from the primary scorer's cached leaderboard: no extra scan of the store)."""
+    rows = _leaderboard(ws, token, suite, scorers(ws, token, suite)[0]).rows
+    return sorted({r.get("family") or "(no family)" for r in rows})
+
+
+def board_table(board: dict[str, Any]) -> pd.DataFrame:
+    """The leaderboard with the formatted columns people read (interval, cost per 1,000, latency), in rank
+    order; the numbers come from `evalcore.formatting`, as in the CLI."""
+    rows = board["rows"].copy()
+    rows["ci"] = [fmt.interval(lo, hi) for lo, hi in zip(rows["low"], rows["high"], strict=True)]
+    rows["cost_1k"] = [fmt.money(c * 1000) if c is not None and not pd.isna(c) else "unknown price"
+                       for c in rows["cost_per_example_usd"]]
+    rows["p50"] = rows["latency_p50_ms"].map(fmt.latency)
+    rows["p95"] = rows["latency_p95_ms"].map(fmt.latency)
+    rows["pass"] = rows["pass_rate"].map(fmt.pct)
+    rows["score"] = rows["mean"].map(fmt.score)
+    rows["vs_leader"] = ["leader" if i == 0 else (f"{fmt.diff(d)} {fmt.diff_interval(lo, hi)}" if pd.notna(d) else "-")
+                         for i, (d, lo, hi) in enumerate(zip(rows["diff_vs_best"], rows["diff_low"], rows["diff_high"],
+                                                             strict=True))]
+    rows["human"] = "not labeled"  # the labels helper fills this from evalcore's label statistics
+    return rows
+
+
+def pareto_frontier(rows: pd.DataFrame) -> list[str]:
+    """Candidates nothing cheaper beats on the mean (`evalcore.explore.pareto_frontier`), cheapest first."""
+    return explore.pareto_frontier(rows)
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def examples(ws: str, token: Token, suite: str, scorer: str) -> pd.DataFrame:
+    """`evalcore.explore.example_table`: one row per (example, candidate), aggregated over repeats."""
+    return explore.example_table(_queries(ws), suite, scorer, data=_leaderboard(ws, token, suite, scorer).data)
+
+
+def example_filters(ws: str, token: Token, suite: str, scorer: str, *, tag: str | None = None,
+                    candidates: list[str] | None = None, outcome: str = "all",
+                    error_kind: str | None = None) -> pd.DataFrame:
+    """The rows of `examples` matching the filters (pandas over the cached aggregate: no query)."""
+    return explore.filter_examples(examples(ws, token, suite, scorer), tag=tag, candidates=candidates,
+                                   outcome=outcome, error_kind=error_kind)
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def tags(ws: str, token: Token, suite: str, scorer: str) -> list[str]:
+    """Every tag of the suite's examples, alphabetically."""
+    return sorted({t for ts in examples(ws, token, suite, scorer)["tags"] for t in ts})
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def error_kinds(ws: str, token: Token, suite: str, scorer: str) -> list[str]:
+    return sorted(examples(ws, token, suite, scorer)["error_kind"].dropna().unique().tolist())
+
+
+def disagreements(ws: str, token: Token, suite: str, scorer: str, frame: pd.DataFrame | None = None,
+                  limit: int = 15) -> pd.DataFrame:
+    """Where the candidates disagree most, over `frame` (filtered rows) or the whole suite."""
+    table = examples(ws, token, suite, scorer) if frame is None else frame
+    return explore.disagreements(table, limit=limit)
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def head_to_head(ws: str, token: Token, suite: str, scorer: str, a: str, b: str) -> dict[str, Any]:
+    """Per-example wins/losses/ties of A against B and the examples where they differ most."""
+    h = explore.head_to_head(examples(ws, token, suite, scorer), a, b)
+    return {"a": h.a, "b": h.b, "wins": h.wins, "losses": h.losses, "ties": h.ties, "text": markdown_safe(h.text),
+            "rows": h.rows}
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def comparison(ws: str, token: Token, suite: str, scorer: str, a: str, b: str) -> dict[str, Any]:
+    """`evalcore.analysis.compare`: the paired result in words (markdown-escaped lines) and its numbers."""
+    c = analysis.compare(_queries(ws), suite, a, b, scorer=scorer, data=_leaderboard(ws, token, suite, scorer).data)
+    d = c.to_dict()
+    d["lines"] = [markdown_safe(line) for line in c.text.splitlines()]
+    return d
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def tag_cells(ws: str, token: Token, suite: str, scorer: str, min_n: int = 10) -> pd.DataFrame:
+    """Per (tag, candidate): mean, interval, n and the small-tag flag (`evalcore.analysis.tag_rows`)."""
+    columns = ["tag", "candidate", "mean", "low", "high", "n", "pass_rate", "flag", "note"]
+    lb = _leaderboard(ws, token, suite, scorer)
+    assert lb.data is not None
+    return pd.DataFrame(explore.tag_cells(lb.data, min_n=min_n), columns=columns)
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def trend(ws: str, token: Token, suite: str, scorer: str, tag: str | None, x: str) -> dict[str, Any]:
+    """`evalcore.explore.trend`: points with intervals per family over release or run date, and the basis."""
+    return explore.trend(_queries(ws), suite, scorer, tag=tag, x=x, data=_leaderboard(ws, token, suite, scorer).data)
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def public_ranks(ws: str, token: Token, suite: str, scorer: str) -> dict[str, Any] | None:
+    """Public-benchmark rank beside the task's rank, and the flips; None without public scores."""
+    q = _queries(ws)
+    if q.public_scores().empty:
+        return None
+    try:
+        pc = analysis.public_comparison(q, suite, scorer=scorer)
+    except EvalcoreError:
+        return None
+    rows = pd.DataFrame(pc.rows)
+    fam = {r["candidate"]: r.get("family") or "(no family)" for r in q.candidate_summary(suite).to_dict("records")}
+    rows["family"] = rows["candidate"].map(fam).fillna("(no family)")
+    sig = {(f.benchmark, f.public_winner) for f in pc.flips if f.significant} | {
+        (f.benchmark, f.task_winner) for f in pc.flips if f.significant}
+    rows["significant_flip"] = [(b, c) in sig for b, c in zip(rows["benchmark"], rows["candidate"], strict=True)]
+    return {"rows": rows, "flips": [{"benchmark": f.benchmark, "significant": f.significant,
+                                     "text": markdown_safe(f.text())} for f in pc.flips],
+            "correlations": pc.correlations, "unmatched": pc.unmatched}
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def example_detail(ws: str, token: Token, suite: str, example_id: str, order: tuple[str, ...]) -> dict[str, Any]:
+    """`evalcore.explore.example_detail`: the example and every candidate's repeats, in `order`."""
+    runs = {r["candidate"]: r["run_id"] for r in _leaderboard(ws, token, suite, scorer_for_runs(ws, token, suite)).rows
+            if r.get("run_id")}
+    return explore.example_detail(_queries(ws), suite, example_id, list(order), runs=runs)
+
+
+def scorer_for_runs(ws: str, token: Token, suite: str) -> str:
+    """Any scorer's leaderboard knows each candidate's latest run: use the primary one (already cached)."""
+    return scorers(ws, token, suite)[0]
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def changes(ws: str, token: Token, suite: str, scorer: str) -> dict[str, Any]:
+    """What changed in the suite's newest run against the one before (`evalcore.explore`)."""
+    c = explore.changes_since_previous_run(_queries(ws), suite, scorer_name=scorer)
+    return {"run_id": c.run_id, "previous_run_id": c.previous_run_id, "new_candidates": c.new_candidates,
+            "changes": [dict(ch.__dict__, regression=ch.regression) for ch in c.changes],
+            "regressions": [ch.candidate for ch in c.regressions]}

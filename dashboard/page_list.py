@@ -6,6 +6,9 @@ The first viewer page is the default ("/").
 
 VIEWER_PAGES: list[tuple[str, str, str]] = [
     ("views/overview.py", "Overview", "overview"),
+    ("views/compare.py", "Compare", "compare"),
+    ("views/trends.py", "Trends", "trends"),
+    ("views/explore.py", "Explore", "explore"),
 ]
 
 EDITOR_PAGES: list[tuple[str, str, str]] = [

@@ -230,10 +230,10 @@ def _neg(v: float | None) -> float | None:
 
 
 def compare(workspace: str | Path | Queries | None, suite: str, a: str, b: str, *, scorer: str | None = None,
-            seed: int = 0) -> Comparison:
+            seed: int = 0, data: ScoreData | None = None) -> Comparison:
     """A vs B on the examples both have: paired CI and test (exact where needed), McNemar, what n could detect."""
     q = _queries(workspace)
-    data = score_data(q, suite, scorer)
+    data = data if data is not None else score_data(q, suite, scorer)  # a page passes the scores it has read
     have = set(data.scores["candidate"])
     for name in (a, b):
         if name not in have:

@@ -527,8 +527,81 @@ def import_outputs(file: str, suite_file: str, candidate: str | None, workspace:
         load_secrets_env()
     summary = run_import(file, suite, workspace, candidate=candidate, encoding=encoding, judge=judge)
     for line in summary.lines():
-        click.echo(line)
+        click.echo(terminal_text(line))
     click.echo(f"Next: evalcore leaderboard --suite {summary.suite}")
+
+def _show_example(ex: dict[str, Any], scorer: str, candidates: set[str] | None, failing: bool) -> list[str]:
+    """One example as plain text: input, reference, then each candidate's outputs (already cleaned of terminal
+    control sequences by the library) with scores, latency, cost and error."""
+    from evalcore import formatting as fmt
+
+    out = [f"=== {ex['example_id']}  tags: {', '.join(ex['tags']) or 'none'}", "--- input", ex["input"],
+           "--- reference", ex["expected"] or "(no reference answer)"]
+    for cand in ex["candidates"]:
+        if candidates and cand["candidate"] not in candidates:
+            continue
+        for rep in cand["repeats"]:
+            primary = next((s for s in rep["scores"] if s["scorer"] == scorer), None)
+            if failing and not rep["error_kind"] and primary is not None and primary["passed"]:
+                continue
+            label = f" repeat {rep['repeat'] + 1}" if len(cand["repeats"]) > 1 else ""
+            scores = ", ".join(f"{s['scorer']} {fmt.score(s['value'])}"
+                               f"{' pass' if s['passed'] else ' fail' if s['passed'] is not None else ''}"
+                               for s in rep["scores"])
+            out.append(f"--- {cand['candidate']}{label}: {scores or 'no scores'}; {fmt.latency(rep['latency_ms'])}, "
+                       f"{fmt.money(rep['cost_usd'])}{', cached' if rep['cached'] else ''}")
+            if rep["error_kind"]:
+                out.append(f"error ({rep['error_kind']}): {rep['error'] or 'no message'}")
+            out.append(rep["output"] or "(no output)")
+    return out
+
+
+@main.command()
+@click.option("--suite", required=True, help="Suite name.")
+@click.option("--example", "example_id", default=None, help="One example id (default: every matching example).")
+@click.option("--candidate", "candidates", multiple=True, help="Only this candidate (repeat for several).")
+@click.option("--failing", is_flag=True, help="Only outputs that failed the scorer or whose call failed.")
+@click.option("--tag", default=None, help="Only examples with this tag.")
+@click.option("--scorer", default=None, help="Scorer that decides pass/fail (default: the suite's first scorer).")
+@click.option("--limit", type=click.IntRange(1), default=5, show_default=True, help="At most this many examples.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@_workspace_option
+@_friendly
+def show(suite: str, example_id: str | None, candidates: tuple[str, ...], failing: bool, tag: str | None,
+         scorer: str | None, limit: int, fmt: str, workspace: str | None) -> None:
+    """What the models answered: input, reference and each candidate's output as plain text (terminal control
+    sequences removed), with scores, latency, cost and errors."""
+    from evalcore import explore
+    from evalcore.analysis import leaderboard
+    from evalcore.queries import Queries
+
+    q = Queries(workspace)
+    lb = leaderboard(q, suite, scorer=scorer)
+    order = [r["candidate"] for r in lb.rows]
+    unknown = [c for c in candidates if c not in order]
+    if unknown:
+        raise EvalcoreError(f"suite '{suite}' has no candidate {', '.join(repr(c) for c in unknown)}.",
+                            hint=f"Candidates: {', '.join(order)}.")
+    if example_id is not None:
+        ids = [example_id]
+    else:
+        table = explore.filter_examples(explore.example_table(q, suite, lb.scorer), tag=tag,
+                                        candidates=list(candidates) or None, outcome="fail" if failing else "all")
+        ids = list(dict.fromkeys(table["example_id"]))
+    details = [explore.example_detail(q, suite, e, order) for e in ids[:limit]]
+    if fmt == "json":
+        click.echo(json.dumps(details, indent=2, ensure_ascii=False, default=str))
+        return
+    if not ids:
+        click.echo(f"No {'failing ' if failing else ''}results match in suite '{suite}'.")
+        return
+    lines: list[str] = []
+    for ex in details:
+        lines += _show_example(ex, lb.scorer, set(candidates) or None, failing) + [""]
+    if len(ids) > limit:
+        lines.append(f"{len(ids) - limit} more example(s) match: raise --limit, or pick one with --example.")
+    click.echo("\n".join(lines))
 
 
 @main.group()

@@ -5,6 +5,14 @@ is not a language model: it looks up the reference answer of the invoice it is s
 seeded random generator according to a per-model profile (skill per tag, JSON discipline, susceptibility to
 prompt injection). That gives the demo real, explainable differences between families and releases, and it
 runs through exactly the same runner, cache and store as real calls.
+
+The profiles are tuned so the demo tells the story evalcore exists for (checked by tests/evalcore/test_demo.py):
+- cirrus-pro-2, the newest release and the best on both public benchmarks, is significantly worse on this
+  task than the older cirrus-pro and the much cheaper basalt-70b: it wraps its JSON in prose or truncates it
+  (json_error) and fumbles OCR-damaged invoices;
+- the aurora family regresses on one edge case in its newest release: aurora-2 obeys instructions hidden in
+  adversarial invoices (injection) that aurora-1.5 ignored, while its overall score barely moves;
+- basalt-70b costs about 1/8 of the leader and is statistically tied with it.
 """
 
 from __future__ import annotations
@@ -46,9 +54,9 @@ PROFILES: dict[str, Profile] = {
     "aurora-1": Profile("aurora", "2025-10-15", 0.80, {"malformed": 0.75, "multilingual": 0.85, "long": 0.8},
                         0.03, 0.15, 95, 3.0, 15.0, {"MMLU-Pro": 71.2, "IFEval": 80.1}),
     "aurora-1.5": Profile("aurora", "2026-03-02", 0.92, {"malformed": 0.85, "multilingual": 0.9, "long": 0.88},
-                          0.02, 0.12, 85, 3.0, 15.0, {"MMLU-Pro": 75.8, "IFEval": 84.0}),
+                          0.02, 0.02, 85, 3.0, 15.0, {"MMLU-Pro": 75.8, "IFEval": 84.0}),
     "aurora-2": Profile("aurora", "2026-08-20", 0.95, {"malformed": 0.88, "multilingual": 0.93, "long": 0.92},
-                        0.01, 0.55, 80, 3.0, 15.0, {"MMLU-Pro": 80.4, "IFEval": 89.5}),
+                        0.01, 0.8, 80, 3.0, 15.0, {"MMLU-Pro": 80.4, "IFEval": 89.5}),
     "basalt-8b": Profile("basalt", "2025-12-01", 0.58, {"malformed": 0.7, "multilingual": 0.9, "long": 0.6},
                          0.09, 0.2, 30, 0.1, 0.2, {"MMLU-Pro": 48.3, "IFEval": 66.0}),
     "basalt-70b": Profile("basalt", "2026-05-10", 0.91, {"malformed": 0.9, "multilingual": 0.97, "long": 0.85},
@@ -57,8 +65,8 @@ PROFILES: dict[str, Profile] = {
                            0.04, 0.2, 25, 0.15, 0.6, {"MMLU-Pro": 61.0, "IFEval": 77.5}),
     "cirrus-pro": Profile("cirrus", "2026-06-15", 0.93, {"malformed": 0.72, "multilingual": 0.86, "long": 0.9},
                           0.02, 0.08, 70, 2.5, 10.0, {"MMLU-Pro": 79.1, "IFEval": 88.0}),
-    "cirrus-pro-2": Profile("cirrus", "2026-10-30", 0.94, {"malformed": 0.55, "multilingual": 0.84, "long": 0.93},
-                            0.02, 0.06, 65, 2.5, 10.0, {"MMLU-Pro": 83.7, "IFEval": 91.2}),
+    "cirrus-pro-2": Profile("cirrus", "2026-10-30", 0.9, {"malformed": 0.35, "multilingual": 0.84, "long": 0.93},
+                            0.3, 0.06, 65, 2.5, 10.0, {"MMLU-Pro": 83.7, "IFEval": 91.2}),
     "delta-lite": Profile("delta", "2026-02-10", 0.62, {"malformed": 0.8, "multilingual": 0.75, "long": 0.45},
                           0.05, 0.25, 15, 0.05, 0.15, {"MMLU-Pro": 52.9, "IFEval": 70.3}),
     "delta-2": Profile("delta", "2026-09-05", 0.9, {"malformed": 0.88, "multilingual": 0.82, "long": 0.6},

@@ -319,3 +319,121 @@ class Queries:
             ORDER BY benchmark, score DESC
             """
         )
+
+    # -- one example, and scores over runs (the dashboard's Explore and Trends pages) -------------------------
+    def _run_globs(self, kind: str, suite: str, run_ids: list[str]) -> list[str]:
+        """The Parquet globs of some runs only (existing ones), so a query over two runs of a 200-run suite
+        reads those runs' files instead of scanning the whole store."""
+        part = self.ws.result_part if kind == "results" else self.ws.score_part
+        return [str(part(suite, r, "x").parent / "*.parquet") for r in run_ids
+                if part(suite, r, "x").parent.is_dir() and any(part(suite, r, "x").parent.glob("*.parquet"))]
+
+    def runs_example(self, suite: str, example_id: str, runs: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """One example's results and scores in the given run of each candidate ({candidate: run_id}), reading
+        only those runs' files: (results, scores)."""
+        cands, run_ids = list(runs), [runs[c] for c in runs]
+        res_files = self._run_globs("results", suite, sorted(set(run_ids)))
+        sc_files = self._run_globs("scores", suite, sorted(set(run_ids)))
+        params = {"example_id": example_id, "cands": cands, "runs": run_ids}
+        keys = "(SELECT unnest($cands) AS candidate, unnest($runs) AS run_id)"
+        if not res_files:
+            return self.example_outputs(suite, example_id).iloc[0:0], self.example_scores(suite, example_id).iloc[0:0]
+        results = self._df(
+            f"""
+            SELECT r.candidate, r.model, r.family, r.release, r.run_id, r.repeat, r.output, r.finish_reason,
+                   r.error_kind, r.error, r.latency_ms, r.input_tokens, r.output_tokens, r.cost_usd, r.cached
+            FROM read_parquet($res, union_by_name=true) r JOIN {keys} k USING (candidate, run_id)
+            WHERE r.example_id = $example_id ORDER BY r.candidate, r.repeat
+            """, {**params, "res": res_files})
+        if not sc_files:
+            return results, pd.DataFrame(columns=["candidate", "repeat", "scorer", "value", "passed", "detail"])
+        scores = self._df(
+            f"""
+            SELECT s.candidate, s.repeat, s.scorer, s.value, s.passed, s.detail
+            FROM read_parquet($sc, union_by_name=true) s JOIN {keys} k USING (candidate, run_id)
+            WHERE s.example_id = $example_id ORDER BY s.candidate, s.repeat, s.scorer
+            """, {**params, "sc": sc_files})
+        return results, scores
+
+    def example_outputs(self, suite: str, example_id: str) -> pd.DataFrame:
+        """Every candidate's current results (latest run per candidate, all repeats) for one example."""
+        return self._df(
+            f"""
+            WITH cur AS ({self._CURRENT})
+            SELECT candidate, model, family, release, run_id, repeat, output, finish_reason, error_kind, error,
+                   latency_ms, input_tokens, output_tokens, cost_usd, cached
+            FROM cur WHERE example_id = $example_id
+            ORDER BY candidate, repeat
+            """,
+            {"suite": suite, "run_id": None, "example_id": example_id},
+        )
+
+    def example_scores(self, suite: str, example_id: str) -> pd.DataFrame:
+        """Every scorer's value, pass flag and detail for the current results of one example."""
+        return self._df(
+            f"""
+            WITH cur AS ({self._CURRENT})
+            SELECT s.candidate, s.repeat, s.scorer, s.value, s.passed, s.detail
+            FROM cur JOIN scores s ON s.run_id = cur.run_id AND s.suite = cur.suite
+                 AND s.example_id = cur.example_id AND s.candidate = cur.candidate AND s.repeat = cur.repeat
+            WHERE cur.example_id = $example_id
+            ORDER BY s.candidate, s.repeat, s.scorer
+            """,
+            {"suite": suite, "run_id": None, "example_id": example_id},
+        )
+
+    def example(self, suite: str, example_id: str) -> dict[str, Any] | None:
+        """One example's input, reference and tags (from the newest suite version that has it)."""
+        df = self._df(
+            """
+            SELECT example_id, input, expected, tags, suite_version FROM examples
+            WHERE suite = ? AND example_id = ? ORDER BY suite_version DESC LIMIT 1
+            """,
+            [suite, example_id],
+        )
+        return None if df.empty else df.to_dict("records")[0]
+
+    def run_candidates(self, suite: str) -> pd.DataFrame:
+        """Which candidates each run of the suite holds (run_id, candidate), newest run first."""
+        return self._df("SELECT DISTINCT run_id, candidate FROM results WHERE suite = ? ORDER BY run_id DESC, candidate",
+                        [suite])
+
+    def run_example_means(self, suite: str, scorer: str, example_ids: list[str] | None = None,
+                          run_ids: list[str] | None = None) -> pd.DataFrame:
+        """Per run, candidate and example: the mean score over repeats (every run, not just the latest), with
+        the run's first result time and suite version, for trends over time. Optionally only some examples
+        or some runs (then only those runs' files are read)."""
+        if run_ids is not None:
+            res, sc = self._run_globs("results", suite, run_ids), self._run_globs("scores", suite, run_ids)
+            if not res or not sc:
+                return self.run_example_means(suite, scorer, example_ids).iloc[0:0]
+            return self._df(
+                """
+                SELECT s.run_id, s.candidate, any_value(r.family) AS family, any_value(r.release) AS release,
+                       any_value(r.suite_version) AS suite_version, s.example_id, avg(s.value) AS value,
+                       min(r.created_at) AS started
+                FROM read_parquet($sc, union_by_name=true) s
+                JOIN read_parquet($res, union_by_name=true) r
+                  ON r.run_id = s.run_id AND r.example_id = s.example_id AND r.candidate = s.candidate
+                 AND r.repeat = s.repeat
+                WHERE s.suite = $suite AND s.scorer = $scorer AND s.value IS NOT NULL
+                  AND ($ids IS NULL OR s.example_id IN (SELECT unnest($ids)))
+                GROUP BY s.run_id, s.candidate, s.example_id
+                """,
+                {"suite": suite, "scorer": scorer, "ids": example_ids, "res": res, "sc": sc},
+            )
+        return self._df(
+            """
+            SELECT s.run_id, s.candidate, any_value(r.family) AS family, any_value(r.release) AS release,
+                   any_value(r.suite_version) AS suite_version, s.example_id, avg(s.value) AS value,
+                   min(r.created_at) AS started
+            FROM scores s
+            JOIN results r ON r.run_id = s.run_id AND r.suite = s.suite AND r.example_id = s.example_id
+                          AND r.candidate = s.candidate AND r.repeat = s.repeat
+            WHERE s.suite = $suite AND s.scorer = $scorer AND s.value IS NOT NULL
+              AND ($ids IS NULL OR s.example_id IN (SELECT unnest($ids)))
+              AND ($runs IS NULL OR s.run_id IN (SELECT unnest($runs)))
+            GROUP BY s.run_id, s.candidate, s.example_id
+            """,
+            {"suite": suite, "scorer": scorer, "ids": example_ids, "runs": run_ids},
+        )

@@ -1,9 +1,14 @@
-"""Overview: which candidate to pick on a suite, how sure that is, and what quality costs."""
+"""Overview: the decision card. A headline to act on in five seconds (what to pick under a policy and an
+acceptable quality margin, or exactly why there is no pick), then the evidence, what changed since the
+previous run, and the workspace's suites with their latest runs."""
 
+import pandas as pd
 import streamlit as st
 
 import charts
+import controls
 import data
+from evalcore import formatting as fmt
 from evalcore.errors import EvalcoreError
 
 ws = data.workspace()
@@ -12,85 +17,132 @@ token = data.data_token(ws)
 st.title("Overview")
 st.caption(f"Workspace `{ws}` (set `EVALCORE_WORKSPACE` to show another).")
 
-suites = data.suites(ws, token)
-if not suites:
-    st.info(
-        f"No results in this workspace yet.\n\n"
-        f"- Try the offline demo (synthetic data, no API keys): `evalcore demo --workspace {ws}`, then reload.\n"
-        f"- Or measure your own task: `evalcore init my-task`, edit `my-task/suite.yaml`, then "
-        f"`evalcore run my-task/suite.yaml --workspace {ws}`."
-    )
-    st.stop()
-
-notice = st.container()  # the synthetic-data warning goes above everything once the suite is known
-left, right = st.columns(2)
-suite = left.selectbox("Suite", suites, key="suite")
-scorers = data.scorers(ws, token, suite)
-if not scorers:
-    st.info(f"Suite `{suite}` has results but no scores yet: a run is still going, or scoring failed. "
-            f"`evalcore runs --suite {suite} --workspace {ws}` shows its runs.")
-    st.stop()
-if st.session_state.get("scorer") not in scorers:  # a new suite: start from its primary scorer
-    st.session_state["scorer"] = scorers[0]
-scorer = right.selectbox("Scorer", scorers, key="scorer",
-                         help="The suite's scorers; the first is its primary one. Scores are in [0, 1].")
-if suite == data.DEMO_SUITE:
-    notice.warning(data.SYNTHETIC_NOTICE, icon="⚠️")
+suite, scorer = controls.suite_and_scorer(ws, token)
 
 try:
     board = data.leaderboard(ws, token, suite, scorer)
-    verdict = data.decision(ws, token, suite, scorer)
 except EvalcoreError as exc:
     st.error(data.markdown_safe(str(exc)))
     st.stop()
 
-(st.success if verdict["confident"] else st.info)(verdict["text"])
-with st.expander("The numbers behind this", key="decision_details"):
-    st.markdown("\n".join(f"- {line}" for line in verdict["lines"]))
+# The policy and margin: the suite's declared ones, changeable here, kept in the URL.
+declared_policy, declared_margin = data.declared_policy(ws, token, suite)
+if st.session_state.get("policy") not in data.POLICY_LABELS:
+    st.session_state["policy"] = declared_policy
+if not isinstance(st.session_state.get("margin"), float):
+    st.session_state["margin"] = declared_margin
+p_col, m_col = st.columns([2, 1])
+policy = p_col.segmented_control("Pick by", list(data.POLICY_LABELS), key="policy", bind="query-params",
+                                 required=True, format_func=data.POLICY_LABELS.get,
+                                 help="Among the candidates not credibly worse than the leader, pick the best, "
+                                      "the cheapest or the fastest")
+margin = m_col.number_input("Acceptable quality drop", min_value=0.0, max_value=0.5, step=0.01, format="%.2f",
+                            key="margin", bind="query-params",
+                            help="A drop from the leader's score up to this much is fine, e.g. 0.02")
+rec = data.recommendation(ws, token, suite, scorer, policy or declared_policy, float(margin))
+
+rows = board["rows"]
+calls, errors = int(rows["calls"].sum()), int(rows["errors"].sum())
+if rec["status"] == "all_failed" or (calls and errors == calls):
+    st.error(f"**No leader: every call of this suite's latest runs failed** ({fmt.count(errors, 'failed call')} of "
+             f"{fmt.count(calls, 'call')}). Read the error messages in Explore, fix the cause (a key, a model "
+             "name, a server), then `evalcore run` the suite again: failed calls are retried.")
+    st.page_link("views/explore.py", label="Read the errors in Explore",
+                 query_params=controls.link_params(suite, scorer, outcome="error"))
+    st.stop()
+if rec["status"] == "no_scores":
+    st.error(f"**No scores**: {rec['headline']} If a judge scored this suite, its replies may have been "
+             "unreadable: open Explore to read the scorer details, then `evalcore run` again.")
+    st.stop()
+
+card = st.container(border=True)
+with card:
+    (st.success if rec["status"] == "pick" else st.info)(f"**{rec['headline']}**")
+    if rec["status"] != "pick":
+        st.caption("Nothing separates the candidates at this margin and sample size. Widen the margin if a "
+                   "larger drop is acceptable, or add examples; the evidence below says how close they are.")
+    alts = rec["alternatives"]
+    if not alts.empty:
+        order = rows["candidate"].tolist()
+        alts = alts.set_index("candidate").reindex([c for c in order if c in set(alts["candidate"])]).reset_index()
+        view = pd.DataFrame({
+            "candidate": alts["candidate"],
+            "verdict": alts["verdict"],
+            "vs leader": [fmt.diff(d) + " " + fmt.diff_interval(lo, hi) if d is not None else "-"
+                          for d, lo, hi in zip(alts["diff"], alts["diff_low"], alts["diff_high"], strict=True)],
+            "cost per 1,000": [fmt.money(c * 1000) if pd.notna(c) else "unknown price"
+                               for c in alts["cost_per_example_usd"]],
+            "p50 latency": alts["latency_p50_ms"].map(fmt.latency),
+        })
+        if rec["pick"]:
+            view.insert(0, "pick", view["candidate"] == rec["pick"])
+        with st.expander("The evidence", expanded=False, key="decision_details"):
+            st.dataframe(view, hide_index=True, key="decision_table",
+                         column_config={"pick": st.column_config.CheckboxColumn("pick", width="small"),
+                                        "candidate": st.column_config.TextColumn("candidate", pinned=True)})
+            st.markdown("\n".join(f"- {line}" for line in rec["details"]))
 
 repeats = f", {board['repeats']} runs each" if board["repeats"] > 1 else ""
 st.subheader(f"Leaderboard: {scorer} on {board['n_examples']} examples{repeats}")
-st.altair_chart(charts.leaderboard_chart(board["rows"], score_label=f"mean {scorer}"), width="stretch",
-                key="leaderboard_chart")
+st.altair_chart(charts.leaderboard_chart(rows, score_label=f"mean {scorer}", families=data.families(ws, token, suite)),
+                width="stretch", key="leaderboard_chart")
+table = data.board_table(board)
 st.dataframe(
-    board["rows"],
+    table,
     hide_index=True,
     key="leaderboard_table",
     row_height=35,
-    height=36 + 35 * len(board["rows"]),  # every candidate visible, no inner scrollbar
-    column_order=["rank", "candidate", "mean", "low", "high", "could_be_best", "diff_vs_best", "n", "pass_rate",
-                  "errors",
-                  "cost_per_example_usd", "latency_p50_ms", "family", "release"],
+    height=36 + 35 * len(table),  # every candidate visible, no inner scrollbar
+    column_order=["rank", "candidate", "score", "ci", "could_be_best", "pass", "cost_1k", "p50", "errors", "n"],
     column_config={
         "rank": st.column_config.NumberColumn("rank", format="%d", width="small", pinned=True,
                                               help="position by mean (1 = best mean)"),
         "candidate": st.column_config.TextColumn("candidate", pinned=True),
-        "mean": st.column_config.NumberColumn("mean", format="%.3f", width="small"),
-        "low": st.column_config.NumberColumn("95% low", format="%.3f", width="small"),
-        "high": st.column_config.NumberColumn("95% high", format="%.3f", width="small"),
-        "n": st.column_config.NumberColumn("n", format="%d", width="small", help="examples scored"),
-        "pass_rate": st.column_config.NumberColumn("pass rate", format="percent", width="small"),
+        "score": st.column_config.TextColumn("mean", width="small"),
+        "ci": st.column_config.TextColumn("95% interval", width=120),
         "could_be_best": st.column_config.CheckboxColumn("could be best", width="small",
                                                          help="no candidate is credibly better (paired tests)"),
-        "diff_vs_best": st.column_config.NumberColumn("vs leader", format="%+.3f", width="small",
-                                                      help="paired difference from the leader on shared examples"),
+        "pass": st.column_config.TextColumn("pass rate", width="small"),
+        "cost_1k": st.column_config.TextColumn("$ per 1,000", width="small"),
+        "p50": st.column_config.TextColumn("p50 latency", width="small"),
         "errors": st.column_config.NumberColumn("errors", format="%d", width="small", help="failed calls"),
-        "cost_per_example_usd": st.column_config.NumberColumn("$/example", format="$%.5g",
-                                                              help="mean cost of one call"),
-        "latency_p50_ms": st.column_config.NumberColumn("p50 ms", format="%.0f", width="small",
-                                                        help="median latency of successful calls"),
-        "family": st.column_config.TextColumn("family", width="small"),
-        "release": st.column_config.TextColumn("release", width="small"),
+        "n": st.column_config.NumberColumn("n", format="%d", width="small", help="examples scored"),
     },
 )
-st.caption(
-    "Ordered by mean. 'Could be best': no candidate is credibly better in paired tests on shared examples "
-    "(adjusted for each candidate's comparisons). Intervals are 95%."
-)
+st.caption("Ordered by mean. 'Could be best': no candidate is credibly better in paired tests on shared examples "
+           "(adjusted for each candidate's comparisons). Intervals are 95%. Compare has the full table.")
 for note in board["notes"]:
     st.caption(note)
 
-with st.expander("Runs", key="runs"):
+st.subheader("What changed since the previous run")
+change = data.changes(ws, token, suite, scorer)
+if change["previous_run_id"] is None:
+    st.caption("This suite has one run so far: rerun it when a model ships to see what moves.")
+else:
+    lines = [f"Newest run `{change['run_id']}` against `{change['previous_run_id']}`."]
+    if change["new_candidates"]:
+        lines.append(f"New: {data.markdown_safe(fmt.names(change['new_candidates'], limit=10))}.")
+    for c in [c for c in change["changes"] if c["significant"]]:
+        word = "regressed" if c["regression"] else "improved"
+        lines.append(data.markdown_safe(f"{c['candidate']} {word}: {fmt.score(c['before'])} -> {fmt.score(c['after'])} "
+                                        f"({fmt.diff(c['diff'])}, 95% CI {fmt.diff_interval(c['low'], c['high'])}, "
+                                        f"{c['n']} shared examples)."))
+    steady = [c["candidate"] for c in change["changes"] if not c["significant"]]
+    if steady:
+        lines.append(f"No significant move: {data.markdown_safe(fmt.names(steady, limit=4))}.")
+    (st.warning if change["regressions"] else st.markdown)("\n\n".join(lines))
+
+st.subheader("Suites in this workspace")
+st.dataframe(
+    data.latest_runs(ws, token), hide_index=True, key="suites_table",
+    column_config={
+        "suite": st.column_config.TextColumn("suite", pinned=True),
+        "run_id": st.column_config.TextColumn("latest run"),
+        "started_at": st.column_config.TextColumn("started (UTC)"),
+        "spent_usd": st.column_config.NumberColumn("spent", format="dollar", help="cost of uncached calls"),
+    },
+)
+with st.expander("Every run of this suite", key="runs"):
     st.dataframe(
         data.runs(ws, token, suite),
         hide_index=True,

@@ -47,7 +47,8 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _built["demo"]
 
 
-# -- real servers for browser tests -----------------------------------------------------------------------------
+# -- a real dashboard server and browser, for the browser tests and the benchmark ------------------------------
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
@@ -114,3 +115,70 @@ def start_dashboard(workspace: Path, log: Path, *, port: int | None = None, env:
         stop(proc)
         raise
     return proc, url
+
+
+class StreamlitServer:
+    """`streamlit run dashboard/app.py` on a free port of 127.0.0.1 showing `workspace`; always terminated.
+
+    `with StreamlitServer(ws, log) as srv: srv.url, srv.pid`. Waits for /_stcore/health; raises with the
+    log's tail if the server exits or stays unhealthy for `timeout_s`.
+    """
+
+    def __init__(self, workspace: Path, log_path: Path, timeout_s: float = 60.0) -> None:
+        self.workspace, self.log_path, self.timeout_s = workspace, log_path, timeout_s
+        self.proc = None
+        self.url = ""
+
+    def __enter__(self) -> "StreamlitServer":
+        import os
+        import subprocess
+        import time
+        import urllib.request
+
+        port = free_port()
+        env = {**os.environ, "EVALCORE_WORKSPACE": str(self.workspace)}
+        cmd = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
+               "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
+        with open(self.log_path, "w") as log:
+            self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {self.proc.returncode}:\n"
+                                   f"{self.log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.__exit__()
+                raise RuntimeError(f"streamlit not healthy in {self.timeout_s:.0f} s:\n{self.log_path.read_text()[-3000:]}")
+            time.sleep(0.2)
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def __exit__(self, *exc: object) -> None:
+        import subprocess
+
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+def wait_idle(page, timeout_ms: int = 30_000) -> None:
+    """Widgets first render as grey skeletons and reruns show a running icon: wait until neither is there."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stSkeleton], [data-testid=stStatusWidgetRunningIcon]')",
+        timeout=timeout_ms)

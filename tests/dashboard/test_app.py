@@ -14,9 +14,10 @@ from streamlit.testing.v1 import AppTest
 from dashboard_testing import DASHBOARD, REPO, dashboard_module, demo_workspace  # noqa: F401 (a fixture)
 from evalcore import analysis
 from evalcore.demo import SYNTHETIC_NOTICE
+from evalcore import formatting as fmt
 from evalcore.demo_build import DEMO_SUITE
-TABLE_COLUMNS = ["rank", "candidate", "mean", "low", "high", "could_be_best", "diff_vs_best", "n", "pass_rate",
-                 "errors", "cost_per_example_usd", "latency_p50_ms", "family", "release"]
+
+TABLE_COLUMNS = ["rank", "candidate", "score", "ci", "could_be_best", "pass", "cost_1k", "p50", "errors", "n"]
 
 
 def _app(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
@@ -34,6 +35,12 @@ def _decision_text(at: AppTest) -> str:
     return shown[0].value
 
 
+def _board(at: AppTest):
+    """The leaderboard table (the card's evidence table and the runs tables are the other dataframes)."""
+    [table] = [d for d in at.dataframe if list(d.proto.column_order) == TABLE_COLUMNS]
+    return table
+
+
 def _chart_spec(at: AppTest) -> dict:
     charts = at.get("vega_lite_chart")
     assert len(charts) == 1
@@ -44,19 +51,20 @@ def test_demo_overview_shows_warning_decision_chart_and_table(demo_workspace: Pa
     at = _app(demo_workspace, monkeypatch)
 
     assert [w.value for w in at.warning] == [SYNTHETIC_NOTICE]
-    table = at.dataframe[0]
+    table = _board(at)
     assert len(table.value) == 10
-    assert list(table.proto.column_order) == TABLE_COLUMNS
     expected = analysis.leaderboard(demo_workspace, DEMO_SUITE)
     assert table.value["candidate"].tolist() == [r["candidate"] for r in expected.rows]
     assert table.value["mean"].tolist() == [r["mean"] for r in expected.rows]
+    assert table.value["score"].tolist() == [fmt.score(r["mean"]) for r in expected.rows]
 
+    rec = analysis.recommendation(demo_workspace, DEMO_SUITE)
     text = _decision_text(at)
-    headline = analysis.recommendation(demo_workspace, DEMO_SUITE).headline
-    assert text == dashboard_module("data").markdown_safe(headline)
+    assert text == f"**{dashboard_module('data').markdown_safe(rec.headline)}**"
 
     spec = _chart_spec(at)
-    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rule", "point"]
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rule", "point", "text"]
+    assert spec["layer"][0]["encoding"]["color"]["field"] == "family"  # one colour per family on every page
     assert "line_items_f1" in spec["layer"][0]["encoding"]["x"]["title"]
     assert [s.key for s in at.selectbox] == ["suite", "scorer"]
     assert at.selectbox(key="scorer").value == "line_items_f1"  # the suite's first scorer
@@ -64,7 +72,7 @@ def test_demo_overview_shows_warning_decision_chart_and_table(demo_workspace: Pa
 
 def test_choosing_another_scorer_rerenders_with_that_scorer(demo_workspace: Path, monkeypatch) -> None:
     at = _app(demo_workspace, monkeypatch)
-    before = at.dataframe[0].value["mean"].tolist()
+    before = _board(at).value["mean"].tolist()
 
     at.selectbox(key="scorer").set_value("json_valid").run()
 
@@ -72,10 +80,10 @@ def test_choosing_another_scorer_rerenders_with_that_scorer(demo_workspace: Path
     assert "json_valid" in at.subheader[0].value
     assert "json_valid" in _chart_spec(at)["layer"][0]["encoding"]["x"]["title"]
     expected = analysis.leaderboard(demo_workspace, DEMO_SUITE, scorer="json_valid")
-    after = at.dataframe[0].value
+    after = _board(at).value
     assert after["mean"].tolist() == [r["mean"] for r in expected.rows] != before
-    headline = analysis.recommendation(demo_workspace, DEMO_SUITE, scorer="json_valid").headline
-    assert _decision_text(at) == dashboard_module("data").markdown_safe(headline)
+    rec = analysis.recommendation(demo_workspace, DEMO_SUITE, scorer="json_valid")
+    assert dashboard_module("data").markdown_safe(rec.headline) in _decision_text(at)
     assert [w.value for w in at.warning] == [SYNTHETIC_NOTICE]
 
 
@@ -120,7 +128,7 @@ def test_workspace_without_results_says_how_to_get_some(kind: str, tmp_path: Pat
 
 
 def test_another_workspace_is_not_served_from_the_cache(demo_workspace: Path, tmp_path: Path, monkeypatch) -> None:
-    assert len(_app(demo_workspace, monkeypatch).dataframe) == 2
+    assert len(_app(demo_workspace, monkeypatch).dataframe) == 4  # evidence, leaderboard, suites, runs
     empty = _app(tmp_path, monkeypatch)
     assert not empty.dataframe and "evalcore demo" in empty.info[0].value
 
@@ -138,6 +146,12 @@ def test_dashboard_data_layer_does_not_import_litellm(demo_workspace: Path) -> N
         "for scorer in data.scorers(ws, tok, suite):\n"
         "    charts.leaderboard_chart(data.leaderboard(ws, tok, suite, scorer)['rows'])\n"
         "    data.decision(ws, tok, suite, scorer)\n"
+        "    data.recommendation(ws, tok, suite, scorer, 'cheapest', 0.02)\n"
+        "    data.example_detail(ws, tok, suite, 'inv-001', ())\n"
+        "    data.trend(ws, tok, suite, scorer, None, 'run')\n"
+        "    data.tag_cells(ws, tok, suite, scorer)\n"
+        "    data.public_ranks(ws, tok, suite, scorer)\n"
+        "    data.changes(ws, tok, suite, scorer)\n"
         "data.runs(ws, tok, suite)\n"
         "assert 'litellm' not in sys.modules, 'litellm was imported'\n"
     )

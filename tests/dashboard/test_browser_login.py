@@ -145,8 +145,10 @@ def test_an_editor_opens_every_page(sharing, browser):
         _sign_in(page, "ana")
         page.get_by_text("Signed in as ana@acme.test (editor)").wait_for(timeout=TIMEOUT_MS)
         start = len(_ran(sharing["trace"]))
-        for script, _, path in VIEWER_PAGES[1:] + EDITOR_PAGES:
+        for script, title, path in VIEWER_PAGES[1:] + EDITOR_PAGES:
             page.goto(f"{sharing['url']}/{path}", wait_until="domcontentloaded")
+            # the page's own title: before the app connects there is nothing to be idle from
+            page.get_by_role("heading", name=title).first.wait_for(timeout=TIMEOUT_MS)
             _wait_idle(page)
         ran = _ran(sharing["trace"])[start:]
         assert {s for s, _, _ in VIEWER_PAGES[1:] + EDITOR_PAGES} <= {script for _, script, _ in ran}

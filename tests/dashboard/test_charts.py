@@ -13,13 +13,13 @@ charts = dashboard_module("charts")
 def _rows() -> pd.DataFrame:
     """Leaderboard rows as evalcore.analysis.leaderboard returns them, in rank order (one not yet scored)."""
     return pd.DataFrame([
-        {"rank": 1, "could_be_best": True, "candidate": "big_model", "mean": 0.91, "low": 0.85, "high": 0.95, "n": 52,
+        {"rank": 1, "could_be_best": True, "rank_low": 1, "rank_high": 2, "candidate": "big_model", "mean": 0.91, "low": 0.85, "high": 0.95, "n": 52,
          "cost_per_example_usd": 0.0021, "latency_p50_ms": 850.0, "tied_with": ["mid"], "family": "x"},
-        {"rank": 1, "could_be_best": True, "candidate": "mid", "mean": 0.88, "low": 0.80, "high": 0.93, "n": 52,
+        {"rank": 1, "could_be_best": True, "rank_low": 1, "rank_high": 2, "candidate": "mid", "mean": 0.88, "low": 0.80, "high": 0.93, "n": 52,
          "cost_per_example_usd": 0.0004, "latency_p50_ms": 300.0, "tied_with": ["big_model"], "family": "y"},
-        {"rank": 3, "could_be_best": False, "candidate": "small", "mean": 0.61, "low": 0.50, "high": 0.70, "n": 51,
+        {"rank": 3, "could_be_best": False, "rank_low": 3, "rank_high": 3, "candidate": "small", "mean": 0.61, "low": 0.50, "high": 0.70, "n": 51,
          "cost_per_example_usd": None, "latency_p50_ms": 90.0, "tied_with": [], "family": "y"},
-        {"rank": None, "could_be_best": None, "candidate": "unscored", "mean": None, "low": None, "high": None,
+        {"rank": None, "could_be_best": None, "rank_low": None, "rank_high": None, "candidate": "unscored", "mean": None, "low": None, "high": None,
          "n": 0, "cost_per_example_usd": None, "latency_p50_ms": None, "tied_with": [], "family": "z"},
     ])
 
@@ -42,12 +42,41 @@ def test_leaderboard_chart_is_an_interval_bar_and_a_mean_point_per_candidate() -
     assert "tied_with" not in values[0]  # only what the chart needs goes into the spec
 
 
-def test_leaderboard_chart_sorts_by_rank_and_colours_could_be_best() -> None:
+def test_leaderboard_chart_sorts_by_the_estimate_and_colours_by_could_be_best() -> None:
     enc = _spec(_rows())["layer"][0]["encoding"]
     assert enc["y"] == {"field": "candidate", "type": "nominal", "sort": ["big_model", "mid", "small", "unscored"],
                         "title": None, "axis": {"labelLimit": 240}}
     assert enc["color"]["field"] == "best" and enc["color"]["type"] == "nominal"
     assert enc["color"]["scale"]["domain"] == ["could be best", "credibly worse"]
+
+
+def test_with_families_colour_is_the_family_and_rows_say_their_rank_range() -> None:
+    spec = _spec(_rows(), families=["x", "y", "z"])
+    interval, point, rank = spec["layer"]
+    assert interval["encoding"]["color"]["field"] == "family"
+    assert interval["encoding"]["color"]["scale"]["domain"] == ["x", "y", "z"]
+    assert point["encoding"]["shape"]["field"] == "best"  # told-apart candidates differ in shape too
+    [values] = spec["datasets"].values()
+    assert [v["rank_label"] for v in values] == ["rank 1-2", "rank 1-2", "rank 3", ""]
+
+
+def test_every_chart_keeps_one_colour_per_family_and_pads_the_score_axis() -> None:
+    rows = _rows().iloc[:3]
+    quality = charts.quality_cost_chart(rows, ["x", "y", "z"], ["mid", "big_model"]).to_dict()
+    colour = quality["layer"][2]["encoding"]["color"]
+    assert colour["field"] == "family" and colour["scale"]["domain"] == ["x", "y", "z"]
+    lo, hi = quality["layer"][2]["encoding"]["y"]["scale"]["domain"]
+    assert lo < 0.80 and hi > 0.95  # nothing clipped at the data's edge (or at 0 and 1)
+    import pandas as pd
+
+    trend_rows = pd.DataFrame({"candidate": ["a", "b"], "family": ["y", "y"], "mean": [0.99, 0.5], "low": [0.95, 0.4],
+                               "high": [1.0, 0.6], "n": [50, 50],
+                               "release": pd.to_datetime(["2026-01-01", "2026-06-01"])})
+    trend = charts.trend_chart(trend_rows, ["x", "y", "z"], x="release", basis="over all 50 examples").to_dict()
+    assert trend["layer"][2]["encoding"]["color"]["scale"]["domain"] == ["x", "y", "z"]
+    lo, hi = trend["layer"][2]["encoding"]["y"]["scale"]["domain"]
+    assert lo < 0.4 and hi > 1.0
+    assert trend["title"]["subtitle"] == "over all 50 examples"
 
 
 def test_leaderboard_chart_tooltip_has_interval_n_rank_cost_and_latency() -> None:
@@ -67,3 +96,15 @@ def test_leaderboard_chart_height_grows_with_candidates() -> None:
 def test_leaderboard_chart_names_missing_columns() -> None:
     with pytest.raises(ValueError, match="low, high"):
         charts.leaderboard_chart(_rows().drop(columns=["low", "high"]))
+
+
+def test_heatmap_labels_every_candidate_and_shows_n_in_each_cell() -> None:
+    cells = pd.DataFrame([{"tag": t, "candidate": f"c{i:02d}", "mean": 0.5, "low": 0.4, "high": 0.6, "n": n,
+                           "pass_rate": 0.5, "flag": "too small (n < 10)" if n < 10 else "", "note": ""}
+                          for t, n in (("clean", 30), ("edge", 4)) for i in range(30)])
+    spec = charts.tag_heatmap(cells, [f"c{i:02d}" for i in range(30)]).to_dict()
+    x = spec["layer"][0]["encoding"]["x"]
+    assert x["axis"]["labelOverlap"] is False and len(x["sort"]) == 30
+    [values] = spec["datasets"].values()
+    assert {v["n_label"] for v in values} == {"n=30", "n=4"}
+    assert {v["tag_label"] for v in values} == {"clean (n=30)", "edge (n=4, small)"}

@@ -1,0 +1,47 @@
+"""The suite and scorer pickers every page starts with, and the states a page cannot go past.
+
+Both widgets are bound to the URL (`?suite=...&scorer=...`), so every view is a link someone can send, and
+kept for the session, so switching pages keeps the suite. A page that lacks data says so and stops.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import data
+
+
+def suite_and_scorer(ws: str, token: data.Token) -> tuple[str, str]:
+    """Render the pickers; return (suite, scorer), or stop the page with the next step when there is none."""
+    suites = data.suites(ws, token)
+    if not suites:
+        st.info(
+            f"No results in this workspace yet.\n\n"
+            f"- Try the offline demo (synthetic data, no API keys): `evalcore demo --workspace {ws}`, then reload.\n"
+            f"- Or measure your own task: `evalcore init my-task`, edit `my-task/suite.yaml`, then "
+            f"`evalcore run my-task/suite.yaml --workspace {ws}`."
+        )
+        st.stop()
+    notice = st.container()  # the synthetic-data warning goes above everything once the suite is known
+    left, right = st.columns(2)
+    if st.session_state.get("suite") not in suites:
+        st.session_state["suite"] = suites[0]
+    suite = left.selectbox("Suite", suites, key="suite", bind="query-params")
+    scorers = data.scorers(ws, token, suite)
+    if not scorers:
+        st.error(f"Suite `{data.markdown_safe(suite)}` has results but no scores: a run is still going, or "
+                 f"scoring failed. `evalcore runs --suite {suite} --workspace {ws}` shows its runs; `evalcore run` "
+                 "again scores what is missing.")
+        st.stop()
+    if st.session_state.get("scorer") not in scorers:  # a new suite: start from its primary scorer
+        st.session_state["scorer"] = scorers[0]
+    scorer = right.selectbox("Scorer", scorers, key="scorer", bind="query-params",
+                             help="The suite's scorers; the first is its primary one. Scores are in [0, 1].")
+    if suite == data.DEMO_SUITE:
+        notice.warning(data.SYNTHETIC_NOTICE, icon="⚠️")
+    return suite, scorer
+
+
+def link_params(suite: str, scorer: str, **more: str) -> dict[str, str]:
+    """Query parameters for an `st.page_link` into another page, carrying the suite and scorer."""
+    return {"suite": suite, "scorer": scorer, **{k: v for k, v in more.items() if v}}

@@ -1,0 +1,103 @@
+"""Compare: the leaderboard with intervals, quality against cost, a head-to-head of any two, per tag."""
+
+import streamlit as st
+
+import charts
+import controls
+import data
+from evalcore import formatting as fmt
+from evalcore.errors import EvalcoreError
+
+ws = data.workspace()
+token = data.data_token(ws)
+
+st.title("Compare")
+suite, scorer = controls.suite_and_scorer(ws, token)
+try:
+    board = data.leaderboard(ws, token, suite, scorer)
+except EvalcoreError as exc:
+    st.error(data.markdown_safe(str(exc)))
+    st.stop()
+rows = data.board_table(board)
+order = rows["candidate"].tolist()  # rank, then mean: the one order of every table and chart on this page
+families = data.families(ws, token, suite)
+
+st.subheader(f"Leaderboard: {scorer} on {fmt.count(board['n_examples'], 'example')}")
+st.dataframe(
+    rows, hide_index=True, key="compare_table", row_height=35, height=36 + 35 * len(rows),
+    column_order=["rank", "candidate", "score", "ci", "could_be_best", "vs_leader", "n", "pass", "errors", "cost_1k",
+                  "p50", "p95", "family", "human"],
+    column_config={
+        "rank": st.column_config.NumberColumn("rank", format="%d", width="small", pinned=True,
+                                              help="1 + the number of candidates significantly better"),
+        "candidate": st.column_config.TextColumn("candidate", pinned=True),
+        "score": st.column_config.TextColumn("mean", width="small"),
+        "ci": st.column_config.TextColumn("95% interval", width=120),
+        "n": st.column_config.NumberColumn("n", format="%d", width="small", help="examples scored"),
+        "pass": st.column_config.TextColumn("pass rate", width="small"),
+        "errors": st.column_config.NumberColumn("errors", format="%d", width="small", help="failed calls"),
+        "cost_1k": st.column_config.TextColumn("$ per 1,000 examples", width="small"),
+        "p50": st.column_config.TextColumn("p50 latency", width="small"),
+        "p95": st.column_config.TextColumn("p95 latency", width="small"),
+        "family": st.column_config.TextColumn("family", width="small"),
+        "could_be_best": st.column_config.CheckboxColumn("could be best", width="small",
+                                                         help="no candidate is credibly better (paired tests)"),
+        "vs_leader": st.column_config.TextColumn("vs leader", width=150,
+                                                 help="paired difference from the leader, 95% CI"),
+        "human": st.column_config.TextColumn("human rating", width="small",
+                                             help="mean 1-5 rating and 'ok to show' rate, once outputs are labeled"),
+    },
+)
+st.caption("Ordered by mean; 'could be best': no candidate is credibly better (paired tests). Human ratings and the \"ok to show\" "
+           "rate join this table once outputs are labeled on the Label page.")
+for note in board["notes"]:
+    st.caption(note)
+
+st.altair_chart(charts.leaderboard_chart(board["rows"], score_label=f"mean {scorer}", families=families),
+                width="stretch", key="compare_interval_chart")
+frontier = data.pareto_frontier(board["rows"])
+right = st.container()
+right.altair_chart(charts.quality_cost_chart(board["rows"], families, frontier, score_label=f"mean {scorer}"),
+                   width="stretch", key="quality_cost_chart")
+unpriced = rows.loc[rows["cost_per_example_usd"].isna(), "candidate"].tolist()
+if unpriced:
+    right.caption(f"Not on the chart (no known price): {data.markdown_safe(fmt.names(unpriced))}.")
+right.caption(f"Pareto frontier, cheapest first: {data.markdown_safe(fmt.names(frontier, limit=10))}.")
+
+st.subheader("Head-to-head")
+if len(order) < 2:
+    st.info("A head-to-head needs two candidates; this suite has one.")
+else:
+    for key, default in (("a", order[0]), ("b", order[1])):
+        if st.session_state.get(key) not in order:
+            st.session_state[key] = default
+    ca, cb = st.columns(2)
+    a = ca.selectbox("Candidate A", order, key="a", bind="query-params")
+    b = cb.selectbox("Candidate B", order, key="b", bind="query-params")
+    if a == b:
+        st.info("Pick two different candidates.")
+    else:
+        paired = data.comparison(ws, token, suite, scorer, a, b)
+        h2h = data.head_to_head(ws, token, suite, scorer, a, b)
+        (st.success if paired["significant_in_leaderboard"] else st.info)(paired["lines"][0])
+        m1, m2, m3 = st.columns(3)
+        m1.metric(f"{a} better", h2h["wins"])
+        m2.metric(f"{b} better", h2h["losses"])
+        m3.metric("same score", h2h["ties"])
+        with st.expander("The paired test in full", key="paired_details"):
+            st.markdown("\n".join(f"- {line}" for line in paired["lines"]))
+        differ = h2h["rows"][h2h["rows"]["outcome"] != "same"].head(8)
+        if len(differ):
+            st.markdown("**Where they differ most** (open one in Explore):")
+            for r in differ.to_dict("records"):
+                label = (f"{r['example_id']}: {a} {fmt.score(r['a'])}, {b} {fmt.score(r['b'])} "
+                         f"({', '.join(r['tags'])})")
+                st.page_link("views/explore.py", label=data.markdown_safe(label),
+                             query_params=controls.link_params(suite, scorer, example=r["example_id"]))
+
+st.subheader("Per tag")
+cells = data.tag_cells(ws, token, suite, scorer)
+if cells.empty:
+    st.info("The examples carry no tags: tag edge cases (ambiguous, malformed, ...) in the dataset to see them here.")
+else:
+    st.altair_chart(charts.tag_heatmap(cells, order), width="stretch", key="tag_heatmap")

@@ -1,0 +1,124 @@
+"""Explore: the failing edge cases. Filter, then read one example's input, reference and every candidate's
+output side by side. Outputs are text: st.code / st.text never interpret HTML, markdown or scripts."""
+
+import json
+
+import streamlit as st
+
+import controls
+import data
+from evalcore import formatting as fmt
+from evalcore.errors import EvalcoreError
+
+ws = data.workspace()
+token = data.data_token(ws)
+
+st.title("Explore")
+suite, scorer = controls.suite_and_scorer(ws, token)
+board = data.leaderboard(ws, token, suite, scorer)
+order = board["rows"]["candidate"].tolist()
+tags = data.tags(ws, token, suite, scorer)
+kinds = data.error_kinds(ws, token, suite, scorer)
+
+# Every filter is bound to the URL: a view is a link. Values the suite does not have fall back to "all".
+for key, allowed, default in (("tag", ["all", *tags], "all"), ("outcome", ["all", "fail", "pass", "error"], "fail"),
+                              ("error_kind", ["all", *kinds], "all")):
+    if st.session_state.get(key) not in allowed:
+        st.session_state[key] = default
+if not set(st.session_state.get("candidate") or []) <= set(order):
+    st.session_state["candidate"] = []
+f1, f2, f3, f4 = st.columns([1, 2, 1, 1])
+tag = f1.selectbox("Tag", ["all", *tags], key="tag", bind="query-params")
+picked = f2.multiselect("Candidates", order, key="candidate", bind="query-params", placeholder="all candidates")
+outcome = f3.selectbox("Outcome", ["all", "fail", "pass", "error"], key="outcome", bind="query-params",
+                       help=f"fail: below the '{scorer}' pass mark on some repeat; error: the call failed")
+kind = f4.selectbox("Error kind", ["all", *kinds], key="error_kind", bind="query-params", disabled=not kinds)
+
+rows = data.example_filters(ws, token, suite, scorer, tag=None if tag == "all" else tag, candidates=picked or None,
+                            outcome=outcome, error_kind=None if kind == "all" else kind)
+n_examples = rows["example_id"].nunique()
+st.caption(f"{fmt.count(len(rows), 'result')} on {fmt.count(n_examples, 'example')} match.")
+
+left, right = st.columns([3, 2])
+with left:
+    st.markdown("**Matching results**")
+    table = rows.assign(score=rows["value"].map(fmt.score), tag_list=rows["tags"].map(", ".join))
+    st.dataframe(table, hide_index=True, key="explore_table", height=300,
+                 column_order=["example_id", "candidate", "score", "passed", "error_kind", "tag_list"],
+                 column_config={"example_id": st.column_config.TextColumn("example", pinned=True),
+                                "candidate": st.column_config.TextColumn("candidate"),
+                                "score": st.column_config.TextColumn(scorer, width="small"),
+                                "passed": st.column_config.CheckboxColumn("passed", width="small"),
+                                "error_kind": st.column_config.TextColumn("error", width="small"),
+                                "tag_list": st.column_config.TextColumn("tags")})
+with right:
+    st.markdown("**Where the candidates disagree most**")
+    disagree = data.disagreements(ws, token, suite, scorer,
+                                  frame=data.examples(ws, token, suite, scorer).pipe(
+                                      lambda t: t[t["example_id"].isin(set(rows["example_id"]))]), limit=10)
+    disagree = disagree.assign(gap=disagree["spread"].map(fmt.score),
+                               passing=[f"{p} of {c}" for p, c in zip(disagree["passed"], disagree["candidates"],
+                                                                     strict=True)])
+    st.dataframe(disagree, hide_index=True, key="disagree_table", height=300,
+                 column_order=["example_id", "gap", "best", "worst", "passing"],
+                 column_config={"example_id": st.column_config.TextColumn("example", pinned=True),
+                                "gap": st.column_config.TextColumn("best - worst", width="small"),
+                                "passing": st.column_config.TextColumn("passed", width="small")})
+
+# The example: from the URL, else the one the candidates disagree on most among the matches.
+options = list(dict.fromkeys([*disagree["example_id"], *rows["example_id"]]))
+wanted = st.query_params.get("example") or st.session_state.get("example")
+if wanted and wanted not in options:
+    options.insert(0, wanted)  # a deep link to an example the filters hide still opens it
+if not options:
+    st.info("No result matches these filters. Set Outcome to 'all' or choose another tag.")
+    st.stop()
+if st.session_state.get("example") not in options:
+    st.session_state["example"] = wanted if wanted in options else options[0]
+example_id = st.selectbox("Example", options, key="example", bind="query-params")
+
+try:
+    ex = data.example_detail(ws, token, suite, example_id, tuple(order))
+except EvalcoreError as exc:
+    st.error(data.markdown_safe(str(exc)))
+    st.stop()
+
+st.subheader(f"Example {example_id}")
+st.caption("Tags: " + (data.markdown_safe(", ".join(ex["tags"])) or "none"))
+i_col, r_col = st.columns(2)
+with i_col:
+    st.markdown("**Input**")
+    st.code(ex["input"], language=None, wrap_lines=True, height=260)
+with r_col:
+    st.markdown("**Reference**")
+    st.code(ex["expected"] or "(no reference answer)", language=None, wrap_lines=True, height=260)
+
+shown = [c for c in ex["candidates"] if not picked or c["candidate"] in picked]
+st.markdown(f"**Every candidate's output** ({fmt.count(len(shown), 'candidate')}, in leaderboard order)")
+PER_ROW = 2  # two outputs side by side stay readable at 1,024 px
+for start in range(0, len(shown), PER_ROW):
+    cols = st.columns(PER_ROW)
+    for col, cand in zip(cols, shown[start:start + PER_ROW], strict=False):
+        with col.container(border=True):
+            st.markdown(f"**{data.markdown_safe(cand['candidate'])}**")
+            if len(cand["repeats"]) > 1:
+                st.caption(f"{len(cand['repeats'])} repeats, {fmt.count(cand['distinct_outputs'], 'distinct output')}")
+            for rep in cand["repeats"]:
+                primary = next((s for s in rep["scores"] if s["scorer"] == scorer), None)
+                verdict = ("error" if rep["error_kind"] else "pass" if primary and primary["passed"] else "fail")
+                head = (f"{'repeat ' + str(rep['repeat'] + 1) + ': ' if len(cand['repeats']) > 1 else ''}"
+                        f"{scorer} {fmt.score(primary['value'] if primary else None)} ({verdict}) · "
+                        f"{fmt.latency(rep['latency_ms'])} · {fmt.money(rep['cost_usd'])}"
+                        f"{' · cached' if rep['cached'] else ''}")
+                st.caption(data.markdown_safe(head))
+                if rep["error_kind"]:
+                    st.error(data.markdown_safe(f"{rep['error_kind']}: {rep['error'] or 'no message'}"), icon="⚠️")
+                st.code(rep["output"] or "(no output)", language=None, wrap_lines=True, height=180)
+                with st.expander("Diff against the reference and scorer details"):
+                    if rep["diff"]:
+                        st.code(rep["diff"], language="diff", wrap_lines=True)
+                    for s in rep["scores"]:
+                        st.text(f"{s['scorer']}: {fmt.score(s['value'])} "
+                                f"({'pass' if s['passed'] else 'fail' if s['passed'] is not None else '-'})")
+                        st.code(json.dumps(s["detail"], indent=1, ensure_ascii=False, default=str)[:4000],
+                                language="json", wrap_lines=True)

@@ -1,0 +1,80 @@
+"""Trends: each model family across releases (or run dates), and public-benchmark rank beside yours."""
+
+import streamlit as st
+
+import charts
+import controls
+import data
+from evalcore import formatting as fmt
+from evalcore.errors import EvalcoreError
+
+ws = data.workspace()
+token = data.data_token(ws)
+
+st.title("Trends")
+suite, scorer = controls.suite_and_scorer(ws, token)
+families = data.families(ws, token, suite)
+tags = data.tags(ws, token, suite, scorer)
+if st.session_state.get("trend_tag") not in ["whole suite", *tags]:
+    st.session_state["trend_tag"] = "whole suite"
+if st.session_state.get("x") not in ("release", "run"):
+    st.session_state["x"] = "release"
+c1, c2 = st.columns(2)
+tag = c1.selectbox("Examples", ["whole suite", *tags], key="trend_tag", bind="query-params",
+                   help="The whole suite, or only the examples carrying one tag")
+x = c2.segmented_control("Over", ["release", "run"], key="x", bind="query-params", required=True,
+                         format_func=lambda v: "release date" if v == "release" else "run date",
+                         help="release date: each candidate's latest run; run date: every run")
+try:
+    series = data.trend(ws, token, suite, scorer, None if tag == "whole suite" else tag, x or "release")
+except EvalcoreError as exc:
+    st.error(data.markdown_safe(str(exc)))
+    st.stop()
+points = series["rows"]
+if points.empty or points[["release" if series["x"] == "release" else "started"]].isna().all().all():
+    st.info("No candidate has a release date: add `release: YYYY-MM-DD` to the candidates in suite.yaml, or "
+            "choose 'run date'.")
+else:
+    st.altair_chart(charts.trend_chart(points, families, x=series["x"], basis=data.markdown_safe(series["basis"]),
+                                       score_label=f"mean {scorer}"), width="stretch", key="trend_chart")
+    st.caption(f"Points are computed {data.markdown_safe(series['basis'])}. Bands are 95% intervals; where two "
+               "bands overlap, the data cannot tell those releases apart.")
+    show = points.assign(score=points["mean"].map(fmt.score),
+                         ci=[fmt.interval(lo, hi) for lo, hi in zip(points["low"], points["high"], strict=True)])
+    with st.expander("The points", key="trend_points"):
+        st.dataframe(show, hide_index=True, key="trend_table",
+                     column_order=[c for c in ["family", "candidate", "release", "started", "score", "ci", "n"]
+                                   if c in show.columns],
+                     column_config={"score": st.column_config.TextColumn("mean"),
+                                    "ci": st.column_config.TextColumn("95% interval"),
+                                    "release": st.column_config.DateColumn("release"),
+                                    "started": st.column_config.DatetimeColumn("run started (UTC)")})
+
+st.subheader("Public benchmarks against your task")
+ranks = data.public_ranks(ws, token, suite, scorer)
+if ranks is None:
+    st.info("No public benchmark scores match this suite's candidates. Import some with `evalcore public import "
+            "scores.csv` (model, benchmark, score, source) to see whether the public ranking holds on your task.")
+    st.stop()
+benchmarks = sorted(ranks["rows"]["benchmark"].unique())
+if st.session_state.get("benchmark") not in benchmarks:
+    st.session_state["benchmark"] = benchmarks[0]
+bench = st.selectbox("Benchmark", benchmarks, key="benchmark", bind="query-params")
+sig = [f for f in ranks["flips"] if f["benchmark"] == bench and f["significant"]]
+if sig:
+    st.error(f"**{fmt.count(len(sig), 'rank flip')} significant on your data**: "
+             + " ".join(f["text"] for f in sig[:3]))
+else:
+    st.info(f"No rank flip against {data.markdown_safe(bench)} is significant on your data.")
+rho = ranks["correlations"].get(bench)
+left, right = st.columns([3, 2])
+left.altair_chart(charts.rank_chart(ranks["rows"], bench, families), width="stretch", key="rank_chart")
+with right:
+    st.metric("Rank correlation (Spearman)", "n/a" if rho is None else f"{rho:+.2f}",
+              help="+1: the public benchmark orders these candidates as your task does")
+    others = [f for f in ranks["flips"] if f["benchmark"] == bench and not f["significant"]]
+    if others:
+        with st.expander(f"{fmt.count(len(others), 'other flip')}, not significant", key="other_flips"):
+            st.markdown("\n".join(f"- {f['text']}" for f in others))
+    if ranks["unmatched"]:
+        st.caption("No public score for: " + data.markdown_safe(fmt.names(ranks["unmatched"], limit=10)) + ".")

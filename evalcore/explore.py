@@ -1,0 +1,406 @@
+"""What the dashboard's Explore, Compare and Trends pages and `evalcore show` show that is not statistics.
+
+One example in full (input, reference, every candidate's output with its scores, latency, cost and error,
+repeats together), the per-example table the filters work on, where the candidates disagree most, a
+head-to-head per example, trends per family, and what changed since the previous run. The statistics come
+from `evalcore.stats`; the SQL from `evalcore.queries`. Pure pandas over small, aggregated frames: a
+suite's current results are one row per (example, candidate, repeat), never the whole store.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evalcore import stats
+from evalcore.analysis import ScoreData, _queries, score_data
+from evalcore.errors import EvalcoreError
+from evalcore.queries import Queries
+
+__all__ = ["OUTCOMES", "Change", "Changes", "changes_since_previous_run", "clean_text", "disagreements",
+           "example_detail", "example_table", "filter_examples", "head_to_head", "pareto_frontier", "reference_diff",
+           "trend"]
+
+OUTCOMES = ("all", "fail", "pass", "error")
+
+# ANSI escape sequences (CSI, OSC, and two-character escapes) and the C0/C1 control characters a terminal
+# would act on; newlines and tabs stay.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: Any) -> str:
+    """A model's output as plain text: terminal control sequences and control characters removed (a
+    carriage return that would overwrite a line included), newlines and tabs kept. None becomes ""."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    s = str(text).replace("\r\n", "\n")
+    return _CONTROL.sub("", _ANSI.sub("", s))
+
+
+def _tags(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [t.strip() for t in value.split(",") if t.strip()]
+    return [str(t) for t in list(value)]
+
+
+# -- the per-example table ------------------------------------------------------------------------------------
+
+
+def example_table(workspace: str | Path | Queries | None, suite: str, scorer: str | None = None, *,
+                  data: ScoreData | None = None) -> pd.DataFrame:
+    """One row per (example, candidate) of the current results: mean `value` over repeats, `pass_rate`
+    (fraction of repeats passed), `passed` (every repeat passed), `error_kind` (of any failed repeat, else
+    None), `repeats`, `tags` (a list). Sorted by example, then candidate. Pass `data` (a leaderboard's
+    ScoreData) to reuse scores already read."""
+    data = data if data is not None else score_data(_queries(workspace), suite, scorer)
+    df = data.scores
+    columns = ["example_id", "candidate", "value", "pass_rate", "passed", "error_kind", "repeats", "tags"]
+    if df.empty:
+        return pd.DataFrame(columns=columns)
+    g = df.groupby(["example_id", "candidate"], sort=True)
+    out = g.agg(value=("value", "mean"), pass_rate=("passed", "mean"), repeats=("repeat", "count"),
+                error_kind=("error_kind", lambda s: next((k for k in s if isinstance(k, str)), None)),
+                tags=("tags", "first")).reset_index()
+    out["passed"] = out["pass_rate"] >= 1.0
+    out["tags"] = out["tags"].map(_tags)
+    return out[columns]
+
+
+def filter_examples(table: pd.DataFrame, *, tag: str | None = None, candidates: list[str] | None = None,
+                    outcome: str = "all", error_kind: str | None = None) -> pd.DataFrame:
+    """The rows of `example_table` that match every filter given (None / "all" / [] means no filter).
+    `outcome`: "fail" (not every repeat passed), "pass", "error" (a call failed)."""
+    if outcome not in OUTCOMES:
+        raise EvalcoreError(f"unknown outcome '{outcome}'.", hint=f"Use one of: {', '.join(OUTCOMES)}.")
+    keep = pd.Series(True, index=table.index)
+    if tag:
+        keep &= table["tags"].map(lambda ts: tag in ts)
+    if candidates:
+        keep &= table["candidate"].isin(candidates)
+    if outcome == "fail":
+        keep &= ~table["passed"]
+    elif outcome == "pass":
+        keep &= table["passed"]
+    elif outcome == "error":
+        keep &= table["error_kind"].notna()
+    if error_kind:
+        keep &= table["error_kind"] == error_kind
+    return table[keep]
+
+
+def disagreements(table: pd.DataFrame, *, limit: int = 20) -> pd.DataFrame:
+    """Examples where the candidates' scores spread most (max - min of per-candidate means), with the best
+    and worst candidate and how many candidates passed. Ties in spread: more failing candidates first."""
+    columns = ["example_id", "spread", "best", "best_value", "worst", "worst_value", "passed", "candidates", "tags"]
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for ex, g in table.groupby("example_id", sort=False):
+        hi, lo = g.loc[g["value"].idxmax()], g.loc[g["value"].idxmin()]
+        rows.append({"example_id": ex, "spread": float(hi["value"] - lo["value"]), "best": hi["candidate"],
+                     "best_value": float(hi["value"]), "worst": lo["candidate"], "worst_value": float(lo["value"]),
+                     "passed": int(g["passed"].sum()), "candidates": len(g), "tags": g["tags"].iloc[0]})
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values(["spread", "passed", "example_id"], ascending=[False, True, True]).head(limit)
+
+
+@dataclass
+class HeadToHead:
+    """Per example, A against B on the examples both have: wins, losses and ties (|difference| <= tol)."""
+
+    a: str
+    b: str
+    wins: int
+    losses: int
+    ties: int
+    rows: pd.DataFrame  # example_id, tags, a, b, diff (a - b), outcome; largest |diff| first
+
+    @property
+    def text(self) -> str:
+        n = self.wins + self.losses + self.ties
+        return (f"On {n} shared examples {self.a} scores higher on {self.wins}, lower on {self.losses}, "
+                f"the same on {self.ties}.")
+
+
+_TIE_TOL = 1e-9
+
+
+def head_to_head(table: pd.DataFrame, a: str, b: str) -> HeadToHead:
+    """A vs B per example (means over repeats), the examples where they differ most first."""
+    if a == b:
+        raise EvalcoreError("a head-to-head needs two different candidates.")
+    wide = table[table["candidate"].isin([a, b])].pivot(index="example_id", columns="candidate", values="value")
+    for name in (a, b):
+        if name not in wide.columns:
+            raise EvalcoreError(f"no scored results for candidate '{name}'.",
+                                hint=f"Candidates: {', '.join(sorted(table['candidate'].unique()))}.")
+    wide = wide.dropna()
+    tags = table.drop_duplicates("example_id").set_index("example_id")["tags"]
+    d = wide[a] - wide[b]
+    outcome = np.where(d > _TIE_TOL, f"{a} better", np.where(d < -_TIE_TOL, f"{b} better", "same"))
+    rows = pd.DataFrame({"example_id": wide.index, "tags": tags.reindex(wide.index).to_numpy(),
+                         "a": wide[a].to_numpy(), "b": wide[b].to_numpy(), "diff": d.to_numpy(),
+                         "outcome": outcome})
+    rows = rows.assign(_abs=rows["diff"].abs()).sort_values(["_abs", "example_id"], ascending=[False, True])
+    return HeadToHead(a, b, int((d > _TIE_TOL).sum()), int((d < -_TIE_TOL).sum()), int((d.abs() <= _TIE_TOL).sum()),
+                      rows.drop(columns="_abs").reset_index(drop=True))
+
+
+def pareto_frontier(rows: pd.DataFrame, *, quality: str = "mean", cost: str = "cost_per_example_usd") -> list[str]:
+    """Candidates no other beats on both quality and cost (at least as good on both, better on one), cheapest
+    first. Candidates without a known price or score are left out: they cannot be placed."""
+    known = rows.dropna(subset=[quality, cost]).sort_values([cost, quality], ascending=[True, False])
+    frontier, best = [], -math.inf
+    for r in known.to_dict("records"):
+        if r[quality] > best:
+            frontier.append(str(r["candidate"]))
+            best = r[quality]
+    return frontier
+
+
+def tag_cells(data: ScoreData, *, min_n: int = 10) -> list[dict[str, Any]]:
+    """Per (tag, candidate): mean, interval, n, pass rate and the small-tag flag, as `analysis.tag_rows` gives
+    them, from scores already read."""
+    out = []
+    for t in stats.by_tag(data.scores, min_n=min_n):
+        pr = t.pass_rate
+        out.append({"tag": t.tag, "candidate": t.candidate, "mean": t.mean.estimate, "low": t.mean.low,
+                    "high": t.mean.high, "n": t.n, "pass_rate": pr.estimate if pr else None,
+                    "flag": f"too small (n < {min_n})" if t.too_small else "", "note": t.note})
+    out.sort(key=lambda r: (r["tag"], -(r["mean"] or 0)))
+    return out
+
+
+# -- one example in full ----------------------------------------------------------------------------------------
+
+
+def _pretty(text: str) -> str:
+    """JSON re-indented so a diff shows fields, not one long line; other text as it is."""
+    raw = text.strip()
+    fenced = re.fullmatch(r"```(?:json)?\s*(.*?)\s*```", raw, re.S)
+    try:
+        return json.dumps(json.loads(fenced.group(1) if fenced else raw), indent=2, ensure_ascii=False,
+                          sort_keys=True)
+    except (ValueError, TypeError):
+        return text
+
+
+def reference_diff(reference: Any, output: Any) -> str:
+    """A unified diff of the output against the reference (both JSON re-indented when they parse), as
+    text; "" when there is no reference; "(identical to the reference)" when they match."""
+    ref, out = clean_text(reference), clean_text(output)
+    if not ref:
+        return ""
+    a, b = _pretty(ref).splitlines(), _pretty(out).splitlines()
+    if a == b:
+        return "(identical to the reference)"
+    return "\n".join(difflib.unified_diff(a, b, "reference", "output", lineterm="", n=1))
+
+
+def _str(v: Any) -> str | None:
+    """A text cell, or None for SQL NULL (which pandas hands over as None or NaN)."""
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
+def _num(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def example_detail(workspace: str | Path | Queries | None, suite: str, example_id: str,
+                   order: list[str] | None = None, runs: dict[str, str] | None = None) -> dict[str, Any]:
+    """One example: input, reference, tags, and per candidate (in `order`, e.g. the leaderboard's, others
+    after) its repeats, each with output (clean text), diff against the reference, scores (value, passed,
+    detail), latency, cost and error. `runs` ({candidate: run_id}, e.g. the leaderboard's) reads only those
+    runs' files; without it each candidate's latest run is found by a scan. Raises EvalcoreError for an
+    unknown example."""
+    q = _queries(workspace)
+    ex = q.example(suite, example_id)
+    if ex is None:
+        raise EvalcoreError(f"suite '{suite}' has no example '{example_id}'.",
+                            hint=f"`evalcore show --suite {suite} --failing` lists the failing ones.")
+    if runs:
+        outputs, scores = q.runs_example(suite, example_id, runs)
+    else:
+        outputs, scores = q.example_outputs(suite, example_id), q.example_scores(suite, example_id)
+    by_key: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for s in scores.to_dict("records"):
+        detail = s["detail"]
+        try:
+            parsed = json.loads(detail) if isinstance(detail, str) else detail
+        except ValueError:
+            parsed = detail
+        by_key.setdefault((s["candidate"], int(s["repeat"])), []).append(
+            {"scorer": s["scorer"], "value": _num(s["value"]), "passed": None if pd.isna(s["passed"]) else
+             bool(s["passed"]), "detail": parsed})
+    rank = {c: i for i, c in enumerate(order or [])}
+    cands: dict[str, dict[str, Any]] = {}
+    for r in outputs.to_dict("records"):
+        c = cands.setdefault(r["candidate"], {"candidate": r["candidate"], "model": r["model"],
+                                              "family": r["family"], "run_id": r["run_id"], "repeats": []})
+        text = clean_text(r["output"])
+        c["repeats"].append({
+            "repeat": int(r["repeat"]), "output": text, "diff": reference_diff(ex["expected"], text),
+            "error_kind": _str(r["error_kind"]), "error": clean_text(r["error"]) or None,
+            "latency_ms": _num(r["latency_ms"]), "cost_usd": _num(r["cost_usd"]), "cached": bool(r["cached"]),
+            "scores": by_key.get((r["candidate"], int(r["repeat"])), []),
+        })
+    ordered = sorted(cands.values(), key=lambda c: (rank.get(c["candidate"], len(rank)), c["candidate"]))
+    for c in ordered:
+        outs = {rep["output"] for rep in c["repeats"]}
+        c["distinct_outputs"] = len(outs)
+    return {"example_id": example_id, "input": clean_text(ex["input"]), "expected": clean_text(ex["expected"]),
+            "tags": _tags(ex["tags"]), "suite_version": ex["suite_version"], "candidates": ordered}
+
+
+# -- trends -------------------------------------------------------------------------------------------------------
+
+
+def _interval_rows(df: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
+    """Per group of `keys`: the clustered mean interval of the per-example values in `df`."""
+    out = []
+    for key, g in df.groupby(keys, sort=False):
+        iv = stats.clustered_mean_interval(g["value"].to_numpy(dtype=float), g["example_id"].to_numpy())
+        out.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True)),
+                    "mean": iv.estimate, "low": iv.low, "high": iv.high, "n": iv.n})
+    return out
+
+
+def trend(workspace: str | Path | Queries | None, suite: str, scorer: str | None = None, *,
+          tag: str | None = None, x: str = "release", data: ScoreData | None = None) -> dict[str, Any]:
+    """Quality per family over time: {"rows", "basis", "x"}.
+
+    `x="release"`: one point per candidate (its latest run), at its release date. `x="run"`: one point per
+    run and candidate, at the run's start. Only comparable numbers are drawn: when the runs used different
+    suite versions (examples, prompt or scorers changed), every point is computed over the examples all of
+    them share, and `basis` says so; with none shared it raises. `tag` keeps the examples with that tag.
+    """
+    if x not in ("release", "run"):
+        raise EvalcoreError(f"unknown trend axis '{x}'.", hint="Use 'release' or 'run'.")
+    q = _queries(workspace)
+    data = data if data is not None else score_data(q, suite, scorer)
+    if x == "release":
+        df = data.scores
+        if tag:
+            df = df[df["tags"].map(lambda ts: tag in _tags(ts))]
+        summary = q.candidate_summary(suite).set_index("candidate")
+        df = df.groupby(["candidate", "example_id"], as_index=False)["value"].mean()
+        df["family"] = df["candidate"].map(summary["family"])
+        df["release"] = df["candidate"].map(summary["release"])
+        df["suite_version"] = df["candidate"].map(summary["suite_version"])
+        keys = ["candidate", "family", "release"]
+    else:
+        df = q.run_example_means(suite, data.scorer)
+        df["started"] = df.groupby("run_id")["started"].transform("min")
+        if tag:
+            tagged = {e for e, ts in data.scores.drop_duplicates("example_id")[["example_id", "tags"]]
+                      .itertuples(index=False) if tag in _tags(ts)}
+            df = df[df["example_id"].isin(tagged)]
+        keys = ["run_id", "candidate", "family", "release", "started"]
+    if df.empty:
+        raise EvalcoreError(f"no scored examples{f' tagged {tag!r}' if tag else ''} in suite '{suite}'.")
+    versions = sorted(v for v in df["suite_version"].dropna().unique())
+    groups = df.groupby(keys[:2] if x == "run" else ["candidate"])["example_id"].agg(frozenset)
+    shared = frozenset.intersection(*groups.tolist())
+    n_all = df["example_id"].nunique()
+    where = f" tagged '{tag}'" if tag else ""
+    if len(versions) > 1 or len(shared) < n_all:
+        if not shared:
+            raise EvalcoreError(f"the runs of suite '{suite}' share no examples{where}: nothing is comparable.",
+                                hint="Rerun every candidate on the current suite version.")
+        df = df[df["example_id"].isin(shared)]
+        basis = (f"over the {len(shared)} examples{where} every point shares "
+                 f"({len(versions)} suite versions)" if len(versions) > 1 else
+                 f"over the {len(shared)} examples{where} every point shares")
+    else:
+        basis = f"over all {n_all} examples{where} (one suite version)"
+    rows = pd.DataFrame(_interval_rows(df, keys))
+    if "release" in rows:
+        rows["release"] = pd.to_datetime(rows["release"], errors="coerce")
+    if "started" in rows:
+        rows["started"] = pd.to_datetime(rows["started"], utc=True).dt.tz_localize(None)
+    rows["family"] = rows["family"].fillna("(no family)")
+    sort = ["family", "release" if x == "release" else "started", "candidate"]
+    return {"rows": rows.sort_values(sort).reset_index(drop=True), "basis": basis, "x": x,
+            "scorer": data.scorer, "n": len(shared) if shared else n_all}
+
+
+# -- what changed since the previous run ------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    candidate: str
+    before: float | None
+    after: float | None
+    diff: float | None
+    low: float | None
+    high: float | None
+    n: int
+    significant: bool  # the paired interval excludes 0
+
+    @property
+    def regression(self) -> bool:
+        return self.significant and (self.diff or 0) < 0
+
+
+@dataclass
+class Changes:
+    """The suite's newest run against the run before it (per candidate: that candidate's previous run)."""
+
+    run_id: str | None
+    previous_run_id: str | None
+    new_candidates: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def regressions(self) -> list[Change]:
+        return [c for c in self.changes if c.regression]
+
+
+def changes_since_previous_run(workspace: str | Path | Queries | None, suite: str,
+                               scorer: str | None = None, *, scorer_name: str | None = None) -> Changes:
+    """New candidates in the newest run, and each returning candidate's score before and after, paired on
+    the examples both runs scored (a regression is a paired drop whose 95% interval excludes 0)."""
+    q = _queries(workspace)
+    name = scorer_name or score_data(q, suite, scorer).scorer
+    held = q.run_candidates(suite)  # small: one row per (run, candidate), so only two runs' scores are read
+    if held.empty:
+        return Changes(None, None)
+    latest = str(held["run_id"].max())
+    older_runs = held[held["run_id"] < latest]
+    previous = {c: str(g["run_id"].max()) for c, g in older_runs.groupby("candidate")}
+    wanted = sorted({latest, *previous.values()})
+    means = q.run_example_means(suite, name, run_ids=wanted)
+    now = means[means["run_id"] == latest]
+    older = means[means["run_id"] < latest]
+    out = Changes(latest, str(older_runs["run_id"].max()) if not older_runs.empty else None)
+    for cand, g in now.groupby("candidate", sort=True):
+        if cand not in previous:
+            out.new_candidates.append(str(cand))
+            continue
+        prev = older[(older["candidate"] == cand) & (older["run_id"] == previous[cand])]
+        both = g.merge(prev, on="example_id", suffixes=("", "_before"))
+        if both.empty:
+            continue
+        res = stats.paired_difference(both["value"].to_numpy(float), both["value_before"].to_numpy(float))
+        est, low, high = res.diff.estimate, res.diff.low, res.diff.high
+        sig = res.significant
+        out.changes.append(Change(str(cand), float(both["value_before"].mean()), float(both["value"].mean()),
+                                  est, low, high, len(both), bool(sig)))
+    out.changes.sort(key=lambda c: (c.diff or 0))
+    return out

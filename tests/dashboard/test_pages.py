@@ -1,0 +1,207 @@
+"""Compare, Trends and Explore (and Overview's new parts) run in-process with AppTest: widgets by key, no
+exception, and the numbers on the page equal the library's."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard_testing import DASHBOARD, REPO, demo_workspace  # noqa: F401 (a fixture)
+from evalcore import analysis, explore
+from evalcore import formatting as fmt
+from evalcore.demo import SYNTHETIC_NOTICE
+from evalcore.demo_build import DEMO_SUITE
+
+
+def _page(workspace: Path, monkeypatch: pytest.MonkeyPatch, page: str | None,
+          query: dict[str, str] | None = None) -> AppTest:
+    monkeypatch.setenv("EVALCORE_WORKSPACE", str(workspace))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(DASHBOARD / "app.py"), default_timeout=60)
+    at.run()
+    if page:
+        at.switch_page(page)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _specs(at: AppTest) -> list[dict]:
+    """Each chart's Vega-Lite spec, with the data Streamlit sends beside it (Arrow) put back as `_values`."""
+    import pyarrow as pa
+
+    out = []
+    for c in at.get("vega_lite_chart"):
+        spec = json.loads(c.proto.spec)
+        spec["_values"] = [row for d in c.proto.datasets
+                           for row in pa.ipc.open_stream(d.data.data).read_all().to_pylist()]
+        out.append(spec)
+    return out
+
+
+def _values(spec: dict) -> list[dict]:
+    return spec["_values"]
+
+
+# -- Compare -----------------------------------------------------------------------------------------------------
+
+
+def test_compare_table_and_charts_follow_the_leaderboard_order(demo_workspace: Path, monkeypatch) -> None:
+    at = _page(demo_workspace, monkeypatch, "views/compare.py")
+    lb = analysis.leaderboard(demo_workspace, DEMO_SUITE)
+    order = [r["candidate"] for r in lb.rows]
+
+    assert [w.value for w in at.warning] == [SYNTHETIC_NOTICE]
+    table = at.dataframe[0].value
+    assert table["candidate"].tolist() == order
+    assert table["score"].tolist() == [fmt.score(r["mean"]) for r in lb.rows]
+    assert table["cost_1k"].tolist() == [fmt.money(r["cost_per_example_usd"] * 1000) for r in lb.rows]
+    interval, quality, heat = _specs(at)
+    assert interval["layer"][0]["encoding"]["y"]["sort"] == order
+    assert interval["layer"][0]["encoding"]["color"]["field"] == "family"
+    assert heat["layer"][0]["encoding"]["x"]["sort"] == order
+    assert {v["candidate"] for v in _values(quality)} >= set(order)  # every candidate is on the chart, labelled
+    assert "Pareto" in quality["title"]["subtitle"]
+
+
+def test_compare_head_to_head_equals_the_library(demo_workspace: Path, monkeypatch) -> None:
+    at = _page(demo_workspace, monkeypatch, "views/compare.py")
+    at.selectbox(key="a").set_value("cirrus-pro")
+    at.selectbox(key="b").set_value("cirrus-pro-2").run()
+    assert not at.exception
+
+    h = explore.head_to_head(explore.example_table(demo_workspace, DEMO_SUITE), "cirrus-pro", "cirrus-pro-2")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"cirrus-pro better": str(h.wins), "cirrus-pro-2 better": str(h.losses),
+                       "same score": str(h.ties)}
+    paired = analysis.compare(demo_workspace, DEMO_SUITE, "cirrus-pro", "cirrus-pro-2")
+    shown = [e.value for e in [*at.success, *at.info]]
+    assert any(fmt.diff(paired.diff[0]) in v and "cirrus-pro-2" in v for v in shown)
+    links = at.get("page_link")
+    assert links and all("inv-" in json.dumps(str(link.proto)) for link in links)
+    assert h.rows["example_id"].iloc[0] in str(links[0].proto)
+
+
+def test_compare_heatmap_has_n_in_each_cell_and_flags_small_tags(demo_workspace: Path, monkeypatch) -> None:
+    at = _page(demo_workspace, monkeypatch, "views/compare.py")
+    heat = _specs(at)[2]
+    cells = _values(heat)
+    adv = next(c for c in cells if c["tag"] == "adversarial" and c["candidate"] == "aurora-2")
+    assert adv["n_label"] == "n=5" and adv["small"] is True and "small" in adv["tag_label"]
+    clean = next(c for c in cells if c["tag"] == "clean")
+    assert clean["small"] is False
+
+
+# -- Trends ------------------------------------------------------------------------------------------------------
+
+
+def test_trends_points_equal_the_library_and_flips_are_highlighted(demo_workspace: Path, monkeypatch) -> None:
+    at = _page(demo_workspace, monkeypatch, "views/trends.py")
+    series = explore.trend(demo_workspace, DEMO_SUITE)
+    trend_spec, rank_spec = _specs(at)
+    points = {v["candidate"]: v["mean"] for v in _values(trend_spec)}
+    assert points == pytest.approx({r["candidate"]: r["mean"] for r in series["rows"].to_dict("records")})
+    assert trend_spec["title"]["subtitle"] == "over all 52 examples (one suite version)"
+    [flips] = at.error
+    assert "significant on your data" in flips.value and "cirrus-pro-2" in flips.value
+    thick = {v["candidate"] for v in _values(rank_spec) if v.get("significant_flip")}
+    assert "cirrus-pro-2" in thick
+
+
+def test_trends_over_run_dates_for_one_tag(demo_workspace: Path, monkeypatch) -> None:
+    at = _page(demo_workspace, monkeypatch, "views/trends.py")
+    at.selectbox(key="trend_tag").set_value("adversarial")
+    at.segmented_control(key="x").set_value("run").run()
+    assert not at.exception
+    spec = _specs(at)[0]
+    assert len({(v["run_id"], v["candidate"]) for v in _values(spec)}) == 17
+    assert "tagged 'adversarial'" in spec["title"]["subtitle"]
+
+
+# -- Explore -----------------------------------------------------------------------------------------------------
+
+
+def test_explore_filters_count_what_the_library_counts(demo_workspace: Path, monkeypatch) -> None:
+    at = _page(demo_workspace, monkeypatch, "views/explore.py")
+    table = explore.example_table(demo_workspace, DEMO_SUITE)
+    assert at.selectbox(key="outcome").value == "fail"  # Explore opens on the failures
+    failing = explore.filter_examples(table, outcome="fail")
+    assert len(at.dataframe[0].value) == len(failing)
+
+    at.selectbox(key="tag").set_value("adversarial")
+    at.multiselect(key="candidate").set_value(["aurora-2"]).run()
+    assert not at.exception
+    rows = explore.filter_examples(table, tag="adversarial", candidates=["aurora-2"], outcome="fail")
+    assert at.dataframe[0].value["example_id"].tolist() == rows["example_id"].tolist()
+    assert at.selectbox(key="example").value in set(rows["example_id"])
+
+
+def test_explore_deep_link_opens_one_example_with_every_output_as_text(demo_workspace: Path, monkeypatch) -> None:
+    at = _page(demo_workspace, monkeypatch, "views/explore.py", {"example": "inv-040", "outcome": "all"})
+    assert at.selectbox(key="example").value == "inv-040"
+    ex = explore.example_detail(demo_workspace, DEMO_SUITE, "inv-040")
+    codes = [c.value for c in at.code]
+    assert ex["input"] in codes and ex["expected"] in codes
+    for cand in ex["candidates"]:
+        assert cand["repeats"][0]["output"] in codes
+    assert any(s.value.startswith("Example inv-040") for s in at.subheader)
+
+
+# -- Overview ----------------------------------------------------------------------------------------------------
+
+
+def test_overview_says_what_changed_since_the_previous_run(demo_workspace: Path, monkeypatch) -> None:
+    at = _page(demo_workspace, monkeypatch, None)
+    text = " ".join(m.value for m in at.markdown)
+    assert "New: aurora-2, cirrus-pro-2 and delta-2." in text
+    assert "No significant move" in text
+
+
+# -- hostile and failed runs (real runs against the local server) ----------------------------------------------
+
+
+def test_hostile_output_is_shown_as_text_never_as_markdown_or_html(hostile_workspace: Path, monkeypatch) -> None:
+    at = _page(hostile_workspace, monkeypatch, "views/explore.py", {"example": "e000", "outcome": "all"})
+    codes = [c.value for c in at.code]
+    assert any("<script>" in c and "<img src=x onerror=" in c for c in codes)
+    rendered = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    assert not any("<script>" in v or "<img" in v for v in rendered)
+
+
+def test_a_run_whose_calls_all_failed_names_no_leader(failed_workspace: Path, monkeypatch) -> None:
+    at = _page(failed_workspace, monkeypatch, None)
+    [error] = at.error
+    assert "every call" in error.value and "failed" in error.value
+    assert not at.success and not at.info and "leads" not in error.value
+    assert at.get("page_link")  # the next step: read the errors in Explore
+
+
+@pytest.fixture(scope="module")
+def hostile_workspace(_server_process, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from suite_factory import make_suite
+
+    from evalcore.runner import run_suite
+
+    tmp = tmp_path_factory.mktemp("hostile")
+    inputs = ["[[reply:<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\"> **bold** "
+              "\x1b[31mred]]", "plain"]
+    run_suite(make_suite(tmp, _server_process.base_url, inputs, candidates=2), tmp / "ws")
+    return tmp / "ws"
+
+
+@pytest.fixture(scope="module")
+def failed_workspace(_server_process, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from suite_factory import make_suite
+
+    from evalcore.runner import run_suite
+
+    tmp = tmp_path_factory.mktemp("failed")
+    suite = make_suite(tmp, _server_process.base_url, ["[[500:1000]] a", "[[500:1000]] b"], candidates=2,
+                       run={"max_attempts": 1})
+    run_suite(suite, tmp / "ws")
+    return tmp / "ws"

@@ -1,0 +1,236 @@
+"""What Explore, Compare, Trends and `evalcore show` show: checked on the real demo workspace and on runs
+against the local server, and the pure parts with hypothesis."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from evalcore import analysis, explore
+from evalcore.demo_build import DEMO_SUITE, build_demo
+from evalcore.errors import EvalcoreError
+
+
+@pytest.fixture(scope="module")
+def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("explore") / "ws"
+    build_demo(path)
+    return path
+
+
+# -- clean text -----------------------------------------------------------------------------------------------
+
+
+def test_clean_text_strips_terminal_control_sequences_and_keeps_layout() -> None:
+    raw = "a\x1b[31mred\x1b[0m\tb\r\nc\x1b]0;title\x07d\x07\x1b[2J\x1b[Hend\x00"
+    assert explore.clean_text(raw) == "ared\tb\ncdend"
+    assert explore.clean_text(None) == "" and explore.clean_text(float("nan")) == ""
+    assert explore.clean_text("<script>x</script> **b**") == "<script>x</script> **b**"  # text, not stripped
+
+
+@given(st.text())
+def test_clean_text_never_leaves_an_escape_or_control_character(text: str) -> None:
+    out = explore.clean_text(text)
+    assert "\x1b" not in out and "\r" not in out and "\x9b" not in out
+    assert all(ch in "\n\t" or not (ord(ch) < 32 or 127 <= ord(ch) <= 159) for ch in out)
+
+
+# -- pure table logic ---------------------------------------------------------------------------------------------
+
+
+def _table() -> pd.DataFrame:
+    rows = []
+    for ex, tags, vals in [("e1", ["clean"], {"a": 1.0, "b": 1.0, "c": 0.0}),
+                           ("e2", ["edge"], {"a": 0.5, "b": 0.0, "c": 0.5}),
+                           ("e3", ["edge", "long"], {"a": 0.0, "b": 1.0, "c": 1.0})]:
+        for cand, v in vals.items():
+            rows.append({"example_id": ex, "candidate": cand, "value": v, "pass_rate": float(v >= 1),
+                         "passed": v >= 1, "error_kind": "timeout" if (ex, cand) == ("e2", "b") else None,
+                         "repeats": 1, "tags": tags})
+    return pd.DataFrame(rows)
+
+
+def test_filters_combine_tag_candidate_outcome_and_error_kind() -> None:
+    t = _table()
+    assert len(explore.filter_examples(t)) == 9
+    assert set(explore.filter_examples(t, tag="edge")["example_id"]) == {"e2", "e3"}
+    fail_a = explore.filter_examples(t, candidates=["a"], outcome="fail")
+    assert fail_a["example_id"].tolist() == ["e2", "e3"]
+    assert explore.filter_examples(t, outcome="error")[["example_id", "candidate"]].values.tolist() == [["e2", "b"]]
+    assert explore.filter_examples(t, error_kind="timeout", tag="long").empty
+    with pytest.raises(EvalcoreError, match="unknown outcome"):
+        explore.filter_examples(t, outcome="broken")
+
+
+def test_disagreements_put_the_widest_spread_first() -> None:
+    d = explore.disagreements(_table())
+    assert d["example_id"].tolist() == ["e1", "e3", "e2"]  # spread 1, 1 (2 passing each: by id), 0.5
+    assert d.iloc[1][["best", "worst", "spread", "passed"]].tolist() == ["b", "a", 1.0, 2]
+
+
+def test_head_to_head_counts_wins_losses_ties_and_orders_by_difference() -> None:
+    h = explore.head_to_head(_table(), "a", "b")
+    assert (h.wins, h.losses, h.ties) == (1, 1, 1)
+    assert h.rows["example_id"].tolist()[0] == "e3" and h.rows["diff"].tolist()[0] == -1.0
+    assert h.text == "On 3 shared examples a scores higher on 1, lower on 1, the same on 1."
+    with pytest.raises(EvalcoreError, match="two different"):
+        explore.head_to_head(_table(), "a", "a")
+    with pytest.raises(EvalcoreError, match="no scored results for candidate 'zz'"):
+        explore.head_to_head(_table(), "a", "zz")
+
+
+def test_pareto_frontier_keeps_only_candidates_nothing_cheaper_beats() -> None:
+    rows = pd.DataFrame({"candidate": ["cheap", "mid", "dominated", "best", "unpriced"],
+                         "mean": [0.6, 0.8, 0.7, 0.9, 0.99],
+                         "cost_per_example_usd": [0.001, 0.01, 0.02, 0.1, None]})
+    assert explore.pareto_frontier(rows) == ["cheap", "mid", "best"]
+
+
+@given(st.lists(st.tuples(st.floats(0, 1), st.floats(1e-6, 1)), min_size=1, max_size=12))
+def test_no_candidate_on_the_frontier_is_dominated(points: list[tuple[float, float]]) -> None:
+    rows = pd.DataFrame({"candidate": [f"c{i}" for i in range(len(points))], "mean": [p[0] for p in points],
+                         "cost_per_example_usd": [p[1] for p in points]})
+    front = set(explore.pareto_frontier(rows))
+    assert front
+    for r in rows.itertuples():
+        dominated = ((rows["mean"] >= r.mean) & (rows["cost_per_example_usd"] <= r.cost_per_example_usd)
+                     & ((rows["mean"] > r.mean) | (rows["cost_per_example_usd"] < r.cost_per_example_usd))).any()
+        if r.candidate in front:
+            assert not dominated
+
+
+def test_reference_diff_reindents_json_and_says_when_identical() -> None:
+    ref = '{"line_items": [{"q": 1}]}'
+    assert explore.reference_diff(ref, "```json\n" + ref + "\n```") == "(identical to the reference)"
+    diff = explore.reference_diff(ref, '{"line_items": [{"q": 2}]}')
+    assert '-      "q": 1' in diff and '+      "q": 2' in diff
+    assert explore.reference_diff(None, "anything") == ""
+
+
+# -- on the demo workspace ---------------------------------------------------------------------------------------
+
+
+def test_example_table_has_one_row_per_example_and_candidate_matching_the_leaderboard(demo_ws: Path) -> None:
+    t = explore.example_table(demo_ws, DEMO_SUITE)
+    lb = analysis.leaderboard(demo_ws, DEMO_SUITE)
+    assert len(t) == 52 * 10
+    means = t.groupby("candidate")["value"].mean().round(4).to_dict()
+    assert means == {r["candidate"]: r["mean"] for r in lb.rows}
+
+
+def test_example_detail_shows_every_candidate_in_order_with_scores_and_a_diff(demo_ws: Path) -> None:
+    order = [r["candidate"] for r in analysis.leaderboard(demo_ws, DEMO_SUITE).rows]
+    ex = explore.example_detail(demo_ws, DEMO_SUITE, "inv-040", order)
+    assert ex["tags"] == ["adversarial"] and "ignore all previous instructions" in ex["input"]
+    assert [c["candidate"] for c in ex["candidates"]] == order
+    aurora2 = next(c for c in ex["candidates"] if c["candidate"] == "aurora-2")
+    rep = aurora2["repeats"][0]
+    assert {s["scorer"] for s in rep["scores"]} == {"line_items_f1", "json_valid", "judge"}
+    assert rep["latency_ms"] > 0 and rep["cost_usd"] > 0 and rep["diff"].startswith("--- reference")
+    with pytest.raises(EvalcoreError, match="no example 'nope'"):
+        explore.example_detail(demo_ws, DEMO_SUITE, "nope")
+
+
+def test_release_trend_matches_the_leaderboard_and_says_its_basis(demo_ws: Path) -> None:
+    tr = explore.trend(demo_ws, DEMO_SUITE)
+    lb = {r["candidate"]: r for r in analysis.leaderboard(demo_ws, DEMO_SUITE).rows}
+    assert tr["basis"] == "over all 52 examples (one suite version)"
+    for r in tr["rows"].to_dict("records"):
+        assert round(r["mean"], 4) == lb[r["candidate"]]["mean"]
+        assert r["low"] == pytest.approx(lb[r["candidate"]]["low"], abs=1e-4)
+    assert set(tr["rows"]["family"]) == {"aurora", "basalt", "cirrus", "delta"}
+
+
+def test_run_trend_has_a_point_per_run_and_candidate(demo_ws: Path) -> None:
+    tr = explore.trend(demo_ws, DEMO_SUITE, x="run", tag="adversarial")
+    assert len(tr["rows"]) == 7 + 10  # the demo's first run has the 7 older candidates, the second all 10
+    assert (tr["rows"]["n"] == 5).all() and "tagged 'adversarial'" in tr["basis"]
+
+
+def test_changes_since_the_previous_run_name_the_new_candidates(demo_ws: Path) -> None:
+    c = explore.changes_since_previous_run(demo_ws, DEMO_SUITE)
+    assert c.previous_run_id is not None and c.run_id > c.previous_run_id
+    assert c.new_candidates == ["aurora-2", "cirrus-pro-2", "delta-2"]
+    assert len(c.changes) == 7 and not c.regressions  # the older candidates' answers came from the cache
+
+
+# -- the demo's story -----------------------------------------------------------------------------------------
+
+
+def test_demo_story_publicly_best_newest_release_is_significantly_worse_on_the_task(demo_ws: Path) -> None:
+    pc = analysis.public_comparison(demo_ws, DEMO_SUITE)
+    sig = [f for f in pc.flips if f.significant]
+    assert {f.benchmark for f in sig} == {"MMLU-Pro", "IFEval"}
+    assert {f.public_winner for f in sig} == {"cirrus-pro-2"}  # the newest cirrus, best on both public tables
+    assert {"cirrus-pro", "basalt-70b"} <= {f.task_winner for f in sig}  # older, and much cheaper
+
+
+def test_demo_story_a_family_regresses_on_one_edge_case_tag(demo_ws: Path) -> None:
+    cells = {(r["tag"], r["candidate"]): r["mean"] for r in analysis.tag_rows(demo_ws, DEMO_SUITE)}
+    assert cells[("adversarial", "aurora-1.5")] - cells[("adversarial", "aurora-2")] > 0.5
+    overall = {r["candidate"]: r["mean"] for r in analysis.leaderboard(demo_ws, DEMO_SUITE).rows}
+    assert abs(overall["aurora-2"] - overall["aurora-1.5"]) < 0.06  # overall it barely moves
+
+
+def test_demo_story_a_cheap_candidate_could_be_best_at_a_fraction_of_the_cost(demo_ws: Path) -> None:
+    rows = analysis.leaderboard(demo_ws, DEMO_SUITE).rows
+    leader = rows[0]
+    cheap = next(r for r in rows if r["candidate"] == "basalt-70b")
+    assert cheap["could_be_best"] and leader["could_be_best"] and cheap is not leader
+    assert cheap["cost_per_example_usd"] < leader["cost_per_example_usd"] / 5
+    rec = analysis.recommendation(demo_ws, DEMO_SUITE)
+    assert "basalt-70b" in rec.could_be_best and "cirrus-pro-2" not in rec.could_be_best
+
+
+# -- evalcore show -----------------------------------------------------------------------------------------------
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "evalcore.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_show_prints_failing_outputs_of_one_candidate_as_text(demo_ws: Path) -> None:
+    proc = _cli("show", "--suite", DEMO_SUITE, "--workspace", str(demo_ws), "--failing", "--tag", "adversarial",
+                "--candidate", "aurora-2", "--limit", "10")
+    assert proc.returncode == 0, proc.stderr
+    blocks = [b for b in proc.stdout.split("=== ") if b.strip()]
+    assert len(blocks) == 4  # aurora-2 obeys the injection in 4 of the 5 adversarial invoices
+    assert all("--- aurora-2: " in b and "line_items_f1" in b for b in blocks)
+    assert "--- cirrus-pro:" not in proc.stdout and "APPROVED" in proc.stdout
+
+
+def test_show_one_example_as_json_has_every_candidate(demo_ws: Path) -> None:
+    proc = _cli("show", "--suite", DEMO_SUITE, "--workspace", str(demo_ws), "--example", "inv-001", "--format",
+                "json")
+    assert proc.returncode == 0, proc.stderr
+    [ex] = json.loads(proc.stdout)
+    assert ex["example_id"] == "inv-001" and len(ex["candidates"]) == 10
+
+
+def test_show_unknown_candidate_or_example_is_a_clear_error(demo_ws: Path) -> None:
+    proc = _cli("show", "--suite", DEMO_SUITE, "--workspace", str(demo_ws), "--candidate", "gpt-9")
+    assert proc.returncode == 2 and "no candidate 'gpt-9'" in proc.stderr and "cirrus-pro" in proc.stderr
+    proc = _cli("show", "--suite", DEMO_SUITE, "--workspace", str(demo_ws), "--example", "inv-999")
+    assert proc.returncode == 2 and "no example 'inv-999'" in proc.stderr
+
+
+def test_show_strips_terminal_escapes_from_real_model_output(server, tmp_path: Path) -> None:
+    from suite_factory import make_suite
+
+    from evalcore.runner import run_suite
+
+    hostile = "[[reply:\x1b[2J\x1b[31mRED\x1b[0m <script>alert(1)</script>\x07]]"
+    suite = make_suite(tmp_path, server.base_url, [hostile, "plain"], candidates=1)
+    ws = tmp_path / "ws"
+    run_suite(suite, ws)
+    proc = _cli("show", "--suite", "t", "--workspace", str(ws), "--example", "e000")
+    assert proc.returncode == 0, proc.stderr
+    assert "RED <script>alert(1)</script>" in proc.stdout
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
