@@ -222,7 +222,8 @@ def examples_frame(examples: list[Any]) -> pd.DataFrame:
     """Examples as the Data page's preview table; every value is text shown as text."""
     return pd.DataFrame([{"id": e.id, "input": e.input, "expected": e.expected, "tags": list(e.tags), "row": e.row}
                          for e in examples], columns=["id", "input", "expected", "tags", "row"])
-=======
+
+
 # -- Compare, Explore, Trends ---------------------------------------------------------------------------------
 
 
