@@ -105,7 +105,7 @@ def test_importing_the_cli_loads_no_heavy_library():
     assert _imported_after("import evalcore, evalcore.cli") == []
 
 
-@pytest.mark.parametrize("module", ["evalcore.analysis", "evalcore.runner"])
+@pytest.mark.parametrize("module", ["evalcore.analysis", "evalcore.runner", "evalcore.failures", "evalcore.preflight"])
 def test_library_modules_do_not_import_litellm_or_streamlit(module):
     loaded = _imported_after(f"import {module}")
     assert "litellm" not in loaded and "streamlit" not in loaded
@@ -420,6 +420,8 @@ def test_tables_read_numbers_the_way_the_dashboard_does():
     assert table.split() == ["a", "0.000", "94%", "$0.0000283", "0.000", "1.2", "s", "b,", "c"]
     assert "b; c" in render_rows(rows, cols, "csv") and "['b'" not in render_rows(rows, cols, "csv")
     assert json.loads(render_rows(rows, cols, "json"))[0]["tied_with"] == ["b", "c"]
+
+
 
 # -- failures a user must see at once -----------------------------------------------------------------------------
 
