@@ -1224,7 +1224,7 @@ def judge_outputs(ctx: RunContext, items: Sequence[tuple[Task, str | None]]) -> 
 
         async def one(task: Task, output: str | None, scorer: LlmJudgeScorer) -> dict[str, Any]:
             async with limit:
-                row, _cost = await _judge(ctx, task, scorer, output, rng, utcnow())
+                row, _cost, _sent, _failure = await _judge(ctx, task, scorer, output, rng, utcnow())
                 return row
 
         return list(await asyncio.gather(*(one(t, o, j) for t, o in items for j in judges)))
