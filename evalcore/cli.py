@@ -202,6 +202,11 @@ class _StopOnSignals:
         from evalcore.runner import halt_workers  # already imported: the run is under way
 
         halt_workers()
+        try:  # said at once (os.write: a handler may interrupt a write to sys.stderr), in case the backstop fires
+            os.write(2, f"\n{self.name}: stopping - nothing more is sent; answered calls are saved. Run the same "
+                        "command again to resume.\n".encode())
+        except OSError:
+            pass
         backstop = threading.Timer(self.BACKSTOP_S, os._exit, (128 + signum,))
         backstop.daemon = True
         backstop.start()

@@ -105,7 +105,7 @@ def test_importing_the_cli_loads_no_heavy_library():
     assert _imported_after("import evalcore, evalcore.cli") == []
 
 
-@pytest.mark.parametrize("module", ["evalcore.analysis", "evalcore.runner"])
+@pytest.mark.parametrize("module", ["evalcore.analysis", "evalcore.runner", "evalcore.failures", "evalcore.preflight"])
 def test_library_modules_do_not_import_litellm_or_streamlit(module):
     loaded = _imported_after(f"import {module}")
     assert "litellm" not in loaded and "streamlit" not in loaded
