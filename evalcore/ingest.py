@@ -27,7 +27,7 @@ from evalcore.errors import IngestError, Problem
 from evalcore.example import Example, example_id_for
 from evalcore.suite import Columns
 
-__all__ = ["load_examples"]
+__all__ = ["load_examples", "read_table"]
 
 _CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 _JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
@@ -85,6 +85,36 @@ def load_examples(
         what = "has a header but no rows" if kind == "csv" else "is empty" if not present else "has no rows"
         raise _error(name, f"{what}: no examples.", hint="Add one row per example (about 50 real inputs).")
     return examples
+
+
+def read_table(
+    path: str | Path,
+    *,
+    expect: str,
+    encoding: str | None = None,
+    max_rows: int = 100_000,
+    display_name: str | None = None,
+) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+    """Any other table people bring (public scores, outputs, labels): CSV, JSONL or Parquet as
+    (columns, [(row, record)]), with the same decoding, delimiter sniffing and row-precise errors as examples.
+
+    `expect` names a column the file should have; it steers delimiter sniffing (a semicolon-separated file
+    is read as such). Checking which columns are required is the caller's job. Raises `IngestError`."""
+    file = Path(path)
+    name = display_name or os.fspath(path)
+    kind = _kind(file, name)
+    problems = _Problems()
+    if kind == "parquet":
+        _check_readable(file, name)
+        present, records = _read_parquet(file, name, max_rows)
+    else:
+        data = _read_bytes(file, name)
+        reader = _read_csv if kind == "csv" else _read_jsonl
+        roles = Columns(input=expect)
+        present, records = reader(data, name, roles, encoding, file.suffix.lower() == ".tsv", max_rows, problems)
+    if problems:
+        raise problems.error(name)
+    return present, records
 
 
 # ---------------------------------------------------------------------------------------------- plumbing
