@@ -234,11 +234,11 @@ def test_a_run_of_openai_compatible_calls_never_imports_litellm(tmp_path, server
     make_suite(tmp_path, server.base_url, [f"q{i}" for i in range(6)], candidates=2, run={"client": client})
     code = f"""
 import sys
-from evalcore.runner import run_suite
+from evalcore import runner
 from evalcore.suite import load_suite
 if __name__ == "__main__":
-    s = run_suite(load_suite({str(tmp_path / 'suite.yaml')!r}), {str(tmp_path / 'ws')!r}, workers={workers})
-    print(s.errors, s.sent, s.workers, 'litellm' in sys.modules)
+    s = runner.run_suite(load_suite({str(tmp_path / 'suite.yaml')!r}), {str(tmp_path / 'ws')!r}, workers={workers})
+    print(s.errors, s.sent, s.workers, 'litellm' in sys.modules, runner._server_litellm)
 """
     script = tmp_path / "run_it.py"
     script.write_text(code)
@@ -246,8 +246,32 @@ if __name__ == "__main__":
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT,
                          env={**env, "PYTHONPATH": str(ROOT)}, timeout=120)
     assert out.returncode == 0, out.stderr
-    errors, sent, used_workers, loaded = out.stdout.split()
+    errors, sent, used_workers, loaded, fork_server_litellm = out.stdout.split()
     assert (errors, sent, loaded) == ("0", "12", str(litellm_loaded))
     assert int(used_workers) == workers
+    assert fork_server_litellm == ("None" if workers == 1 else "False")  # workers forked from a litellm-free preload
     if client == "auto":
         assert server.stats()["user_agents"] == ["evalcore"]
+
+
+def test_a_fork_server_started_without_litellm_is_restarted_with_it_when_a_later_run_needs_it(tmp_path, server):
+    (tmp_path / "direct").mkdir()
+    (tmp_path / "via").mkdir()
+    make_suite(tmp_path / "direct", server.base_url, [f"d{i}" for i in range(6)], run={"client": "auto"})
+    make_suite(tmp_path / "via", server.base_url, [f"l{i}" for i in range(6)], run={"client": "litellm"})
+    code = f"""
+from evalcore import runner
+from evalcore.suite import load_suite
+if __name__ == "__main__":
+    for name in ("direct", "via", "direct"):
+        s = runner.run_suite(load_suite({str(tmp_path)!r} + f"/{{name}}/suite.yaml"), {str(tmp_path / 'ws')!r},
+                             workers=2)
+        print(name, s.errors, s.sent, runner._server_litellm)
+"""
+    (tmp_path / "run_it.py").write_text(code)
+    env = {k: v for k, v in os.environ.items() if k != calls.CLIENT_ENV}
+    out = subprocess.run([sys.executable, str(tmp_path / "run_it.py")], capture_output=True, text=True, cwd=ROOT,
+                         env={**env, "PYTHONPATH": str(ROOT)}, timeout=180)
+    assert out.returncode == 0, out.stderr
+    # a server with litellm serves direct runs too; the last run's prompts were all answered by the first
+    assert out.stdout.split("\n")[:3] == ["direct 0 12 False", "via 0 12 True", "direct 0 0 True"]
