@@ -27,7 +27,7 @@ from evalcore.errors import IngestError, Problem
 from evalcore.example import Example, example_id_for
 from evalcore.suite import Columns
 
-__all__ = ["load_examples"]
+__all__ = ["load_examples", "read_records"]
 
 _CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 _JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
@@ -85,6 +85,34 @@ def load_examples(
         what = "has a header but no rows" if kind == "csv" else "is empty" if not present else "has no rows"
         raise _error(name, f"{what}: no examples.", hint="Add one row per example (about 50 real inputs).")
     return examples
+
+
+def read_records(
+    path: str | Path,
+    *,
+    key_column: str,
+    encoding: str | None = None,
+    max_rows: int = 1_000_000,
+    display_name: str | None = None,
+) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+    """The rows of a CSV/JSONL/Parquet file as (row number, {column: value}), with this module's decoding,
+    delimiter sniffing and row-precise errors, for tables other than examples (labels). `key_column` is the
+    column every row is expected to have, used to sniff the delimiter and place decoding errors."""
+    file = Path(path)
+    name = display_name or os.fspath(path)
+    kind = _kind(file, name)
+    problems = _Problems()
+    if kind == "parquet":
+        _check_readable(file, name)
+        present, records = _read_parquet(file, name, max_rows)
+    else:
+        data = _read_bytes(file, name)
+        reader = _read_csv if kind == "csv" else _read_jsonl
+        present, records = reader(data, name, Columns(input=key_column), encoding,
+                                  file.suffix.lower() == ".tsv", max_rows, problems)
+    if problems:
+        raise problems.error(name)
+    return present, records
 
 
 # ---------------------------------------------------------------------------------------------- plumbing
