@@ -12,6 +12,7 @@ st.set_page_config(page_title="evalcore", layout="wide")
 # One line per page, in the order the sidebar shows them.
 PAGES = [
     st.Page("views/overview.py", title="Overview", default=True),
+    st.Page("views/label.py", title="Label"),
 ]
 
 st.navigation(PAGES).run()

@@ -265,6 +265,25 @@ def pair_queue(workspace: Any, suite: str, reviewer: str, *, runs: list[str] | N
     return {"todo": todo, "done": done, "total": len(pairs)}
 
 
+def guidance(workspace: Any, suite: str) -> dict[str, Any]:
+    """What reviewers should judge by: the suite's `human:` question and any judge rubric, from its newest
+    run; plus the runs, candidates and tags a queue can be narrowed to."""
+    from evalcore.suite import DEFAULT_HUMAN_QUESTION
+
+    q = _queries(workspace)
+    question, rubrics = DEFAULT_HUMAN_QUESTION, []
+    for m in q.ws.manifests(suite):
+        cfg = m.get("config") or {}
+        question = cfg.get("human") or question
+        rubrics = [s["rubric"] for s in cfg.get("scorers", []) if s.get("type") == "llm_judge" and s.get("rubric")]
+        break
+    outputs = q.label_outputs(suite, runs=q.label_runs(suite))
+    return {"question": question, "rubrics": rubrics, "runs": q.label_runs(suite),
+            "candidates": sorted(set(outputs["candidate"])) if len(outputs) else [],
+            "tags": sorted({t for ts in outputs["tags"] for t in ts}) if len(outputs) else [],
+            "has_reference": bool(len(outputs) and outputs["expected"].notna().any())}
+
+
 # ------------------------------------------------------------------------------------------- statistics
 
 
