@@ -474,11 +474,14 @@ class Workspace:
         path = self.label_journal_path(suite, reviewer)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = "".join(json.dumps(r, default=_json_default, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+            end = os.fstat(fd).st_size
+            if end and os.pread(fd, 1, end - 1) != b"\n":
+                data = b"\n" + data  # a writer killed mid-line: keep its torn bytes from swallowing our first line
             os.write(fd, data)
-            size = os.fstat(fd).st_size
+            size = end + len(data)
         finally:
             os.close(fd)  # closing releases the lock
         limit = self.LABEL_COMPACT_LINES if compact_at is None else compact_at
