@@ -204,9 +204,9 @@ def labeler() -> None:
             extra = f" ({lab['complete']} more already have enough answers from others.)" if lab["complete"] else ""
             st.success(f"All {n} items answered. Thank you!{extra}")
         nav = st.columns(3)
-        nav[0].button("Back (Backspace)", key="lab_back", shortcut="Backspace", on_click=_move, args=(-1,))
-        nav[1].button("Next (Enter)", key="lab_next", shortcut="Enter", on_click=_move, args=(1,), disabled=not left)
-        nav[2].button("Undo (u)", key="lab_undo", shortcut="u", on_click=_undo)
+        nav[0].button("Back", key="lab_back", shortcut="Backspace", on_click=_move, args=(-1,))
+        nav[1].button("Next", key="lab_next", shortcut="Enter", on_click=_move, args=(1,), disabled=not left)
+        nav[2].button("Undo", key="lab_undo", shortcut="u", on_click=_undo)
         return
 
     item, key = lab["items"][pos], keys[pos]
@@ -218,45 +218,50 @@ def labeler() -> None:
                 if mode == "rate" else "**Which output is better for this input?**")
     for rubric in guide["rubrics"]:
         st.caption("Rubric: " + data.markdown_safe(rubric))
-    st.text("Input")
-    st.code(item["input"], language=None, wrap_lines=True)
-    if show_ref and item.get("expected"):
-        st.text("Reference")
-        st.code(item["expected"], language=None, wrap_lines=True)
-
     if mode == "pairwise":
+        st.text("Input")
+        st.code(item["input"], language=None, wrap_lines=True)
+        if show_ref and item.get("expected"):
+            st.text("Reference")
+            st.code(item["expected"], language=None, wrap_lines=True)
         cols = st.columns(2)
         for side, col, label in (("left", cols[0], "Output 1"), ("right", cols[1], "Output 2")):
             col.text(label + (f" · {', '.join(item[side]['candidates'])}"
                               if not blind or key in lab["reveal"] else ""))
             col.code(item[side]["output"], language=None, wrap_lines=True)
         b = st.columns(3)
-        for i, (value, text) in enumerate(((1, "1 is better (1)"), (2, "2 is better (2)"), (0, "Tie (0)"))):
+        for i, (value, text) in enumerate(((1, "1 is better"), (2, "2 is better"), (0, "Tie"))):
             b[i].button(text, key=f"lab_pair_{value}", shortcut=str(value), on_click=_answer, args=("choice", value),
                         type="primary" if answer == value else "secondary", width="stretch")
     else:
         revealed = not blind or key in lab["reveal"]
-        st.text("Output" + (f" · {', '.join(item['candidates'])}" if revealed else ""))
-        st.code(item["output"], language=None, wrap_lines=True)
+        left_col, right_col = st.columns(2)
+        left_col.text("Input")
+        left_col.code(item["input"], language=None, wrap_lines=True)
+        if show_ref and item.get("expected"):
+            left_col.text("Reference")
+            left_col.code(item["expected"], language=None, wrap_lines=True)
+        right_col.text("Output" + (f" · {', '.join(item['candidates'])}" if revealed else ""))
+        right_col.code(item["output"], language=None, wrap_lines=True)
         a = answer or {}
         row = st.columns(7)
         for r in range(1, 6):
             row[r - 1].button(str(r), key=f"lab_rate_{r}", shortcut=str(r), on_click=_answer, args=("rating", r),
                               type="primary" if a.get("rating") == r else "secondary", width="stretch")
-        row[5].button("Yes (y)", key="lab_yes", shortcut="y", on_click=_answer, args=("ok", True),
+        row[5].button("Yes", key="lab_yes", shortcut="y", on_click=_answer, args=("ok", True),
                       type="primary" if a.get("ok") is True else "secondary", width="stretch")
-        row[6].button("No (n)", key="lab_no", shortcut="n", on_click=_answer, args=("ok", False),
+        row[6].button("No", key="lab_no", shortcut="n", on_click=_answer, args=("ok", False),
                       type="primary" if a.get("ok") is False else "secondary", width="stretch")
         st.text_input("Note (optional; Tab here, Enter saves)", value=a.get("note") or "", key=f"note_{key}",
                       on_change=_note)
     nav = st.columns(5)
-    nav[0].button("Back (Backspace)", key="lab_back", shortcut="Backspace", on_click=_move, args=(-1,),
-                  disabled=pos == 0)
-    nav[1].button("Skip (s)", key="lab_skip", shortcut="s", on_click=_move, args=(1,))
-    nav[2].button("Undo (u)", key="lab_undo", shortcut="u", on_click=_undo)
-    nav[3].button("Reveal (v)", key="lab_reveal", shortcut="v", on_click=_reveal,
+    nav[0].button("Back", key="lab_back", shortcut="Backspace", on_click=_move, args=(-1,), disabled=pos == 0,
+                  width="stretch")
+    nav[1].button("Skip", key="lab_skip", shortcut="s", on_click=_move, args=(1,), width="stretch")
+    nav[2].button("Undo", key="lab_undo", shortcut="u", on_click=_undo, width="stretch")
+    nav[3].button("Reveal", key="lab_reveal", width="stretch", shortcut="v", on_click=_reveal,
                   disabled=not blind or (answer is None if mode == "pairwise" else not (answer or {}).get("rating")))
-    nav[4].button("Next (Enter)", key="lab_next", shortcut="Enter", on_click=_move, args=(1,), type="primary")
+    nav[4].button("Next", key="lab_next", shortcut="Enter", on_click=_move, args=(1,), type="primary", width="stretch")
 
 
 labeler()
