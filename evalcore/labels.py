@@ -147,9 +147,11 @@ def _queries(workspace: Any) -> Any:
     return workspace if isinstance(workspace, Queries) else Queries(workspace)
 
 
-def answers(workspace: Any, suite: str, kind: str = RATING) -> list[dict[str, Any]]:
-    """Current answers (latest per reviewer and output; cleared ones left out), oldest first."""
-    return _records(_queries(workspace).label_answers(suite, kind))
+def answers(workspace: Any, suite: str, kind: str = RATING,
+            output_hashes: list[str] | None = None) -> list[dict[str, Any]]:
+    """Current answers (latest per reviewer and output; cleared ones left out), oldest first; only on
+    `output_hashes` when given."""
+    return _records(_queries(workspace).label_answers(suite, kind, output_hashes))
 
 
 def history(workspace: Any, suite: str) -> list[dict[str, Any]]:
@@ -158,10 +160,12 @@ def history(workspace: Any, suite: str) -> list[dict[str, Any]]:
 
 
 def _records(df: Any) -> list[dict[str, Any]]:
-    out = []
-    for r in df.to_dict("records"):
-        out.append({k: (None if _missing(v) else (v.item() if hasattr(v, "item") else v)) for k, v in r.items()})
-    return out
+    """DataFrame rows as dicts of plain Python values, None for missing (vectorised: 100k rows in well under 1 s)."""
+    if df.empty:
+        return []
+    clean = df.astype(object).where(df.notna(), None)
+    names = list(clean.columns)
+    return [dict(zip(names, values)) for values in zip(*(clean[c].tolist() for c in names))]
 
 
 def _missing(v: Any) -> bool:
@@ -204,7 +208,7 @@ def rating_queue(workspace: Any, suite: str, reviewer: str, *, runs: list[str] |
                 item["candidates"].append(r["candidate"])
             item["scorers_disagree"] = item["scorers_disagree"] or bool(r["scorers_disagree"])
     mine_order: list[str] = []
-    for a in answers(q, suite, RATING):
+    for a in answers(q, suite, RATING, list(items)):
         item = items.get(a["output_hash"])
         if item is None:
             continue
@@ -240,10 +244,11 @@ def pair_queue(workspace: Any, suite: str, reviewer: str, *, runs: list[str] | N
                                                "candidates": []})
         if r["candidate"] not in o["candidates"]:
             o["candidates"].append(r["candidate"])
+    meta_hashes = {h for outs in by_example.values() for h in outs}
     counts: dict[tuple[str, str], int] = {}
     mine: dict[tuple[str, str], int] = {}
     mine_order: list[tuple[str, str]] = []
-    for a in answers(q, suite, PAIRWISE):
+    for a in answers(q, suite, PAIRWISE, list(meta_hashes)):
         key = (a["output_hash"], a["output_hash_b"])
         if a["reviewer"] == reviewer:
             mine[key] = a["choice"]
@@ -325,7 +330,7 @@ def human_summary(workspace: Any, suite: str, *, run_id: str | None = None,
     outputs = q.label_outputs(suite, runs=[run_id] if run_id else None)
     per_hash_r: dict[str, list[int]] = {}
     per_hash_ok: dict[str, list[bool]] = {}
-    for a in answers(q, suite, RATING):
+    for a in answers(q, suite, RATING, list(dict.fromkeys(outputs["output_hash"]))):
         if a["rating"] is not None:
             per_hash_r.setdefault(a["output_hash"], []).append(a["rating"])
         if a["ok"] is not None:
@@ -412,13 +417,19 @@ class AgreementReport:
 
 
 def _agreement_matrix(ans: list[dict[str, Any]], value: str) -> tuple[list[str], list[str], list[list[Any]]]:
-    units = sorted({a["output_hash"] for a in ans if a[value] is not None})
-    raters = sorted({a["reviewer"] for a in ans if a[value] is not None})
+    """raters x units with None where a rater did not answer; only units with at least two answers (the only
+    ones any agreement statistic can use), so 100,000 singly-rated outputs cost nothing."""
+    seen: dict[str, int] = {}
+    for a in ans:
+        if a[value] is not None:
+            seen[a["output_hash"]] = seen.get(a["output_hash"], 0) + 1
+    units = sorted(u for u, c in seen.items() if c >= 2)
     ui = {u: j for j, u in enumerate(units)}
+    raters = sorted({a["reviewer"] for a in ans if a[value] is not None and a["output_hash"] in ui})
     ri = {r: i for i, r in enumerate(raters)}
     m: list[list[Any]] = [[None] * len(units) for _ in raters]
     for a in ans:
-        if a[value] is not None:
+        if a[value] is not None and a["output_hash"] in ui:
             m[ri[a["reviewer"]]][ui[a["output_hash"]]] = a[value]
     return raters, units, m
 
@@ -485,12 +496,12 @@ def agreement_report(workspace: Any, suite: str, *, seed: int = 0, n_boot: int =
                                                         "ok": g["ok"], "note": g["note"]} for g in group]})
     dis.sort(key=lambda d: (-d["spread"], not d["ok_split"], d["example_id"]))
     judges = []
-    people = {h: float(np.median([g["rating"] for g in group if g["rating"] is not None]))
-              for h, group in by_hash.items() if any(g["rating"] is not None for g in group)}
     for scorer in _judge_scorers(q, suite):
         jv = {r["output_hash"]: round(1 + 4 * float(r["value"]))
               for r in q.judge_values(suite, scorer).to_dict("records")}
-        common = sorted(set(jv) & set(people))
+        people = {h: float(np.median(rs)) for h in jv if h in by_hash
+                  for rs in [[g["rating"] for g in by_hash[h] if g["rating"] is not None]] if rs}
+        common = sorted(people)
         if len(common) < 2:
             judges.append(JudgeAgreement(scorer, None, len(common), False,
                                          f"only {len(common)} outputs both judged and rated by people: "

@@ -297,12 +297,18 @@ class Queries:
         return self._label_df(f"WITH {self._LABEL_EVENTS} SELECT {cols} FROM events ORDER BY created_at, label_id",
                               {"suite": suite}, suite)
 
-    def label_answers(self, suite: str | None = None, kind: str = "rating") -> pd.DataFrame:
-        """The current answer per (reviewer, output) of one kind: the latest event wins, a cleared one drops out."""
+    def label_answers(self, suite: str | None = None, kind: str = "rating",
+                      output_hashes: list[str] | None = None) -> pd.DataFrame:
+        """The current answer per (reviewer, output) of one kind: the latest event wins, a cleared one drops out.
+        `output_hashes` keeps only answers on those outputs (a queue needs only its own items' answers)."""
         cols = ", ".join(store.LABELS_SCHEMA.names)
+        only = "" if output_hashes is None else " AND output_hash IN (SELECT unnest($hashes))"
+        params: dict[str, Any] = {"suite": suite, "kind": kind}
+        if output_hashes is not None:
+            params["hashes"] = list(output_hashes)
         return self._label_df(
-            f"WITH {self._LATEST} SELECT {cols} FROM answers WHERE kind = $kind ORDER BY created_at, label_id",
-            {"suite": suite, "kind": kind}, suite)
+            f"WITH {self._LATEST} SELECT {cols} FROM answers WHERE kind = $kind{only} ORDER BY created_at, label_id",
+            params, suite)
 
     def label_counts(self, suite: str) -> pd.DataFrame:
         """Per reviewer: rating answers, of them complete (rating and ok), pairwise answers, last answer time."""
