@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from evalcore import labels
 from evalcore.errors import IngestError
@@ -462,3 +464,31 @@ def test_cli_labels_commands(ws: Workspace, tmp_path: Path) -> None:
     agr = subprocess.run([*cli, "labels", "agreement", "--suite", SUITE, "-w", str(ws.root), "--format", "json"],
                          env=env, capture_output=True, text=True)
     assert agr.returncode == 0 and json.loads(agr.stdout)["reviewers"] == ["ann", "bob"]
+
+
+_OPS = st.lists(st.tuples(st.sampled_from(["ann", "bob"]), st.sampled_from(["h0", "h1", "h2"]),
+                          st.one_of(st.none(), st.integers(1, 5)), st.one_of(st.none(), st.booleans()),
+                          st.booleans()), min_size=1, max_size=30)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ops=_OPS)
+def test_answers_equal_a_latest_wins_model_whatever_the_compactions(ops: list) -> None:
+    """Any sequence of answers, clears and compactions: the store's answers are the last non-cleared answer per
+    (reviewer, output), and the history holds every event once."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Workspace(Path(tmp) / "ws")
+        model: dict[tuple[str, str], tuple[int | None, bool | None]] = {}
+        for who, h, rating, ok, compact in ops:
+            labels.record_rating(ws, SUITE, who, example_id="e", output_hash=h, rating=rating, ok=ok)
+            if rating is None and ok is None:
+                model.pop((who, h), None)
+            else:
+                model[(who, h)] = (rating, ok)
+            if compact:
+                ws.compact_labels()
+        got = {(a["reviewer"], a["output_hash"]): (a["rating"], a["ok"]) for a in labels.answers(Queries(ws), SUITE)}
+        assert got == model
+        assert len(Queries(ws).label_history(SUITE)) == len(ops)
