@@ -285,6 +285,11 @@ if st.toggle("Show progress and agreement", False, key="label_stats"):
                                             f"{'yes' if a['ok'] else 'no' if a['ok'] is False else '-'}"
                                             for a in d["answers"])} for d in shown],
                      hide_index=True, key="label_disagreements")
+    summary = data.human_summary(ws, token, ltoken, suite).sort_values("rating", ascending=False, na_position="last")
+    rank_cols = st.columns(2) if mode == "pairwise" else [st.container()]
+    rank_cols[0].markdown("**People's ratings per candidate** (mean 1-5 and 'ok to show' rate, 95% intervals)")
+    rank_cols[0].dataframe(summary[["candidate", "rating", "rating_low", "rating_high", "ok_rate", "ok_low", "ok_high",
+                                    "n_examples", "note"]], hide_index=True, key="label_human_summary")
     if mode == "pairwise":
-        st.markdown("**Pairwise ranking (Bradley-Terry, 95% bootstrap intervals)**")
-        st.dataframe(data.pairwise_ranking(ws, ltoken, suite), hide_index=True, key="label_bt")
+        rank_cols[1].markdown("**Pairwise ranking** (Bradley-Terry log strength, 95% bootstrap intervals)")
+        rank_cols[1].dataframe(data.pairwise_ranking(ws, ltoken, suite), hide_index=True, key="label_bt")

@@ -154,6 +154,11 @@ def test_pairwise_mode_stores_the_choice(ws: Path, monkeypatch: pytest.MonkeyPat
     right = pair["right"]["output_hash"]
     better = got[0]["output_hash"] if got[0]["choice"] == 1 else got[0]["output_hash_b"]
     assert better == right
+    at.toggle(key="label_stats").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    bt = at.dataframe[-1].value
+    assert set(bt.candidate) == set(pair["left"]["candidates"][:1] + pair["right"]["candidates"][:1])
+    assert bt.iloc[0].candidate == pair["right"]["candidates"][0]
 
 
 def test_overlap_and_other_reviewers(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -167,7 +172,7 @@ def test_overlap_and_other_reviewers(ws: Path, monkeypatch: pytest.MonkeyPatch) 
     assert item["output_hash"] in at.session_state["lab"]["keys"]
     at.toggle(key="label_stats").set_value(True).run()
     assert not at.exception
-    assert len(at.dataframe) == 1  # the progress table; ann answered nothing, so no disagreements are shown
+    assert len(at.dataframe) == 2  # progress and people's ratings; ann answered nothing, so no disagreements
     assert list(at.dataframe[0].value.reviewer) == ["bob"]
 
 
