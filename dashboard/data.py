@@ -240,3 +240,20 @@ def human_summary(ws: str, token: Token, ltoken: LabelsToken, suite: str) -> pd.
     cols = ["candidate", "rating", "rating_low", "rating_high", "ok_rate", "ok_low", "ok_high", "n_examples",
             "n_labels", "examples", "enough", "note"]
     return pd.DataFrame([r.to_dict() for r in labels.human_summary(_queries(ws), suite)], columns=cols)
+
+
+def human_summary_table(ws: str, token: Token, ltoken: LabelsToken, suite: str) -> pd.DataFrame:
+    """`human_summary` worded for a table (evalcore.formatting): best mean rating first."""
+    from evalcore import formatting
+
+    df = human_summary(ws, token, ltoken, suite).sort_values("rating", ascending=False, na_position="last")
+    return pd.DataFrame({
+        "candidate": df["candidate"],
+        "mean rating (1-5)": [formatting.score(r, 2) for r in df["rating"]],
+        "95% interval": [formatting.interval(lo, hi, 2) for lo, hi in zip(df["rating_low"], df["rating_high"])],
+        "ok to show": [formatting.pct(r) for r in df["ok_rate"]],
+        "ok 95% interval": [f"[{formatting.pct(lo)}, {formatting.pct(hi)}]" if lo == lo and lo is not None else
+                            formatting.MISSING for lo, hi in zip(df["ok_low"], df["ok_high"])],
+        "labeled examples": [f"{n} of {m}" for n, m in zip(df["n_examples"], df["examples"])],
+        "note": df["note"],
+    })

@@ -266,13 +266,23 @@ def labeler() -> None:
 
 labeler()
 
+# After a setting changes (a full run), hand the keyboard back to the labeler: shortcuts do not fire while a
+# radio, checkbox or toggle has focus. Text fields (a multiselect's search, the note) keep theirs.
+st.session_state["label_runs_count"] = st.session_state.get("label_runs_count", 0) + 1
+st.html(f"""<script>/* {st.session_state["label_runs_count"]} */
+  (function () {{
+    const a = document.activeElement;
+    if (a && a.tagName === "INPUT" && (a.type === "radio" || a.type === "checkbox")) a.blur();
+  }})();
+</script>""", unsafe_allow_javascript=True)
+
 # -- how the labeling stands ------------------------------------------------------------------------------------
 # Opt-in: the agreement's bootstrap is work a reviewer who only rates should not wait for.
 if st.toggle("Show progress and agreement", False, key="label_stats"):
     ltoken = data.labels_token(ws)
     st.dataframe(data.label_progress(ws, ltoken, suite), hide_index=True, key="label_progress_table")
     report = data.label_agreement(ws, token, ltoken, suite)
-    st.markdown("\n".join(f"- {line}" for line in report["lines"]))
+    st.markdown("\n".join(f"- {line}" for line in report["lines"] if not line.startswith("Judge ")))
     for j in report["judges"]:
         (st.success if j["trusted"] else st.warning)(f"Judge '{data.markdown_safe(j['scorer'])}': {j['verdict']}")
     mine = {k for k, v in lab["answers"].items() if v}
@@ -285,11 +295,10 @@ if st.toggle("Show progress and agreement", False, key="label_stats"):
                                             f"{'yes' if a['ok'] else 'no' if a['ok'] is False else '-'}"
                                             for a in d["answers"])} for d in shown],
                      hide_index=True, key="label_disagreements")
-    summary = data.human_summary(ws, token, ltoken, suite).sort_values("rating", ascending=False, na_position="last")
     rank_cols = st.columns(2) if mode == "pairwise" else [st.container()]
     rank_cols[0].markdown("**People's ratings per candidate** (mean 1-5 and 'ok to show' rate, 95% intervals)")
-    rank_cols[0].dataframe(summary[["candidate", "rating", "rating_low", "rating_high", "ok_rate", "ok_low", "ok_high",
-                                    "n_examples", "note"]], hide_index=True, key="label_human_summary")
+    rank_cols[0].dataframe(data.human_summary_table(ws, token, ltoken, suite), hide_index=True,
+                           key="label_human_summary")
     if mode == "pairwise":
         rank_cols[1].markdown("**Pairwise ranking** (Bradley-Terry log strength, 95% bootstrap intervals)")
         rank_cols[1].dataframe(data.pairwise_ranking(ws, ltoken, suite), hide_index=True, key="label_bt")
