@@ -429,25 +429,11 @@ class Workspace:
     # twice either way.
     LABEL_COMPACT_LINES = 500  # an append that finds this many lines in its journal compacts it
 
-    def labels_glob(self) -> str:
-        return str(self.root / "labels" / "suite=*" / "*.parquet")
-
-    def label_journal_glob(self) -> str:
-        return str(self.root / "labels" / "journal" / "*" / "*.jsonl")
-
     def label_journal_path(self, suite: str, reviewer: str) -> Path:
         return self.root / "labels" / "journal" / suite / f"{reviewer_slug(reviewer)}.jsonl"
 
     def label_part(self, suite: str, journal_stem: str, first_label_id: str) -> Path:
         return self.root / "labels" / f"suite={suite}" / f"part-{journal_stem}-{first_label_id}.parquet"
-
-    def has_label_parts(self) -> bool:
-        base = self.root / "labels"
-        return base.exists() and any(p for p in base.glob("suite=*/*.parquet"))
-
-    def has_label_journals(self) -> bool:
-        base = self.root / "labels" / "journal"
-        return base.exists() and any(base.glob("*/*.jsonl"))
 
     def labels_token(self) -> tuple[int, int, int]:
         """(parts, newest part mtime ns, total journal bytes): changes on every label append or compaction."""
