@@ -1,18 +1,81 @@
 """evalcore dashboard: `streamlit run dashboard/app.py` (or `scripts/dev dashboard`). Routes pages, nothing else.
 
-The workspace comes from $EVALCORE_WORKSPACE (default ./data); pages read it through `data.py`. The page
-scripts live in `views/`, not `pages/`: Streamlit auto-runs a `pages/` folder beside the entry file on any run
-that does not call `st.navigation`, which would bypass the page list built here.
+The workspace comes from $EVALCORE_WORKSPACE (default ./data); pages read it through `data.py`. The page list
+is built on every run from who is looking (`access.py`): a page a person may not open is not in the list, so its
+script never runs, whether reached from the sidebar, by URL or while logged out. The page scripts live in
+`views/`, not `pages/`: Streamlit auto-runs a `pages/` folder beside the entry file on any run that does not call
+`st.navigation`, which would bypass this list.
 """
+
+import os
 
 import streamlit as st
 
+import access
+from page_list import EDITOR_PAGES, LOGIN_PAGE, NO_ACCESS_PAGE, VIEWER_PAGES
+
 st.set_page_config(page_title="evalcore", layout="wide")
 
-# One line per page, in the order the sidebar shows them.
-PAGES = [
-    st.Page("views/overview.py", title="Overview", default=True),
-    st.Page("views/label.py", title="Label"),
-]
+identity = access.current_identity()
+st.session_state["_identity"] = identity
+allowed = access.allowed_pages(identity)
 
-st.navigation(PAGES).run()
+
+scripts: dict[str, str] = {}  # url path -> the script that runs there for this identity
+
+
+def _page(script: str, title: str, url_path: str, *, default: bool = False) -> st.Page:
+    page = st.Page(script, title=title, url_path=url_path, default=default)
+    scripts[page.url_path] = script  # the default page's url path is ""
+    return page
+
+
+def _stand_in(script: str, title: str, url_path: str, *, default: bool = False) -> st.Page:
+    """The page a person gets at a URL they may not open: the login, or a page saying whom to ask."""
+    page = st.Page(script, title=title, url_path=url_path, default=default,
+                   visibility="visible" if default else "hidden")
+    scripts[page.url_path] = script
+    return page
+
+
+every = VIEWER_PAGES + EDITOR_PAGES
+if identity.mode == "login" and not identity.logged_in:
+    # Every URL runs the login page, which parks the requested view so the login round trip can restore it.
+    pages = [_stand_in(LOGIN_PAGE, "Sign in", path, default=i == 0) for i, (_, _, path) in enumerate(every)]
+elif not allowed:
+    pages = [_stand_in(NO_ACCESS_PAGE, "No access", path, default=i == 0)
+             for i, (_, _, path) in enumerate(every)]
+else:
+    pages = [_page(s, t, p, default=i == 0) for i, (s, t, p) in enumerate(VIEWER_PAGES)]
+    if access.EDITOR in allowed:
+        pages += [_page(s, t, p) for s, t, p in EDITOR_PAGES]
+    else:  # a viewer at an editor URL is told so; the editor page's script never runs
+        pages += [_stand_in(NO_ACCESS_PAGE, t, p) for _, t, p in EDITOR_PAGES]
+
+current = st.navigation(pages)
+st.session_state["_requested_page"] = current.url_path
+
+if identity.logged_in and allowed:
+    parked = access.take_requested_view()  # a deep link that went through the login round trip
+    if parked is not None:
+        target = next((p for p in pages if p.url_path == parked[0]), current)
+        st.switch_page(target, query_params=parked[1])
+
+with st.sidebar:
+    if identity.mode == "local":
+        st.caption("Local single-user mode: no login is configured, and the dashboard only listens on this "
+                   "machine. Configure `[auth]` in `.streamlit/secrets.toml` to share it.")
+    elif identity.mode == "open":
+        st.warning("No login is configured and the dashboard listens on a network address: it is read-only. "
+                   "Configure `[auth]` in `.streamlit/secrets.toml`, or bind it to 127.0.0.1, to edit.",
+                   icon="🔒")
+    elif identity.logged_in:
+        who = (identity.email or identity.name or "you").replace("`", "'")
+        st.caption(f"Signed in as `{who}` ({identity.role or 'no access'}).")  # code span: no autolink, no markup
+        st.button("Sign out", key="sign_out", on_click=st.logout)
+
+trace = os.environ.get("EVALCORE_TRACE_PAGES")  # tests: proves which page scripts ran, not just what showed
+if trace:
+    with open(trace, "a", encoding="utf-8") as f:
+        f.write(f"{current.url_path}\t{scripts.get(current.url_path, '?')}\t{identity.email or identity.mode}\n")
+current.run()

@@ -135,8 +135,12 @@ LabelsToken = tuple[int, int, int]
 
 
 def reviewer() -> str | None:
-    """Who is labeling in this browser session: the ONE place identity comes from. Today it is typed once and
-    kept in the session (and the URL, so a reload keeps it); once sharing lands, return the login here."""
+    """Who is labeling in this browser session: the ONE place reviewer identity comes from. Signed in (app.py
+    puts the login's identity in the session), it is the email; in local mode without a login it is typed
+    once and kept in the session (and the URL, so a reload keeps it)."""
+    identity = st.session_state.get("_identity")
+    if identity is not None and getattr(identity, "logged_in", False) and (identity.email or identity.name):
+        return identity.email or identity.name
     name = st.session_state.get("reviewer") or st.query_params.get("reviewer")
     if name and not st.session_state.get("reviewer"):
         st.session_state["reviewer"] = name

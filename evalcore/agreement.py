@@ -442,6 +442,13 @@ def _finish(
         boot = np.concatenate(boots)
         alpha = (1.0 - confidence) / 2
         low, high = (float(q) for q in np.quantile(boot, [alpha, 1.0 - alpha]))
+        point = float(value[0])
+        if not low <= point <= high:
+            # With few units a skewed bootstrap can sit wholly to one side of the estimate (seen: kappa -0.008,
+            # interval [-0.25, -0.016] at 6 units). An interval that excludes its own estimate misleads: widen it.
+            low, high = min(low, point), max(high, point)
+            notes.append(f"the bootstrap interval did not contain the estimate ({n_units} units) and was widened "
+                         "to include it: treat it as rough")
         if n_degenerate and not degenerate[0]:
             notes.append(f"{n_degenerate} of {n_boot} bootstrap resamples used one category only and counted as 1.0")
     return Agreement(value=float(value[0]), low=low, high=high, n_units=n_units, note="; ".join(notes), **meta)

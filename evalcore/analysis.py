@@ -292,11 +292,17 @@ def run_list(workspace: str | Path | Queries | None, suite: str | None = None) -
     out = []
     for m in q.ws.manifests(suite):
         c = counts.get(m["run_id"], {})
+        results, cached = int(c.get("results") or 0), int(c.get("cached") or 0)
+        status = m.get("status")
+        rerun = status == "finished" and results > 0 and cached == results
+        spent = _round(_num(c.get("spent_usd")), 6)
         out.append({
-            "run_id": m["run_id"], "suite": m["suite"], "status": m.get("status"),
+            "run_id": m["run_id"], "suite": m["suite"],
+            # A rerun that found every answer in the store sent nothing and spent nothing: say so, not "-".
+            "status": "cached rerun" if rerun else status,
             "candidates": len(m.get("candidates", [])), "planned": m.get("planned"),
-            "results": int(c.get("results") or 0), "errors": int(c.get("errors") or 0),
-            "cached": int(c.get("cached") or 0), "spent_usd": _round(_num(c.get("spent_usd")), 6),
+            "results": results, "errors": int(c.get("errors") or 0), "cached": cached,
+            "sent": results - cached, "spent_usd": 0.0 if spent is None and results == cached else spent,
             "started_at": (m.get("started_at") or "")[:19].replace("T", " "),
             "finished_at": (m.get("finished_at") or "")[:19].replace("T", " "),
             "suite_version": m.get("suite_version"),

@@ -45,30 +45,37 @@ def _format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
                         show_default=True, help="Output format.")(fn)
 
 
-def _money(v: float) -> str:
-    """Three significant digits, never scientific notation: $0.0000702, $0.00127, $1.25."""
-    if v == 0:
-        return "$0"
-    import math
+def _cell(key: str, v: Any) -> str:
+    """One table cell, through evalcore.formatting so the CLI reads like the dashboard: money by `_usd`,
+    latency by `_ms`, rates (`pass_rate`, `*_rate`, `pass_low/high`) as %, differences signed, scores at 3
+    decimals, lists comma-separated."""
+    from evalcore import formatting as fmt
 
-    decimals = max(2, 2 - math.floor(math.log10(abs(v))))
-    return f"${v:.{decimals}f}"
-
-
-def _fmt_cell(v: Any) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        if v != v:  # NaN
-            return "-"
-        return f"{v:.4g}" if abs(v) < 1e-3 and v != 0 else f"{v:,.3f}".rstrip("0").rstrip(".")
+    if v is None or (isinstance(v, float) and v != v):
+        return fmt.MISSING
     if isinstance(v, (list, tuple)):
         return ", ".join(map(str, v))
-    return str(v)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return str(v)
+    if key.endswith("_usd"):
+        return fmt.money(v)
+    if key.endswith("_ms"):
+        return fmt.latency(v)
+    if key.endswith("_rate") or key in ("pass_low", "pass_high"):
+        return fmt.pct(v)
+    if key.startswith("diff"):
+        return fmt.diff(v)
+    if isinstance(v, int):
+        return f"{v:,}" if abs(v) >= 10_000 else str(v)
+    return fmt.score(v) if abs(v) <= 1 else f"{v:,.3f}".rstrip("0").rstrip(".")
 
 
 def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str) -> str:
-    """Rows as an aligned text table, JSON (a list of objects) or CSV; `columns` = (key, header)."""
+    """Rows as an aligned text table, JSON (a list of objects) or CSV; `columns` = (key, header).
+
+    JSON keeps numbers and arrays as they are; CSV writes a list as `a; b` (never a Python list)."""
+    from evalcore.formatting import csv_list
+
     if fmt == "json":
         return json.dumps(list(rows), indent=2, default=str, ensure_ascii=False)
     if fmt == "csv":
@@ -76,14 +83,10 @@ def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str
         w = csv.writer(buf)
         w.writerow([k for k, _ in columns])
         for r in rows:
-            w.writerow(["" if r.get(k) is None else r.get(k) for k, _ in columns])
+            w.writerow(["" if r.get(k) is None else csv_list(r[k]) if isinstance(r.get(k), (list, tuple))
+                        else r.get(k) for k, _ in columns])
         return buf.getvalue().rstrip("\n")
-    def cell(key: str, v: Any) -> str:
-        if key.endswith("_usd") and isinstance(v, (int, float)) and v == v:
-            return _money(float(v))
-        return _fmt_cell(v)
-
-    cells = [[h for _, h in columns]] + [[cell(k, r.get(k)) for k, _ in columns] for r in rows]
+    cells = [[h for _, h in columns]] + [[_cell(k, r.get(k)) for k, _ in columns] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -117,9 +120,13 @@ def init(directory: str, force: bool) -> None:
     written = scaffold(Path(directory), force=force)
     for p in written:
         click.echo(f"wrote {p}")
+    from evalcore.scaffold import suite_name_for
+
     suite = Path(directory) / "suite.yaml"
+    name = suite_name_for(Path(directory))
     click.echo(f"\nNext: edit {suite} (candidates, prompt), put ~50 real inputs in the dataset, then\n"
-               f"  evalcore validate {suite}\n  evalcore run {suite}")
+               f"  evalcore validate {suite}\n  evalcore run {suite}\n"
+               f"  evalcore leaderboard --suite {name}\n  evalcore decide --suite {name}")
 
 
 @main.command()
@@ -242,7 +249,7 @@ def runs(workspace: str | None, suite: str | None, fmt: str) -> None:
         return
     click.echo(render_rows(rows, [
         ("run_id", "run"), ("suite", "suite"), ("status", "status"), ("candidates", "candidates"),
-        ("results", "results"), ("errors", "errors"), ("cached", "cached"), ("spent_usd", "spent $"),
+        ("results", "results"), ("sent", "sent"), ("cached", "cached"), ("errors", "errors"), ("spent_usd", "spent"),
         ("started_at", "started"),
     ], fmt))
 
@@ -351,11 +358,14 @@ def public() -> None:
 @click.option("--encoding", default=None, help="Text encoding of the CSV (default UTF-8).")
 @_friendly
 def public_import(file: str, workspace: str | None, encoding: str | None) -> None:
-    """Import a CSV of public scores: model (or candidate), benchmark, score, source (required)."""
+    """Import public scores (CSV, JSONL or Parquet): model (or candidate), benchmark, score, source (required).
+
+    Each benchmark's scores must be on one scale (fractions, percentages or points)."""
     from evalcore.public import import_public
 
-    n = import_public(workspace, file, encoding=encoding)
-    click.echo(f"Imported {n} public scores from {file}.")
+    report = import_public(workspace, file, encoding=encoding)
+    for line in report.lines(file):
+        click.echo(line)
 
 
 @public.command("compare")
@@ -441,6 +451,31 @@ def labels_agreement(suite: str, seed: int, workspace: str | None, fmt: str) -> 
             answers = "; ".join(f"{a['reviewer']}: {a['rating'] or '-'}/{'yes' if a['ok'] else 'no' if a['ok'] is False else '-'}"
                                 for a in d["answers"])
             click.echo(f"  {d['example_id']} (output {d['output_hash'][:8]}): {answers}")
+
+
+@main.command()
+@click.option("--suite", required=True, help="Suite name.")
+@click.option("--candidate", required=True, help="The candidate to check (its latest run).")
+@click.option("--baseline", required=True,
+              help="A run id (the same candidate in that run) or another candidate's name (its latest run).")
+@click.option("--max-drop", type=float, default=0.0, show_default=True,
+              help="The largest drop in mean score you accept, e.g. 0.02.")
+@click.option("--scorer", default=None, help="Scorer to compare (default: the suite's first scorer).")
+@_workspace_option
+@_friendly
+def gate(suite: str, candidate: str, baseline: str, max_drop: float, scorer: str | None,
+         workspace: str | None) -> None:
+    """Fail CI (exit 1) only when CANDIDATE is credibly worse than the baseline by more than --max-drop.
+
+    Paired on the examples both have: exit 1 when the one-sided 95% lower bound of the drop is above
+    --max-drop, exit 0 otherwise (a drop the data cannot tell from noise passes, with a warning). Prints a
+    Markdown summary either way, ready for a pull-request comment.
+    """
+    from evalcore.gate import gate as run_gate
+
+    result = run_gate(workspace, suite, candidate, baseline, max_drop=max_drop, scorer=scorer)
+    click.echo(result.markdown())
+    sys.exit(1 if result.failed else 0)
 
 
 @main.command()

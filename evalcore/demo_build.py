@@ -42,12 +42,13 @@ def build_demo(workspace: str | Path | None = None, *, force: bool = False,
     suite_path = demo.write_demo_files(ws.root / "demo")
     suite = load_suite(suite_path)
     summary = run_suite(suite, ws.root, progress=progress)
-    n_public = import_public(ws.root, ws.root / "demo" / "public_benchmarks.csv")
+    n_public = import_public(ws.root, ws.root / "demo" / "public_benchmarks.csv").rows
     return (
         f"Built the demo workspace in {ws.root}/: suite '{DEMO_SUITE}', {summary.total} results from "
         f"{len(suite.candidates)} candidates in 4 families, {n_public} public benchmark scores.\n"
         f"{demo.SYNTHETIC_NOTICE}\n"
         f"Next:\n  evalcore leaderboard --suite {DEMO_SUITE} --workspace {ws.root}\n"
         f"  evalcore decide --suite {DEMO_SUITE} --workspace {ws.root}\n"
-        f"  streamlit run dashboard/app.py"
+        f"  dashboard: ./scripts/dev dashboard from the evalcore checkout (it opens this workspace when\n"
+        f"  EVALCORE_WORKSPACE={ws.root} is set; reload the page if the dashboard is already running)"
     )

@@ -27,7 +27,7 @@ from evalcore.errors import IngestError, Problem
 from evalcore.example import Example, example_id_for
 from evalcore.suite import Columns
 
-__all__ = ["load_examples", "read_records"]
+__all__ = ["load_examples", "read_table"]
 
 _CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 _JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
@@ -87,17 +87,19 @@ def load_examples(
     return examples
 
 
-def read_records(
+def read_table(
     path: str | Path,
     *,
-    key_column: str,
+    expect: str,
     encoding: str | None = None,
-    max_rows: int = 1_000_000,
+    max_rows: int = 100_000,
     display_name: str | None = None,
 ) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
-    """The rows of a CSV/JSONL/Parquet file as (row number, {column: value}), with this module's decoding,
-    delimiter sniffing and row-precise errors, for tables other than examples (labels). `key_column` is the
-    column every row is expected to have, used to sniff the delimiter and place decoding errors."""
+    """Any other table people bring (public scores, outputs, labels): CSV, JSONL or Parquet as
+    (columns, [(row, record)]), with the same decoding, delimiter sniffing and row-precise errors as examples.
+
+    `expect` names a column the file should have; it steers delimiter sniffing (a semicolon-separated file
+    is read as such). Checking which columns are required is the caller's job. Raises `IngestError`."""
     file = Path(path)
     name = display_name or os.fspath(path)
     kind = _kind(file, name)
@@ -108,8 +110,8 @@ def read_records(
     else:
         data = _read_bytes(file, name)
         reader = _read_csv if kind == "csv" else _read_jsonl
-        present, records = reader(data, name, Columns(input=key_column), encoding,
-                                  file.suffix.lower() == ".tsv", max_rows, problems)
+        roles = Columns(input=expect)
+        present, records = reader(data, name, roles, encoding, file.suffix.lower() == ".tsv", max_rows, problems)
     if problems:
         raise problems.error(name)
     return present, records

@@ -559,11 +559,11 @@ def import_labels(workspace: str | Path | None, suite: str, path: str | Path, *,
     rating, ok, note. A row with example_id + candidate labels that candidate's output for the example in its
     latest run. Every problem is reported with its row and column; nothing is imported unless all rows are good.
     `reviewer` is used for rows without one."""
-    from evalcore.ingest import read_records
+    from evalcore.ingest import read_table
     from evalcore.queries import Queries
 
     name = Path(path).name
-    header, records = read_records(path, key_column="reviewer", encoding=encoding, display_name=name)
+    header, records = read_table(path, expect="reviewer", encoding=encoding, max_rows=1_000_000, display_name=name)
     cols = {h.strip().lower(): h for h in header}
     if "example_id" not in cols and "example" in cols:
         cols["example_id"] = cols["example"]

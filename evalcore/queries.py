@@ -247,6 +247,15 @@ class Queries:
             [suite],
         )
 
+    def known_candidates(self) -> dict[str, str]:
+        """Every candidate name any run of this workspace has used -> its litellm model string (newest)."""
+        rows = self._rows(
+            """
+            SELECT candidate, arg_max(model, created_at) FROM results GROUP BY candidate ORDER BY candidate
+            """
+        )
+        return {str(c): str(m or "") for c, m in rows}
+
     def public_scores(self) -> pd.DataFrame:
         """The newest imported score per (model, benchmark)."""
         return self._df(

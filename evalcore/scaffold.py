@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from evalcore.errors import EvalcoreError
@@ -9,7 +10,7 @@ from evalcore.errors import EvalcoreError
 SUITE_YAML = """\
 # An evalcore suite: the examples, the prompt, the candidate models and how to score them.
 # Every key is checked; a misspelt key is an error that names the key you probably meant.
-name: ticket-triage
+name: {name}
 description: Route customer support tickets to the right queue.
 
 # A string (one user message) or a list of {role, content} messages. Jinja over the dataset's columns:
@@ -74,10 +75,19 @@ t-006,"Ich wurde doppelt belastet, bitte um Erstattung.",billing,"multilingual, 
 """
 
 
+def suite_name_for(directory: Path) -> str:
+    """The scaffolded suite is named after its folder (`evalcore init my-task` -> suite 'my-task'), so the
+    commands printed next (`leaderboard --suite my-task`) work as written; characters a suite name cannot
+    hold become '-'."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", directory.resolve().name).strip("-._")[:80]
+    return name or "my-task"
+
+
 def scaffold(directory: Path, *, force: bool = False) -> list[Path]:
     """Write suite.yaml and examples.csv into `directory`; refuses to overwrite unless `force`."""
     directory.mkdir(parents=True, exist_ok=True)
-    files = {directory / "suite.yaml": SUITE_YAML, directory / "examples.csv": EXAMPLES_CSV}
+    suite_yaml = SUITE_YAML.replace("name: {name}\n", f"name: {suite_name_for(directory)}\n", 1)
+    files = {directory / "suite.yaml": suite_yaml, directory / "examples.csv": EXAMPLES_CSV}
     existing = [p for p in files if p.exists()]
     if existing and not force:
         raise EvalcoreError(f"{existing[0]} already exists.", hint="Pass --force to overwrite it.")

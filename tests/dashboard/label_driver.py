@@ -1,28 +1,21 @@
 """Drive the Label page by keyboard in a real browser: shared by the browser test and bench/bench_label.py.
 
-`streamlit_server` starts `streamlit run dashboard/app.py` on a free 127.0.0.1 port (always terminated);
+`streamlit_server` starts the dashboard with `dashboard_testing.start_dashboard` (always stopped);
 `open_label_page` enters the reviewer's name with the keyboard; `answer` presses a rating and yes/no and
 waits until the next item is on screen, returning how long that took.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+from dashboard_testing import CHROMIUM, CHROMIUM_ARGS, start_dashboard, stop
+
 TIMEOUT_MS = 30_000
 ITEM = re.compile(r"Item (\d+) of (\d+) · ref (\w+)")
 
@@ -36,45 +29,15 @@ _CAPTION_JS = """() => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def streamlit_server(workspace: Path, log_path: Path) -> Iterator[str]:
-    """The dashboard on a free port showing `workspace`; yields its URL once healthy."""
-    port = free_port()
-    env = {**os.environ, "EVALCORE_WORKSPACE": str(workspace)}
-    cmd = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    """The dashboard on a free 127.0.0.1 port showing `workspace` (local single-user mode: the editor pages,
+    Label among them, are open); yields its URL once healthy, always stops it."""
+    proc, url = start_dashboard(workspace, log_path)
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with code {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not become healthy in 60 s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
 
 
 def launch(pw: Any) -> Any:

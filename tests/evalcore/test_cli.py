@@ -173,7 +173,7 @@ def test_init_then_validate_reports_examples_and_warns_about_keys(tmp_path, monk
     assert "suite.yaml" in init.stdout and "examples.csv" in init.stdout
     result = _invoke("validate", tmp_path / "proj" / "suite.yaml")
     assert result.exit_code == 0, result.output
-    assert "Suite 'ticket-triage' is valid." in result.stdout
+    assert "Suite 'proj' is valid." in result.stdout  # named after its folder, as the printed commands assume
     assert "(6 examples)" in result.stdout
     assert "12 (6 examples x 2 candidates x 1 repeat)" in result.stdout
     # a warning, not an error: validate never calls a model
@@ -311,6 +311,62 @@ def test_public_import_and_compare_through_the_cli(ran, tmp_path):
     assert result.exit_code == 0 and "Imported 2 public scores" in result.stdout
     cmp = _invoke("public", "compare", "--suite", "t", "--workspace", ran, "--scorer", "is_m0")
     assert cmp.exit_code == 0, cmp.output
-    assert "1 rank flip(s), 1 of them significant on your data." in cmp.stdout
+    assert "1 rank flip, 1 of them significant on your data." in cmp.stdout
     # rows are named by candidate, matched to the public table through the model string (openai/model-1)
     assert "Bench: m1 is ahead publicly (+10), but m0 is ahead on your task (+1.000, significant)." in cmp.stdout
+
+
+# -- the commands people copy ------------------------------------------------------------------------------------
+
+
+def _readme_steps() -> list[list[str]]:
+    """The `evalcore ...` lines of the README's "Your own task in five steps", comments dropped."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Your own task in five steps", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    return [line.split("#", 1)[0].split() for line in block.splitlines() if line.startswith("evalcore ")]
+
+
+def test_readme_and_help_commands_run_as_written_on_a_scaffolded_suite(tmp_path, server):
+    import yaml
+
+    steps = _readme_steps()
+    assert [s[1] for s in steps] == ["init", "validate", "run", "leaderboard", "decide"]
+    help_text = _invoke("--help").stdout
+    for step in steps:  # --help's typical loop is the same loop
+        assert " ".join(step) in _words(help_text), step
+    assert _invoke(*steps[0][1:]).exit_code == 0
+    suite = tmp_path / "my-task" / "suite.yaml"
+    data = yaml.safe_load(suite.read_text(encoding="utf-8"))
+    data["candidates"] = [  # the scaffold's real providers need keys: point them at the local server instead
+        {"name": n, "model": f"openai/{n}", "api_base": server.base_url, "input_price_per_mtok": 1.0,
+         "output_price_per_mtok": 2.0} for n in ("cand-a", "cand-b")
+    ]
+    data["run"]["backoff_s"] = 0.01
+    suite.write_text(yaml.safe_dump(data), encoding="utf-8")
+    for step in steps[1:]:
+        result = _invoke(*step[1:])
+        assert result.exit_code == 0, (step, result.output)
+    assert "cand-a" in _invoke(*steps[3][1:]).stdout
+
+
+def test_a_cached_rerun_says_so_and_spent_nothing(ran):
+    assert _invoke("run", Path("suite.yaml").resolve(), "--workspace", ran, "--new").exit_code == 0
+    rows = json.loads(_invoke("runs", "--workspace", ran, "--format", "json").stdout)
+    by_status = {r["status"]: r for r in rows}  # run ids sort by the second they started: both may share it
+    assert sorted(by_status) == ["cached rerun", "finished"]
+    assert (by_status["cached rerun"]["sent"], by_status["cached rerun"]["spent_usd"]) == (0, 0.0)
+    assert by_status["finished"]["sent"] == 16
+    table = _invoke("runs", "--workspace", ran).stdout
+    assert "cached rerun" in table and " $0 " in table + " "
+
+
+def test_tables_read_numbers_the_way_the_dashboard_does():
+    from evalcore.cli import render_rows
+
+    rows = [{"candidate": "a", "mean": 0.0, "pass_rate": 0.9423, "cost_per_example_usd": 0.000028342,
+             "diff": -0.00001, "latency_p50_ms": 1234.0, "tied_with": ["b", "c"]}]
+    cols = [(k, k) for k in rows[0]]
+    table = render_rows(rows, cols, "table").splitlines()[2]
+    assert table.split() == ["a", "0.000", "94%", "$0.0000283", "0.000", "1.2", "s", "b,", "c"]
+    assert "b; c" in render_rows(rows, cols, "csv") and "['b'" not in render_rows(rows, cols, "csv")
+    assert json.loads(render_rows(rows, cols, "json"))[0]["tied_with"] == ["b", "c"]

@@ -7,7 +7,6 @@ import io
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -605,17 +604,16 @@ def test_decode_error_row_is_exact_after_multiline_cells(tmp_path: Path, prefix_
 # ------------------------------------------------------------------------------------------- budgets
 
 
-def test_ten_thousand_csv_rows_load_well_under_a_second(tmp_path: Path) -> None:
+def test_ten_thousand_csv_rows_with_quoted_newlines_all_load(tmp_path: Path) -> None:
+    """Correctness at size; the time it takes is measured in bench/bench_small.py, not asserted here."""
     rows = [["id", "input", "expected", "tags"]] + [
         [f"ex-{i}", f"Invoice {i}: widget, qty {i % 7}; \"total\" {i * 3}\nsecond line", f'{{"t": {i}}}', "a, b"]
         for i in range(10_000)
     ]
     path = write_csv(tmp_path, "big.csv", rows)
-    start = time.perf_counter()
     examples = load_examples(path)
-    elapsed = time.perf_counter() - start
     assert len(examples) == 10_000
-    assert elapsed < 1.0, f"took {elapsed:.2f}s"
+    assert examples[9_999].input.endswith("second line") and examples[9_999].tags == ("a", "b")
 
 
 def test_importing_ingest_does_not_import_pyarrow_streamlit_or_litellm() -> None:

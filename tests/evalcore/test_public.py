@@ -105,7 +105,7 @@ def test_cp1252_file_needs_the_encoding_option_and_then_reads(tmp_path):
     path = _csv(tmp_path, text, encoding="cp1252")
     with pytest.raises(IngestError) as err:
         read_public_csv(path)
-    assert "cannot decode the file as UTF-8" in str(err.value) and "--encoding" in str(err.value)
+    assert "row 1: not valid UTF-8" in str(err.value) and "--encoding cp1252" in str(err.value)
     rows = read_public_csv(path, encoding="cp1252")
     assert rows[0]["model"] == "mistral-m\u00e9dium" and rows[0]["source"] == "\u00c9tude interne \u2013 2026"
 
@@ -125,7 +125,7 @@ def test_utf8_bom_from_excel_does_not_break_the_header(tmp_path):
 
 def test_import_stores_rows_that_queries_can_read(tmp_path):
     ws = tmp_path / "ws"
-    assert import_public(ws, _csv(tmp_path, GOOD)) == 3
+    assert import_public(ws, _csv(tmp_path, GOOD)).rows == 3
     df = Queries(ws).public_scores()
     assert len(df) == 3 and set(df["benchmark"]) == {"MMLU-Pro", "IFEval"}
 
@@ -193,7 +193,7 @@ def test_reversed_order_gives_three_flips_and_spearman_minus_one():
     rows = {r["candidate"]: r for r in cmp.rows}
     assert (rows["a"]["public_rank"], rows["a"]["task_rank"], rows["a"]["shift"]) == (3, 1, 2)
     assert rows["c"]["shift"] == -2 and rows["b"]["shift"] == 0
-    assert "3 rank flip(s), 1 of them significant on your data." in cmp.lines
+    assert "3 rank flips, 1 of them significant on your data." in cmp.lines
 
 
 def test_candidates_without_public_scores_are_listed_as_unmatched():
@@ -228,3 +228,74 @@ def test_same_ordering_never_flips(task_scores, steps):
     rho = cmp.correlations["Bench"]
     if len(set(task_scores)) == len(task_scores) >= 3 and len(set(public.values())) == len(public):
         assert rho == pytest.approx(1.0)
+
+
+# -- what people actually bring (issue: CLI and files people write) -------------------------------------------------
+
+
+def test_semicolon_separated_file_is_read_like_an_examples_file(tmp_path):
+    rows = read_public_csv(_csv(tmp_path, "model;benchmark;score;source\ngpt-4o;MMLU;72.5;x\nclaude;MMLU;61;y\n"))
+    assert [(r["model"], r["score"]) for r in rows] == [("gpt-4o", 72.5), ("claude", 61.0)]
+
+
+def test_jsonl_public_scores_are_accepted(tmp_path):
+    text = '{"model": "gpt-4o", "benchmark": "MMLU", "score": 72.5, "source": "x"}\n'
+    assert read_public_csv(_csv(tmp_path, text, name="p.jsonl"))[0]["score"] == 72.5
+
+
+def test_mixed_scales_in_one_benchmark_are_refused_with_the_rows_named(tmp_path):
+    text = 'model,benchmark,score,source\na,MMLU,40.2%,x\nb,MMLU,0.35,x\nc,MMLU,"1,234.5",x\nd,Elo,1200,x\n'
+    with pytest.raises(IngestError) as err:
+        read_public_csv(_csv(tmp_path, text))
+    msg = str(err.value)
+    assert "'MMLU' mixes scales" in msg
+    assert "row 1 give percentages" in msg or "row 1 gives percentages" in msg or "row 1 give" in msg
+    assert "row 2" in msg and "row 3" in msg and "nothing was imported" in msg
+    assert "Elo" not in msg.split("nothing was imported")[0].split("mixes")[0]
+
+
+def test_plain_numbers_beside_percentages_are_percentages(tmp_path):
+    rows = read_public_csv(_csv(tmp_path, "model,benchmark,score,source\na,MMLU,72.5%,x\nb,MMLU,61,x\n"))
+    assert [r["score"] for r in rows] == [72.5, 61.0]
+
+
+def test_one_public_table_per_benchmark_is_matched_on_its_own_names():
+    """'openai/gpt-4o-mini' on MMLU and 'gpt-4o-mini' elsewhere: both match the same candidate."""
+    public = [
+        {"model": "openai/gpt-4o-mini", "benchmark": "MMLU", "score": 82.0, "source": "s"},
+        {"model": "claude", "benchmark": "MMLU", "score": 85.0, "source": "s"},
+        {"model": "gpt-4o-mini", "benchmark": "IFEval", "score": 80.0, "source": "s"},
+        {"model": "claude", "benchmark": "IFEval", "score": 70.0, "source": "s"},
+    ]
+    cands = {"gpt-4o-mini": "openai/gpt-4o-mini", "claude": "anthropic/claude"}
+    result = rank_comparison({"gpt-4o-mini": 0.9, "claude": 0.8}, {}, cands, public)
+    assert {(r["candidate"], r["benchmark"]) for r in result.rows} == {
+        ("gpt-4o-mini", "MMLU"), ("claude", "MMLU"), ("gpt-4o-mini", "IFEval"), ("claude", "IFEval")}
+    assert result.unmatched == []
+
+
+def test_equal_scores_say_the_correlation_is_undefined_without_a_scipy_warning(tmp_path):
+    import warnings
+
+    public = [{"model": m, "benchmark": "B", "score": 50.0, "source": "s"} for m in ("a", "b", "c")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = rank_comparison({"a": 0.9, "b": 0.8, "c": 0.7}, {}, {"a": "a", "b": "b", "c": "c"}, public)
+    assert result.correlations == {"B": None}
+    assert any("undefined (every candidate has the same score on one side)" in line for line in result.lines)
+    assert not any("needs 3 or more" in line for line in result.lines)
+
+
+def test_import_names_models_that_match_nothing_run_yet(tmp_path, server):
+    from suite_factory import make_suite
+
+    from evalcore.runner import run_suite
+
+    ws = tmp_path / "ws"
+    suite = make_suite(tmp_path, server.base_url, ["a", "b"], candidates=1)
+    run_suite(suite, ws)
+    text = "model,benchmark,score,source\nopenai/model-0,MMLU,70,x\ngpt-9-typo,MMLU,60,x\n"
+    report = import_public(ws, _csv(tmp_path, text))
+    assert report.rows == 2 and report.unmatched_models == ["gpt-9-typo"]
+    lines = " ".join(report.lines("public.csv"))
+    assert "Imported 2 public scores (MMLU)" in lines and "gpt-9-typo" in lines and "model-0" not in lines

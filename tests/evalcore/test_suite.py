@@ -449,7 +449,7 @@ def test_scaffold_with_force_overwrites(tmp_path):
     (tmp_path / "suite.yaml").write_text("name: mine\n", encoding="utf-8")
     (tmp_path / "examples.csv").write_text("id,input\n", encoding="utf-8")
     scaffold(tmp_path, force=True)
-    assert load_suite(tmp_path / "suite.yaml").name == "ticket-triage"
+    assert load_suite(tmp_path / "suite.yaml").name == tmp_path.name
     assert len(load_examples(tmp_path / "examples.csv")) == 6
 
 

@@ -1,0 +1,174 @@
+"""A CI gate: fail a build only when a candidate is credibly worse than its baseline by more than allowed.
+
+`evalcore gate --suite S --candidate C --baseline B --max-drop D` compares C's latest run with the baseline
+on the examples both have, paired. The baseline is either a run id (the same candidate in that older run:
+"did the new prompt or release regress?") or another candidate's name (its latest run: "is the cheap model
+still within D of the one we ship?").
+
+It fails (exit 1) only when the drop is statistically larger than D: the one-sided 95% lower bound of the
+paired drop (baseline - candidate) is above D. An observed drop above D that the data cannot distinguish
+from noise passes, with a warning that says so: a gate that fails on noise gets switched off. Pure decision
+logic (`gate_decision`) is separate from reading the workspace (`gate`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from evalcore import formatting as fmt
+from evalcore.errors import EvalcoreError
+
+if TYPE_CHECKING:
+    from evalcore.queries import Queries
+
+CONFIDENCE = 0.95  # one-sided
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """What the gate found; `failed` decides the exit code."""
+
+    suite: str
+    scorer: str
+    candidate: str
+    baseline: str  # as the user named it
+    baseline_label: str  # "run R" or "candidate B"
+    max_drop: float
+    n: int  # shared examples
+    candidate_mean: float
+    baseline_mean: float
+    drop: float  # baseline - candidate: positive is worse
+    drop_low: float  # one-sided lower bound of the drop
+    drop_high: float
+    p_value: float | None  # one-sided, H0: drop <= max_drop
+    failed: bool
+    verdict: str
+    notes: list[str] = field(default_factory=list)
+
+    def markdown(self) -> str:
+        """A summary for a pull-request comment or a CI log, either way."""
+        mark = "FAIL" if self.failed else "PASS"
+        lines = [
+            f"### evalcore gate: {mark}",
+            "",
+            f"**{self.verdict}**",
+            "",
+            f"Suite `{self.suite}`, scorer `{self.scorer}`, on the {fmt.count(self.n, 'example')} both have "
+            f"(paired).",
+            "",
+            "| | mean |",
+            "|---|---|",
+            f"| {self.candidate} (candidate) | {fmt.score(self.candidate_mean)} |",
+            f"| {self.baseline_label} (baseline) | {fmt.score(self.baseline_mean)} |",
+            f"| drop (baseline - candidate) | {fmt.diff(self.drop)}, 95% lower bound {fmt.diff(self.drop_low)} |",
+            f"| allowed drop | {fmt.score(self.max_drop)} |",
+        ]
+        if self.p_value is not None:
+            lines.append(f"| drop > allowed | {fmt.p_value(self.p_value)} (one-sided) |")
+        if self.notes:
+            lines += ["", *[f"- {n}" for n in self.notes]]
+        return "\n".join(lines)
+
+
+def gate_decision(candidate: np.ndarray, baseline: np.ndarray, *, max_drop: float,
+                  bounds: tuple[float, float] = (0.0, 1.0)) -> tuple[float, float, float, float | None, bool]:
+    """(drop, one-sided lower bound, upper bound, p, failed) for per-example means aligned on the same examples.
+
+    The drop is baseline - candidate. The bound is the paired interval's (two-sided 90% = one-sided 95%)
+    lower end from evalcore.stats, so it inherits its handling of ties, constant differences and the
+    bounds; `failed` is lower bound > max_drop."""
+    from evalcore import stats
+
+    if max_drop < 0 or not np.isfinite(max_drop):
+        raise EvalcoreError(f"--max-drop must be 0 or more, got {max_drop!r}.",
+                            hint="It is the largest drop you accept, e.g. 0.02.")
+    res = stats.paired_difference(baseline, candidate, confidence=1 - 2 * (1 - CONFIDENCE), bounds=bounds)
+    diff = res.diff
+    drop = float(diff.estimate)
+    low = float(diff.low)
+    high = float(diff.high)
+    p = _one_sided_p(baseline - candidate, max_drop)
+    return drop, low, high, p, low > max_drop
+
+
+def _one_sided_p(d: np.ndarray, margin: float) -> float | None:
+    """p of the paired t test of H0: mean drop <= margin (for the summary; the decision uses the bound)."""
+    from scipy import stats as sps
+
+    n = d.size
+    if n < 2:
+        return None
+    sd = float(np.std(d, ddof=1))
+    if sd == 0:
+        return 0.0 if float(d.mean()) > margin else 1.0
+    t = (float(d.mean()) - margin) / (sd / np.sqrt(n))
+    return float(sps.t.sf(t, n - 1))
+
+
+def _per_example(df: pd.DataFrame) -> pd.Series:
+    return df.groupby("example_id")["value"].mean()
+
+
+def gate(workspace: str | Path | Queries | None, suite: str, candidate: str, baseline: str, *, max_drop: float = 0.0,
+         scorer: str | None = None) -> GateResult:
+    """Read C's latest run and the baseline (a run id or a candidate name) and decide."""
+    from evalcore.analysis import score_data
+    from evalcore.queries import Queries
+
+    q = workspace if isinstance(workspace, Queries) else Queries(workspace)
+    data = score_data(q, suite, scorer)
+    current = data.scores
+    known = sorted(current["candidate"].unique())
+    if candidate not in known:
+        raise EvalcoreError(f"suite '{suite}' has no scored results for candidate '{candidate}'.",
+                            hint=f"Candidates: {fmt.names(known, limit=20)}.")
+    runs = {m["run_id"]: m for m in q.ws.manifests(suite)}
+    if baseline in runs:
+        base = score_data(q, suite, data.scorer, run_id=baseline).scores
+        base = base[base["candidate"] == candidate]
+        if base.empty:
+            had = ", ".join(runs[baseline].get("candidates", [])) or "none"
+            raise EvalcoreError(f"run {baseline} has no scored results for '{candidate}' (it ran: {had}).",
+                                hint="Name a run of the same candidate, or a candidate as --baseline.")
+        label = f"run {baseline}"
+    elif baseline in known:
+        if baseline == candidate:
+            raise EvalcoreError("the candidate and the baseline are the same.",
+                                hint="Name an older run id, or another candidate, as --baseline.")
+        base = current[current["candidate"] == baseline]
+        label = f"candidate {baseline}"
+    else:
+        raise EvalcoreError(f"--baseline '{baseline}' is neither a run of suite '{suite}' nor one of its candidates.",
+                            hint=f"Candidates: {fmt.names(known, limit=20)}; runs: `evalcore runs --suite {suite}`.")
+    cand = _per_example(current[current["candidate"] == candidate])
+    basev = _per_example(base)
+    shared = cand.index.intersection(basev.index)
+    notes = []
+    if len(shared) < 2:
+        raise EvalcoreError(f"{candidate} and {label} share {len(shared)} scored example(s); a paired comparison "
+                            "needs at least 2.", hint="Run both on the same suite version.")
+    if len(shared) < max(len(cand), len(basev)):
+        notes.append(f"Compared on the {len(shared)} examples both have ({len(cand)} for {candidate}, "
+                     f"{len(basev)} for {label}).")
+    a, b = cand.loc[shared].to_numpy(float), basev.loc[shared].to_numpy(float)
+    drop, low, high, p, failed = gate_decision(a, b, max_drop=max_drop)
+    if failed:
+        verdict = (f"{candidate} is worse than {label} by {fmt.diff(drop)[1:]} (at least {fmt.score(low)} with 95% "
+                   f"confidence), more than the allowed {fmt.score(max_drop)}.")
+    elif drop > max_drop:
+        verdict = (f"{candidate} scores {fmt.score(drop)} below {label}, more than the allowed "
+                   f"{fmt.score(max_drop)}, but {len(shared)} examples cannot tell that from noise (95% lower "
+                   f"bound {fmt.diff(low)}): passing. More examples would settle it.")
+    elif drop > 0:
+        verdict = f"{candidate} is within the allowed drop of {label} ({fmt.diff(-drop)})."
+    else:
+        verdict = f"No drop: {candidate} scores {fmt.diff(-drop)} against {label}."
+    if len(shared) < 30:
+        notes.append(f"Only {len(shared)} shared examples: only large drops can be detected.")
+    return GateResult(suite, data.scorer, candidate, baseline, label, max_drop, int(len(shared)),
+                      float(a.mean()), float(b.mean()), drop, low, high, p, failed, verdict, notes)
