@@ -14,6 +14,7 @@ VIEWER_PAGES: list[tuple[str, str, str]] = [
 EDITOR_PAGES: list[tuple[str, str, str]] = [
     ("views/manage.py", "Data", "data"),
     ("views/run.py", "Run", "run"),
+    ("views/label.py", "Label", "label"),
 ]
 
 LOGIN_PAGE = "views/login.py"

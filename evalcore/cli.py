@@ -681,6 +681,68 @@ def doctor(workspace: str | None, quarantine: bool) -> None:
                f"{moved[0].relative_to(ws.root).parts[1]}/. Rerun the suites concerned to redo what they held.")
 
 
+@main.group()
+def labels() -> None:
+    """Human labels: import from a spreadsheet, export, and agreement between reviewers (and the judge)."""
+
+
+@labels.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--suite", required=True, help="Suite the labelled outputs belong to.")
+@click.option("--reviewer", default=None, help="Reviewer for rows that leave the reviewer column empty.")
+@click.option("--encoding", default=None, help="Text encoding of the CSV (default UTF-8).")
+@_workspace_option
+@_friendly
+def labels_import(file: str, suite: str, reviewer: str | None, encoding: str | None, workspace: str | None) -> None:
+    """Import labels: CSV/JSONL/Parquet with example_id (or output_hash), candidate, reviewer, rating, ok, note."""
+    from evalcore.labels import import_labels
+
+    n = import_labels(workspace, suite, file, encoding=encoding, reviewer=reviewer)
+    click.echo(f"Imported {n} labels into suite '{suite}' from {file}.")
+
+
+@labels.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--suite", required=True, help="Suite name.")
+@click.option("--history", is_flag=True, help="Every event (changes, undos) instead of the current answers.")
+@_workspace_option
+@_friendly
+def labels_export(file: str, suite: str, history: bool, workspace: str | None) -> None:
+    """Export labels to FILE (.csv or .parquet): the latest answer per reviewer and output, or --history."""
+    from evalcore.labels import export_labels
+    from evalcore.store import Workspace
+
+    Workspace(workspace, create=False).compact_labels(suite)
+    n = export_labels(workspace, suite, file, include_history=history)
+    click.echo(f"Wrote {n} {'events' if history else 'labels'} to {file}.")
+
+
+@labels.command("agreement")
+@click.option("--suite", required=True, help="Suite name.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@_workspace_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@_friendly
+def labels_agreement(suite: str, seed: int, workspace: str | None, fmt: str) -> None:
+    """How far reviewers agree (alpha for ratings, kappa for yes/no), where they disagree, and judge vs people."""
+    from evalcore.labels import agreement_report
+    from evalcore.queries import Queries
+
+    report = agreement_report(Queries(workspace), suite, seed=seed)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2, default=str, ensure_ascii=False))
+        return
+    for line in report.lines():
+        click.echo(line)
+    if report.disagreements:
+        click.echo("\nMost disagreement (discuss these, then sharpen the rubric):")
+        for d in report.disagreements:
+            answers = "; ".join(f"{a['reviewer']}: {a['rating'] or '-'}/{'yes' if a['ok'] else 'no' if a['ok'] is False else '-'}"
+                                for a in d["answers"])
+            click.echo(f"  {d['example_id']} (output {d['output_hash'][:8]}): {answers}")
+
+
 @main.command()
 @click.option("--suite", required=True, help="Suite name.")
 @click.option("--candidate", required=True, help="The candidate to check (its latest run).")

@@ -437,3 +437,132 @@ class Queries:
             """,
             {"suite": suite, "scorer": scorer, "ids": example_ids, "runs": run_ids},
         )
+
+    # -- labels -------------------------------------------------------------------------------------------
+    # Label events come from `Workspace.read_label_events` (journals, then parts), registered on the query's
+    # own cursor as `label_events`; every query first keeps one row per label_id (a compaction killed
+    # half-way may leave an event in a part and its journal).
+    _LABEL_EVENTS = """
+        events AS (
+            SELECT * FROM label_events WHERE ($suite IS NULL OR suite = $suite)
+            QUALIFY row_number() OVER (PARTITION BY label_id ORDER BY created_at) = 1
+        )
+    """
+    # The answer of each (reviewer, kind, output[, second output]): its latest event, if that is not a clear.
+    _LATEST = _LABEL_EVENTS + """,
+        latest AS (
+            SELECT * FROM events
+            QUALIFY row_number() OVER (PARTITION BY reviewer, kind, output_hash, coalesce(output_hash_b, '')
+                                       ORDER BY created_at DESC, label_id DESC) = 1
+        ),
+        answers AS (
+            SELECT * FROM latest
+            WHERE (kind = 'rating' AND (rating IS NOT NULL OR ok IS NOT NULL OR coalesce(note, '') <> ''))
+               OR (kind = 'pairwise' AND choice IS NOT NULL)
+        )
+    """
+
+    def _label_df(self, sql: str, params: dict[str, Any], suite: str | None) -> pd.DataFrame:
+        events = self.ws.read_label_events(suite)
+        self._ensure_views()
+        cur = self.con.cursor()
+        try:
+            cur.register("label_events", events)
+            return cur.execute(sql, params).df()
+        finally:
+            cur.close()
+
+    def label_history(self, suite: str | None = None) -> pd.DataFrame:
+        """Every label event once, oldest first: answers, changes and clears (undo)."""
+        cols = ", ".join(store.LABELS_SCHEMA.names)
+        return self._label_df(f"WITH {self._LABEL_EVENTS} SELECT {cols} FROM events ORDER BY created_at, label_id",
+                              {"suite": suite}, suite)
+
+    def label_answers(self, suite: str | None = None, kind: str = "rating",
+                      output_hashes: list[str] | None = None) -> pd.DataFrame:
+        """The current answer per (reviewer, output) of one kind: the latest event wins, a cleared one drops out.
+        `output_hashes` keeps only answers on those outputs (a queue needs only its own items' answers)."""
+        cols = ", ".join(store.LABELS_SCHEMA.names)
+        only = "" if output_hashes is None else " AND output_hash IN (SELECT unnest($hashes))"
+        params: dict[str, Any] = {"suite": suite, "kind": kind}
+        if output_hashes is not None:
+            params["hashes"] = list(output_hashes)
+        return self._label_df(
+            f"WITH {self._LATEST} SELECT {cols} FROM answers WHERE kind = $kind{only} ORDER BY created_at, label_id",
+            params, suite)
+
+    def label_counts(self, suite: str) -> pd.DataFrame:
+        """Per reviewer: rating answers, of them complete (rating and ok), pairwise answers, last answer time."""
+        return self._label_df(
+            f"""
+            WITH {self._LATEST}
+            SELECT reviewer,
+                   count(*) FILTER (WHERE kind = 'rating') AS rated,
+                   count(*) FILTER (WHERE kind = 'rating' AND rating IS NOT NULL AND ok IS NOT NULL) AS complete,
+                   count(*) FILTER (WHERE kind = 'pairwise') AS pairwise,
+                   CAST(max(created_at) AS VARCHAR) AS last_answer
+            FROM answers GROUP BY reviewer ORDER BY reviewer
+            """,
+            {"suite": suite}, suite)
+
+    _OUTPUTS = """
+        chosen AS (
+            SELECT r.* FROM results r
+            WHERE r.suite = $suite AND r.error_kind IS NULL AND r.output IS NOT NULL
+              AND (CASE WHEN len($runs) = 0
+                        THEN (r.candidate, r.run_id) IN (SELECT (candidate, max(run_id)) FROM results
+                                                         WHERE suite = $suite GROUP BY candidate)
+                        ELSE list_contains($runs, r.run_id) END)
+              AND (len($candidates) = 0 OR list_contains($candidates, r.candidate))
+        ),
+        ex AS (
+            SELECT example_id, any_value(input) AS input, any_value(expected) AS expected,
+                   coalesce(any_value(tags), []::VARCHAR[]) AS tags, min(row) AS row
+            FROM examples WHERE suite = $suite GROUP BY example_id
+        ),
+        verdicts AS (
+            SELECT run_id, example_id, candidate, repeat, count(DISTINCT passed) > 1 AS scorers_disagree
+            FROM scores WHERE suite = $suite AND passed IS NOT NULL
+            GROUP BY run_id, example_id, candidate, repeat
+        )
+    """
+
+    def label_outputs(self, suite: str, *, runs: list[str] | None = None, candidates: list[str] | None = None,
+                      tags: list[str] | None = None) -> pd.DataFrame:
+        """One row per good result to label: its output hash (content of example + output), input, reference,
+        tags and whether its automatic scorers disagree on pass/fail. Default runs: each candidate's latest."""
+        return self._df(
+            f"""
+            WITH {self._OUTPUTS}
+            SELECT left(sha256(c.example_id || chr(0) || c.output), 20) AS output_hash, c.example_id,
+                   c.candidate, c.run_id, c.repeat, c.output, ex.input, ex.expected,
+                   coalesce(ex.tags, []::VARCHAR[]) AS tags, coalesce(ex.row, 0) AS row,
+                   coalesce(v.scorers_disagree, false) AS scorers_disagree
+            FROM chosen c
+            LEFT JOIN ex ON ex.example_id = c.example_id
+            LEFT JOIN verdicts v ON v.run_id = c.run_id AND v.example_id = c.example_id
+                                AND v.candidate = c.candidate AND v.repeat = c.repeat
+            WHERE len($tags) = 0 OR list_has_any(coalesce(ex.tags, []::VARCHAR[]), $tags)
+            ORDER BY row, c.example_id, c.candidate, c.repeat
+            """,
+            {"suite": suite, "runs": list(runs or []), "candidates": list(candidates or []),
+             "tags": list(tags or [])},
+        )
+
+    def label_runs(self, suite: str) -> list[str]:
+        return [r[0] for r in self._rows("SELECT DISTINCT run_id FROM results WHERE suite = ? ORDER BY 1 DESC",
+                                         [suite])]
+
+    def judge_values(self, suite: str, scorer: str) -> pd.DataFrame:
+        """A judge scorer's value per output hash (the newest judgement of that content), for judge vs people."""
+        return self._df(
+            """
+            SELECT left(sha256(r.example_id || chr(0) || r.output), 20) AS output_hash, any_value(s.value) AS value
+            FROM results r
+            JOIN scores s ON s.run_id = r.run_id AND s.suite = r.suite AND s.example_id = r.example_id
+                          AND s.candidate = r.candidate AND s.repeat = r.repeat AND s.scorer = $scorer
+            WHERE r.suite = $suite AND r.output IS NOT NULL AND s.value IS NOT NULL
+            GROUP BY 1
+            """,
+            {"suite": suite, "scorer": scorer},
+        )

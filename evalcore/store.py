@@ -13,6 +13,8 @@ Layout of a workspace directory::
     quarantine/<time>/<same path>                    broken files moved aside by `evalcore doctor --quarantine`
     suites/<name>/suite.yaml                         suites created or uploaded in the dashboard, with their
     suites/<name>/examples.<csv|jsonl|parquet>       dataset beside them (a suite run from the CLI lives anywhere)
+    labels/journal/S/<reviewer>.jsonl                label events as they are given, one journal per reviewer
+    labels/suite=S/part-<reviewer>-<label_id>.parquet  label events compacted from a journal (append-only)
 
 Writers never share a file: each worker appends to its own journal (one `write()` per line, so `kill -9`
 loses at most the calls in flight) and compaction turns a closed journal into Parquet parts named after it,
@@ -90,6 +92,30 @@ EXAMPLES_SCHEMA = pa.schema([
     ("tags", pa.list_(pa.string())),
     ("fields", pa.string()),
     ("row", pa.int64()),
+    ("schema_version", pa.int16()),
+])
+
+# One row per label *event*: giving, changing, clearing (undo) an answer all append a row; the latest event
+# per (reviewer, kind, output_hash, output_hash_b) is the answer. `output_hash` is the content hash of
+# (example_id, output) (`labels.output_hash`), so an identical output seen again carries the label.
+LABELS_SCHEMA = pa.schema([
+    ("label_id", pa.string()),
+    ("suite", pa.string()),
+    ("example_id", pa.string()),
+    ("output_hash", pa.string()),
+    ("candidate", pa.string()),
+    ("run_id", pa.string()),
+    ("reviewer", pa.string()),
+    ("kind", pa.string()),          # 'rating' or 'pairwise'
+    ("rating", pa.int16()),         # 1-5; null = not given (or cleared)
+    ("ok", pa.bool_()),             # "comfortable showing this to a user?"; null = not given
+    ("note", pa.string()),
+    ("output_hash_b", pa.string()),  # pairwise: the second output shown (as "2")
+    ("candidate_b", pa.string()),
+    ("choice", pa.int16()),         # pairwise: 1 or 2 = that output is better, 0 = tie; null = cleared
+    ("blind", pa.bool_()),
+    ("source", pa.string()),        # 'page', 'import', 'api'
+    ("created_at", pa.timestamp("us", tz="UTC")),
     ("schema_version", pa.int16()),
 ])
 
@@ -501,6 +527,118 @@ class Workspace:
             moved.append(target)
         return moved
 
+    # -- labels -------------------------------------------------------------------------------------------
+    # Appends go to one JSONL journal per (suite, reviewer): each append takes the journal's flock, writes
+    # its lines with one write(), and releases it, so several processes (two browser sessions, an import)
+    # can append to the same journal safely. Compaction takes the same lock, writes everything in the
+    # journal to a Parquet part named after the journal's first label_id (temp + rename), then truncates
+    # the journal. Killed between the rename and the truncation, the next compaction rewrites the *same*
+    # part with a superset of its rows; readers also keep one row per label_id. Nothing is lost or counted
+    # twice either way.
+    LABEL_COMPACT_LINES = 500  # an append that finds this many lines in its journal compacts it
+
+    def label_journal_path(self, suite: str, reviewer: str) -> Path:
+        return self.root / "labels" / "journal" / suite / f"{reviewer_slug(reviewer)}.jsonl"
+
+    def label_part(self, suite: str, journal_stem: str, first_label_id: str) -> Path:
+        return self.root / "labels" / f"suite={suite}" / f"part-{journal_stem}-{first_label_id}.parquet"
+
+    def labels_token(self) -> tuple[int, int, int]:
+        """(parts, newest part mtime ns, total journal bytes): changes on every label append or compaction."""
+        parts = newest = size = 0
+        base = self.root / "labels"
+        for p in base.glob("suite=*/*.parquet") if base.exists() else []:
+            try:
+                newest = max(newest, p.stat().st_mtime_ns)
+                parts += 1
+            except FileNotFoundError:
+                continue
+        for p in (base / "journal").glob("*/*.jsonl") if base.exists() else []:
+            try:
+                size += p.stat().st_size
+            except FileNotFoundError:
+                continue
+        return parts, newest, size
+
+    def append_labels(self, suite: str, reviewer: str, rows: list[dict[str, Any]], *,
+                      compact_at: int | None = None) -> None:
+        """Append label events (already validated, see `evalcore.labels`) to the reviewer's journal."""
+        if not rows:
+            return
+        path = self.label_journal_path(suite, reviewer)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = "".join(json.dumps(r, default=_json_default, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            end = os.fstat(fd).st_size
+            if end and os.pread(fd, 1, end - 1) != b"\n":
+                data = b"\n" + data  # a writer killed mid-line: keep its torn bytes from swallowing our first line
+            os.write(fd, data)
+            size = end + len(data)
+        finally:
+            os.close(fd)  # closing releases the lock
+        limit = self.LABEL_COMPACT_LINES if compact_at is None else compact_at
+        # ~200 bytes per event: only count lines when the journal could have reached the limit
+        if limit and size > 150 * limit and _count_lines(path) >= limit:
+            self.compact_label_journal(path)
+
+    def compact_labels(self, suite: str | None = None) -> int:
+        """Compact every label journal (of one suite, or all); returns the number of events moved."""
+        base = self.root / "labels" / "journal"
+        if not base.exists():
+            return 0
+        return sum(self.compact_label_journal(p) for p in sorted(base.glob(f"{suite or '*'}/*.jsonl")))
+
+    def compact_label_journal(self, path: Path) -> int:
+        suite = path.parent.name
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            return 0
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # appenders hold it for one write(): a short wait at most
+            with os.fdopen(os.dup(fd), "rb") as f:
+                rows = parse_label_lines(f.read())
+            if rows:
+                table = table_from_rows([_coerce_label(r) for r in rows], LABELS_SCHEMA)
+                atomic_write_table(self.label_part(suite, path.stem, rows[0]["label_id"]), table)
+            os.ftruncate(fd, 0)
+            os.fsync(fd)
+            return len(rows)
+        finally:
+            os.close(fd)
+
+    def read_label_events(self, suite: str | None = None) -> pa.Table:
+        """Every label event (parts and journals) as one LABELS_SCHEMA table, possibly with a label_id twice.
+
+        Journals are read *before* parts: an event moved by a compaction running meanwhile is then seen in
+        the part (it is written before the journal is truncated), never missed. Readers dedupe by label_id.
+        """
+        journal_rows = [_coerce_label(r) for r in self.read_label_journals(suite)]
+        tables = [table_from_rows(journal_rows, LABELS_SCHEMA)] if journal_rows else []
+        base = self.root / "labels"
+        for p in sorted(base.glob(f"suite={suite}/*.parquet" if suite else "suite=*/*.parquet")) if base.exists() else []:
+            try:
+                t = pq.read_table(p)
+            except FileNotFoundError:
+                continue
+            tables.append(_conform(t, LABELS_SCHEMA))
+        if not tables:
+            return LABELS_SCHEMA.empty_table()
+        return pa.concat_tables(tables)
+
+    def read_label_journals(self, suite: str | None = None) -> list[dict[str, Any]]:
+        """Events still in journals (not yet compacted), as dicts; torn last lines are skipped."""
+        base = self.root / "labels" / "journal"
+        out: list[dict[str, Any]] = []
+        for p in sorted(base.glob(f"{suite or '*'}/*.jsonl")) if base.exists() else []:
+            try:
+                out.extend(parse_label_lines(p.read_bytes()))
+            except FileNotFoundError:
+                continue
+        return out
+
     def write_public(self, rows: list[dict[str, Any]]) -> Path:
         stamp = utcnow().strftime("%Y%m%dT%H%M%S")
         path = self.root / "public" / f"{stamp}-{uuid.uuid4().hex[:8]}.parquet"
@@ -584,6 +722,51 @@ def _lock(fd: int, wait_s: float) -> bool:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.05)
+
+
+def reviewer_slug(reviewer: str) -> str:
+    """A file name for a reviewer: readable letters kept, plus a hash so 'Ann B' and 'ann_b' never share one."""
+    import hashlib
+    import re
+
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", reviewer.strip())[:40].strip("._") or "reviewer"
+    return f"{readable}-{hashlib.sha256(reviewer.encode('utf-8')).hexdigest()[:8]}"
+
+
+def parse_label_lines(data: bytes) -> list[dict[str, Any]]:
+    """Complete, parseable journal lines; a torn last line (a writer killed mid-append) is skipped."""
+    rows = []
+    for line in data.split(b"\n")[:-1] if data else []:
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict) and isinstance(rec.get("label_id"), str):
+            rows.append(rec)
+    return rows
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Project a table written by any schema version onto `schema` (missing columns become null)."""
+    cols = [table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(len(table), f.type)
+            for f in schema]
+    return pa.table(cols, schema=schema)
+
+
+def _count_lines(path: Path) -> int:
+    try:
+        with open(path, "rb") as f:
+            return f.read().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
+def _coerce_label(row: dict[str, Any]) -> dict[str, Any]:
+    out = {k: row.get(k) for k in LABELS_SCHEMA.names}
+    out["schema_version"] = out.get("schema_version") or SCHEMA_VERSION
+    if isinstance(out.get("created_at"), str):
+        out["created_at"] = datetime.fromisoformat(out["created_at"])
+    return out
 
 
 def _coerce_result(row: dict[str, Any]) -> dict[str, Any]:

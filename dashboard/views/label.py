@@ -1,0 +1,304 @@
+"""Label: a domain expert rates outputs blind, by keyboard alone, and never loses an answer or sees one twice.
+
+Every answer is appended to the store the moment its key is pressed (`data.save_rating`), so closing the tab
+loses nothing and the next session resumes at the first unanswered item. The item and its buttons live in an
+`st.fragment`: a keypress reruns only that, not the page. Outputs and inputs are shown as text (`st.code`),
+never as markdown or HTML: a model's output must not be able to format or script the page.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+import streamlit as st
+
+import data
+from evalcore.errors import EvalcoreError
+
+ws = data.workspace()
+token = data.data_token(ws)
+
+st.title("Label")
+suites = data.suites(ws, token)
+if not suites:
+    st.info(f"No outputs to label in this workspace yet. Run a suite first (`evalcore run SUITE --workspace {ws}`), "
+            f"or build the offline demo: `evalcore demo --workspace {ws}`.")
+    st.stop()
+
+# -- who is labeling: asked once per browser session ------------------------------------------------------
+reviewer = data.reviewer()
+if reviewer is None:
+    with st.form("reviewer_form"):
+        name = st.text_input("Your name or e-mail (asked once; answers are stored under it)", key="reviewer_input")
+        started = st.form_submit_button("Start labeling (Enter)", type="primary")
+    if started:
+        try:
+            data.set_reviewer(name)
+        except EvalcoreError as exc:
+            st.error(data.markdown_safe(str(exc)))
+            st.stop()
+        st.rerun()
+    st.stop()
+
+# -- what to label --------------------------------------------------------------------------------------------
+with st.sidebar:
+    st.caption(f"Reviewer: **{data.markdown_safe(reviewer)}**")
+    suite = st.selectbox("Suite", suites, key="label_suite")
+    guide = data.label_guidance(ws, token, suite)
+    mode = st.radio("Mode", ["rate", "pairwise"], key="label_mode", horizontal=True,
+                    format_func={"rate": "Rate 1-5", "pairwise": "Pairwise"}.get)
+    runs = st.multiselect("Runs", guide["runs"], key="label_runs", help="Default: each candidate's latest run.")
+    cands = st.multiselect("Candidates", guide["candidates"], key="label_candidates", help="Default: all.")
+    tags = st.multiselect("Tags", guide["tags"], key="label_tags", help="Default: every example.")
+    disagree = st.checkbox("Only where automatic scorers disagree (with each other or the judge)",
+                           key="label_disagree", disabled=mode == "pairwise")
+    overlap = int(st.number_input("Ratings needed per item (overlap)", 1, 10, 1, key="label_overlap",
+                                  help="Items that already have this many answers from other reviewers are not "
+                                       "queued for you."))
+    blind = st.toggle("Blind (hide the candidate)", True, key="label_blind")
+    show_ref = st.toggle("Show the reference answer", False, key="label_show_ref",
+                         disabled=not guide["has_reference"])
+
+if suite == data.DEMO_SUITE:
+    st.warning(data.SYNTHETIC_NOTICE, icon="⚠️")
+
+settings = (ws, suite, reviewer, mode, tuple(runs), tuple(cands), tuple(tags), bool(disagree), overlap)
+lab: dict[str, Any] | None = st.session_state.get("lab")
+if lab is None or lab["settings"] != settings:
+    try:
+        queue = data.label_queue(ws, token, data.labels_token(ws), suite, reviewer, mode, tuple(runs), tuple(cands),
+                                 tuple(tags), bool(disagree), overlap, 0)
+    except EvalcoreError as exc:
+        st.error(data.markdown_safe(str(exc)))
+        st.stop()
+    items = list(queue["done"]) + list(queue["todo"])
+    key_of = (lambda i: i["key"]) if mode == "pairwise" else (lambda i: i["output_hash"])
+    answers = {key_of(i): (i["mine"] if mode == "pairwise" else dict(i["mine"])) for i in queue["done"]}
+    lab = {"settings": settings, "items": items, "keys": [key_of(i) for i in items], "pos": len(queue["done"]),
+           "answers": answers, "undo": [], "durations": [], "shown": None, "shown_at": 0.0, "reveal": set(),
+           "total": queue["total"], "complete": queue.get("complete", 0), "message": ""}
+    st.session_state["lab"] = lab
+
+
+def _is_done(answer: Any) -> bool:
+    if mode == "pairwise":
+        return answer is not None
+    return bool(answer) and answer.get("rating") is not None and answer.get("ok") is not None
+
+
+def _next_open(start: int) -> int:
+    """The first item from `start` on without a complete answer (or the end of the list)."""
+    keys, answers = lab["keys"], lab["answers"]
+    for i in range(start, len(keys)):
+        if not _is_done(answers.get(keys[i])):
+            return i
+    for i in range(0, start):  # skipped ones earlier in the list
+        if not _is_done(answers.get(keys[i])):
+            return i
+    return len(keys)
+
+
+def _finish_item() -> None:
+    if lab["shown_at"]:
+        lab["durations"].append(time.monotonic() - lab["shown_at"])
+
+
+def _save(pos: int, new: Any) -> None:
+    """Store the item's whole new answer (append-only), remembering the old one for undo."""
+    key = lab["keys"][pos]
+    old = lab["answers"].get(key)
+    lab["undo"].append((pos, old))
+    lab["answers"][key] = new
+    item = lab["items"][pos]
+    if mode == "pairwise":
+        data.save_pair(ws, suite, reviewer, item, new, blind)
+    else:
+        data.save_rating(ws, suite, reviewer, item, new or {}, blind)
+
+
+def _answer(field: str, value: Any) -> None:
+    pos = lab["pos"]
+    if pos >= len(lab["keys"]):
+        return
+    if mode == "pairwise":
+        _save(pos, value)
+        _finish_item()
+        lab["pos"] = _next_open(pos + 1)
+        return
+    current = dict(lab["answers"].get(lab["keys"][pos]) or {"rating": None, "ok": None, "note": None})
+    current[field] = value
+    _save(pos, current)
+    if _is_done(current):  # both answers given: on to the next one
+        _finish_item()
+        lab["pos"] = _next_open(pos + 1)
+
+
+def _note() -> None:
+    pos = lab["pos"]
+    if pos >= len(lab["keys"]):
+        return
+    text = (st.session_state.get(f"note_{lab['keys'][pos]}") or "").strip() or None
+    current = dict(lab["answers"].get(lab["keys"][pos]) or {"rating": None, "ok": None, "note": None})
+    if current.get("note") != text:
+        current["note"] = text
+        _save(pos, current)
+
+
+def _move(step: int) -> None:
+    n = len(lab["keys"])
+    if step > 0 and lab["pos"] >= n:
+        lab["pos"] = _next_open(0)
+    else:
+        lab["pos"] = max(0, min(n, lab["pos"] + step))
+
+
+def _undo() -> None:
+    if not lab["undo"]:
+        lab["message"] = "Nothing to undo."
+        return
+    pos, old = lab["undo"].pop()
+    key = lab["keys"][pos]
+    lab["answers"][key] = old
+    item = lab["items"][pos]
+    if mode == "pairwise":
+        data.save_pair(ws, suite, reviewer, item, old, blind)
+    else:
+        data.save_rating(ws, suite, reviewer, item, old or {}, blind)
+    lab["pos"] = pos
+    lab["message"] = "Undone."
+
+
+def _reveal() -> None:
+    if lab["pos"] < len(lab["keys"]):
+        lab["reveal"].add(lab["keys"][lab["pos"]])
+
+
+CHEATS = {
+    "rate": "**1-5** rate · **y / n** OK to show? · **Enter** next · **Backspace** back · **s** skip · "
+            "**u** undo · **v** reveal the candidate (after rating) · **Tab** to the note (Enter saves it)",
+    "pairwise": "**1** left is better · **2** right is better · **0** tie · **Enter** next · **Backspace** back · "
+                "**s** skip · **u** undo · **v** reveal",
+}
+
+
+@st.fragment
+def labeler() -> None:
+    keys, pos = lab["keys"], lab["pos"]
+    n = len(keys)
+    done = sum(1 for k in keys if _is_done(lab["answers"].get(k)))
+    left = n - done
+    per_item = statistics.median(lab["durations"]) if lab["durations"] else None
+    eta = f" · {per_item:.1f} s per item, about {left * per_item / 60:.0f} min to go" if per_item else ""
+    st.progress(done / n if n else 1.0, text=f"{done} of {n} answered · {left} left{eta}")
+    st.caption(CHEATS[mode])
+    if lab["message"]:
+        st.toast(lab["message"])
+        lab["message"] = ""
+
+    if pos >= n:
+        if left:
+            st.info(f"End of the list; {left} skipped or half-answered items remain. Enter goes back to them.")
+        else:
+            extra = f" ({lab['complete']} more already have enough answers from others.)" if lab["complete"] else ""
+            st.success(f"All {n} items answered. Thank you!{extra}")
+        nav = st.columns(3)
+        nav[0].button("Back", key="lab_back", shortcut="Backspace", on_click=_move, args=(-1,))
+        nav[1].button("Next", key="lab_next", shortcut="Enter", on_click=_move, args=(1,), disabled=not left)
+        nav[2].button("Undo", key="lab_undo", shortcut="u", on_click=_undo)
+        return
+
+    item, key = lab["items"][pos], keys[pos]
+    if lab["shown"] != key:
+        lab["shown"], lab["shown_at"] = key, time.monotonic()
+    answer = lab["answers"].get(key)
+    st.caption(f"Item {pos + 1} of {n} · ref {key[:8]} · example {item['example_id']}")
+    st.markdown(f"**{data.markdown_safe(guide['question'])}** Rate 1 (bad) to 5 (excellent)."
+                if mode == "rate" else "**Which output is better for this input?**")
+    for rubric in guide["rubrics"]:
+        st.caption("Rubric: " + data.markdown_safe(rubric))
+    if mode == "pairwise":
+        st.text("Input")
+        st.code(item["input"], language=None, wrap_lines=True)
+        if show_ref and item.get("expected"):
+            st.text("Reference")
+            st.code(item["expected"], language=None, wrap_lines=True)
+        cols = st.columns(2)
+        for side, col, label in (("left", cols[0], "Output 1"), ("right", cols[1], "Output 2")):
+            col.text(label + (f" · {', '.join(item[side]['candidates'])}"
+                              if not blind or key in lab["reveal"] else ""))
+            col.code(item[side]["output"], language=None, wrap_lines=True)
+        b = st.columns(3)
+        for i, (value, text) in enumerate(((1, "1 is better"), (2, "2 is better"), (0, "Tie"))):
+            b[i].button(text, key=f"lab_pair_{value}", shortcut=str(value), on_click=_answer, args=("choice", value),
+                        type="primary" if answer == value else "secondary", width="stretch")
+    else:
+        revealed = not blind or key in lab["reveal"]
+        left_col, right_col = st.columns(2)
+        left_col.text("Input")
+        left_col.code(item["input"], language=None, wrap_lines=True)
+        if show_ref and item.get("expected"):
+            left_col.text("Reference")
+            left_col.code(item["expected"], language=None, wrap_lines=True)
+        right_col.text("Output" + (f" · {', '.join(item['candidates'])}" if revealed else ""))
+        right_col.code(item["output"], language=None, wrap_lines=True)
+        a = answer or {}
+        row = st.columns(7)
+        for r in range(1, 6):
+            row[r - 1].button(str(r), key=f"lab_rate_{r}", shortcut=str(r), on_click=_answer, args=("rating", r),
+                              type="primary" if a.get("rating") == r else "secondary", width="stretch")
+        row[5].button("Yes", key="lab_yes", shortcut="y", on_click=_answer, args=("ok", True),
+                      type="primary" if a.get("ok") is True else "secondary", width="stretch")
+        row[6].button("No", key="lab_no", shortcut="n", on_click=_answer, args=("ok", False),
+                      type="primary" if a.get("ok") is False else "secondary", width="stretch")
+        st.text_input("Note (optional; Tab here, Enter saves)", value=a.get("note") or "", key=f"note_{key}",
+                      on_change=_note)
+    nav = st.columns(5)
+    nav[0].button("Back", key="lab_back", shortcut="Backspace", on_click=_move, args=(-1,), disabled=pos == 0,
+                  width="stretch")
+    nav[1].button("Skip", key="lab_skip", shortcut="s", on_click=_move, args=(1,), width="stretch")
+    nav[2].button("Undo", key="lab_undo", shortcut="u", on_click=_undo, width="stretch")
+    nav[3].button("Reveal", key="lab_reveal", width="stretch", shortcut="v", on_click=_reveal,
+                  disabled=not blind or (answer is None if mode == "pairwise" else not (answer or {}).get("rating")))
+    nav[4].button("Next", key="lab_next", shortcut="Enter", on_click=_move, args=(1,), type="primary", width="stretch")
+
+
+labeler()
+
+# After a setting changes (a full run), hand the keyboard back to the labeler: shortcuts do not fire while a
+# radio, checkbox or toggle has focus. Text fields (a multiselect's search, the note) keep theirs.
+st.session_state["label_runs_count"] = st.session_state.get("label_runs_count", 0) + 1
+st.html(f"""<script>/* {st.session_state["label_runs_count"]} */
+  (function () {{
+    const a = document.activeElement;
+    if (a && a.tagName === "INPUT" && (a.type === "radio" || a.type === "checkbox")) a.blur();
+  }})();
+</script>""", unsafe_allow_javascript=True)
+
+# -- how the labeling stands ------------------------------------------------------------------------------------
+# Opt-in: the agreement's bootstrap is work a reviewer who only rates should not wait for.
+if st.toggle("Show progress and agreement", False, key="label_stats"):
+    ltoken = data.labels_token(ws)
+    st.dataframe(data.label_progress(ws, ltoken, suite), hide_index=True, key="label_progress_table")
+    report = data.label_agreement(ws, token, ltoken, suite)
+    st.markdown("\n".join(f"- {line}" for line in report["lines"] if not line.startswith("Judge ")))
+    for j in report["judges"]:
+        (st.success if j["trusted"] else st.warning)(f"Judge '{data.markdown_safe(j['scorer'])}': {j['verdict']}")
+    mine = {k for k, v in lab["answers"].items() if v}
+    # Never another reviewer's answer on an item this reviewer has not answered yet.
+    shown = [d for d in report["disagreements"] if d["output_hash"] in mine]
+    if shown:
+        st.markdown("**Where reviewers disagree most** (on items you have answered):")
+        st.dataframe([{"example": d["example_id"], "ref": d["output_hash"][:8], "spread": d["spread"],
+                       "answers": "; ".join(f"{a['reviewer']}: {a['rating'] or '-'}/"
+                                            f"{'yes' if a['ok'] else 'no' if a['ok'] is False else '-'}"
+                                            for a in d["answers"])} for d in shown],
+                     hide_index=True, key="label_disagreements")
+    rank_cols = st.columns(2) if mode == "pairwise" else [st.container()]
+    rank_cols[0].markdown("**People's ratings per candidate** (mean 1-5 and 'ok to show' rate, 95% intervals)")
+    rank_cols[0].dataframe(data.human_summary_table(ws, token, ltoken, suite), hide_index=True,
+                           key="label_human_summary")
+    if mode == "pairwise":
+        rank_cols[1].markdown("**Pairwise ranking** (Bradley-Terry log strength, 95% bootstrap intervals)")
+        rank_cols[1].dataframe(data.pairwise_ranking(ws, ltoken, suite), hide_index=True, key="label_bt")

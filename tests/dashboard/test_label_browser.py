@@ -1,0 +1,83 @@
+"""The Label page in a real browser, by keyboard only: 20 items labeled, then exactly those 20 answers in the store.
+
+Leaves screenshots in tests/dashboard/artifacts/label-*.png (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dashboard_testing import demo_workspace  # noqa: F401 (a fixture)
+from evalcore import labels
+from evalcore.demo_build import DEMO_SUITE
+from evalcore.queries import Queries
+from label_driver import CHROMIUM, TIMEOUT_MS, answer, current_item, launch, open_label_page, streamlit_server
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+def _screenshot(page, name: str) -> None:
+    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": page.viewport_size["width"], "height": max(900, int(height) + 40)})
+    page.wait_for_timeout(300)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name))
+    page.set_viewport_size({"width": page.viewport_size["width"], "height": 900})
+
+
+def test_twenty_items_by_keyboard_only_land_in_the_store(demo_workspace: Path, tmp_path: Path) -> None:  # noqa: F811
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run browser tests")
+    from playwright.sync_api import sync_playwright
+
+    ws = tmp_path / "ws"
+    shutil.copytree(demo_workspace, ws)
+    given: dict[str, tuple[int, bool]] = {}
+    with streamlit_server(ws, tmp_path / "streamlit.log") as url, sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            first = open_label_page(page, url, "keyboard-ann")
+            assert first[0] == 1
+            body = page.inner_text("body")
+            assert "**" not in body and "Backspace" in body  # the cheat-sheet, rendered
+            _screenshot(page, "label-first.png")
+            for k in range(20):
+                rating, ok = 1 + (k * 3) % 5, k % 3 != 0
+                if k == 5:  # a change of mind before the second answer: the latest rating counts
+                    page.keyboard.press("2")
+                    page.wait_for_function(
+                        "() => [...document.querySelectorAll('[data-testid=stBaseButton-primary]')]"
+                        ".some(b => b.innerText.trim().startsWith('2'))", timeout=TIMEOUT_MS)
+                try:
+                    ref, _ = answer(page, rating, ok)
+                except Exception:
+                    _screenshot(page, "label-failed.png")
+                    raise AssertionError(f"item {k + 1}: the page did not move on; see artifacts/label-failed.png")
+                assert ref not in given
+                given[ref] = (rating, ok)
+                if k == 9:
+                    page.keyboard.press("Backspace")  # back to item 10: it shows the stored answer, then Enter
+                    page.wait_for_function(
+                        f"() => document.body.innerText.includes('ref {ref}')", timeout=TIMEOUT_MS)
+                    _screenshot(page, "label-back.png")
+                    page.keyboard.press("Enter")
+                    page.wait_for_function(
+                        f"() => !document.body.innerText.includes('ref {ref}')", timeout=TIMEOUT_MS)
+            assert current_item(page)[0] == 21
+            assert "20 of 301 answered" in page.inner_text("body")
+            assert page.locator("[data-testid=stException]").count() == 0
+            _screenshot(page, "label-after-20.png")
+        finally:
+            browser.close()
+    got = labels.answers(Queries(ws), DEMO_SUITE)
+    assert len(got) == 20
+    assert {a["reviewer"] for a in got} == {"keyboard-ann"}
+    stored = {a["output_hash"][:8]: (a["rating"], a["ok"]) for a in got}
+    assert stored == given

@@ -1,0 +1,182 @@
+"""The Label page in-process with Streamlit's AppTest, on a private copy of the demo workspace."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard_testing import DASHBOARD, REPO, demo_workspace  # noqa: F401 (a fixture)
+from evalcore import labels
+from evalcore.demo_build import DEMO_SUITE
+from evalcore.queries import Queries
+
+
+@pytest.fixture
+def ws(demo_workspace: Path, tmp_path: Path) -> Path:  # noqa: F811
+    """Labels are written: every test gets its own copy of the shared demo workspace."""
+    dest = tmp_path / "ws"
+    shutil.copytree(demo_workspace, dest)
+    return dest
+
+
+def _page(ws: Path, monkeypatch: pytest.MonkeyPatch, reviewer: str | None = "ann") -> AppTest:
+    monkeypatch.setenv("EVALCORE_WORKSPACE", str(ws))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(DASHBOARD / "app.py"), default_timeout=60)
+    if reviewer:
+        at.session_state["reviewer"] = reviewer
+    at.run()
+    at.switch_page("views/label.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _item(at: AppTest) -> tuple[int, str]:
+    """(position, output-hash prefix) of the item on screen, from its caption."""
+    for c in at.caption:
+        m = re.match(r"Item (\d+) of \d+ · ref (\w+)", c.value)
+        if m:
+            return int(m.group(1)), m.group(2)
+    raise AssertionError([c.value for c in at.caption])
+
+
+def _press(at: AppTest, key: str) -> AppTest:
+    at.button(key=key).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _answers(ws: Path, kind: str = "rating") -> list[dict]:
+    return labels.answers(Queries(ws), DEMO_SUITE, kind)
+
+
+def test_asks_who_is_reviewing_once(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _page(ws, monkeypatch, reviewer=None)
+    assert at.text_input(key="reviewer_input") is not None and not at.get("progress")
+    at.text_input(key="reviewer_input").input("   ")
+    at.button[0].click().run()
+    assert "no reviewer name" in at.error[0].value
+    at.text_input(key="reviewer_input").input("Ann Expert")
+    at.button[0].click().run()
+    assert at.session_state["reviewer"] == "Ann Expert"
+    assert _item(at)[0] == 1
+    assert "Item 1 of 301" in " ".join(c.value for c in at.caption)
+
+
+def test_rating_and_yes_store_an_answer_and_advance(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _page(ws, monkeypatch)
+    pos, ref = _item(at)
+    texts = " ".join(t.value for t in at.text)
+    assert "Output" in texts and "·" not in texts  # blind: no candidate beside "Output"
+    _press(at, "lab_rate_4")
+    assert _item(at) == (pos, ref) and len(_answers(ws)) == 1  # half an answer is stored at once
+    _press(at, "lab_yes")
+    assert _item(at)[0] == pos + 1
+    got = _answers(ws)
+    assert len(got) == 1 and got[0]["output_hash"].startswith(ref)
+    assert (got[0]["rating"], got[0]["ok"], got[0]["reviewer"], got[0]["blind"]) == (4, True, "ann", True)
+    assert "1 of 301 answered" in at.get("progress")[0].proto.text
+
+
+def test_undo_clears_the_answer_and_goes_back(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _page(ws, monkeypatch)
+    first = _item(at)
+    _press(at, "lab_rate_2")
+    _press(at, "lab_no")
+    assert _item(at)[0] == 2
+    _press(at, "lab_undo")  # undoes "no": back on item 1 with only the rating
+    assert _item(at) == first
+    assert [(a["rating"], a["ok"]) for a in _answers(ws)] == [(2, None)]
+    _press(at, "lab_undo")
+    assert _answers(ws) == []
+    assert len(labels.history(Queries(ws), DEMO_SUITE)) == 4  # history keeps all of it
+
+
+def test_resume_starts_at_the_first_unanswered_item(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _page(ws, monkeypatch)
+    refs = []
+    for _ in range(3):
+        refs.append(_item(at)[1])
+        _press(at, "lab_rate_5")
+        _press(at, "lab_yes")
+    fourth = _item(at)[1]
+    again = _page(ws, monkeypatch)  # a new browser session of the same reviewer
+    assert _item(again) == (4, fourth)
+    assert "3 of 301 answered" in again.get("progress")[0].proto.text
+    _press(again, "lab_back")
+    assert _item(again) == (3, refs[2])
+    assert again.button(key="lab_rate_5").proto.type == "primary"  # the stored answer is shown
+
+
+def test_skip_next_back_and_note(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _page(ws, monkeypatch)
+    _press(at, "lab_skip")
+    assert _item(at)[0] == 2
+    _press(at, "lab_back")
+    pos, ref = _item(at)
+    assert pos == 1
+    at.text_input(key=f"note_{at.session_state['lab']['keys'][0]}").input("total is wrong").run()
+    got = _answers(ws)
+    assert got[0]["note"] == "total is wrong" and got[0]["rating"] is None
+    _press(at, "lab_next")
+    assert _item(at)[0] == 2
+
+
+def test_reveal_only_after_rating(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _page(ws, monkeypatch)
+    assert at.button(key="lab_reveal").proto.disabled
+    _press(at, "lab_rate_3")
+    _press(at, "lab_reveal")
+    item = at.session_state["lab"]["items"][0]
+    assert any(t.value.startswith("Output · ") and item["candidates"][0] in t.value for t in at.text)
+
+
+def test_every_key_has_a_shortcut_and_a_cheat_sheet(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _page(ws, monkeypatch)
+    shortcuts = {b.proto.shortcut.lower() for b in at.button}
+    assert {"1", "2", "3", "4", "5", "y", "n", "enter", "backspace", "s", "u", "v"} <= shortcuts
+    assert any("**Backspace** back" in c.value for c in at.caption)
+
+
+def test_pairwise_mode_stores_the_choice(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _page(ws, monkeypatch)
+    at.radio(key="label_mode").set_value("pairwise").run()
+    assert not at.exception
+    pair = at.session_state["lab"]["items"][0]
+    _press(at, "lab_pair_2")
+    assert _item(at)[0] == 2
+    got = _answers(ws, "pairwise")
+    assert len(got) == 1
+    right = pair["right"]["output_hash"]
+    better = got[0]["output_hash"] if got[0]["choice"] == 1 else got[0]["output_hash_b"]
+    assert better == right
+    at.toggle(key="label_stats").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    bt = at.dataframe[-1].value
+    assert set(bt.candidate) == set(pair["left"]["candidates"][:1] + pair["right"]["candidates"][:1])
+    assert bt.iloc[0].candidate == pair["right"]["candidates"][0]
+
+
+def test_overlap_and_other_reviewers(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    q = labels.rating_queue(Queries(ws), DEMO_SUITE, "bob")
+    item = q["todo"][0]
+    labels.record_rating(ws, DEMO_SUITE, "bob", example_id=item["example_id"], output_hash=item["output_hash"],
+                         rating=1, ok=False)
+    at = _page(ws, monkeypatch)
+    assert item["output_hash"] not in at.session_state["lab"]["keys"]  # overlap 1: bob's answer is enough
+    at.number_input(key="label_overlap").set_value(2).run()
+    assert item["output_hash"] in at.session_state["lab"]["keys"]
+    at.toggle(key="label_stats").set_value(True).run()
+    assert not at.exception
+    assert len(at.dataframe) == 2  # progress and people's ratings; ann answered nothing, so no disagreements
+    assert list(at.dataframe[0].value.reviewer) == ["bob"]
+
+
+def test_no_outputs_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "empty").mkdir()
+    at = _page(tmp_path / "empty", monkeypatch)
+    assert "No outputs to label" in at.info[0].value
