@@ -11,15 +11,28 @@ import streamlit as st
 import data
 
 
+def can_edit() -> bool:
+    """Whether this session's person may change the workspace (editor, or local single-user mode)."""
+    identity = st.session_state.get("_identity")
+    return identity is None or getattr(identity, "role", None) == "editor"
+
+
+def workspace_name(ws: str) -> str:
+    """The workspace's path for people who may change it; a viewer of a shared dashboard never sees the
+    server's paths."""
+    return ws if can_edit() else "WORKSPACE"
+
+
 def suite_and_scorer(ws: str, token: data.Token) -> tuple[str, str]:
     """Render the pickers; return (suite, scorer), or stop the page with the next step when there is none."""
     suites = data.suites(ws, token)
+    shown = workspace_name(ws)
     if not suites:
         st.info(
             f"No results in this workspace yet.\n\n"
-            f"- Try the offline demo (synthetic data, no API keys): `evalcore demo --workspace {ws}`, then reload.\n"
+            f"- Try the offline demo (synthetic data, no API keys): `evalcore demo --workspace {shown}`, then reload.\n"
             f"- Or measure your own task: `evalcore init my-task`, edit `my-task/suite.yaml`, then "
-            f"`evalcore run my-task/suite.yaml --workspace {ws}`."
+            f"`evalcore run my-task/suite.yaml --workspace {shown}`."
         )
         st.stop()
     notice = st.container()  # the synthetic-data warning goes above everything once the suite is known
@@ -30,7 +43,7 @@ def suite_and_scorer(ws: str, token: data.Token) -> tuple[str, str]:
     scorers = data.scorers(ws, token, suite)
     if not scorers:
         st.error(f"Suite `{data.markdown_safe(suite)}` has results but no scores: a run is still going, or "
-                 f"scoring failed. `evalcore runs --suite {suite} --workspace {ws}` shows its runs; `evalcore run` "
+                 f"scoring failed. `evalcore runs --suite {data.markdown_safe(suite)} --workspace {shown}` shows its runs; `evalcore run` "
                  "again scores what is missing.")
         st.stop()
     if st.session_state.get("scorer") not in scorers:  # a new suite: start from its primary scorer

@@ -15,7 +15,8 @@ ws = data.workspace()
 token = data.data_token(ws)
 
 st.title("Overview")
-st.caption(f"Workspace `{ws}` (set `EVALCORE_WORKSPACE` to show another).")
+if controls.can_edit():  # viewers of a shared dashboard never see the server's paths
+    st.caption(f"Workspace `{ws}` (set `EVALCORE_WORKSPACE` to show another).")
 
 suite, scorer = controls.suite_and_scorer(ws, token)
 

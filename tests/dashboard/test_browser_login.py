@@ -112,7 +112,7 @@ def test_logged_out_every_url_is_the_login_and_no_other_script_runs(sharing, bro
         ctx.close()
 
 
-def test_a_deep_link_survives_the_login_and_a_viewer_cannot_open_editor_pages(sharing, browser):
+def test_a_deep_link_survives_the_login_and_a_viewer_cannot_open_editor_pages(sharing, browser, demo_workspace):
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
     try:
@@ -123,7 +123,10 @@ def test_a_deep_link_survives_the_login_and_a_viewer_cannot_open_editor_pages(sh
         page.wait_for_function("() => location.search.includes('scorer=json_valid')", timeout=TIMEOUT_MS)
         assert parse_qs(urlparse(page.url).query)["scorer"] == ["json_valid"]
         page.locator("h1").filter(has_text="Overview").wait_for(timeout=TIMEOUT_MS)
+        # the deep-linked filter is applied, not just kept in the address bar
+        page.get_by_text("Leaderboard: json_valid on").wait_for(timeout=TIMEOUT_MS)
         _wait_idle(page)
+        assert str(demo_workspace) not in page.inner_text("body")  # a viewer never sees the server's paths
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "login-viewer.png"))
         start = len(_ran(sharing["trace"]))
