@@ -483,6 +483,26 @@ def human_summary(ws: str, token: Token, ltoken: LabelsToken, suite: str) -> pd.
     return pd.DataFrame([r.to_dict() for r in labels.human_summary(_queries(ws), suite)], columns=cols)
 
 
+def human_column(ws: str, token: Token, ltoken: LabelsToken, suite: str, candidates: list[str]) -> list[str]:
+    """One cell per candidate for the leaderboard's "human rating" column: "4.20 [3.81, 4.59], ok 85%", or why
+    there is no number yet ("not labeled", "3 of 52 labeled: too few")."""
+    from evalcore import formatting
+
+    df = human_summary(ws, token, ltoken, suite)
+    by = {r["candidate"]: r for r in df.to_dict("records")}
+    out = []
+    for c in candidates:
+        r = by.get(c)
+        if r is None or not r.get("n_examples"):
+            out.append("not labeled")
+        elif not r.get("enough"):
+            out.append(f"{r['n_examples']} of {r['examples']} labeled: too few")
+        else:
+            out.append(f"{formatting.score(r['rating'], 2)} {formatting.interval(r['rating_low'], r['rating_high'], 2)}"
+                       f", ok {formatting.pct(r['ok_rate'])}")
+    return out
+
+
 def human_summary_table(ws: str, token: Token, ltoken: LabelsToken, suite: str) -> pd.DataFrame:
     """`human_summary` worded for a table (evalcore.formatting): best mean rating first."""
     from evalcore import formatting

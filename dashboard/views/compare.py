@@ -19,6 +19,8 @@ except EvalcoreError as exc:
     st.error(data.markdown_safe(str(exc)))
     st.stop()
 rows = data.board_table(board)
+ltoken = data.labels_token(ws)
+rows["human"] = data.human_column(ws, token, ltoken, suite, rows["candidate"].tolist())
 order = rows["candidate"].tolist()  # rank, then mean: the one order of every table and chart on this page
 families = data.families(ws, token, suite)
 
@@ -52,6 +54,11 @@ st.caption("Ordered by mean; 'could be best': no candidate is credibly better (p
            "rate join this table once outputs are labeled on the Label page.")
 for note in board["notes"]:
     st.caption(note)
+if (data.human_summary(ws, token, ltoken, suite)["n_examples"] > 0).any():
+    with st.expander("People's ratings (Label page)", key="compare_people"):
+        st.dataframe(data.human_summary_table(ws, token, ltoken, suite), hide_index=True, key="compare_people_table")
+        st.caption("Mean 1-5 rating with its 95% interval and the \"ok to show\" rate (Wilson), per candidate, from "
+                   "the reviewers' latest answers; a candidate with too few labeled examples is marked so.")
 
 st.altair_chart(charts.leaderboard_chart(board["rows"], score_label=f"mean {scorer}", families=families),
                 width="stretch", key="compare_interval_chart")

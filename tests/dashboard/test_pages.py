@@ -205,3 +205,35 @@ def failed_workspace(_server_process, tmp_path_factory: pytest.TempPathFactory) 
                        run={"max_attempts": 1})
     run_suite(suite, tmp / "ws")
     return tmp / "ws"
+
+
+def test_compare_shows_people_ratings_once_outputs_are_labeled(demo_workspace: Path, tmp_path: Path,
+                                                                monkeypatch) -> None:
+    """Labels feed Compare: the human column and the people's table equal labels.human_summary."""
+    import shutil
+
+    from evalcore import labels
+    from evalcore.queries import Queries
+
+    ws = tmp_path / "ws"
+    shutil.copytree(demo_workspace, ws)
+    at = _page(ws, monkeypatch, "views/compare.py")
+    assert set(at.dataframe[0].value["human"]) == {"not labeled"}
+    queue = labels.rating_queue(Queries(ws), DEMO_SUITE, "ann")["todo"]
+    first = [i for i in queue if "cirrus-pro" in i["candidates"]][:12]
+    for item in first:
+        labels.record_rating(ws, DEMO_SUITE, "ann", example_id=item["example_id"], output_hash=item["output_hash"],
+                             rating=4, ok=True)
+    labels.record_rating(ws, DEMO_SUITE, "ann", example_id=queue[-1]["example_id"],
+                         output_hash=queue[-1]["output_hash"], rating=2, ok=False)
+    at = _page(ws, monkeypatch, "views/compare.py")
+    human = dict(zip(at.dataframe[0].value["candidate"], at.dataframe[0].value["human"], strict=True))
+    summary = {r.candidate: r for r in labels.human_summary(Queries(ws), DEMO_SUITE)}
+    row = summary["cirrus-pro"]
+    if row.enough:
+        assert human["cirrus-pro"].startswith(fmt.score(row.rating, 2)) and "ok 100%" in human["cirrus-pro"]
+    else:
+        assert human["cirrus-pro"] == f"{row.n_examples} of {row.examples} labeled: too few"
+    assert any(v != "not labeled" for v in human.values())
+    people = [d.value for d in at.dataframe if "mean rating (1-5)" in d.value.columns]  # AppTest drops df keys
+    assert len(people) == 1 and "cirrus-pro" in people[0]["candidate"].tolist()
