@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 import subprocess  # noqa: F401 (type hints)
 from types import ModuleType
@@ -95,26 +96,14 @@ def stop(proc: "subprocess.Popen[bytes]") -> None:
 
 def start_dashboard(workspace: Path, log: Path, *, port: int | None = None, env: dict[str, str] | None = None,
                     args: list[str] | None = None) -> tuple["subprocess.Popen[bytes]", str]:
-    """`streamlit run dashboard/app.py` on 127.0.0.1 (a free port unless given), healthy; returns (process, url).
-    The caller stops it with `stop(proc)`."""
-    import os
-    import subprocess
-    import sys
-
-    port = port or free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none", *(args or [])]
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, "EVALCORE_WORKSPACE": str(workspace), **(env or {})},
-                                stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    """`streamlit run dashboard/app.py` on 127.0.0.1, healthy; returns (process, url); stop it with `stop(proc)`."""
+    srv = StreamlitServer(workspace, log, port=port, env=env, args=args)
     try:
-        wait_healthy(f"{url}/_stcore/health", proc, log, "streamlit")
-    except BaseException:
-        stop(proc)
-        raise
-    return proc, url
+        srv.__enter__()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    assert srv.proc is not None
+    return srv.proc, srv.url
 
 
 class StreamlitServer:
@@ -124,8 +113,10 @@ class StreamlitServer:
     log's tail if the server exits or stays unhealthy for `timeout_s`.
     """
 
-    def __init__(self, workspace: Path, log_path: Path, timeout_s: float = 60.0) -> None:
+    def __init__(self, workspace: Path, log_path: Path, timeout_s: float = 60.0, *, port: int | None = None,
+                 env: dict[str, str] | None = None, args: list[str] | None = None) -> None:
         self.workspace, self.log_path, self.timeout_s = workspace, log_path, timeout_s
+        self.port, self.env, self.args = port, dict(env or {}), list(args or [])
         self.proc = None
         self.url = ""
 
@@ -135,11 +126,11 @@ class StreamlitServer:
         import time
         import urllib.request
 
-        port = free_port()
-        env = {**os.environ, "EVALCORE_WORKSPACE": str(self.workspace)}
+        port = self.port or free_port()
+        env = {**os.environ, "EVALCORE_WORKSPACE": str(self.workspace), **self.env}
         cmd = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
+               "--server.fileWatcherType", "none", *self.args]
         with open(self.log_path, "w") as log:
             self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{port}"
@@ -182,3 +173,20 @@ def wait_idle(page, timeout_ms: int = 30_000) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=stSkeleton], [data-testid=stStatusWidgetRunningIcon]')",
         timeout=timeout_ms)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium through Playwright (never Playwright's own browser download), one per test module."""
+    import os
+
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (scripts/dev test does it) to run browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -6,40 +6,25 @@ against the local test server and watch it finish. Screenshots go to tests/dashb
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from dashboard_testing import REPO
+from dashboard_testing import REPO, StreamlitServer, browser  # noqa: F401 (a fixture)
 from evalcore import analysis
 from suite_factory import make_suite
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 TIMEOUT_MS = 60_000
 BAD_CSV = "id,input,expected\nq1,What is 2+2?,4\nq1,What is 3+3?,6\nq3,,9\n"
 GOOD_CSV = "id,input,expected,tags\n" + "".join(f"q{i},Question {i}? [[sleep:1500]],says,{'edge' if i % 3 == 0 else 'clean'}\n"
                                                 for i in range(1, 7))
 OUTPUTS_CSV = ("example_id,candidate,output,latency_ms,cost_usd\n"
                "q1,local-a,local-a says yes,120,0.0001\nq2,local-a,<script>alert(1)</script>,90,0.0001\n")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -58,53 +43,10 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, _server_process) -> Path
 
 @pytest.fixture(scope="module")
 def dashboard_url(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (scripts/dev test does it) to run browser tests")
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = {**os.environ, "EVALCORE_WORKSPACE": str(workspace), "PYTHONPATH": str(REPO)}
-    cmd = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with code {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not become healthy in 60 s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    """`streamlit run dashboard/app.py` on a free port of 127.0.0.1 showing the workspace; always stopped."""
+    with StreamlitServer(workspace, tmp_path_factory.mktemp("streamlit") / "streamlit.log", env={"PYTHONPATH": str(REPO)}) as srv:
+        yield srv.url
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _idle(page) -> None:

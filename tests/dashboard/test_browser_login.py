@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from dashboard_testing import (CHROMIUM, CHROMIUM_ARGS, free_port, start_dashboard, stop,  # noqa: F401
+from dashboard_testing import (CHROMIUM, browser, free_port, start_dashboard, stop,  # noqa: F401
                                demo_workspace, wait_healthy)
 
 pytestmark = pytest.mark.browser
@@ -63,17 +63,6 @@ def sharing(demo_workspace: Path, tmp_path_factory) -> Iterator[dict]:
     finally:
         stop(op)
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _ran(trace: Path) -> list[tuple[str, str, str]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard_testing import CHROMIUM, CHROMIUM_ARGS, StreamlitServer, demo_workspace, wait_idle  # noqa: F401
+from dashboard_testing import StreamlitServer, browser, demo_workspace, wait_idle  # noqa: F401 (fixtures)
 from evalcore import analysis, explore
 from evalcore.demo import SYNTHETIC_NOTICE
 from evalcore.demo_build import DEMO_SUITE
@@ -24,19 +24,6 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 TIMEOUT_MS = 30_000
 EDGE_TAGS = ("adversarial", "malformed", "ambiguous", "multilingual", "long", "empty")
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (scripts/dev test does it) to run browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture(scope="module")
