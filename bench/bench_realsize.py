@@ -293,8 +293,12 @@ def table(a: dict[str, Any], b: dict[str, Any] | None) -> str:
     row("server active window, cold evalcore run (x ideal)", "<= 1.10", rng("cold_active_s", ideal),
         m("cold_active_s") / ideal <= 1.10)
     row("cold `evalcore run` wall (x ideal)", "<= 1.30", rng("cold_wall_s", ideal), m("cold_wall_s") / ideal <= 1.30)
-    ratio = m("cold_wall_s") / m("litellm_loop_s")
-    row("cold `evalcore run` wall / bare litellm loop wall", "<= 0.70", f"{ratio:.2f}", ratio <= 0.70)
+    # Like for like: both are whole processes started cold (the CLI's wall includes its imports, so the loop's does).
+    ratio = m("cold_wall_s") / m("litellm_process_s")
+    row("cold `evalcore run` wall / bare litellm loop wall (both whole processes)", "<= 0.70", f"{ratio:.2f}",
+        ratio <= 0.70)
+    row("  the same against the loop's send phase only (no import)", "", f"{m('cold_wall_s') / m('litellm_loop_s'):.2f}",
+        None)
     row("warm run_suite wall (x ideal)", "<= 1.15", rng("warm_wall_s", ideal), m("warm_wall_s") / ideal <= 1.15)
     row("  server active window, warm run_suite (x ideal)", "", rng("warm_active_s", ideal), None)
     row("  cold run: process start to the server's first request (s)", "", rng("cold_first_request_s"), None)
