@@ -115,6 +115,14 @@ st.caption("Ordered by mean. 'Could be best': no candidate is credibly better in
 for note in board["notes"]:
     st.caption(note)
 
+ltoken = data.labels_token(ws)
+if (data.human_summary(ws, token, ltoken, suite)["n_examples"] > 0).any():
+    st.subheader("What the reviewers said")
+    st.dataframe(data.human_summary_table(ws, token, ltoken, suite), hide_index=True, key="overview_people_table")
+    st.caption("Mean 1-5 rating with its 95% interval and the \"ok to show\" rate (Wilson), from each reviewer's "
+               "latest answer on the Label page. The pick above is computed on the automatic scores; read it beside "
+               "these, and label more where a candidate shows \"too few\".")
+
 st.subheader("What changed since the previous run")
 change = data.changes(ws, token, suite, scorer)
 if change["previous_run_id"] is None:

@@ -207,7 +207,7 @@ def failed_workspace(_server_process, tmp_path_factory: pytest.TempPathFactory) 
     return tmp / "ws"
 
 
-def test_compare_shows_people_ratings_once_outputs_are_labeled(demo_workspace: Path, tmp_path: Path,
+def test_compare_and_overview_show_people_ratings_once_outputs_are_labeled(demo_workspace: Path, tmp_path: Path,
                                                                 monkeypatch) -> None:
     """Labels feed Compare: the human column and the people's table equal labels.human_summary."""
     import shutil
@@ -237,3 +237,7 @@ def test_compare_shows_people_ratings_once_outputs_are_labeled(demo_workspace: P
     assert any(v != "not labeled" for v in human.values())
     people = [d.value for d in at.dataframe if "mean rating (1-5)" in d.value.columns]  # AppTest drops df keys
     assert len(people) == 1 and "cirrus-pro" in people[0]["candidate"].tolist()
+    overview = _page(ws, monkeypatch, None)  # Overview shows the same table once outputs are labeled
+    assert "What the reviewers said" in [h.value for h in overview.subheader]
+    shown = [d.value for d in overview.dataframe if "mean rating (1-5)" in d.value.columns]
+    assert len(shown) == 1 and shown[0].equals(people[0])
