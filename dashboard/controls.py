@@ -58,3 +58,16 @@ def suite_and_scorer(ws: str, token: data.Token) -> tuple[str, str]:
 def link_params(suite: str, scorer: str, **more: str) -> dict[str, str]:
     """Query parameters for an `st.page_link` into another page, carrying the suite and scorer."""
     return {"suite": suite, "scorer": scorer, **{k: v for k, v in more.items() if v}}
+
+
+def board_or_stop(ws: str, token: data.Token, suite: str, scorer: str) -> dict:
+    """The suite's cached leaderboard, or the reason there is none (a damaged file, no scored results) shown as
+    an error, and the page stopped: every page that starts from the leaderboard says the same thing."""
+    from evalcore.errors import EvalcoreError
+
+    try:
+        return data.leaderboard(ws, token, suite, scorer)
+    except EvalcoreError as exc:
+        st.error(data.markdown_safe(str(exc)))
+        st.stop()
+        raise  # st.stop() raises; this line only tells type checkers the function never falls through

@@ -347,17 +347,21 @@ def _timed_patterns(cls: Any) -> Any:
     schema's patterns are the user's, the strings they are searched in are the model's."""
     from jsonschema import ValidationError, validators
 
+    def search(patrn: str, text: str) -> tuple[bool, Any]:
+        """(found, None), or (False, the ValidationError) when the pattern timed out or does not compile."""
+        try:
+            return bool(timed_search(patrn, text)), None
+        except TimeoutError:
+            return False, ValidationError(f"pattern {_preview(patrn)!r} took longer than {REGEX_TIMEOUT_S:g} s")
+        except ScorerError as exc:
+            return False, ValidationError(exc.message)
+
     def pattern(validator: Any, patrn: str, instance: Any, schema: Any) -> Any:
         if validator.is_type(instance, "string"):
-            try:
-                found = timed_search(patrn, instance)
-            except TimeoutError:
-                yield ValidationError(f"pattern {_preview(patrn)!r} took longer than {REGEX_TIMEOUT_S:g} s")
-                return
-            except ScorerError as exc:
-                yield ValidationError(exc.message)
-                return
-            if not found:
+            found, error = search(patrn, instance)
+            if error is not None:
+                yield error
+            elif not found:
                 yield ValidationError(f"{_preview(instance)!r} does not match {_preview(patrn)!r}")
 
     def pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any, schema: Any) -> Any:
@@ -365,13 +369,9 @@ def _timed_patterns(cls: Any) -> Any:
             return
         for patrn, subschema in patterns.items():
             for k, v in instance.items():
-                try:
-                    found = timed_search(patrn, k)
-                except TimeoutError:
-                    yield ValidationError(f"pattern {_preview(patrn)!r} took longer than {REGEX_TIMEOUT_S:g} s")
-                    return
-                except ScorerError as exc:
-                    yield ValidationError(exc.message)
+                found, error = search(patrn, k)
+                if error is not None:
+                    yield error
                     return
                 if found:
                     yield from validator.descend(v, subschema, path=k, schema_path=patrn)

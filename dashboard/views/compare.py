@@ -6,18 +6,13 @@ import charts
 import controls
 import data
 from evalcore import formatting as fmt
-from evalcore.errors import EvalcoreError
 
 ws = data.workspace()
 token = data.data_token(ws)
 
 st.title("Compare")
 suite, scorer = controls.suite_and_scorer(ws, token)
-try:
-    board = data.leaderboard(ws, token, suite, scorer)
-except EvalcoreError as exc:
-    st.error(data.markdown_safe(str(exc)))
-    st.stop()
+board = controls.board_or_stop(ws, token, suite, scorer)
 rows = data.board_table(board)
 ltoken = data.labels_token(ws)
 rows["human"] = data.human_column(ws, token, ltoken, suite, rows["candidate"].tolist())

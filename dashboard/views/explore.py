@@ -15,7 +15,7 @@ token = data.data_token(ws)
 
 st.title("Explore")
 suite, scorer = controls.suite_and_scorer(ws, token)
-board = data.leaderboard(ws, token, suite, scorer)
+board = controls.board_or_stop(ws, token, suite, scorer)
 order = board["rows"]["candidate"].tolist()
 tags = data.tags(ws, token, suite, scorer)
 kinds = data.error_kinds(ws, token, suite, scorer)

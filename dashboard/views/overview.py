@@ -9,7 +9,6 @@ import charts
 import controls
 import data
 from evalcore import formatting as fmt
-from evalcore.errors import EvalcoreError
 
 ws = data.workspace()
 token = data.data_token(ws)
@@ -20,11 +19,7 @@ if controls.can_edit():  # viewers of a shared dashboard never see the server's 
 
 suite, scorer = controls.suite_and_scorer(ws, token)
 
-try:
-    board = data.leaderboard(ws, token, suite, scorer)
-except EvalcoreError as exc:
-    st.error(data.markdown_safe(str(exc)))
-    st.stop()
+board = controls.board_or_stop(ws, token, suite, scorer)
 
 # The policy and margin: the suite's declared ones, changeable here, kept in the URL.
 declared_policy, declared_margin = data.declared_policy(ws, token, suite)
