@@ -22,7 +22,8 @@ import click
 
 from evalcore.errors import EvalcoreError
 
-WORKSPACE_HELP = "Workspace directory (default: $EVALCORE_WORKSPACE, else ./data)."
+WORKSPACE_HELP = ("Workspace directory, or s3://bucket/prefix on object storage (default: $EVALCORE_WORKSPACE, "
+                  "else ./data).")
 
 
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -666,12 +667,12 @@ def doctor(workspace: str | None, quarantine: bool) -> None:
     ws = Workspace(workspace, create=False, check=False)
     broken = ws.broken_files()
     if not broken:
-        click.echo(f"Workspace '{ws.root}': every file is readable.")
+        click.echo(f"Workspace '{ws.uri}': every file is readable.")
         return
     for path, problem in broken:
-        click.echo(terminal_text(f"broken  {path.relative_to(ws.root)}: {problem}"))
+        click.echo(terminal_text(f"broken  {ws.relative(path)}: {problem}"))
     if not quarantine:
-        click.echo(f"\n{len(broken)} broken file(s). Move them aside with: evalcore doctor --workspace {ws.root} "
+        click.echo(f"\n{len(broken)} broken file(s). Move them aside with: evalcore doctor --workspace {ws.uri} "
                    "--quarantine (then rerun the suites concerned to redo what they held).", err=True)
         sys.exit(1)
     moved = ws.quarantine(p for p, _ in broken)

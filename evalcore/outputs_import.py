@@ -524,7 +524,7 @@ def _judge(suite: Suite, rows: list[OutputRow], by_id: dict[str, Example], run_i
                                                 for t, o in tasks if o is not None for j in judges}))
         finally:
             q.close()
-    ctx = RunContext(workspace=str(ws.root), suite=suite.name, suite_version=version, run_id=run_id,
+    ctx = RunContext(workspace=ws.uri, suite=suite.name, suite_version=version, run_id=run_id,
                      settings=suite.run, scorers=tuple(suite.scorers), candidates={}, judge_cache=known)
     return judge_outputs(ctx, tasks)
 

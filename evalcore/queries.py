@@ -57,7 +57,7 @@ def _projection(name: str, schema: pa.Schema, present: set[str]) -> str:
     return ", ".join(cols)
 
 
-def store_error_for(path: Path, problem: str, consequence: str) -> StoreError:
+def store_error_for(path: Path | str, problem: str, consequence: str) -> StoreError:
     return StoreError(f"{path} is broken: {problem}; {consequence}.",
                       hint="Run `evalcore doctor` to list broken files and `evalcore doctor --quarantine` to move "
                            "them aside (rerun the suite to redo what they held).")
@@ -77,10 +77,12 @@ class Queries:
         # Reading never creates a workspace: a mistyped path is an error, not a new empty workspace.
         self.ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace, create=False)
         self.con = duckdb.connect(":memory:")
+        if self.ws.remote is not None:  # s3:// paths in read_parquet go through the store's pyarrow filesystem
+            self.con.register_filesystem(self.ws.remote.duckdb_filesystem())
         self._lock = threading.Lock()
         self._present: dict[str, tuple[str, ...]] = {}
         # Files left out of the views because they cannot be read, per table: (path, why).
-        self.broken: dict[str, list[tuple[Path, str]]] = {}
+        self.broken: dict[str, list[tuple[Path | str, str]]] = {}
 
     def close(self) -> None:
         self.con.close()
@@ -93,7 +95,7 @@ class Queries:
             for name, (_glob_attr, schema) in _TABLES.items():
                 good, bad = [], []
                 for path in self.ws.table_files(name):
-                    problem = store.parquet_problem(path, schema)
+                    problem = self.ws.file_problem(path, schema)
                     (bad.append((path, problem)) if problem else good.append(str(path)))
                 self.broken[name] = bad
                 files = tuple(good)
@@ -113,7 +115,7 @@ class Queries:
                 self.con.execute(sql)
                 self._present[name] = files
 
-    def broken_files(self) -> list[tuple[Path, str]]:
+    def broken_files(self) -> list[tuple[Path | str, str]]:
         """Files the last query left out because they cannot be read."""
         self._ensure_views()
         return [item for items in self.broken.values() for item in items]
@@ -124,7 +126,7 @@ class Queries:
         self._ensure_views()
         for table in tables:
             for path, problem in self.broken.get(table, []):
-                if suite is None or f"suite={suite}" in path.parts:
+                if suite is None or f"suite={suite}" in Path(self.ws.relative(path)).parts:
                     scope = f"suite '{suite}'" if suite else "the public scores"
                     raise store_error_for(path, problem, f"{scope} cannot be read while it is broken")
 
@@ -324,6 +326,8 @@ class Queries:
     def _run_globs(self, kind: str, suite: str, run_ids: list[str]) -> list[str]:
         """The Parquet globs of some runs only (existing ones), so a query over two runs of a 200-run suite
         reads those runs' files instead of scanning the whole store."""
+        if self.ws.remote is not None:  # the parts themselves: one listing, no glob expanded over the network
+            return [f for r in run_ids for f in self.ws.run_files(kind, suite, r)]
         part = self.ws.result_part if kind == "results" else self.ws.score_part
         return [str(part(suite, r, "x").parent / "*.parquet") for r in run_ids
                 if part(suite, r, "x").parent.is_dir() and any(part(suite, r, "x").parent.glob("*.parquet"))]

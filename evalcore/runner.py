@@ -1033,7 +1033,7 @@ def run_suite(
                 break
     run_id = run_id or new_run_id()
     ctx = RunContext(
-        workspace=str(ws.root), suite=suite.name, suite_version=version, run_id=run_id, settings=settings,
+        workspace=ws.uri, suite=suite.name, suite_version=version, run_id=run_id, settings=settings,
         scorers=tuple(suite.scorers), candidates={c.name: _candidate_meta(c) for c in chosen},
     )
     manifest: dict[str, Any] = {
@@ -1153,7 +1153,7 @@ def _abandon(ws: Workspace, manifest: dict[str, Any], resumed: bool) -> None:
     if resumed:
         ws.write_manifest({**manifest, "status": "interrupted"})
     else:
-        ws.manifest_path(manifest["suite"], manifest["run_id"]).unlink(missing_ok=True)
+        ws.delete_manifest(manifest["suite"], manifest["run_id"])
 
 
 def _not_sent(ctx: RunContext, pending: Sequence[Task], blocked: dict[str, Any]) -> list[tuple[dict, list]]:

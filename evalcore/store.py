@@ -19,6 +19,12 @@ Layout of a workspace directory::
 Writers never share a file: each worker appends to its own journal (one `write()` per line, so `kill -9`
 loses at most the calls in flight) and compaction turns a closed journal into Parquet parts named after it,
 so compacting twice is harmless. Every Parquet or JSON file is written to a temp file, fsynced, and renamed.
+
+On object storage (`s3://bucket/prefix`, see `evalcore.objectstore`) the same layout holds the same objects,
+except what needs a local file system: worker journals, label journals and dashboard-made suites stay in a local
+spool folder (`objectstore.spool_dir`), and compaction uploads their Parquet parts. Each object is written whole
+in one PUT (S3 never shows a partial one, so no temp name); one writer per key, as locally. A run's lock is a
+lock object holding its owner and a heartbeat instead of a flock.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from evalcore import objectstore
 from evalcore.errors import StoreError
 
 SCHEMA_VERSION = 1
@@ -138,9 +145,12 @@ def new_run_id() -> str:
     return utcnow().strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
 
 
-def resolve_workspace(path: str | Path | None = None) -> Path:
-    """--workspace, else $EVALCORE_WORKSPACE, else ./data."""
-    return Path(path or os.environ.get("EVALCORE_WORKSPACE") or DEFAULT_WORKSPACE)
+def resolve_workspace(path: str | Path | None = None) -> Path | str:
+    """--workspace, else $EVALCORE_WORKSPACE, else ./data: a local Path, or an `s3://bucket/prefix` URI (str)."""
+    chosen = path or os.environ.get("EVALCORE_WORKSPACE") or DEFAULT_WORKSPACE
+    if objectstore.is_remote(str(chosen)):
+        return str(chosen).rstrip("/")
+    return Path(chosen)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -171,8 +181,12 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def _json_bytes(data: Any) -> bytes:
+    return json.dumps(data, indent=2, sort_keys=True, default=str).encode("utf-8")
+
+
 def atomic_write_json(path: Path, data: Any) -> None:
-    atomic_write_bytes(path, json.dumps(data, indent=2, sort_keys=True, default=str).encode("utf-8"))
+    atomic_write_bytes(path, _json_bytes(data))
 
 
 def atomic_write_table(path: Path, table: pa.Table) -> None:
@@ -203,17 +217,122 @@ def table_from_rows(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
 class Workspace:
     """A workspace directory. Paths come from here and nowhere else."""
 
+    # How long a listing of a remote workspace is reused (a page's queries share one LIST); own writes refresh it.
+    LISTING_TTL_S = 2.0
+    # A remote run's lock object is refreshed this often, and a lock older than LOCK_STALE_S belongs to a dead run.
+    LOCK_HEARTBEAT_S = 10.0
+    LOCK_STALE_S = 45.0
+
     def __init__(self, root: str | Path | None = None, *, create: bool = True, check: bool = True) -> None:
-        self.root = resolve_workspace(root)
+        where = resolve_workspace(root)
+        # `remote` is the object store of an s3:// workspace; then `root` is its local spool folder (journals,
+        # dashboard-made suites) and `uri` names the workspace. Locally `uri` is the path.
+        self.remote: objectstore.ObjectStore | None = None
+        self._listing: tuple[float, list[Any]] | None = None
+        self._stats: dict[str, tuple[int, int]] = {}  # s3:// URI -> (size, mtime ns) from the last listing
+        if isinstance(where, str):
+            self.remote = objectstore.connect(where)
+            self.uri = self.remote.uri
+            self.root = objectstore.spool_dir(self.uri)
+        else:
+            self.root = where
+            self.uri = str(where)
         if create:
             self._init()
-        elif not self.root.exists():
+        elif not self._present():
             raise StoreError(
-                f"workspace '{self.root}' does not exist.",
-                hint="Run `evalcore demo` for the demo workspace, or `evalcore run SUITE --workspace DIR`.",
+                f"workspace '{self.uri}' does not exist.",
+                hint="Run `evalcore demo` for the demo workspace, or `evalcore run SUITE --workspace DIR`"
+                     + (" (on object storage a workspace exists once a run wrote its workspace.json)."
+                        if self.remote else "."),
             )
         if check:  # `evalcore doctor` opens a workspace whose workspace.json may be the broken file
             self._check_version()
+
+    # -- storage primitives: a local path, or the same relative key in the bucket ---------------------------
+    def _key(self, path: Path) -> str:
+        """The object key of a layout path (remote workspaces)."""
+        return path.relative_to(self.root).as_posix()
+
+    def location(self, path: Path) -> Path | str:
+        """Where a layout path really is: itself locally, its s3:// URI on object storage."""
+        return self.remote.uri_of(self._key(path)) if self.remote else path
+
+    def _exists(self, path: Path) -> bool:
+        return self.remote.exists(self._key(path)) if self.remote else path.exists()
+
+    def _read_text(self, path: Path) -> str:
+        """FileNotFoundError when absent; OSError or UnicodeDecodeError when unreadable."""
+        if self.remote:
+            return self.remote.read_bytes(self._key(path)).decode("utf-8")
+        return path.read_text(encoding="utf-8")
+
+    def _write_json(self, path: Path, data: Any) -> None:
+        if self.remote:
+            self.remote.put(self._key(path), _json_bytes(data))
+            self._listing = None
+        else:
+            atomic_write_json(path, data)
+
+    def _write_table(self, path: Path, table: pa.Table) -> None:
+        """A Parquet file written whole: temp + fsync + rename locally, one complete PUT remotely."""
+        if self.remote:
+            sink = pa.BufferOutputStream()
+            pq.write_table(table, sink, compression="zstd")
+            self.remote.put(self._key(path), sink.getvalue())
+            self._listing = None
+        else:
+            atomic_write_table(path, table)
+
+    def _delete(self, path: Path) -> None:
+        if self.remote:
+            self.remote.delete(self._key(path))
+            self._listing = None
+        else:
+            path.unlink(missing_ok=True)
+
+    def _remote_files(self, under: str = "") -> list[Any]:
+        """Every object of the remote workspace (one listing, reused for LISTING_TTL_S), optionally under a key
+        prefix; temp-looking names (a leading dot) excluded. Items: pyarrow FileInfo with `.path` as the key."""
+        assert self.remote is not None
+        now = time.monotonic()
+        if self._listing is None or now - self._listing[0] > self.LISTING_TTL_S:
+            infos = self.remote.list("")
+            base = len(self.remote.path("")) + 1
+            self._listing = (now, [(i.path[base:], i.size, i.mtime_ns or 0) for i in infos
+                                   if not i.base_name.startswith(".")])
+        prefix = under.strip("/") + "/" if under else ""
+        return [e for e in self._listing[1] if e[0].startswith(prefix)]
+
+    def _files(self, folder: Path, pattern: str) -> list[Path]:
+        """Layout paths of the files under `folder` matching a glob `pattern` (relative, '/'-separated), sorted;
+        remotely from the listing (which also records each file's size and time for `file_stat`)."""
+        if self.remote:
+            import fnmatch
+
+            under = self._key(folder) if folder != self.root else ""
+            n = len(under) + 1 if under else 0
+            depth = pattern.count("/") + 1
+            out = []
+            for key, size, mtime in self._remote_files(under):
+                rel = key[n:]
+                if ("**" in pattern or rel.count("/") + 1 == depth) and fnmatch.fnmatchcase(rel, pattern.replace("**/", "*")):
+                    out.append(folder / rel)
+                    self._stats[self.remote.uri_of(key)] = (size, mtime)
+            return sorted(out)
+        if not folder.exists():
+            return []
+        found = folder.rglob(pattern.replace("**/", "")) if pattern.startswith("**/") else folder.glob(pattern)
+        return sorted(p for p in found if not p.name.startswith(".") and p.is_file())
+
+    def _present(self) -> bool:
+        if self.remote:
+            return self.remote.exists("workspace.json") or bool(self._remote_files())
+        return self.root.exists()
+
+    def file_problem(self, location: Path | str, schema: pa.Schema | None = None, *, full: bool = False) -> str | None:
+        """`parquet_problem` of a file this workspace listed (remotely without another request for its size)."""
+        return parquet_problem(location, schema, full=full, stat=self._stats.get(str(location)))
 
     # -- set-up -------------------------------------------------------------------------------------------
     def _init(self) -> None:
@@ -222,46 +341,62 @@ class Workspace:
         except OSError as exc:
             raise StoreError(f"cannot create workspace '{self.root}': {exc.strerror}.") from None
         marker = self.root / "workspace.json"
-        if not marker.exists():
-            atomic_write_json(marker, {"schema_version": SCHEMA_VERSION, "created_at": utcnow().isoformat()})
+        if not self._exists(marker):
+            self._write_json(marker, {"schema_version": SCHEMA_VERSION, "created_at": utcnow().isoformat()})
 
     def _check_version(self) -> None:
         marker = self.root / "workspace.json"
-        if not marker.exists():
+        try:
+            text = self._read_text(marker)
+        except FileNotFoundError:
             return
-        problem = _marker_problem(marker)
+        except (OSError, UnicodeDecodeError) as exc:
+            text, problem = None, f"not readable ({str(exc)[:120]})"
+        problem = _marker_text_problem(text) if text is not None else problem
         if problem is not None:
             raise StoreError(
-                f"{marker} is broken: {problem}.",
-                hint=f"Run `evalcore doctor --workspace {self.root} --quarantine` to move it aside (a new one is "
+                f"{self.location(marker)} is broken: {problem}.",
+                hint=f"Run `evalcore doctor --workspace {self.uri} --quarantine` to move it aside (a new one is "
                      "written), or restore it from a backup.",
             )
-        version = int(json.loads(marker.read_text(encoding="utf-8")).get("schema_version", 1))
+        version = int(json.loads(text or "{}").get("schema_version", 1))
         if version > SCHEMA_VERSION:
             raise StoreError(
-                f"workspace '{self.root}' was written by a newer evalcore (schema {version}, this is {SCHEMA_VERSION}).",
+                f"workspace '{self.uri}' was written by a newer evalcore (schema {version}, this is {SCHEMA_VERSION}).",
                 hint="Upgrade evalcore: pip install -U evalcore.",
             )
 
     # -- paths --------------------------------------------------------------------------------------------
     def results_glob(self) -> str:
-        return str(self.root / "results" / "**" / "*.parquet")
+        return str(self.location(self.root / "results" / "**" / "*.parquet"))
 
     def scores_glob(self) -> str:
-        return str(self.root / "scores" / "**" / "*.parquet")
+        return str(self.location(self.root / "scores" / "**" / "*.parquet"))
 
     def examples_glob(self) -> str:
-        return str(self.root / "examples" / "**" / "*.parquet")
+        return str(self.location(self.root / "examples" / "**" / "*.parquet"))
 
     def public_glob(self) -> str:
-        return str(self.root / "public" / "*.parquet")
+        return str(self.location(self.root / "public" / "*.parquet"))
 
     # Folders whose files are data a reader shows; a new or replaced file in any changes `data_token`.
     DATA_FOLDERS = ("results", "scores", "public", "labels", "runs")
 
     def data_token(self) -> tuple[int, int]:
         """(number of data files, newest modification time in ns): changes whenever a run, score, label or
-        public import is written, so caches keyed on it refresh. Temp files of atomic writes are ignored."""
+        public import is written, so caches keyed on it refresh. Temp files of atomic writes are ignored.
+        Remotely (one listing) the second number is a digest of every data object's key, size and time: S3 times
+        are whole seconds, and a manifest rewritten within one would otherwise go unnoticed."""
+        if self.remote:
+            import hashlib
+
+            self._listing = None  # a token must be fresh: it decides whether cached pages are stale
+            digest, count = hashlib.sha256(), 0
+            for key, size, mtime in self._remote_files():
+                if key.split("/", 1)[0] in self.DATA_FOLDERS and key.endswith((".parquet", ".json")):
+                    count += 1
+                    digest.update(f"{key}\0{size}\0{mtime}\n".encode("utf-8"))
+            return count, int(digest.hexdigest()[:15], 16)
         count = newest = 0
         for kind in self.DATA_FOLDERS:
             for dirpath, _dirs, files in os.walk(self.root / kind):
@@ -277,8 +412,15 @@ class Workspace:
         return count, newest
 
     def has_files(self, kind: str) -> bool:
+        if self.remote:
+            return any(k.endswith(".parquet") for k, _s, _m in self._remote_files(kind))
         base = self.root / kind
         return base.exists() and any(base.rglob("*.parquet"))
+
+    def run_files(self, kind: str, suite: str, run_id: str) -> list[str]:
+        """The Parquet parts of one run of a table ('results' or 'scores'), as paths or URIs DuckDB reads."""
+        part = self.result_part if kind == "results" else self.score_part
+        return [str(self.location(p)) for p in self._files(part(suite, run_id, "x").parent, "*.parquet")]
 
     def examples_path(self, suite: str, suite_version: str) -> Path:
         return self.root / "examples" / f"suite={suite}" / f"{suite_version}.parquet"
@@ -320,11 +462,10 @@ class Workspace:
         """Results a run has so far: rows of its Parquet parts plus complete lines in its live journals.
         Lets a reader follow a run another process is writing (the CLI) without touching its files."""
         done = 0
-        folder = self.result_part(suite, run_id, "x").parent
-        for part in folder.glob("*.parquet") if folder.exists() else []:
+        for part in self._files(self.result_part(suite, run_id, "x").parent, "*.parquet"):
             try:
-                done += pq.ParquetFile(part).metadata.num_rows
-            except (OSError, pa.ArrowException):
+                done += _open_parquet(self.location(part)).metadata.num_rows
+            except (OSError, pa.ArrowException, StoreError):
                 continue
         jdir = self.journal_dir(suite, run_id)
         for journal in jdir.glob("*.jsonl") if jdir.exists() else []:
@@ -339,36 +480,36 @@ class Workspace:
     def write_examples(self, suite: str, suite_version: str, rows: list[dict[str, Any]]) -> None:
         """Snapshot of the examples a suite version ran on (content-addressed: written once)."""
         path = self.examples_path(suite, suite_version)
-        if path.exists():
+        if self._exists(path):
             return
-        atomic_write_table(path, table_from_rows(rows, EXAMPLES_SCHEMA))
+        self._write_table(path, table_from_rows(rows, EXAMPLES_SCHEMA))
 
     # -- manifests ----------------------------------------------------------------------------------------
     def write_manifest(self, manifest: dict[str, Any]) -> None:
-        atomic_write_json(self.manifest_path(manifest["suite"], manifest["run_id"]), manifest)
+        self._write_json(self.manifest_path(manifest["suite"], manifest["run_id"]), manifest)
+
+    def delete_manifest(self, suite: str, run_id: str) -> None:
+        self._delete(self.manifest_path(suite, run_id))
 
     def read_manifest(self, suite: str, run_id: str) -> dict[str, Any]:
         path = self.manifest_path(suite, run_id)
         try:
-            m = json.loads(path.read_text(encoding="utf-8"))
+            m = json.loads(self._read_text(path))
         except (OSError, ValueError) as exc:
             m, why = None, str(exc)
         else:
             why = _manifest_problem(m)
         if why is not None:
-            raise StoreError(f"{path} is broken: {why}.", hint=_DOCTOR_HINT)
+            raise StoreError(f"{self.location(path)} is broken: {why}.", hint=_DOCTOR_HINT)
         return m  # type: ignore[no-any-return]
 
     def manifests(self, suite: str | None = None) -> list[dict[str, Any]]:
         """All run manifests, newest first; a run whose process died is reported as 'interrupted'."""
-        base = self.root / "runs"
-        if not base.exists():
-            return []
-        paths = base.glob(f"{suite}/*.json" if suite else "*/*.json")
+        paths = self._files(self.root / "runs", f"{suite}/*.json" if suite else "*/*.json")
         out = []
         for p in paths:
             try:
-                m = json.loads(p.read_text(encoding="utf-8"))
+                m = json.loads(self._read_text(p))
             except (OSError, ValueError):
                 continue  # `evalcore doctor` lists it
             if _manifest_problem(m) is not None:
@@ -381,6 +522,10 @@ class Workspace:
     @contextmanager
     def run_lock(self, suite: str, run_id: str) -> Iterator[None]:
         """Held for the whole run, so others can tell a live run from an interrupted one."""
+        if self.remote:
+            with self._remote_run_lock(suite, run_id):
+                yield
+            return
         path = self.lock_path(suite, run_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -393,7 +538,69 @@ class Workspace:
         finally:
             os.close(fd)
 
+    @contextmanager
+    def _remote_run_lock(self, suite: str, run_id: str) -> Iterator[None]:
+        """A lock object {owner, host, pid, heartbeat_at} refreshed every LOCK_HEARTBEAT_S by a thread and deleted
+        at the end. S3 has no flock and pyarrow no conditional PUT, so this is for telling a live run from a dead
+        one, plus a best-effort guard (read back after writing). What makes one run id have one writer is that
+        run ids are generated per process and only a dead (interrupted or failed) run is resumed."""
+        import socket
+        import threading
+
+        path = self.lock_path(suite, run_id)
+        holder = self._lock_holder(suite, run_id)
+        if holder is not None:
+            raise StoreError(f"run {run_id} of suite '{suite}' is already running ({holder}).",
+                             hint="Wait for it to finish; a run whose process died is free again within "
+                                  f"{int(self.LOCK_STALE_S)} s.")
+        me = {"owner": uuid.uuid4().hex, "host": socket.gethostname(), "pid": os.getpid()}
+
+        def beat() -> None:
+            self._write_json(path, {**me, "heartbeat_at": utcnow().isoformat()})
+
+        beat()
+        try:
+            mine = json.loads(self._read_text(path)).get("owner") == me["owner"]
+        except (OSError, ValueError):
+            mine = False
+        if not mine:
+            raise StoreError(f"run {run_id} of suite '{suite}' was just started by another process.",
+                             hint="Run again in a minute: it resumes the run if that process stopped.")
+        done = threading.Event()
+
+        def heartbeat() -> None:
+            while not done.wait(self.LOCK_HEARTBEAT_S):
+                try:
+                    beat()
+                except StoreError:
+                    pass  # the next beat tries again; a run cut off longer than LOCK_STALE_S looks dead
+
+        thread = threading.Thread(target=heartbeat, name="evalcore-run-lock", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join(timeout=5)
+            try:
+                self._delete(path)
+            except StoreError:
+                pass  # it goes stale on its own
+
+    def _lock_holder(self, suite: str, run_id: str) -> str | None:
+        """Who holds a remote run's lock ('pid N on HOST'), or None when nobody does or its heartbeat is stale."""
+        try:
+            lock = json.loads(self._read_text(self.lock_path(suite, run_id)))
+            beat = datetime.fromisoformat(lock["heartbeat_at"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if (utcnow() - beat).total_seconds() > self.LOCK_STALE_S:
+            return None
+        return f"pid {lock.get('pid')} on {lock.get('host')}"
+
     def run_is_alive(self, suite: str, run_id: str) -> bool:
+        if self.remote:
+            return self._lock_holder(suite, run_id) is not None
         path = self.lock_path(suite, run_id)
         if not path.exists():
             return False
@@ -464,14 +671,15 @@ class Workspace:
         return len(keep)
 
     def _run_keys(self, suite: str, run_id: str, *, exclude: str) -> set[tuple[str, str, int]]:
-        folder = self.result_part(suite, run_id, "x").parent
         keys: set[tuple[str, str, int]] = set()
-        for part in folder.glob("*.parquet") if folder.exists() else []:
-            if part.name == exclude or parquet_problem(part, RESULTS_SCHEMA) is not None:
+        self._listing = None  # resuming: another process may have written parts a moment ago
+        for part in self._files(self.result_part(suite, run_id, "x").parent, "*.parquet"):
+            where = self.location(part)
+            if part.name == exclude or self.file_problem(where, RESULTS_SCHEMA) is not None:
                 continue  # a broken part's rows are redone; `evalcore doctor` moves the part aside
             try:
-                t = pq.read_table(part, columns=["example_id", "candidate", "repeat"]).to_pydict()
-            except (pa.ArrowException, OSError, ValueError):
+                t = _read_parquet(where, columns=["example_id", "candidate", "repeat"]).to_pydict()
+            except (pa.ArrowException, OSError, ValueError, StoreError):
                 continue
             keys.update(zip(t["example_id"], t["candidate"], t["repeat"]))
         return keys
@@ -479,37 +687,44 @@ class Workspace:
     # -- broken files -------------------------------------------------------------------------------------
     TABLE_FOLDERS = {"results": "results", "scores": "scores", "examples": "examples", "public": "public"}
 
-    def table_files(self, table: str) -> list[Path]:
-        """Every finished Parquet file of a table (temp files of atomic writes excluded), sorted."""
-        base = self.root / self.TABLE_FOLDERS[table]
-        if not base.exists():
-            return []
-        return sorted(p for p in base.rglob("*.parquet") if not p.name.startswith(".") and p.is_file())
+    def table_files(self, table: str) -> list[Path | str]:
+        """Every finished Parquet file of a table (temp files of atomic writes excluded), sorted: local paths, or
+        s3:// URIs on object storage."""
+        return [self.location(p) for p in self._files(self.root / self.TABLE_FOLDERS[table], "**/*.parquet")]
 
     def broken_files(self) -> list[tuple[Path, str]]:
         """Every file of the workspace that readers would choke on, with the reason: Parquet parts that are
         truncated, empty, not Parquet or of the wrong column types; manifests and workspace.json that are not
         JSON objects of the expected shape. Full reads, so it finds damage a footer check misses."""
-        found: list[tuple[Path, str]] = []
+        found: list[tuple[Path | str, str]] = []
         marker = self.root / "workspace.json"
-        if marker.exists():
-            problem = _marker_problem(marker)
-            if problem:
-                found.append((marker, problem))
+        try:
+            problem = _marker_text_problem(self._read_text(marker))
+        except FileNotFoundError:
+            problem = None
+        except (OSError, UnicodeDecodeError) as exc:
+            problem = f"not readable ({str(exc)[:120]})"
+        if problem:
+            found.append((self.location(marker), problem))
         for table, schema in _TABLE_SCHEMAS.items():
             for path in self.table_files(table):
-                problem = parquet_problem(path, schema, full=True)
+                problem = self.file_problem(path, schema, full=True)
                 if problem:
                     found.append((path, problem))
-        runs = self.root / "runs"
-        for path in sorted(runs.glob("*/*.json")) if runs.exists() else []:
+        for path in self._files(self.root / "runs", "*/*.json"):
             try:
-                problem = _manifest_problem(json.loads(path.read_text(encoding="utf-8")))
+                problem = _manifest_problem(json.loads(self._read_text(path)))
             except (OSError, ValueError) as exc:
                 problem = f"not JSON ({str(exc)[:120]})"
             if problem:
-                found.append((path, problem))
+                found.append((self.location(path), problem))
         return found
+
+    def relative(self, location: Path | str) -> str:
+        """A file's path inside the workspace, for messages ('results/suite=S/...')."""
+        if self.remote and isinstance(location, str):
+            return self.remote.key_of(location)
+        return Path(location).resolve().relative_to(self.root.resolve()).as_posix()
 
     def quarantine(self, paths: Iterable[Path]) -> list[Path]:
         """Move files aside to quarantine/<stamp>/<same relative path>, where no reader looks; returns where
@@ -517,8 +732,13 @@ class Workspace:
         stamp = utcnow().strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
         moved = []
         for path in paths:
-            rel = Path(path).resolve().relative_to(self.root.resolve())
+            rel = Path(self.relative(path))
             target = self.root / "quarantine" / stamp / rel
+            if self.remote:
+                self.remote.move(self.remote.key_of(str(path)), self._key(target))
+                self._listing = None
+                moved.append(target)
+                continue
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(path, target)
@@ -547,7 +767,12 @@ class Workspace:
         """(parts, newest part mtime ns, total journal bytes): changes on every label append or compaction."""
         parts = newest = size = 0
         base = self.root / "labels"
-        for p in base.glob("suite=*/*.parquet") if base.exists() else []:
+        if self.remote:
+            self._listing = None
+            for key, _size, mtime in self._remote_files("labels"):
+                if key.endswith(".parquet") and key.count("/") == 2:
+                    parts, newest = parts + 1, max(newest, mtime)
+        for p in base.glob("suite=*/*.parquet") if base.exists() and not self.remote else []:
             try:
                 newest = max(newest, p.stat().st_mtime_ns)
                 parts += 1
@@ -602,7 +827,7 @@ class Workspace:
                 rows = parse_label_lines(f.read())
             if rows:
                 table = table_from_rows([_coerce_label(r) for r in rows], LABELS_SCHEMA)
-                atomic_write_table(self.label_part(suite, path.stem, rows[0]["label_id"]), table)
+                self._write_table(self.label_part(suite, path.stem, rows[0]["label_id"]), table)
             os.ftruncate(fd, 0)
             os.fsync(fd)
             return len(rows)
@@ -617,10 +842,9 @@ class Workspace:
         """
         journal_rows = [_coerce_label(r) for r in self.read_label_journals(suite)]
         tables = [table_from_rows(journal_rows, LABELS_SCHEMA)] if journal_rows else []
-        base = self.root / "labels"
-        for p in sorted(base.glob(f"suite={suite}/*.parquet" if suite else "suite=*/*.parquet")) if base.exists() else []:
+        for p in self._files(self.root / "labels", f"suite={suite}/*.parquet" if suite else "suite=*/*.parquet"):
             try:
-                t = pq.read_table(p)
+                t = _read_parquet(self.location(p))
             except FileNotFoundError:
                 continue
             tables.append(_conform(t, LABELS_SCHEMA))
@@ -642,7 +866,7 @@ class Workspace:
     def write_public(self, rows: list[dict[str, Any]]) -> Path:
         stamp = utcnow().strftime("%Y%m%dT%H%M%S")
         path = self.root / "public" / f"{stamp}-{uuid.uuid4().hex[:8]}.parquet"
-        atomic_write_table(path, table_from_rows(rows, PUBLIC_SCHEMA))
+        self._write_table(path, table_from_rows(rows, PUBLIC_SCHEMA))
         return path
 
 
@@ -653,22 +877,48 @@ _DOCTOR_HINT = "Run `evalcore doctor` to list broken files and `evalcore doctor 
 _CHECKED: dict[tuple[str, int, int, bool], str | None] = {}
 
 
-def parquet_problem(path: Path, schema: pa.Schema | None = None, *, full: bool = False) -> str | None:
-    """Why a Parquet file cannot be read as a part of `schema` (None when it can): truncated, empty, not
-    Parquet, or a column of another type. `full` also reads every value (for `evalcore doctor`)."""
+def _open_parquet(location: Path | str) -> pq.ParquetFile:
+    """A Parquet file at a local path or an s3:// URI."""
+    if objectstore.is_remote(location):
+        fs, path = objectstore.filesystem_for(str(location))
+        return pq.ParquetFile(fs.open_input_file(path))
+    return pq.ParquetFile(location)
+
+
+def _read_parquet(location: Path | str, columns: list[str] | None = None) -> pa.Table:
+    return _open_parquet(location).read(columns=columns)
+
+
+def _stat(location: Path | str) -> tuple[int, int]:
+    """(size, mtime ns) of a local file or an object; OSError when it cannot be had."""
+    if objectstore.is_remote(location):
+        fs, path = objectstore.filesystem_for(str(location))
+        info = fs.get_file_info(path)
+        if info.type != objectstore.pafs.FileType.File:
+            raise FileNotFoundError(str(location))
+        return info.size or 0, info.mtime_ns or 0
+    st = Path(location).stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def parquet_problem(path: Path | str, schema: pa.Schema | None = None, *, full: bool = False,
+                    stat: tuple[int, int] | None = None) -> str | None:
+    """Why a Parquet file (a path or an s3:// URI) cannot be read as a part of `schema` (None when it can):
+    truncated, empty, not Parquet, or a column of another type. `full` also reads every value (for `evalcore
+    doctor`). `stat` (size, mtime ns) from a listing saves asking for it again."""
     try:
-        st = path.stat()
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
-    key = (str(path), st.st_size, st.st_mtime_ns, full)
+        size, mtime = stat if stat is not None else _stat(path)
+    except (OSError, StoreError) as exc:
+        return f"cannot be read ({getattr(exc, 'strerror', None) or exc})"
+    key = (str(path), size, mtime, full)
     if key in _CHECKED:
         return _CHECKED[key]
     problem: str | None = None
-    if st.st_size == 0:
+    if size == 0:
         problem = "empty (0 bytes)"
     else:
         try:
-            file_schema = pq.read_schema(path)
+            file_schema = _open_parquet(path).schema_arrow
             if schema is not None:
                 for f in file_schema:
                     want = schema.field(f.name).type if f.name in schema.names else None
@@ -676,8 +926,8 @@ def parquet_problem(path: Path, schema: pa.Schema | None = None, *, full: bool =
                         problem = f"column '{f.name}' is {f.type}, expected {want}"
                         break
             if problem is None and full:
-                pq.read_table(path)
-        except (pa.ArrowException, OSError, ValueError, OverflowError) as exc:
+                _read_parquet(path)
+        except (pa.ArrowException, OSError, ValueError, OverflowError, StoreError) as exc:
             problem = f"not a readable Parquet file ({str(exc).splitlines()[0][:160]})"
     if len(_CHECKED) > 100_000:
         _CHECKED.clear()
@@ -700,8 +950,16 @@ def _manifest_problem(m: Any) -> str | None:
 
 def _marker_problem(marker: Path) -> str | None:
     try:
-        data = json.loads(marker.read_text(encoding="utf-8"))
+        text = marker.read_text(encoding="utf-8")
     except (OSError, ValueError) as exc:
+        return f"not JSON ({str(exc)[:120]})"
+    return _marker_text_problem(text)
+
+
+def _marker_text_problem(text: str) -> str | None:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
         return f"not JSON ({str(exc)[:120]})"
     if not isinstance(data, dict):
         return f"a JSON {type(data).__name__}, not an object"
@@ -784,10 +1042,18 @@ def write_results(ws: Workspace, suite: str, run_id: str, writer: str,
                   results: list[dict[str, Any]], scores: list[dict[str, Any]]) -> None:
     """Scores first, then results: a reader that sees a result part also sees its scores."""
     if scores:
-        atomic_write_table(ws.score_part(suite, run_id, writer),
-                           table_from_rows([_coerce_result(s) for s in scores], SCORES_SCHEMA))
-    atomic_write_table(ws.result_part(suite, run_id, writer),
-                       table_from_rows([_coerce_result(r) for r in results], RESULTS_SCHEMA))
+        ws._write_table(ws.score_part(suite, run_id, writer),
+                        table_from_rows([_coerce_result(s) for s in scores], SCORES_SCHEMA))
+    ws._write_table(ws.result_part(suite, run_id, writer),
+                    table_from_rows([_coerce_result(r) for r in results], RESULTS_SCHEMA))
+
+
+def write_tables(ws: Workspace, suite: str, run_id: str, writer: str, results: pa.Table,
+                 scores: pa.Table | None = None) -> None:
+    """`write_results` for tables already in RESULTS_SCHEMA / SCORES_SCHEMA (imports, benchmarks)."""
+    if scores is not None and len(scores):
+        ws._write_table(ws.score_part(suite, run_id, writer), scores)
+    ws._write_table(ws.result_part(suite, run_id, writer), results)
 
 
 class Journal:
