@@ -25,6 +25,7 @@ from evalcore.demo import SYNTHETIC_NOTICE
 from evalcore.demo_build import DEMO_SUITE
 from evalcore.errors import EvalcoreError
 from evalcore.queries import Queries
+from evalcore import objectstore
 from evalcore.store import Workspace, resolve_workspace
 
 __all__ = ["DEMO_SUITE", "LEADERBOARD_COLUMNS", "SYNTHETIC_NOTICE", "Token", "changes", "comparison", "data_token",
@@ -43,26 +44,45 @@ _CACHE_ENTRIES = 64  # per function: old tokens age out instead of growing memor
 
 
 def workspace() -> str:
-    """The workspace the dashboard shows: $EVALCORE_WORKSPACE, else ./data (as the CLI resolves it), absolute."""
-    return str(resolve_workspace(None).resolve())
+    """The workspace the dashboard shows: $EVALCORE_WORKSPACE (or that key in .streamlit/secrets.toml, as on a
+    hosted dashboard), else ./data, as the CLI resolves it: an absolute path, or an s3://bucket/prefix URI."""
+    where = resolve_workspace(objectstore.setting("EVALCORE_WORKSPACE"))
+    return where if isinstance(where, str) else str(where.resolve())
+
+
+@st.cache_resource(show_spinner=False)
+def _store(ws: str) -> Workspace:
+    """One Workspace per workspace and server: on object storage its listing is shared by a page's queries."""
+    return Workspace(ws, create=False)
+
+
+def exists(ws: str) -> bool:
+    """Whether the workspace is there: a folder, or a prefix holding a workspace (one request, then cached)."""
+    if not objectstore.is_remote(ws):
+        return Path(ws).is_dir()
+    try:
+        _store(ws)
+    except EvalcoreError:
+        return False
+    return True
 
 
 def data_token(ws: str) -> Token:
     """Changes whenever data is written to the workspace (the store knows its layout); (0, 0) if it is absent."""
-    if not Path(ws).is_dir():
+    if not exists(ws):
         return 0, 0
-    return Workspace(ws, create=False).data_token()
+    return _store(ws).data_token()
 
 
 @st.cache_resource(show_spinner=False)
 def _queries(ws: str) -> Queries:
-    return Queries(ws)
+    return Queries(_store(ws))
 
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def suites(ws: str, token: Token) -> list[str]:
     """Suites with results, alphabetically; [] when the workspace does not exist or holds no results."""
-    if not Path(ws).is_dir():
+    if not exists(ws):
         return []
     return _queries(ws).suites()
 
@@ -183,9 +203,9 @@ def markdown_safe(text: str) -> str:
 
 def suites_token(ws: str) -> tuple[Token, tuple[int, int]]:
     """`data_token` plus (number, newest mtime in ns) of the workspace's suite folders' files."""
-    if not Path(ws).is_dir():
+    if not exists(ws):
         return (0, 0), (0, 0)
-    store = Workspace(ws, create=False)
+    store = _store(ws)
     count = newest = 0
     for folder in [store.suites_dir(), store.root / "demo"]:
         for path in folder.glob("*/*") if folder.name == "suites" else folder.glob("*"):
@@ -396,9 +416,9 @@ def set_reviewer(name: str) -> str:
 
 def labels_token(ws: str) -> LabelsToken:
     """Changes on every label append (journal bytes) or compaction: label caches key on it."""
-    if not Path(ws).is_dir():
+    if not exists(ws):
         return 0, 0, 0
-    return Workspace(ws, create=False).labels_token()
+    return _store(ws).labels_token()
 
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)

@@ -158,9 +158,15 @@ def warm_workers() -> bool:
 def runs_elsewhere(workspace: str, own: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Runs in progress that this server did not start (the CLI, another server): manifests still 'running' whose
     writer holds its lock, with how far they are (results stored or journaled so far, of those planned)."""
-    if not Path(workspace).is_dir():
+    from evalcore import objectstore
+    from evalcore.errors import EvalcoreError
+
+    if not objectstore.is_remote(workspace) and not Path(workspace).is_dir():
         return []
-    ws = Workspace(workspace, create=False)
+    try:
+        ws = Workspace(workspace, create=False)
+    except EvalcoreError:  # a bucket prefix no run has written yet
+        return []
     ours = {j["run_id"] for j in own if j["run_id"]}
     started = {j["suite"]: j["started"] for j in own if j["active"]}
     out = []

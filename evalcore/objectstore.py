@@ -42,7 +42,7 @@ def is_remote(location: str | os.PathLike[str] | None) -> bool:
     return isinstance(location, str) and location.startswith(SCHEME)
 
 
-def _setting(name: str) -> str | None:
+def setting(name: str) -> str | None:
     """An environment variable, else a top-level value of `.streamlit/secrets.toml` (read, never exported)."""
     value = os.environ.get(name)
     if value:
@@ -67,9 +67,9 @@ class S3Settings:
 
     @classmethod
     def from_environment(cls) -> S3Settings:
-        endpoint = next((v for v in (_setting(n) for n in ENDPOINT_VARS) if v), None)
-        region = _setting("AWS_REGION") or _setting("AWS_DEFAULT_REGION") or "us-east-1"
-        key, secret, token = (_setting(n) for n in _CREDENTIAL_VARS)
+        endpoint = next((v for v in (setting(n) for n in ENDPOINT_VARS) if v), None)
+        region = setting("AWS_REGION") or setting("AWS_DEFAULT_REGION") or "us-east-1"
+        key, secret, token = (setting(n) for n in _CREDENTIAL_VARS)
         return cls(endpoint, region, key, secret, token)
 
     @property
