@@ -540,12 +540,13 @@ class Workspace:
 
     @contextmanager
     def _remote_run_lock(self, suite: str, run_id: str) -> Iterator[None]:
-        """A lock object {owner, host, pid, heartbeat_at} refreshed every LOCK_HEARTBEAT_S by a thread and deleted
-        at the end. S3 has no flock and pyarrow no conditional PUT, so this is for telling a live run from a dead
-        one, plus a best-effort guard (read back after writing). What makes one run id have one writer is that
-        run ids are generated per process and only a dead (interrupted or failed) run is resumed."""
+        """A lock object {owner, host, pid, spool, heartbeat_at} refreshed every LOCK_HEARTBEAT_S by a thread and
+        deleted at the end, plus the local flock of the spool's copy of the lock file. S3 has no flock and pyarrow
+        no conditional PUT: a process sharing our spool tells a live run from a dead one exactly (the flock, as
+        locally), any other by the heartbeat's age. The object is read back after writing (a best-effort guard);
+        what makes one run id have one writer is that run ids are generated per process and only a dead
+        (interrupted or failed) run is resumed."""
         import socket
-        import threading
 
         path = self.lock_path(suite, run_id)
         holder = self._lock_holder(suite, run_id)
@@ -553,7 +554,23 @@ class Workspace:
             raise StoreError(f"run {run_id} of suite '{suite}' is already running ({holder}).",
                              hint="Wait for it to finish; a run whose process died is free again within "
                                   f"{int(self.LOCK_STALE_S)} s.")
-        me = {"owner": uuid.uuid4().hex, "host": socket.gethostname(), "pid": os.getpid()}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StoreError(f"run {run_id} of suite '{suite}' is already running in another process.") from None
+        try:
+            with self._remote_heartbeat(path, suite, run_id, {"owner": uuid.uuid4().hex, "host": socket.gethostname(),
+                                                             "pid": os.getpid(), "spool": self._spool_id()}):
+                yield
+        finally:
+            os.close(fd)
+
+    @contextmanager
+    def _remote_heartbeat(self, path: Path, suite: str, run_id: str, me: dict[str, Any]) -> Iterator[None]:
+        import threading
 
         def beat() -> None:
             self._write_json(path, {**me, "heartbeat_at": utcnow().isoformat()})
@@ -588,30 +605,38 @@ class Workspace:
                 pass  # it goes stale on its own
 
     def _lock_holder(self, suite: str, run_id: str) -> str | None:
-        """Who holds a remote run's lock ('pid N on HOST'), or None when nobody does or its heartbeat is stale."""
+        """Who holds a remote run's lock ('pid N on HOST'), or None when nobody does: exactly (the spool's flock)
+        when the holder shares our spool, else by the age of its heartbeat."""
         try:
             lock = json.loads(self._read_text(self.lock_path(suite, run_id)))
             beat = datetime.fromisoformat(lock["heartbeat_at"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if (utcnow() - beat).total_seconds() > self.LOCK_STALE_S:
-            return None
-        return f"pid {lock.get('pid')} on {lock.get('host')}"
+        if lock.get("spool") == self._spool_id():
+            alive = _flock_held(self.lock_path(suite, run_id))
+        else:
+            alive = (utcnow() - beat).total_seconds() <= self.LOCK_STALE_S
+        return f"pid {lock.get('pid')} on {lock.get('host')}" if alive else None
+
+    def _spool_id(self) -> str:
+        """A random id of this spool folder (made once): processes with the same id share its flocks."""
+        marker = self.root / ".spool-id"
+        try:
+            return marker.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            self.root.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                return marker.read_text(encoding="utf-8").strip()
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(uuid.uuid4().hex)
+            return marker.read_text(encoding="utf-8").strip()
 
     def run_is_alive(self, suite: str, run_id: str) -> bool:
         if self.remote:
             return self._lock_holder(suite, run_id) is not None
-        path = self.lock_path(suite, run_id)
-        if not path.exists():
-            return False
-        fd = os.open(path, os.O_RDWR)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(fd)
-        return False
+        return _flock_held(self.lock_path(suite, run_id))
 
     # -- journals -----------------------------------------------------------------------------------------
     def open_journal(self, suite: str, run_id: str) -> Journal:
@@ -967,6 +992,21 @@ def _marker_text_problem(text: str) -> str | None:
     if isinstance(version, bool) or not isinstance(version, int):
         return f"schema_version is {version!r}, not a whole number"
     return None
+
+
+def _flock_held(path: Path) -> bool:
+    """Whether a live process holds the flock of a lock file."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 def _lock(fd: int, wait_s: float) -> bool:
