@@ -189,9 +189,10 @@ def test_labels_and_public_scores_round_trip_through_the_bucket(bucket, server, 
 
 
 @pytest.mark.slow
-def test_kill_9_during_uploads_leaves_no_partial_object_visible(bucket, tmp_path):
+def test_kill_9_during_uploads_leaves_no_partial_object_visible(bucket, s3, tmp_path):
     """A writer killed at random moments while it uploads multi-megabyte parts (multipart uploads): every object
     a reader can see is a whole Parquet file, and only complete ones are listed."""
+    s3_endpoint = s3.endpoint
     script = tmp_path / "writer.py"
     script.write_text(
         "import os, sys, numpy as np, pyarrow as pa\n"
@@ -204,13 +205,18 @@ def test_kill_9_during_uploads_leaves_no_partial_object_visible(bucket, tmp_path
         "    ws._write_table(ws.root / 'results' / 'suite=k' / 'run=r' / f'part-{sys.argv[2]}-{i}.parquet', t)\n",
         encoding="utf-8")
     rows_each = 1_500_000
-    for attempt in range(4):
+    cut_mid_upload = 0  # kills that landed inside a multipart upload (the server holds it unfinished)
+    for attempt in range(8):
         proc = subprocess.Popen([sys.executable, str(script), bucket, str(attempt)], env=_env(),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready", proc.stderr.read()
-        time.sleep(0.8 + 0.37 * attempt)  # somewhere inside an upload of ~20 MB
+        time.sleep(0.9 + 0.23 * attempt)  # each ~20 MB part takes a few tenths of a second to upload
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        cut_mid_upload = _unfinished_uploads(s3_endpoint)
+        if cut_mid_upload >= 2 and attempt >= 3:
+            break
+    assert cut_mid_upload >= 1, "no kill landed inside an upload: the test proved nothing"
     remote = objectstore.connect(bucket)
     parts = [i for i in remote.list("results/suite=k/run=r")]
     assert parts, "no upload finished: the writer was killed too early to test anything"
@@ -220,6 +226,13 @@ def test_kill_9_during_uploads_leaves_no_partial_object_visible(bucket, tmp_path
         assert table.num_rows == rows_each, info.path
     ws = Workspace(bucket, create=False)
     assert all(ws.file_problem(p, None, full=True) is None for p in ws.table_files("results"))
+
+
+def _unfinished_uploads(endpoint: str) -> int:
+    import urllib.request
+
+    listing = urllib.request.urlopen(f"{endpoint}/{BUCKET}?uploads", timeout=10).read()
+    return listing.count(b"<Upload>")
 
 
 def _journal_lines(spool: Path) -> int:
