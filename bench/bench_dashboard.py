@@ -7,6 +7,10 @@ Compare, and the dashboard process's RSS at the end. Prints a table with the tar
 writes it to bench/results/dashboard-<stamp>.txt.
 
     python bench/bench_dashboard.py [--runs 200] [--candidates 10] [--examples 500] [--keep DIR]
+    python bench/bench_dashboard.py --s3      # 100,000 results in a bucket of a local S3 server (moto)
+
+With `--s3` the workspace is `s3://bench/ws` on a moto server started on 127.0.0.1 (default size: 20 runs,
+100,000 results), and the targets are the object-storage ones: first render under 3 s, warm under 1 s.
 
 The workspace is written straight through the store's layout and schemas (Parquet parts, manifests, the
 examples snapshot), as the runner would leave it, without calling a model: generating 1M results through
@@ -43,7 +47,7 @@ PAGES = [("overview", "", "Leaderboard:"), ("compare", "compare", "Head-to-head"
          ("trends", "trends", "per family over time"), ("explore", "explore", "Every candidate's output")]
 
 
-def generate(root: Path, runs: int, candidates: int, examples: int, seed: int = 1) -> int:
+def generate(root: Path | str, runs: int, candidates: int, examples: int, seed: int = 1) -> int:
     """Write the workspace; returns the number of results."""
     rng = random.Random(seed)
     ws = store.Workspace(root)
@@ -89,8 +93,8 @@ def generate(root: Path, runs: int, candidates: int, examples: int, seed: int = 
                          "schema_version": 1}
                 for k, v in score.items():
                     sc_cols[k].append(v)
-        store.atomic_write_table(ws.result_part(SUITE, run_id, "w0"), pa.table(res_cols, schema=store.RESULTS_SCHEMA))
-        store.atomic_write_table(ws.score_part(SUITE, run_id, "w0"), pa.table(sc_cols, schema=store.SCORES_SCHEMA))
+        store.write_tables(ws, SUITE, run_id, "w0", pa.table(res_cols, schema=store.RESULTS_SCHEMA),
+                           pa.table(sc_cols, schema=store.SCORES_SCHEMA))
         ws.write_manifest({
             "run_id": run_id, "suite": SUITE, "suite_version": version, "status": "finished",
             "started_at": created.isoformat(), "finished_at": (created + timedelta(minutes=5)).isoformat(),
@@ -195,12 +199,12 @@ def baseline(tmp: Path) -> float:
         proc.wait(timeout=10)
 
 
-def measure(root: Path, log: Path) -> dict[str, object]:
+def measure(root: Path | str, log: Path) -> dict[str, object]:
     from playwright.sync_api import sync_playwright
 
     out: dict[str, object] = {"first": {}, "warm": {}, "filter": {}}
     out["baseline"] = baseline(log.parent)
-    with StreamlitServer(root, log, timeout_s=120) as srv, sync_playwright() as pw:
+    with StreamlitServer(root, log, timeout_s=120) as srv, sync_playwright() as pw:  # type: ignore[arg-type]
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for name, path, marker in PAGES:  # first render: a new session, nothing of this page cached yet
             page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -226,8 +230,8 @@ def measure(root: Path, log: Path) -> dict[str, object]:
     return out
 
 
-def report(n: int, files: int, size_mb: float, gen_s: float, m: dict[str, object]) -> str:
-    lines = [f"Dashboard benchmark: {n:,} results in {files} Parquet files ({size_mb:.0f} MB), generated in "
+def report(n: int, files: int, size_mb: float, gen_s: float, m: dict[str, object], where: str = "") -> str:
+    lines = [f"Dashboard benchmark{where}: {n:,} results in {files} Parquet files ({size_mb:.0f} MB), generated in "
              f"{gen_s:.0f} s; headless Chromium at 1,280 px. Timings on a shared machine: measured under load "
              "from other processes.", "",
              f"{'what':<34} {'target':>9} {'measured':>9}  ok", "-" * 60]
@@ -260,7 +264,11 @@ def main() -> None:
     ap.add_argument("--candidates", type=int, default=10)
     ap.add_argument("--examples", type=int, default=500)
     ap.add_argument("--keep", type=Path, default=None, help="Generate into (or reuse) this directory and keep it.")
+    ap.add_argument("--s3", action="store_true",
+                    help="Put the workspace in a bucket of a local S3-compatible server (moto) instead of a folder.")
     args = ap.parse_args()
+    if args.s3:
+        return main_s3(args)
     tmp = Path(tempfile.mkdtemp(prefix="bench-dash-"))
     root = args.keep or tmp / "ws"
     try:
@@ -278,6 +286,37 @@ def main() -> None:
         results = REPO / "bench" / "results"
         results.mkdir(exist_ok=True)
         (results / f"dashboard-{datetime.now(UTC):%Y%m%dT%H%M%S}.txt").write_text(text + "\n")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main_s3(args: argparse.Namespace) -> None:
+    """The object-storage workload: the same generated workspace in s3://bench/ws on a local moto server."""
+    import os
+
+    from evalcore.s3server import S3Server
+
+    if "--runs" not in sys.argv:
+        args.runs = 20  # 20 x 10 x 500 = 100,000 results, the issue's size
+    TARGETS.update(first=3.0, warm=1.0)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-dash-s3-"))
+    os.environ["EVALCORE_SPOOL"] = str(tmp / "spool")
+    try:
+        with S3Server() as s3:
+            s3.create_bucket("bench")
+            s3.apply()
+            uri = "s3://bench/ws"
+            t = time.perf_counter()
+            n = generate(uri, args.runs, args.candidates, args.examples)
+            gen_s = time.perf_counter() - t
+            parts = [f for f in store.Workspace(uri).remote.list("") if f.path.endswith(".parquet")]  # type: ignore[union-attr]
+            size = sum(f.size or 0 for f in parts) / 1e6
+            m = measure(uri, tmp / "streamlit.log")
+            text = report(n, len(parts), size, gen_s, m, where=f" on object storage ({uri}, moto on 127.0.0.1)")
+            print(text)
+            results = REPO / "bench" / "results"
+            results.mkdir(exist_ok=True)
+            (results / f"dashboard-s3-{datetime.now(UTC):%Y%m%dT%H%M%S}.txt").write_text(text + "\n")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
