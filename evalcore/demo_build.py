@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from evalcore import demo
+from evalcore.errors import StoreError
 from evalcore.store import Workspace
 
 DEMO_SUITE = "invoice-extraction"
@@ -22,8 +23,7 @@ def demo_paths(ws: Workspace) -> list[Path]:
 
 
 def is_built(workspace: str | Path | None = None) -> bool:
-    ws = Workspace(workspace)
-    return (ws.root / "results" / f"suite={DEMO_SUITE}").exists()
+    return Workspace(workspace).suite_has_results(DEMO_SUITE)
 
 
 def build_demo(workspace: str | Path | None = None, *, force: bool = False,
@@ -34,9 +34,13 @@ def build_demo(workspace: str | Path | None = None, *, force: bool = False,
     from evalcore.suite import load_suite
 
     ws = Workspace(workspace)
-    if is_built(ws.root) and not force:
-        return (f"The demo workspace is already built in {ws.root}/ (use --force to rebuild).\n"
-                f"Try: evalcore leaderboard --suite {DEMO_SUITE} --workspace {ws.root}")
+    if is_built(ws.uri) and not force:
+        return (f"The demo workspace is already built in {ws.uri}/ (use --force to rebuild).\n"
+                f"Try: evalcore leaderboard --suite {DEMO_SUITE} --workspace {ws.uri}")
+    if force and ws.remote is not None:
+        raise StoreError(f"--force cannot delete the demo's objects in {ws.uri}.",
+                         hint="Delete its keys (results/, scores/, examples/ and runs/ of suite "
+                              f"'{DEMO_SUITE}') with your storage's tools, or build it into a new prefix.")
     if force:
         for p in demo_paths(ws):
             shutil.rmtree(p, ignore_errors=True)
@@ -46,15 +50,15 @@ def build_demo(workspace: str | Path | None = None, *, force: bool = False,
     # newest releases shipped (the first run's answers are reused from the store, so this costs no calls).
     # That gives the Overview a "what changed since the previous run" and the Trends page two run dates.
     earlier = [c.name for c in suite.candidates if c.release is not None and str(c.release) < NEW_RELEASES_FROM]
-    run_suite(suite, ws.root, candidates=earlier, progress=progress)
-    summary = run_suite(suite, ws.root, new_run=True, progress=progress)
-    n_public = import_public(ws.root, ws.root / "demo" / "public_benchmarks.csv").rows
+    run_suite(suite, ws.uri, candidates=earlier, progress=progress)
+    summary = run_suite(suite, ws.uri, new_run=True, progress=progress)
+    n_public = import_public(ws.uri, ws.root / "demo" / "public_benchmarks.csv").rows
     return (
-        f"Built the demo workspace in {ws.root}/: suite '{DEMO_SUITE}', {summary.total} results from "
+        f"Built the demo workspace in {ws.uri}/: suite '{DEMO_SUITE}', {summary.total} results from "
         f"{len(suite.candidates)} candidates in 4 families, {n_public} public benchmark scores.\n"
         f"{demo.SYNTHETIC_NOTICE}\n"
-        f"Next:\n  evalcore leaderboard --suite {DEMO_SUITE} --workspace {ws.root}\n"
-        f"  evalcore decide --suite {DEMO_SUITE} --workspace {ws.root}\n"
+        f"Next:\n  evalcore leaderboard --suite {DEMO_SUITE} --workspace {ws.uri}\n"
+        f"  evalcore decide --suite {DEMO_SUITE} --workspace {ws.uri}\n"
         f"  dashboard: ./scripts/dev dashboard from the evalcore checkout (it opens this workspace when\n"
-        f"  EVALCORE_WORKSPACE={ws.root} is set; reload the page if the dashboard is already running)"
+        f"  EVALCORE_WORKSPACE={ws.uri} is set; reload the page if the dashboard is already running)"
     )

@@ -167,8 +167,14 @@ def estimate_run(suite: Suite, workspace: str | Path | None = None, *, candidate
     examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset)
     tasks = plan_tasks(suite, examples, chosen, reps)
     hits: set[str] = set()
-    root = Path(workspace) if workspace is not None else None
-    ws = Workspace(root, create=False) if root is None or root.exists() else None
+    from evalcore.errors import StoreError
+    from evalcore.objectstore import is_remote
+
+    root = (str(workspace) if is_remote(str(workspace)) else Path(workspace)) if workspace is not None else None
+    try:
+        ws = Workspace(root, create=False) if root is None or isinstance(root, str) or root.exists() else None
+    except StoreError:
+        ws = None  # a bucket prefix nothing was written to yet: nothing is cached
     if ws is not None and ws.has_files("results"):
         from evalcore.queries import Queries
 

@@ -92,11 +92,13 @@ class Queries:
         """Views over the readable files of each table, listed afresh per query (new parts show up). A broken
         file is left out and remembered: queries that need it say so (see `_require_intact`), the others work."""
         with self._lock:
+            by_table = {name: self.ws.table_files(name) for name in _TABLES}
+            self.ws.fetch(f for files in by_table.values() for f in files)  # remote parts: local copies, in parallel
             for name, (_glob_attr, schema) in _TABLES.items():
                 good, bad = [], []
-                for path in self.ws.table_files(name):
+                for path in by_table[name]:
                     problem = self.ws.file_problem(path, schema)
-                    (bad.append((path, problem)) if problem else good.append(str(path)))
+                    (bad.append((path, problem)) if problem else good.append(self.ws.readable(path)))
                 self.broken[name] = bad
                 files = tuple(good)
                 if self._present.get(name) == files:
@@ -326,8 +328,10 @@ class Queries:
     def _run_globs(self, kind: str, suite: str, run_ids: list[str]) -> list[str]:
         """The Parquet globs of some runs only (existing ones), so a query over two runs of a 200-run suite
         reads those runs' files instead of scanning the whole store."""
-        if self.ws.remote is not None:  # the parts themselves: one listing, no glob expanded over the network
-            return [f for r in run_ids for f in self.ws.run_files(kind, suite, r)]
+        if self.ws.remote is not None:  # the parts' local copies: one listing, no glob expanded over the network
+            files = [f for r in run_ids for f in self.ws.run_files(kind, suite, r)]
+            self.ws.fetch(files)
+            return [self.ws.readable(f) for f in files]
         part = self.ws.result_part if kind == "results" else self.ws.score_part
         return [str(part(suite, r, "x").parent / "*.parquet") for r in run_ids
                 if part(suite, r, "x").parent.is_dir() and any(part(suite, r, "x").parent.glob("*.parquet"))]

@@ -230,6 +230,7 @@ class Workspace:
         self.remote: objectstore.ObjectStore | None = None
         self._listing: tuple[float, list[Any]] | None = None
         self._stats: dict[str, tuple[int, int]] = {}  # s3:// URI -> (size, mtime ns) from the last listing
+        self._texts: dict[Path, tuple[tuple[int, int], str]] = {}  # remote manifests by version
         if isinstance(where, str):
             self.remote = objectstore.connect(where)
             self.uri = self.remote.uri
@@ -266,6 +267,39 @@ class Workspace:
         if self.remote:
             return self.remote.read_bytes(self._key(path)).decode("utf-8")
         return path.read_text(encoding="utf-8")
+
+    def _read_many(self, paths: list[Path]) -> dict[Path, str | None]:
+        """Several small text files (manifests) at once; None for one that cannot be read. Remotely the objects
+        are fetched in parallel and kept in memory per version (key, size, time from the listing), so the run
+        list of a page costs one LIST, not a GET per run."""
+        if not self.remote:
+            out: dict[Path, str | None] = {}
+            for p in paths:
+                try:
+                    out[p] = p.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    out[p] = None
+            return out
+
+        def one(p: Path) -> str | None:
+            version = self._stats.get(str(self.location(p)))
+            hit = self._texts.get(p)
+            if version is not None and hit is not None and hit[0] == version:
+                return hit[1]
+            try:
+                text = self._read_text(p)
+            except (OSError, UnicodeDecodeError, StoreError):
+                return None
+            if version is not None:
+                self._texts[p] = (version, text)
+            return text
+
+        if len(paths) < 2:
+            return {p: one(p) for p in paths}
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=self.CACHE_FETCH_THREADS) as pool:
+            return dict(zip(paths, pool.map(one, paths)))
 
     def _write_json(self, path: Path, data: Any) -> None:
         if self.remote:
@@ -331,8 +365,66 @@ class Workspace:
         return self.root.exists()
 
     def file_problem(self, location: Path | str, schema: pa.Schema | None = None, *, full: bool = False) -> str | None:
-        """`parquet_problem` of a file this workspace listed (remotely without another request for its size)."""
-        return parquet_problem(location, schema, full=full, stat=self._stats.get(str(location)))
+        """`parquet_problem` of a file this workspace listed; remotely it checks the local copy (`readable`)."""
+        if self.remote is None or not isinstance(location, str):
+            return parquet_problem(location, schema, full=full)
+        try:
+            local = self.readable(location)
+        except (OSError, StoreError) as exc:
+            return f"cannot be read ({str(exc)[:160]})"
+        return parquet_problem(local, schema, full=full)
+
+    # -- local copies of remote Parquet parts ----------------------------------------------------------------
+    # Readers query a remote workspace's Parquet parts from local copies under <spool>/cache/, fetched once per
+    # object version (key, size, time: parts are written once, label parts rewritten only with more rows), so a
+    # page's queries run at local speed instead of paying a HEAD and range GETs per file per query. The copies
+    # are disposable: delete the folder at any time.
+    CACHE_FETCH_THREADS = 8
+
+    def readable(self, location: Path | str) -> str:
+        """What DuckDB and pyarrow read for a file: a local path as is; for an s3:// object its local copy."""
+        if self.remote is None or not isinstance(location, str):
+            return str(location)
+        key = self.remote.key_of(location)
+        stat = self._stats.get(location)
+        if stat is None:
+            stat = _stat(location)
+            self._stats[location] = stat
+        size, mtime = stat
+        dest = self.root / "cache" / f"{key}.{size}-{mtime}"
+        try:
+            if dest.stat().st_size == size:
+                return str(dest)
+        except FileNotFoundError:
+            pass
+        data = self.remote.read_bytes(key)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, dest)  # no fsync: a copy damaged by a crash has the wrong size and is fetched again
+        finally:
+            tmp.unlink(missing_ok=True)
+        for old in dest.parent.glob(f"{Path(key).name}.*"):  # earlier versions of the same object
+            if old != dest and not old.name.startswith("."):
+                old.unlink(missing_ok=True)
+        return str(dest)
+
+    def fetch(self, locations: Iterable[Path | str]) -> None:
+        """Make local copies of many remote parts at once (in parallel); local paths are left alone."""
+        todo = [loc for loc in locations if self.remote is not None and isinstance(loc, str)]
+        if len(todo) < 2:
+            for loc in todo:
+                self.readable(loc)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=self.CACHE_FETCH_THREADS) as pool:
+            for future in [pool.submit(self.readable, loc) for loc in todo]:
+                try:
+                    future.result()
+                except (OSError, StoreError):
+                    pass  # the reader that needs it reports it (`file_problem`)
 
     # -- set-up -------------------------------------------------------------------------------------------
     def _init(self) -> None:
@@ -417,8 +509,11 @@ class Workspace:
         base = self.root / kind
         return base.exists() and any(base.rglob("*.parquet"))
 
+    def suite_has_results(self, suite: str) -> bool:
+        return bool(self._files(self.root / "results" / f"suite={suite}", "**/*.parquet"))
+
     def run_files(self, kind: str, suite: str, run_id: str) -> list[str]:
-        """The Parquet parts of one run of a table ('results' or 'scores'), as paths or URIs DuckDB reads."""
+        """The Parquet parts of one run of a table ('results' or 'scores'): local paths, or s3:// URIs."""
         part = self.result_part if kind == "results" else self.score_part
         return [str(self.location(p)) for p in self._files(part(suite, run_id, "x").parent, "*.parquet")]
 
@@ -506,11 +601,12 @@ class Workspace:
     def manifests(self, suite: str | None = None) -> list[dict[str, Any]]:
         """All run manifests, newest first; a run whose process died is reported as 'interrupted'."""
         paths = self._files(self.root / "runs", f"{suite}/*.json" if suite else "*/*.json")
+        texts = self._read_many(paths)
         out = []
         for p in paths:
             try:
-                m = json.loads(self._read_text(p))
-            except (OSError, ValueError):
+                m = json.loads(texts[p])
+            except (OSError, ValueError, TypeError):
                 continue  # `evalcore doctor` lists it
             if _manifest_problem(m) is not None:
                 continue  # not a manifest we wrote, or damaged: `evalcore doctor` lists it
@@ -703,7 +799,7 @@ class Workspace:
             if part.name == exclude or self.file_problem(where, RESULTS_SCHEMA) is not None:
                 continue  # a broken part's rows are redone; `evalcore doctor` moves the part aside
             try:
-                t = _read_parquet(where, columns=["example_id", "candidate", "repeat"]).to_pydict()
+                t = _read_parquet(self.readable(where), columns=["example_id", "candidate", "repeat"]).to_pydict()
             except (pa.ArrowException, OSError, ValueError, StoreError):
                 continue
             keys.update(zip(t["example_id"], t["candidate"], t["repeat"]))
@@ -867,10 +963,13 @@ class Workspace:
         """
         journal_rows = [_coerce_label(r) for r in self.read_label_journals(suite)]
         tables = [table_from_rows(journal_rows, LABELS_SCHEMA)] if journal_rows else []
-        for p in self._files(self.root / "labels", f"suite={suite}/*.parquet" if suite else "suite=*/*.parquet"):
+        parts = [self.location(p) for p in
+                 self._files(self.root / "labels", f"suite={suite}/*.parquet" if suite else "suite=*/*.parquet")]
+        self.fetch(parts)
+        for where in parts:
             try:
-                t = _read_parquet(self.location(p))
-            except FileNotFoundError:
+                t = _read_parquet(self.readable(where))
+            except (FileNotFoundError, StoreError):
                 continue
             tables.append(_conform(t, LABELS_SCHEMA))
         if not tables:

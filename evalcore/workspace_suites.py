@@ -197,7 +197,7 @@ def import_uploaded_outputs(workspace: str | Path | None, name: str, data: bytes
                          hint="Outputs are scored with the suite's scorers: create or upload the suite first.")
     suite = load_suite(path)
     with _staged(data, filename) as folder:
-        return import_outputs(Path(folder) / Path(filename).name, suite, Workspace(workspace, create=False).root,
+        return import_outputs(Path(folder) / Path(filename).name, suite, Workspace(workspace, create=False).uri,
                               candidate=candidate, encoding=encoding, display_name=Path(filename).name)
 
 
