@@ -106,12 +106,6 @@ def connect(uri: str) -> ObjectStore:
         return found
 
 
-def filesystem_for(uri: str) -> tuple[pafs.S3FileSystem, str]:
-    """The filesystem of the bucket an s3:// URI names, and the URI's path on it (bucket/key)."""
-    path = uri[len(SCHEME):]
-    return connect(SCHEME + path.split("/", 1)[0]).fs, path
-
-
 class ObjectStore:
     """One workspace prefix in one bucket. Keys are relative POSIX paths ('runs/S/R.json')."""
 

@@ -388,8 +388,10 @@ class Workspace:
         key = self.remote.key_of(location)
         stat = self._stats.get(location)
         if stat is None:
-            stat = _stat(location)
-            self._stats[location] = stat
+            info = self.remote.info(key)
+            if info.type != objectstore.pafs.FileType.File:
+                raise FileNotFoundError(location)
+            stat = self._stats[location] = (info.size or 0, info.mtime_ns or 0)
         size, mtime = stat
         dest = self.root / "cache" / f"{key}.{size}-{mtime}"
         try:
@@ -559,7 +561,7 @@ class Workspace:
         done = 0
         for part in self._files(self.result_part(suite, run_id, "x").parent, "*.parquet"):
             try:
-                done += _open_parquet(self.location(part)).metadata.num_rows
+                done += _open_parquet(self.readable(self.location(part))).metadata.num_rows
             except (OSError, pa.ArrowException, StoreError):
                 continue
         jdir = self.journal_dir(suite, run_id)
@@ -1002,10 +1004,7 @@ _CHECKED: dict[tuple[str, int, int, bool], str | None] = {}
 
 
 def _open_parquet(location: Path | str) -> pq.ParquetFile:
-    """A Parquet file at a local path or an s3:// URI."""
-    if objectstore.is_remote(location):
-        fs, path = objectstore.filesystem_for(str(location))
-        return pq.ParquetFile(fs.open_input_file(path))
+    """A local Parquet file (remote parts are read from their local copies, `Workspace.readable`)."""
     return pq.ParquetFile(location)
 
 
@@ -1014,24 +1013,17 @@ def _read_parquet(location: Path | str, columns: list[str] | None = None) -> pa.
 
 
 def _stat(location: Path | str) -> tuple[int, int]:
-    """(size, mtime ns) of a local file or an object; OSError when it cannot be had."""
-    if objectstore.is_remote(location):
-        fs, path = objectstore.filesystem_for(str(location))
-        info = fs.get_file_info(path)
-        if info.type != objectstore.pafs.FileType.File:
-            raise FileNotFoundError(str(location))
-        return info.size or 0, info.mtime_ns or 0
+    """(size, mtime ns) of a local file; OSError when it cannot be had."""
     st = Path(location).stat()
     return st.st_size, st.st_mtime_ns
 
 
-def parquet_problem(path: Path | str, schema: pa.Schema | None = None, *, full: bool = False,
-                    stat: tuple[int, int] | None = None) -> str | None:
-    """Why a Parquet file (a path or an s3:// URI) cannot be read as a part of `schema` (None when it can):
-    truncated, empty, not Parquet, or a column of another type. `full` also reads every value (for `evalcore
-    doctor`). `stat` (size, mtime ns) from a listing saves asking for it again."""
+def parquet_problem(path: Path | str, schema: pa.Schema | None = None, *, full: bool = False) -> str | None:
+    """Why a local Parquet file cannot be read as a part of `schema` (None when it can): truncated, empty, not
+    Parquet, or a column of another type. `full` also reads every value (for `evalcore doctor`). Remote parts
+    are checked through `Workspace.file_problem` (on their local copies)."""
     try:
-        size, mtime = stat if stat is not None else _stat(path)
+        size, mtime = _stat(path)
     except (OSError, StoreError) as exc:
         return f"cannot be read ({getattr(exc, 'strerror', None) or exc})"
     key = (str(path), size, mtime, full)
