@@ -879,6 +879,8 @@ class Workspace:
     # part with a superset of its rows; readers also keep one row per label_id. Nothing is lost or counted
     # twice either way.
     LABEL_COMPACT_LINES = 500  # an append that finds this many lines in its journal compacts it
+    # On object storage the journal is on one machine's disk: compact sooner, so other readers see labels soon
+    LABEL_COMPACT_LINES_REMOTE = 50
 
     def label_journal_path(self, suite: str, reviewer: str) -> Path:
         return self.root / "labels" / "journal" / suite / f"{reviewer_slug(reviewer)}.jsonl"
@@ -926,7 +928,8 @@ class Workspace:
             size = end + len(data)
         finally:
             os.close(fd)  # closing releases the lock
-        limit = self.LABEL_COMPACT_LINES if compact_at is None else compact_at
+        default = self.LABEL_COMPACT_LINES_REMOTE if self.remote else self.LABEL_COMPACT_LINES
+        limit = default if compact_at is None else compact_at
         # ~200 bytes per event: only count lines when the journal could have reached the limit
         if limit and size > 150 * limit and _count_lines(path) >= limit:
             self.compact_label_journal(path)
