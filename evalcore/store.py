@@ -14,7 +14,7 @@ Layout of a workspace directory::
     suites/<name>/suite.yaml                         suites created or uploaded in the dashboard, with their
     suites/<name>/examples.<csv|jsonl|parquet>       dataset beside them (a suite run from the CLI lives anywhere)
     labels/journal/S/<reviewer>.jsonl                label events as they are given, one journal per reviewer
-    labels/suite=S/part-<reviewer>-<label_id>.parquet  label events compacted from a journal (append-only)
+    labels/suite=S/part-<reviewer>-<label_id>-<n>.parquet  label events compacted from a journal (append-only)
 
 Writers never share a file: each worker appends to its own journal (one `write()` per line, so `kill -9`
 loses at most the calls in flight) and compaction turns a closed journal into Parquet parts named after it,
@@ -874,10 +874,10 @@ class Workspace:
     # Appends go to one JSONL journal per (suite, reviewer): each append takes the journal's flock, writes
     # its lines with one write(), and releases it, so several processes (two browser sessions, an import)
     # can append to the same journal safely. Compaction takes the same lock, writes everything in the
-    # journal to a Parquet part named after the journal's first label_id (temp + rename), then truncates
-    # the journal. Killed between the rename and the truncation, the next compaction rewrites the *same*
-    # part with a superset of its rows; readers also keep one row per label_id. Nothing is lost or counted
-    # twice either way.
+    # journal to a Parquet part named after the journal's first label_id and event count (temp + rename), then
+    # truncates the journal. Killed between the rename and the truncation, the next compaction writes another
+    # part with a superset of its rows; readers keep one row per label_id. Nothing is lost or counted twice
+    # either way.
     LABEL_COMPACT_LINES = 500  # an append that finds this many lines in its journal compacts it
     # On object storage the journal is on one machine's disk: compact sooner, so other readers see labels soon
     LABEL_COMPACT_LINES_REMOTE = 50
@@ -885,8 +885,11 @@ class Workspace:
     def label_journal_path(self, suite: str, reviewer: str) -> Path:
         return self.root / "labels" / "journal" / suite / f"{reviewer_slug(reviewer)}.jsonl"
 
-    def label_part(self, suite: str, journal_stem: str, first_label_id: str) -> Path:
-        return self.root / "labels" / f"suite={suite}" / f"part-{journal_stem}-{first_label_id}.parquet"
+    def label_part(self, suite: str, journal_stem: str, first_label_id: str, events: int) -> Path:
+        """Named by the journal, its first event and how many it holds: a compaction killed before it emptied the
+        journal writes a *new* part next time (a superset; readers keep one row per label_id), so no Parquet key
+        is ever written twice with different content (what lets remote readers cache parts by key)."""
+        return self.root / "labels" / f"suite={suite}" / f"part-{journal_stem}-{first_label_id}-{events}.parquet"
 
     def labels_token(self) -> tuple[int, int, int]:
         """(parts, newest part mtime ns, total journal bytes): changes on every label append or compaction."""
@@ -953,7 +956,7 @@ class Workspace:
                 rows = parse_label_lines(f.read())
             if rows:
                 table = table_from_rows([_coerce_label(r) for r in rows], LABELS_SCHEMA)
-                self._write_table(self.label_part(suite, path.stem, rows[0]["label_id"]), table)
+                self._write_table(self.label_part(suite, path.stem, rows[0]["label_id"], len(rows)), table)
             os.ftruncate(fd, 0)
             os.fsync(fd)
             return len(rows)

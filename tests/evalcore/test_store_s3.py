@@ -301,3 +301,42 @@ def test_store_writes_are_whole_objects_not_temp_names(bucket):
     path = ws.write_public(table.to_pylist())
     keys = list(_objects(bucket))
     assert ws._key(path) in keys and not [k for k in keys if Path(k).name.startswith(".")]
+
+
+def test_readers_use_a_local_copy_per_object_version(bucket):
+    ws = Workspace(bucket)
+    path = ws.root / "public" / "p.parquet"
+    small = store.table_from_rows([{"model": "m", "benchmark": "b", "score": 0.5, "source": "s",
+                                    "imported_at": store.utcnow(), "schema_version": 1}], store.PUBLIC_SCHEMA)
+    ws._write_table(path, small)
+    [uri] = ws.table_files("public")
+    first = ws.readable(uri)
+    assert first.startswith(str(ws.root / "cache")) and pq.read_table(first).num_rows == 1
+    assert ws.readable(uri) == first  # fetched once
+    # parts are written once per key; were one replaced (by hand, say), its new version is fetched again
+    ws._write_table(path, pa.concat_tables([small] * 500).combine_chunks())
+    [uri] = ws.table_files("public")
+    second = ws.readable(uri)
+    assert second != first and pq.read_table(second).num_rows == 500
+    assert not Path(first).exists()  # the older copy is dropped
+    from evalcore.queries import Queries
+
+    assert len(Queries(ws).public_scores()) == 1  # one (model, benchmark): the newest row
+
+
+def test_credentials_endpoint_and_workspace_can_come_from_streamlit_secrets(bucket, s3, tmp_path, monkeypatch):
+    (tmp_path / ".streamlit").mkdir()
+    env = s3.env()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text(
+        f'EVALCORE_WORKSPACE = "{bucket}"\nEVALCORE_S3_ENDPOINT = "{env["AWS_ENDPOINT_URL"]}"\n'
+        f'AWS_ACCESS_KEY_ID = "{env["AWS_ACCESS_KEY_ID"]}"\nAWS_SECRET_ACCESS_KEY = "{env["AWS_SECRET_ACCESS_KEY"]}"\n',
+        encoding="utf-8")
+    for name in (*env, "EVALCORE_WORKSPACE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    settings = objectstore.S3Settings.from_environment()
+    assert settings.endpoint == env["AWS_ENDPOINT_URL"] and settings.access_key == env["AWS_ACCESS_KEY_ID"]
+    assert objectstore.setting("EVALCORE_WORKSPACE") == bucket
+    Workspace(bucket).write_manifest({"run_id": "r", "suite": "s", "status": "finished"})
+    assert [m["run_id"] for m in Workspace(bucket, create=False).manifests()] == ["r"]
+    assert "AWS_SECRET_ACCESS_KEY" not in os.environ  # read, never exported
