@@ -340,7 +340,8 @@ class Workspace:
 
     def _files(self, folder: Path, pattern: str) -> list[Path]:
         """Layout paths of the files under `folder` matching a glob `pattern` (relative, '/'-separated), sorted;
-        remotely from the listing (which also records each file's size and time for `file_stat`)."""
+        remotely from the listing (which also records each object's size and time, the version `readable` keys
+        its local copies on)."""
         if self.remote:
             import fnmatch
 
@@ -376,8 +377,8 @@ class Workspace:
 
     # -- local copies of remote Parquet parts ----------------------------------------------------------------
     # Readers query a remote workspace's Parquet parts from local copies under <spool>/cache/, fetched once per
-    # object version (key, size, time: parts are written once, label parts rewritten only with more rows), so a
-    # page's queries run at local speed instead of paying a HEAD and range GETs per file per query. The copies
+    # object version (key, size, time; no Parquet key is written twice with different content, see `label_part`),
+    # so a page's queries run at local speed instead of paying a HEAD and range GETs per file per query. The copies
     # are disposable: delete the folder at any time.
     CACHE_FETCH_THREADS = 8
 
@@ -815,7 +816,7 @@ class Workspace:
         s3:// URIs on object storage."""
         return [self.location(p) for p in self._files(self.root / self.TABLE_FOLDERS[table], "**/*.parquet")]
 
-    def broken_files(self) -> list[tuple[Path, str]]:
+    def broken_files(self) -> list[tuple[Path | str, str]]:
         """Every file of the workspace that readers would choke on, with the reason: Parquet parts that are
         truncated, empty, not Parquet or of the wrong column types; manifests and workspace.json that are not
         JSON objects of the expected shape. Full reads, so it finds damage a footer check misses."""
@@ -849,7 +850,7 @@ class Workspace:
             return self.remote.key_of(location)
         return Path(location).resolve().relative_to(self.root.resolve()).as_posix()
 
-    def quarantine(self, paths: Iterable[Path]) -> list[Path]:
+    def quarantine(self, paths: Iterable[Path | str]) -> list[Path]:
         """Move files aside to quarantine/<stamp>/<same relative path>, where no reader looks; returns where
         each went. Nothing is deleted: a person can inspect or restore them."""
         stamp = utcnow().strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)

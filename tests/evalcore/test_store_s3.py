@@ -340,3 +340,20 @@ def test_credentials_endpoint_and_workspace_can_come_from_streamlit_secrets(buck
     Workspace(bucket).write_manifest({"run_id": "r", "suite": "s", "status": "finished"})
     assert [m["run_id"] for m in Workspace(bucket, create=False).manifests()] == ["r"]
     assert "AWS_SECRET_ACCESS_KEY" not in os.environ  # read, never exported
+
+
+def test_duckdb_reads_the_bucket_directly_through_the_registered_filesystem(bucket):
+    """The connection can also read s3:// globs itself (what a notebook on Queries.con would do), the way a
+    warehouse engine reads the layout: hive partitions from the keys."""
+    from evalcore.queries import Queries
+
+    ws = Workspace(bucket)
+    for run in ("r1", "r2"):
+        rows = [{"run_id": run, "suite": "s", "suite_version": "v", "example_id": f"e{i}", "candidate": "c",
+                 "repeat": 0, "cached": False, "created_at": store.utcnow()} for i in range(3)]
+        store.write_results(ws, "s", run, "w0", rows, [])
+    q = Queries(ws)
+    got = q.con.execute("SELECT run, count(*) FROM read_parquet(?, hive_partitioning=true) GROUP BY run ORDER BY run",
+                        [ws.results_glob()]).fetchall()
+    assert ws.results_glob() == f"{bucket}/results/**/*.parquet"
+    assert got == [("r1", 3), ("r2", 3)]
