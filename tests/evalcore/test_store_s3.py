@@ -86,6 +86,8 @@ def test_a_cli_run_writes_the_layout_to_the_bucket_and_the_cli_reads_it_back(buc
     assert m["status"] == "finished" and m["results"] == 24
     doctor = _cli("doctor", uri=bucket)
     assert doctor.returncode == 0 and "every file is readable" in doctor.stdout
+    gate = _cli("gate", "--suite", "t", "--candidate", "m1", "--baseline", "m0", uri=bucket)
+    assert gate.returncode == 0 and "m1" in gate.stdout, gate.stderr  # equal candidates: no regression
 
     # a second run answers from the bucket's results: the store is the cache
     server.reset()
