@@ -896,8 +896,7 @@ class Workspace:
         """(parts, newest part mtime ns, total journal bytes): changes on every label append or compaction."""
         parts = newest = size = 0
         base = self.root / "labels"
-        if self.remote:
-            self._listing = None
+        if self.remote:  # the listing `data_token` just refreshed (labels from this process show in the journals)
             for key, _size, mtime in self._remote_files("labels"):
                 if key.endswith(".parquet") and key.count("/") == 2:
                     parts, newest = parts + 1, max(newest, mtime)
