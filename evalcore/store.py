@@ -711,7 +711,9 @@ class Workspace:
             beat = datetime.fromisoformat(lock["heartbeat_at"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if lock.get("spool") == self._spool_id():
+        import socket
+
+        if lock.get("spool") == self._spool_id() and lock.get("host") == socket.gethostname():
             alive = _flock_held(self.lock_path(suite, run_id))
         else:
             alive = (utcnow() - beat).total_seconds() <= self.LOCK_STALE_S
