@@ -77,7 +77,7 @@ MEAN_SHAPES: dict[str, tuple[Shape, tuple[int, ...]]] = {
     "near-ceiling 95% at 1.0, near misses": (ceiling(0.95, "small"), (20, 50, 200)),
     "0/1 at p=0.5": (binary(0.5), (20, 50, 200)),
     "0/1 at p=0.9": (binary(0.9), (20, 50, 200)),
-    "0/1 at p=0.97": (binary(0.97), (50, 200)),
+    "0/1 at p=0.97": (binary(0.97), (20, 50, 200)),
     "1-5 ratings averaging 4.3": (rating("4.3"), (20, 50, 200)),
     "1-5 ratings averaging 4.5": (rating("4.5"), (20, 50, 200)),
     "1-5 ratings averaging 4.7": (rating("4.7"), (20, 50, 200)),
