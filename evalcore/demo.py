@@ -6,14 +6,15 @@ seeded random generator according to a per-model profile (skill per tag, JSON di
 prompt injection). That gives the demo real, explainable differences between families and releases, and it
 runs through exactly the same runner, cache and store as real calls.
 
-The profiles are tuned so the demo tells the story evalcore exists for (checked by tests/evalcore/test_demo.py):
+The profiles are tuned so the demo tells the story evalcore exists for (checked on the built workspace by the
+"demo story" tests in tests/evalcore/test_explore.py):
 - cirrus-pro-2, the newest release and the best on both public benchmarks, is significantly worse on this
   task than the older cirrus-pro and the much cheaper basalt-70b: it wraps its JSON in prose or truncates it
   (json_error) and fumbles OCR-damaged invoices;
 - the aurora family regresses on one edge case in its newest release: aurora-2 obeys instructions hidden in
-  adversarial invoices (injection) that aurora-1.5 ignored, while its overall score barely moves;
-- basalt-70b costs about 1/8 of the leader and is shown to lose at most 0.05 to it (the demo suite's margin), so
-  `evalcore decide` picks it.
+  adversarial invoices (injection) that aurora-1.5 ignored, while overall it is not credibly worse;
+- basalt-70b costs about 1/11 of the leader and is shown to lose at most 0.05 to every other candidate (the demo
+  suite's stated margin), so `evalcore decide` picks it. The recommendation logic knows nothing of the demo.
 
 Models see the same invoices, so their mistakes are correlated: every draw (is this line item read right, does
 the output break its JSON, is this injection obeyed, is this long table abandoned) mixes a latent shared by all
