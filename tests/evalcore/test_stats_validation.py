@@ -47,6 +47,14 @@ DISCRETE = {
     ("diff", "0/1 at p=0.9 vs 0.8", 20): 0.995,
     ("diff", "0/1 at p=0.97 vs 0.9", 20): 1.0,
     ("diff", "0/1 at p=0.97 vs 0.9", 50): 0.99,
+    ("diff", "near-ceiling near misses 95% vs 90%", 20): 1.0,
+    # Not discrete, known conservative: half the samples have <= 5 disagreements (nothing can be rejected), the
+    # rest 6-12, and the variance floor assumes unseen disagreements could span the whole range while these are
+    # near misses (a true gap of 0.004). Two alternatives were simulated (bench seeds, 10,000 replications): a
+    # floor scaled by the largest observed difference under-covers (91.8% on this cell, 93.2% on near-ceiling 95%
+    # vs 90% with partial credit); a blend of that scale and the range leaves this cell at 99.0%. So the floor
+    # stays and this cell is stated as it is (README).
+    ("diff", "near-ceiling near misses 95% vs 90%", 50): 1.0,
 }
 
 
@@ -154,7 +162,8 @@ def test_near_ceiling_on_20_examples_is_conservative_only_where_one_example_is_o
     assert needed < 0.90
 
 
-@pytest.mark.parametrize("name,n", [(name, n) for (kind, name, n) in DISCRETE if kind == "diff"])
+@pytest.mark.parametrize("name,n", [(name, n) for (kind, name, n) in DISCRETE if kind == "diff"
+                                    and (name, n) != ("near-ceiling near misses 95% vs 90%", 50)])
 def test_paired_cells_with_few_disagreements_cannot_reject_so_their_interval_holds_0(name, n):
     """With 5 or fewer examples that differ, the smallest two-sided p of an exact sign or permutation test is
     2/2^5 = 0.0625 > 0.05: nothing can be rejected, so an interval that agrees with the test holds 0 (and with
