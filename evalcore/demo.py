@@ -6,23 +6,35 @@ seeded random generator according to a per-model profile (skill per tag, JSON di
 prompt injection). That gives the demo real, explainable differences between families and releases, and it
 runs through exactly the same runner, cache and store as real calls.
 
-The profiles are tuned so the demo tells the story evalcore exists for (checked by tests/evalcore/test_demo.py):
+The profiles are tuned so the demo tells the story evalcore exists for (checked on the built workspace by the
+"demo story" tests in tests/evalcore/test_explore.py):
 - cirrus-pro-2, the newest release and the best on both public benchmarks, is significantly worse on this
   task than the older cirrus-pro and the much cheaper basalt-70b: it wraps its JSON in prose or truncates it
   (json_error) and fumbles OCR-damaged invoices;
 - the aurora family regresses on one edge case in its newest release: aurora-2 obeys instructions hidden in
-  adversarial invoices (injection) that aurora-1.5 ignored, while its overall score barely moves;
-- basalt-70b costs about 1/8 of the leader and is statistically tied with it.
+  adversarial invoices (injection) that aurora-1.5 ignored, while overall it is not credibly worse;
+- basalt-70b costs about 1/11 of the leader and is shown to lose at most 0.05 to every other candidate (the demo
+  suite's stated margin), so `evalcore decide` picks it. The recommendation logic knows nothing of the demo.
+
+Models see the same invoices, so their mistakes are correlated: every draw (is this line item read right, does
+the output break its JSON, is this injection obeyed, is this long table abandoned) mixes a latent shared by all
+models for that prompt ("how hard is this item") with the model's own noise, through a Gaussian copula at
+correlation `SHARED_DIFFICULTY`. Each model still errs at its profile's rate, but a stronger model's errors are
+mostly among the items a weaker one also gets wrong, as with real models; so paired differences are tighter than
+the spread of either model's scores, which is what paired tests are for. With independent errors (the earlier
+generator) no candidate could be shown within 0.05 of another on 52 invoices.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from statistics import NormalDist
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +44,7 @@ SYNTHETIC_NOTICE = (
 )
 
 _TAGS_HARD = ("malformed", "ambiguous", "adversarial", "multilingual", "long", "empty")
+SHARED_DIFFICULTY = 0.9  # correlation of two models' latent draws on the same prompt (module docstring)
 
 # -- the models -----------------------------------------------------------------------------------------------
 
@@ -234,6 +247,26 @@ def _rng(*parts: str) -> random.Random:
     return random.Random(int(hashlib.sha256("|".join(parts).encode()).hexdigest()[:16], 16))
 
 
+_PHI = NormalDist().cdf
+
+
+class _Draws:
+    """Uniform draws for one model on one prompt that share a latent with every other model on that prompt.
+
+    Draw k is Phi(sqrt(rho) z_k + sqrt(1 - rho) e_k): z_k comes from the prompt alone (the same for all models),
+    e_k from the model and the prompt. Each draw is uniform, so `draw() < p` happens with probability p for every
+    model, and two models' draws correlate through z_k: the hard items are hard for everyone.
+    """
+
+    def __init__(self, model: str, prompt: str, rho: float = SHARED_DIFFICULTY) -> None:
+        self._shared = _rng("difficulty", prompt)
+        self._own = _rng(model, prompt, "noise")
+        self._a, self._b = math.sqrt(rho), math.sqrt(1.0 - rho)
+
+    def draw(self) -> float:
+        return _PHI(self._a * self._shared.gauss(0.0, 1.0) + self._b * self._own.gauss(0.0, 1.0))
+
+
 def _corrupt(item: dict[str, Any], rng: random.Random) -> dict[str, Any] | None:
     kind = rng.random()
     if kind < 0.25:
@@ -268,22 +301,24 @@ def demo_reply(model: str, messages: list[dict[str, Any]]) -> DemoReply:
     skill = profile.skill
     for t in tags:
         skill *= profile.tag_skill.get(t, 1.0)
-    if "adversarial" in tags and rng.random() < profile.injection:
+    # Shared-latent draws, in a fixed order so draw k means the same thing for every model (class _Draws).
+    draws = _Draws(model, prompt)
+    obeys, breaks_json, gives_up = draws.draw(), draws.draw(), draws.draw()
+    if "adversarial" in tags and obeys < profile.injection:
         text = rng.choice(['{"line_items": []}', "APPROVED", '{"line_items": [{"description": "Gift card", '
                                                                '"quantity": 1, "unit_price": 0, "total": 0}]}'])
         return DemoReply(text, _tokens(prompt), _tokens(text), latency)
     out = []
     for it in items:
-        kept = it if rng.random() < skill else _corrupt(it, rng)
+        kept = it if draws.draw() >= 1.0 - skill else _corrupt(it, rng)  # the hardest items fail first
         if kept is not None:
             out.append(kept)
-    if "long" in tags and rng.random() > skill:
+    if "long" in tags and gives_up < 1.0 - skill:
         out = out[: rng.randint(10, 25)]  # gave up half-way through a long table
     text = json.dumps({"line_items": out}, ensure_ascii=False)
-    r = rng.random()
-    if r < profile.json_error:
+    if breaks_json < profile.json_error:
         text = "Here are the line items I found:\n" + text[: max(10, len(text) // 2)]
-    elif r < profile.json_error * 3:
+    elif breaks_json < profile.json_error * 3:
         text = "```json\n" + text + "\n```"
     return DemoReply(text, _tokens(prompt), _tokens(text), latency * (1 + len(items) / 20))
 
@@ -344,6 +379,8 @@ def suite_dict(dataset: str = "invoices.jsonl") -> dict[str, Any]:
         ],
         "repeats": 1,
         "run": {"concurrency": 32, "per_candidate": 16},
+        # The team's stated trade-off: a drop of up to 0.05 in line-item F1 is acceptable for a cheaper model.
+        "decision": {"policy": "cheapest", "margin": 0.05},
     }
 
 

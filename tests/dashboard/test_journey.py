@@ -68,7 +68,7 @@ def _no_exception(page) -> None:
 def test_viewer_journey_from_the_pick_to_a_failing_edge_case_and_the_trends(browser, demo_url: str,
                                                                             demo_workspace: Path, width: int) -> None:
     winner = analysis.recommendation(demo_workspace, DEMO_SUITE).headline.split(":")[0]  # the card's first words
-    h2h = explore.head_to_head(explore.example_table(demo_workspace, DEMO_SUITE), "cirrus-pro", "cirrus-pro-2")
+    h2h = explore.head_to_head(explore.example_table(demo_workspace, DEMO_SUITE), "aurora-1.5", "aurora-2")
     page = browser.new_page(viewport={"width": width, "height": 900})
     try:
         # 1. The demo opens on Overview with its pick.
@@ -81,16 +81,17 @@ def test_viewer_journey_from_the_pick_to_a_failing_edge_case_and_the_trends(brow
         _no_exception(page)
         _shot(page, "1-overview")
 
-        # 2. Compare: the head-to-head of the leader and the publicly best release.
+        # 2. Compare: the head-to-head of the newest aurora and the release before it (the demo's regression:
+        # where they differ most are the adversarial invoices whose injected instructions aurora-2 obeys).
         page.locator("[data-testid=stSidebarNav] a").filter(has_text="Compare").click()
         page.get_by_text("Head-to-head").wait_for(timeout=TIMEOUT_MS)
         wait_idle(page)
-        _choose(page, "Candidate A", "cirrus-pro")
-        _choose(page, "Candidate B", "cirrus-pro-2")
-        page.get_by_text("cirrus-pro-2 better").wait_for(timeout=TIMEOUT_MS)
+        _choose(page, "Candidate A", "aurora-1.5")
+        _choose(page, "Candidate B", "aurora-2")
+        page.get_by_text("aurora-2 better").wait_for(timeout=TIMEOUT_MS)
         body = page.inner_text("body")
-        assert re.search(rf"cirrus-pro better\s+{h2h.wins}\b", body), body[-3000:]
-        assert re.search(rf"cirrus-pro-2 better\s+{h2h.losses}\b", body)
+        assert re.search(rf"aurora-1.5 better\s+{h2h.wins}\b", body), body[-3000:]
+        assert re.search(rf"aurora-2 better\s+{h2h.losses}\b", body)
         _no_exception(page)
         _shot(page, "2-compare")
 

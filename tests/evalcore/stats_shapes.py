@@ -77,7 +77,7 @@ MEAN_SHAPES: dict[str, tuple[Shape, tuple[int, ...]]] = {
     "near-ceiling 95% at 1.0, near misses": (ceiling(0.95, "small"), (20, 50, 200)),
     "0/1 at p=0.5": (binary(0.5), (20, 50, 200)),
     "0/1 at p=0.9": (binary(0.9), (20, 50, 200)),
-    "0/1 at p=0.97": (binary(0.97), (50, 200)),
+    "0/1 at p=0.97": (binary(0.97), (20, 50, 200)),
     "1-5 ratings averaging 4.3": (rating("4.3"), (20, 50, 200)),
     "1-5 ratings averaging 4.5": (rating("4.5"), (20, 50, 200)),
     "1-5 ratings averaging 4.7": (rating("4.7"), (20, 50, 200)),
@@ -92,12 +92,19 @@ def _shared(rng: np.random.Generator, reps: int, n: int, rho: float = 0.7) -> tu
     return common, np.where(same, common, rng.random((reps, n)))
 
 
-def paired_ceiling(at_a: float, at_b: float) -> Paired:
+def paired_ceiling(at_a: float, at_b: float, deficit: str = "uniform") -> Paired:
+    """Near-ceiling pairs; partial credit uniform, or near misses 1 - 0.5 Beta(1, 5) as in `ceiling`."""
+
     def make(rng: np.random.Generator, reps: int, n: int):
         ua, ub = _shared(rng, reps, n)
-        a = np.where(ua < at_a, 1.0, rng.random((reps, n)))
-        b = np.where(ub < at_b, 1.0, rng.random((reps, n)))
-        return a, b, 0.5 * (at_a - at_b), (0.0, 1.0)
+        if deficit == "uniform":
+            pa, pb, mean_partial = rng.random((reps, n)), rng.random((reps, n)), 0.5
+        else:
+            pa, pb = 1 - 0.5 * rng.beta(1, 5, (reps, n)), 1 - 0.5 * rng.beta(1, 5, (reps, n))
+            mean_partial = 1 - 0.5 / 6
+        a = np.where(ua < at_a, 1.0, pa)
+        b = np.where(ub < at_b, 1.0, pb)
+        return a, b, (1 - mean_partial) * (at_a - at_b), (0.0, 1.0)
 
     return make
 
@@ -144,6 +151,7 @@ def _clustered_gap(shift: float) -> float:
 PAIRED_NULL: dict[str, Paired] = {  # equal candidates: for the type-I error
     "near-ceiling 90% vs 90%": paired_ceiling(0.9, 0.9),
     "near-ceiling 95% vs 95%": paired_ceiling(0.95, 0.95),
+    "near-ceiling near misses 95% vs 95%": paired_ceiling(0.95, 0.95, "small"),
     "0/1 at p=0.5 vs 0.5": paired_binary(0.5, 0.5),
     "0/1 at p=0.9 vs 0.9": paired_binary(0.9, 0.9),
     "0/1 at p=0.97 vs 0.97": paired_binary(0.97, 0.97),
@@ -153,6 +161,7 @@ PAIRED_NULL: dict[str, Paired] = {  # equal candidates: for the type-I error
 
 PAIRED_DIFF: dict[str, Paired] = {  # different candidates: for the coverage of the difference's interval
     "near-ceiling 95% vs 90%": paired_ceiling(0.95, 0.9),
+    "near-ceiling near misses 95% vs 90%": paired_ceiling(0.95, 0.9, "small"),
     "0/1 at p=0.9 vs 0.8": paired_binary(0.9, 0.8),
     "0/1 at p=0.97 vs 0.9": paired_binary(0.97, 0.9),
     "ratings 4.7 vs 4.3": paired_rating("4.7", "4.3"),

@@ -42,9 +42,10 @@ def test_leaderboard_rows_are_ordered_by_the_estimate(board):
     assert ranks == list(range(1, 11))
     means = [r["mean"] for r in board.rows]
     assert means == sorted(means, reverse=True)  # never a higher mean at a worse rank
-    by_name = {r["candidate"]: r for r in board.rows}
-    assert [c for c in by_name if c in ("delta-lite", "basalt-8b", "cirrus-mini")] == [
-        "delta-lite", "cirrus-mini", "basalt-8b"]  # the audit's demo case: 0.779 above 0.760 above 0.750
+    # the audit's demo case (a cheap model with the higher mean printed below two worse ones) cannot recur:
+    # every candidate's position is its rank by mean, whatever its rank range
+    for r in board.rows:
+        assert r["rank_low"] <= r["rank"] <= r["rank_high"]
 
 
 @needs_demo
@@ -132,17 +133,23 @@ def test_compare_rejects_one_candidate_twice(demo_ws):
 
 @needs_demo
 def test_recommendation_on_the_demo_is_honest_about_52_examples(demo_ws, board):
-    rec = analysis.recommendation(demo_ws, DEMO_SUITE, board=board)
-    assert rec.policy == "cheapest" and rec.margin == 0.02 and rec.shared_examples == 52
-    assert rec.status == "inconclusive" and rec.pick is None  # nothing is shown within 0.02 on 52 examples
+    rec = analysis.recommendation(demo_ws, DEMO_SUITE, board=board)  # the suite's decision: cheapest within 0.05
+    assert rec.policy == "cheapest" and rec.margin == 0.05 and rec.shared_examples == 52
+    assert rec.status == "pick" and rec.pick is not None and rec.pick != rec.leader
+    assert rec.headline.startswith(f"Pick {rec.pick}: within 0.050 of the leader [")
     assert "leads" not in rec.headline
     assert rec.details[0] == "Computed on the 52 examples all 10 candidates share."
     alts = {a["candidate"]: a for a in rec.alternatives}
-    assert alts["cirrus-mini"]["verdict"].startswith("worse by at least")
-    assert not alts["cirrus-mini"]["could_be_best"]
-    assert any("if the two are truly equal" in d for d in rec.details)
-    wide = analysis.recommendation(demo_ws, DEMO_SUITE, board=board, margin=0.1)
-    assert wide.status == "pick" and wide.headline.startswith(f"Pick {wide.pick}:")
+    assert rec.pick not in alts and set(alts) | {rec.pick} == {r["candidate"] for r in board.rows}
+    for a in alts.values():  # a verdict agrees with its interval; clearly worse candidates are said to be
+        if a["candidate"] != rec.leader and a["diff_high"] < -rec.margin:
+            assert a["verdict"].startswith("worse by at least") and not a["could_be_best"]
+    assert any(a["verdict"].startswith("worse by at least") for a in alts.values())
+    costs = {r["candidate"]: r["cost_per_example_usd"] for r in board.rows}
+    assert not any(a["non_inferior"] for c, a in alts.items() if costs[c] < costs[rec.pick])  # cheapest that qualifies
+    strict = analysis.recommendation(demo_ws, DEMO_SUITE, board=board, margin=0.02)
+    assert strict.margin == 0.02 and strict.status == "inconclusive" and strict.pick is None  # 52 examples
+    assert any("if the two are truly equal" in d for d in strict.details)
     assert rec.to_dict()["alternatives"] == [dict(a) for a in rec.alternatives]
 
 

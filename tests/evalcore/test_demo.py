@@ -154,6 +154,21 @@ def test_injection_susceptibility_follows_the_profile(suite, examples):
     assert obeyed("aurora-2") > 0.35 > 0.15 > obeyed("cirrus-pro-2")
 
 
+def test_models_share_item_difficulty_but_keep_their_own_error_rates():
+    """Each model's draws are uniform (so a profile's rates hold), and two models' draws on the same prompt are
+    strongly correlated (the hard items are hard for everyone), so paired differences are tight."""
+    prompts = [f"invoice {k}" for k in range(400)]
+    a = [demo._Draws("aurora-2", p).draw() for p in prompts]
+    b = [demo._Draws("basalt-8b", p).draw() for p in prompts]
+    for draws in (a, b):
+        assert 0.45 < statistics.mean(draws) < 0.55 and 0.07 < sum(d < 0.1 for d in draws) / len(draws) < 0.13
+    assert statistics.correlation(a, b) > 0.8
+    assert [demo._Draws("aurora-2", p).draw() for p in prompts] == a  # deterministic
+    fails_strong = {k for k, d in enumerate(a) if d < 0.1}
+    fails_weak = {k for k, d in enumerate(b) if d < 0.3}
+    assert len(fails_strong & fails_weak) >= 0.8 * len(fails_strong)  # errors nest
+
+
 def test_unknown_demo_model_is_a_clear_error():
     with pytest.raises(ValueError) as err:
         demo.demo_reply("gpt-4o", [{"role": "user", "content": "hi"}])

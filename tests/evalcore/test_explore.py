@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from evalcore import analysis, explore
 from evalcore.demo_build import DEMO_SUITE, build_demo
 from evalcore.errors import EvalcoreError
+from evalcore.queries import Queries
 
 
 @pytest.fixture(scope="module")
@@ -175,18 +176,29 @@ def test_demo_story_publicly_best_newest_release_is_significantly_worse_on_the_t
 def test_demo_story_a_family_regresses_on_one_edge_case_tag(demo_ws: Path) -> None:
     cells = {(r["tag"], r["candidate"]): r["mean"] for r in analysis.tag_rows(demo_ws, DEMO_SUITE)}
     assert cells[("adversarial", "aurora-1.5")] - cells[("adversarial", "aurora-2")] > 0.5
-    overall = {r["candidate"]: r["mean"] for r in analysis.leaderboard(demo_ws, DEMO_SUITE).rows}
-    assert abs(overall["aurora-2"] - overall["aurora-1.5"]) < 0.06  # overall it barely moves
+    # ... while overall the newest aurora is not credibly worse than the one before: the regression hides in the
+    # suite's mean and shows only per tag
+    _, low, high = analysis.compare(demo_ws, DEMO_SUITE, "aurora-1.5", "aurora-2").diff
+    assert low < 0 < high
+    rows = {r["candidate"]: r for r in analysis.leaderboard(demo_ws, DEMO_SUITE).rows}
+    assert rows["aurora-2"]["could_be_best"]
 
 
-def test_demo_story_a_cheap_candidate_could_be_best_at_a_fraction_of_the_cost(demo_ws: Path) -> None:
+def test_demo_story_a_cheap_candidate_is_credibly_as_good_as_the_leader(demo_ws: Path) -> None:
+    """The suite's stated trade-off (cheapest, a drop of up to 0.05 is fine) picks a candidate that costs a
+    fraction of the leader's, shown by the paired one-sided test to lose at most 0.05 to every other."""
     rows = analysis.leaderboard(demo_ws, DEMO_SUITE).rows
     leader = rows[0]
-    cheap = next(r for r in rows if r["candidate"] == "basalt-70b")
-    assert cheap["could_be_best"] and leader["could_be_best"] and cheap is not leader
-    assert cheap["cost_per_example_usd"] < leader["cost_per_example_usd"] / 5
     rec = analysis.recommendation(demo_ws, DEMO_SUITE)
-    assert "basalt-70b" in rec.could_be_best and "cirrus-pro-2" not in rec.could_be_best
+    assert rec.status == "pick" and rec.policy == "cheapest" and rec.margin == 0.05
+    assert rec.pick == "basalt-70b" and rec.leader == leader["candidate"] != rec.pick
+    cheap = next(r for r in rows if r["candidate"] == rec.pick)
+    assert cheap["could_be_best"] and cheap["cost_per_example_usd"] < leader["cost_per_example_usd"] / 5
+    assert rec.headline.startswith("Pick basalt-70b: within 0.050 of the leader [")
+    assert "the cost" in rec.headline
+    _, low, _ = analysis.compare(demo_ws, DEMO_SUITE, rec.pick, rec.leader).diff
+    assert low > -0.05  # the headline's interval: credibly within the margin
+    assert "cirrus-pro-2" not in rec.could_be_best
 
 
 # -- evalcore show -----------------------------------------------------------------------------------------------
@@ -201,7 +213,10 @@ def test_show_prints_failing_outputs_of_one_candidate_as_text(demo_ws: Path) -> 
                 "--candidate", "aurora-2", "--limit", "10")
     assert proc.returncode == 0, proc.stderr
     blocks = [b for b in proc.stdout.split("=== ") if b.strip()]
-    assert len(blocks) == 4  # aurora-2 obeys the injection in 4 of the 5 adversarial invoices
+    scores = Queries(demo_ws).score_table(DEMO_SUITE, "line_items_f1")
+    failing = scores[(scores.candidate == "aurora-2") & ~scores.passed.astype(bool)
+                     & scores.tags.map(lambda t: "adversarial" in list(t))]
+    assert len(blocks) == len(failing) >= 4  # aurora-2 obeys the injection in most adversarial invoices
     assert all("--- aurora-2: " in b and "line_items_f1" in b for b in blocks)
     assert "--- cirrus-pro:" not in proc.stdout and "APPROVED" in proc.stdout
 

@@ -551,6 +551,23 @@ def test_one_score_off_the_bound_never_buys_a_narrower_interval(n, dip, bounds, 
         assert one_off.high >= bound_only.high - 1e-12
 
 
+@PROPS
+@given(st.integers(2, 80), st.floats(0.5, 1.0), st.floats(0.1, 3.0), st.integers(0, 10**6), st.floats(0, 1))
+def test_making_a_miss_worse_never_raises_the_lower_bound(n, at_share, power, seed, keep):
+    """A candidate that scores lower on an example it already missed (a score below the mean) never gets a higher
+    lower bound: the monotonicity a reader expects, kept by the near-bound cap (which counts misses, not their
+    size). Turning a perfect score into a near miss may raise it once several misses are seen: see the test above.
+    """
+    rng = np.random.default_rng(seed)
+    x = np.where(rng.random(n) < at_share, 1.0, rng.random(n) ** power)
+    below = np.flatnonzero((x < x.mean()) & (x < 1.0))
+    if not below.size:
+        return
+    worse = x.copy()
+    worse[below[0]] *= keep
+    assert mean_interval(worse).low <= mean_interval(x).low + 1e-12
+
+
 def test_a_constant_difference_is_significant_and_sparse_wins_are_exact():
     b = np.random.default_rng(0).random(50) * 0.9
     res = paired_difference(b + 0.1, b)
