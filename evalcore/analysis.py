@@ -260,16 +260,53 @@ def suite_policy(q: Queries, suite: str) -> tuple[str | None, float | None]:
     return None, None
 
 
+def people_evidence(workspace: str | Path | Queries | None, suite: str,
+                    candidates: list[str] | None = None) -> stats.PeopleEvidence:
+    """What people said about the suite's candidates (their latest runs), for the recommendation: ratings and
+    "ok to show" rates with intervals, and who people rate credibly worse (`evalcore.stats.human`)."""
+    from evalcore import labels
+
+    table = labels.human_table(_queries(workspace), suite)
+    examples = table.attrs["examples"]
+    names = candidates if candidates is not None else sorted(examples)
+    table = table[table["candidate"].isin(names)]
+    return stats.people_evidence(table, candidates=names, min_items=labels.MIN_ITEMS, examples=examples)
+
+
+def judge_check(workspace: str | Path | Queries | None, suite: str, scorer: str) -> tuple[list[str], list[str]]:
+    """(warnings, details) when the decision rests on an LLM judge's scores: a warning when people disagree with
+    the judge (its agreement with them is measured and not good enough), a detail line otherwise."""
+    from evalcore import labels
+
+    j = labels.judge_agreement(_queries(workspace), suite, scorer, n_boot=500)
+    if j is None:
+        return [], []
+    if j.trusted:
+        return [], [f"The scores come from the LLM judge '{scorer}', which agrees with people: {j.verdict}"]
+    if j.alpha is None or j.n_items < 20:
+        return [], [f"The scores come from the LLM judge '{scorer}', which is not yet checked against people: "
+                    f"{j.verdict.replace('WARNING: ', '')}"]
+    return [f"This decision rests on the LLM judge '{scorer}', and people disagree with it: {j.verdict} "
+            "Weigh the people's ratings, or decide on another scorer."], []
+
+
 def recommendation(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,
                    policy: str | None = None, margin: float | None = None,
-                   board: Leaderboard | None = None) -> stats.Recommendation:
+                   board: Leaderboard | None = None, people: bool = True) -> stats.Recommendation:
     """What to pick under a policy and practical margin (arguments, else the suite's `decision:`, else cheapest
-    within 0.02), computed on the examples all candidates share; pass the page's `board` to reuse its data."""
+    within 0.02), computed on the examples all candidates share; pass the page's `board` to reuse its data.
+
+    With `people` (the default) the labels count: a candidate people rate credibly worse than another is never
+    picked, every alternative carries its human rating and "ok to show" rate, and a decision resting on an LLM
+    judge that people disagree with carries a warning."""
+    import dataclasses
+
     q = _queries(workspace)
     lb = board if board is not None else leaderboard(q, suite, scorer=scorer)
     assert lb.data is not None
     declared_policy, declared_margin = suite_policy(q, suite)
-    return stats.recommend(
+    evidence = people_evidence(q, suite, [r["candidate"] for r in lb.rows]) if people else None
+    rec = stats.recommend(
         lb.data.scores,
         cost_per_example={r["candidate"]: r["cost_per_example_usd"] for r in lb.rows},
         latency_ms={r["candidate"]: r["latency_p50_ms"] for r in lb.rows},
@@ -278,14 +315,21 @@ def recommendation(workspace: str | Path | Queries | None, suite: str, *, scorer
         policy=policy or declared_policy or stats.DEFAULT_POLICY,
         margin=margin if margin is not None else (declared_margin if declared_margin is not None
                                                   else stats.DEFAULT_MARGIN),
+        people=evidence,
     )
+    if not people or rec.status in ("no_scores", "all_failed"):
+        return rec
+    warnings, lines = judge_check(q, suite, lb.scorer)
+    if warnings or lines:
+        rec = dataclasses.replace(rec, warnings=[*rec.warnings, *warnings], details=[*rec.details, *lines])
+    return rec
 
 
 def decision(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,
-             seed: int = 0, board: Leaderboard | None = None) -> stats.Decision:
+             seed: int = 0, board: Leaderboard | None = None, people: bool = True) -> stats.Decision:
     """The recommendation in the older (winner, text, lines) shape, for callers not yet on `recommendation`."""
     del seed
-    return stats.as_decision(recommendation(workspace, suite, scorer=scorer, board=board))
+    return stats.as_decision(recommendation(workspace, suite, scorer=scorer, board=board, people=people))
 
 
 def tags(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,

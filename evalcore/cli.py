@@ -463,7 +463,11 @@ def compare(suite: str, a: str, b: str, scorer: str | None, seed: int, workspace
 @_friendly
 def decide(suite: str, scorer: str | None, policy: str | None, margin: float | None, seed: int,
            workspace: str | None, fmt: str) -> None:
-    """Which candidate to pick under a policy and margin: a headline, then the evidence."""
+    """Which candidate to pick under a policy and margin: a headline, then the evidence.
+
+    Once outputs are labeled (Label page, `evalcore labels import`), people's ratings count: a candidate they
+    rate credibly worse than another is never picked, and a decision resting on an LLM judge that people
+    disagree with carries a warning."""
     from evalcore.analysis import leaderboard, recommendation
 
     lb = leaderboard(workspace, suite, scorer=scorer, seed=seed)
@@ -472,6 +476,8 @@ def decide(suite: str, scorer: str | None, policy: str | None, margin: float | N
         click.echo(terminal_text(json.dumps({**rec.to_dict(), "notes": lb.notes}, indent=2, default=str)))
         return
     click.echo(terminal_text(rec.headline))
+    for warning in rec.warnings:
+        click.echo(terminal_text(f"WARNING: {warning}"))
     for line in rec.details:
         click.echo(terminal_text(f"  - {line}"))
     for note in lb.notes:
