@@ -72,7 +72,7 @@ else:
     label = HUMAN[measure or "rating"]
     st.altair_chart(charts.trend_chart(hp, families, x=human["x"], basis=human["basis"], score_label=label,
                                        text="label", title=f"{label} per family over time",
-                                       y_format=".2f" if measure == "rating" else ".0%"),
+                                       y_format=".1f" if measure == "rating" else ".0%"),
                     width="stretch", key="human_trend_chart")
     few = hp.loc[~hp["enough"].astype(bool), "candidate"].drop_duplicates().tolist()
     st.caption(f"People's points are computed {human['basis']}. Bands are 95% intervals (Wilson for the rate); n "
