@@ -34,11 +34,13 @@ def labeled(tmp_path_factory: pytest.TempPathFactory) -> dict:
     tmp = tmp_path_factory.mktemp("human")
     ws = tmp / "ws"
     _cli("demo", "--workspace", ws)
+    unlabeled = _cli("decide", "--suite", DEMO_SUITE, "--workspace", ws, "--metric", "human").stdout
     margin, auto, rows = disputed_labels(ws)
     path = tmp / "ratings.csv"
     write_csv(path, rows)
     imported = _cli("labels", "import", path, "--suite", DEMO_SUITE, "--workspace", ws)
-    return {"ws": ws, "margin": margin, "auto": auto, "rows": len(rows), "imported": imported.stdout}
+    return {"ws": ws, "margin": margin, "auto": auto, "rows": len(rows), "imported": imported.stdout,
+            "unlabeled": unlabeled}
 
 
 def test_labels_import_by_the_real_cli(labeled: dict) -> None:
@@ -80,3 +82,18 @@ def test_decide_on_the_judge_warns_when_people_disagree_with_it(labeled: dict) -
     assert text[1] == f"WARNING: {rec.warnings[0]}"
     plain = _cli("decide", "--suite", DEMO_SUITE, "--workspace", ws).stdout
     assert "WARNING" not in plain  # the primary scorer is not the judge
+
+
+def test_decide_on_the_people_rating_itself(labeled: dict) -> None:
+    ws = labeled["ws"]
+    assert labeled["unlabeled"].startswith("Cannot decide on people's ratings: 0 candidates have 10 or more rated "
+                                           "examples")
+    rec = analysis.recommendation(ws, DEMO_SUITE, metric="human")
+    table = labels.human_table(ws, DEMO_SUITE)
+    rated = table[table["rating"].notna()].groupby("candidate")["example_id"].nunique()
+    used = set(rated[rated >= labels.MIN_ITEMS].index)
+    assert len(used) >= 2 and rec.leader in used and rec.margin == analysis.HUMAN_MARGIN
+    assert rec.details[0].startswith(f"Decided on people's mean rating (1-5), not on a scorer: {len(used)} candidates")
+    assert rec.pick != labeled["auto"].pick  # the candidate people rate 2 on most outputs
+    text = _cli("decide", "--suite", DEMO_SUITE, "--workspace", ws, "--metric", "human").stdout.splitlines()
+    assert text[0] == rec.headline and text[1] == f"  - {rec.details[0]}"
