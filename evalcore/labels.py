@@ -461,8 +461,6 @@ def agreement_report(workspace: Any, suite: str, *, seed: int = 0, n_boot: int =
     """Reviewers against each other (ratings: Krippendorff's alpha, ordinal; yes/no: Cohen's kappa for two
     reviewers, Fleiss' kappa for more, on the items with the usual number of answers), the items they
     disagree on most, and every LLM judge of the suite against the people's median rating."""
-    import numpy as np
-
     from evalcore.agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha
 
     q = _queries(workspace)

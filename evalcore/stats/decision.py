@@ -9,6 +9,10 @@ interval's lower end is above -Δ. A candidate a paired test shows worse by more
 when nothing is shown the text says so and names no leader.
 
 Everything is computed on the examples all candidates share, and the text says how many.
+
+People's ratings, when given (`people=`, from `stats.human.people_evidence`), have a veto: a candidate people rate
+credibly worse than another is never picked (the next one under the policy is, or none), the headline names the
+candidate passed over and why, and every alternative carries its human rating and "ok to show" rate.
 """
 
 from __future__ import annotations
@@ -45,7 +49,8 @@ class Recommendation(ToDict):
     is "pick"; `leader` is the best mean on the shared examples (None when nothing was compared).
     `alternatives` holds one dict per candidate other than the pick (diff from the leader with its 95% CI,
     pass-rate difference, two-sided p, one-sided non-inferiority p against the leader, verdict words,
-    could_be_best, non_inferior, cost and latency).
+    could_be_best, non_inferior, cost and latency; with people's ratings also human_rating, human_ok with their
+    _low/_high, human_n, human_examples, human_weighed and people_worse, the reason people rule it out, or None).
     """
 
     status: str
