@@ -180,15 +180,25 @@ def compare_people(table: pd.DataFrame, a: str, b: str, measure: str, *, min_ite
         raise StatsInputError(f"unknown measure {measure!r}.", hint="Use 'rating' or 'ok'.")
     check_alpha(level, "level")
     _check_table(table)
-    ga = table[(table["candidate"] == a) & table[measure].notna()].set_index("example_id")[measure].astype(float)
-    gb = table[(table["candidate"] == b) & table[measure].notna()].set_index("example_id")[measure].astype(float)
+    ga, gb = (_series(table, c, measure) for c in (a, b))
+    return _compare(ga, gb, a, b, measure, min_items, level)
+
+
+def _series(table: pd.DataFrame, candidate: str, measure: str) -> dict[str, float]:
+    """{example_id: value} of one candidate on one measure (labeled examples only)."""
+    g = table[(table["candidate"] == candidate) & table[measure].notna()]
+    return dict(zip(g["example_id"].astype(str), g[measure].astype(float), strict=True))
+
+
+def _compare(ga: dict[str, float], gb: dict[str, float], a: str, b: str, measure: str, min_items: int,
+             level: float) -> PeopleGap | None:
     if len(ga) < 2 or len(gb) < 2:
         return None
-    both = ga.index.intersection(gb.index)
+    both = sorted(ga.keys() & gb.keys())
     span = 4.0 if measure == "rating" else 1.0
     paired = len(both) >= min_items
     if paired:
-        xa, xb = ga.loc[both].to_numpy(), gb.loc[both].to_numpy()
+        xa, xb = np.array([ga[e] for e in both]), np.array([gb[e] for e in both])
         bounds = RATING_BOUNDS if measure == "rating" else (0.0, 1.0)
         res = paired_difference(xa, xb, bounds=bounds)
         d, low, high = float(res.diff.estimate), float(res.diff.low), float(res.diff.high)  # type: ignore[arg-type]
@@ -196,7 +206,7 @@ def compare_people(table: pd.DataFrame, a: str, b: str, measure: str, *, min_ite
         p = two / 2 if d < 0 else 1 - two / 2
         va, vb, n = float(xa.mean()), float(xb.mean()), len(both)
     else:
-        xa, xb = ga.to_numpy(), gb.to_numpy()
+        xa, xb = np.fromiter(ga.values(), float, len(ga)), np.fromiter(gb.values(), float, len(gb))
         binary = measure == "ok" and np.isin(xa, (0.0, 1.0)).all() and np.isin(xb, (0.0, 1.0)).all()
         d, low, high, p = _newcombe(xa, xb, 0.95) if binary else _welch(xa, xb, span, 0.95)
         va, vb, n = float(xa.mean()), float(xb.mean()), len(xa) + len(xb)
@@ -235,12 +245,13 @@ def people_evidence(table: pd.DataFrame, *, candidates: list[str] | None = None,
         return PeopleEvidence(rows, weighed, {}, level, min_items, labeled, _not_weighed(rows, min_items, labeled))
     gaps: list[PeopleGap] = []
     worse: dict[str, PeopleGap] = {}
+    series = {(c, m): _series(table, c, m) for c in weighed for m in MEASURES}
     for c in weighed:
         for other in weighed:
             if other == c:
                 continue
             for measure in MEASURES:
-                g = compare_people(table, c, other, measure, min_items=min_items, level=level)
+                g = _compare(series[(c, measure)], series[(other, measure)], c, other, measure, min_items, level)
                 if g is None:
                     continue
                 gaps.append(g)
