@@ -171,9 +171,11 @@ def fmt_score(v: object) -> str:
 
 
 def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
-                score_label: str = "mean score") -> alt.LayerChart:
+                score_label: str = "mean score", text: str = "candidate", title: str | None = None,
+                y_format: str = ".3f") -> alt.LayerChart:
     """One line per family across releases (x="release") or run dates (x="run"), a 95% band around it and
-    every point labelled with its candidate; the subtitle says which examples the points are computed over."""
+    every point labelled with its `text` column (the candidate, or "candidate (n=12)"); the subtitle says which
+    examples the points are computed over. `y_format` ".0%" for rates."""
     df = rows.copy()
     field = "release" if x == "release" else "started"
     df = df.dropna(subset=[field, "mean"])
@@ -181,7 +183,8 @@ def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
                   axis=alt.Axis(format="%Y-%m-%d" if x == "release" else "%Y-%m-%d %H:%M", labelAngle=-30),
                   scale=alt.Scale(padding=30))
     y_scale = alt.Scale(domain=_padded(float(df["low"].min()), float(df["high"].max())), nice=False)
-    y = alt.Y("mean:Q", title=f"{score_label} (95% band)", scale=y_scale)
+    y = alt.Y("mean:Q", title=f"{score_label} (95% band)", scale=y_scale,
+              axis=alt.Axis(format=y_format) if y_format != ".3f" else alt.Undefined)
     line_detail = "family:N" if x == "release" else "candidate:N"
     base = alt.Chart(df).encode(x=x_enc, color=family_color(families), detail=line_detail)
     band = base.mark_area(opacity=0.14).encode(y=alt.Y("low:Q", scale=y_scale, title=f"{score_label} (95% band)"),
@@ -189,11 +192,12 @@ def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
     bars = base.mark_rule(opacity=0.5).encode(y=alt.Y("low:Q", scale=y_scale), y2="high:Q")
     line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=60)).encode(
         y=y, tooltip=[alt.Tooltip("candidate:N"), alt.Tooltip("family:N"), alt.Tooltip(f"{field}:T"),
-                      alt.Tooltip("mean:Q", format=".3f"), alt.Tooltip("low:Q", title="95% low", format=".3f"),
-                      alt.Tooltip("high:Q", title="95% high", format=".3f"), alt.Tooltip("n:Q")])
-    labels = base.mark_text(align="left", dx=6, dy=-8, fontSize=11).encode(y=y, text="candidate:N")
+                      alt.Tooltip("mean:Q", format=y_format),
+                      alt.Tooltip("low:Q", title="95% low", format=y_format),
+                      alt.Tooltip("high:Q", title="95% high", format=y_format), alt.Tooltip("n:Q")])
+    labels = base.mark_text(align="left", dx=6, dy=-8, fontSize=11).encode(y=y, text=f"{text}:N")
     return alt.layer(band, bars, line, labels).properties(
-        height=380, title=alt.Title(f"{score_label} per family over time", subtitle=basis))
+        height=380, title=alt.Title(title or f"{score_label} per family over time", subtitle=basis))
 
 
 def rank_chart(rows: pd.DataFrame, benchmark: str, families: list[str]) -> alt.LayerChart:

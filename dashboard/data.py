@@ -102,10 +102,11 @@ def _leaderboard(ws: str, token: Token, suite: str, scorer: str) -> analysis.Lea
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def _board_and_decision(ws: str, token: Token, suite: str, scorer: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """One leaderboard computation feeds both the table and the recommendation."""
+    """One leaderboard computation feeds both the table and the recommendation. The decision here is on the scores
+    alone (cached on the data token only); the decision card uses `recommendation`, which weighs labels."""
     q = _queries(ws)
     lb = _leaderboard(ws, token, suite, scorer)
-    d = analysis.decision(q, suite, board=lb).to_dict()
+    d = analysis.decision(q, suite, board=lb, people=False).to_dict()
     board = {
         "scorer": lb.scorer,
         "n_examples": lb.n_examples,
@@ -154,17 +155,23 @@ def declared_policy(ws: str, token: Token, suite: str) -> tuple[str, float]:
 
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
-def recommendation(ws: str, token: Token, suite: str, scorer: str, policy: str, margin: float) -> dict[str, Any]:
-    """`evalcore.analysis.recommendation` (what to pick under a policy and margin, and why) as a dict, its
-    words escaped for markdown; computed on the page's cached leaderboard data."""
+def recommendation(ws: str, token: Token, ltoken: "LabelsToken", suite: str, scorer: str, policy: str,
+                   margin: float) -> dict[str, Any]:
+    """`evalcore.analysis.recommendation` (what to pick under a policy and margin, and why, people's ratings
+    weighed) as a dict, its words escaped for markdown; computed on the page's cached leaderboard data. Keyed on
+    the labels token too: a new label can change the pick."""
     q = _queries(ws)
     lb = _leaderboard(ws, token, suite, scorer)
     rec = analysis.recommendation(q, suite, scorer=scorer, policy=policy, margin=margin, board=lb)
     alts = pd.DataFrame(rec.alternatives)
+    people = dict(rec.people) if rec.people is not None else None
+    if people is not None:
+        people["worse"] = {c: markdown_safe(t) for c, t in people["worse"].items()}
     return {"status": rec.status, "headline": markdown_safe(rec.headline),
             "details": [markdown_safe(d) for d in rec.details], "pick": rec.pick, "leader": rec.leader,
             "policy": rec.policy, "margin": rec.margin, "shared_examples": rec.shared_examples,
-            "could_be_best": list(rec.could_be_best), "alternatives": alts}
+            "could_be_best": list(rec.could_be_best), "alternatives": alts,
+            "warnings": [markdown_safe(w) for w in rec.warnings], "people": people}
 
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
@@ -521,6 +528,37 @@ def human_column(ws: str, token: Token, ltoken: LabelsToken, suite: str, candida
             out.append(f"{formatting.score(r['rating'], 2)} {formatting.interval(r['rating_low'], r['rating_high'], 2)}"
                        f", ok {formatting.pct(r['ok_rate'])}")
     return out
+
+
+def people_cell(fields: dict[str, Any]) -> str:
+    """A candidate's human numbers as the decision card shows them (fields as in a recommendation's
+    alternatives): "4.20 [3.91, 4.49], ok 93% [82%, 98%], 45 of 52 labeled", or "not labeled"."""
+    from evalcore import formatting
+
+    n = fields.get("human_n") or 0
+    if not n:
+        return "not labeled"
+    r, ok, of = fields.get("human_rating"), fields.get("human_ok"), fields.get("human_examples")
+    parts = []
+    if r is not None and r == r:
+        parts.append(f"{formatting.score(r, 2)} {formatting.interval(fields['human_rating_low'], fields['human_rating_high'], 2)}")
+    if ok is not None and ok == ok:
+        parts.append(f"ok {formatting.pct(ok)} [{formatting.pct(fields['human_ok_low'])}, "
+                     f"{formatting.pct(fields['human_ok_high'])}]")
+    parts.append(f"{int(n)}{f' of {int(of)}' if of is not None and of == of else ''} labeled"
+                 + ("" if fields.get("human_weighed") else ": too few to weigh"))
+    return ", ".join(parts)
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def human_trend(ws: str, token: Token, ltoken: LabelsToken, suite: str, measure: str, tag: str | None,
+                x: str) -> dict[str, Any]:
+    """`evalcore.explore.human_trend`: people's mean rating ("rating") or "ok to show" rate ("ok") per family
+    over release or run date, each point with its 95% interval, n and `enough`; `label` is "candidate (n=12)"."""
+    t = explore.human_trend(_queries(ws), suite, measure=measure, tag=tag, x=x)
+    rows = t["rows"].copy()
+    rows["label"] = [f"{c} (n={n})" for c, n in zip(rows["candidate"], rows["n"], strict=True)]
+    return {**t, "rows": rows, "basis": markdown_safe(t["basis"])}
 
 
 def human_summary_table(ws: str, token: Token, ltoken: LabelsToken, suite: str) -> pd.DataFrame:

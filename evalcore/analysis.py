@@ -7,6 +7,7 @@ joins cost and latency to quality, and words the result for people.
 from __future__ import annotations
 
 import math
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -260,16 +261,63 @@ def suite_policy(q: Queries, suite: str) -> tuple[str | None, float | None]:
     return None, None
 
 
+def people_evidence(workspace: str | Path | Queries | None, suite: str,
+                    candidates: list[str] | None = None) -> stats.PeopleEvidence:
+    """What people said about the suite's candidates (their latest runs), for the recommendation: ratings and
+    "ok to show" rates with intervals, and who people rate credibly worse (`evalcore.stats.human`)."""
+    from evalcore import labels
+
+    table = labels.human_table(_queries(workspace), suite)
+    examples = table.attrs["examples"]
+    names = candidates if candidates is not None else sorted(examples)
+    table = table[table["candidate"].isin(names)]
+    return stats.people_evidence(table, candidates=names, min_items=labels.MIN_ITEMS, examples=examples)
+
+
+def judge_check(workspace: str | Path | Queries | None, suite: str, scorer: str) -> tuple[list[str], list[str]]:
+    """(warnings, details) when the decision rests on an LLM judge's scores: a warning when people disagree with
+    the judge (its agreement with them is measured and not good enough), a detail line otherwise."""
+    from evalcore import labels
+
+    j = labels.judge_agreement(_queries(workspace), suite, scorer, n_boot=500)
+    if j is None:
+        return [], []
+    if j.trusted:
+        return [], [f"The scores come from the LLM judge '{scorer}', which agrees with people: {j.verdict}"]
+    if j.alpha is None or j.n_items < 20:
+        return [], [f"The scores come from the LLM judge '{scorer}', which is not yet checked against people: "
+                    f"{j.verdict.replace('WARNING: ', '')}"]
+    return [f"This decision rests on the LLM judge '{scorer}', and people disagree with it: {j.verdict} "
+            "Weigh the people's ratings, or decide on another scorer."], []
+
+
+METRICS = ("score", "human")
+HUMAN_MARGIN = 0.25  # rating points on the 1-5 scale: the default acceptable drop when deciding on people's ratings
+
+
 def recommendation(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,
                    policy: str | None = None, margin: float | None = None,
-                   board: Leaderboard | None = None) -> stats.Recommendation:
+                   board: Leaderboard | None = None, people: bool = True,
+                   metric: str = "score") -> stats.Recommendation:
     """What to pick under a policy and practical margin (arguments, else the suite's `decision:`, else cheapest
-    within 0.02), computed on the examples all candidates share; pass the page's `board` to reuse its data."""
+    within 0.02), computed on the examples all candidates share; pass the page's `board` to reuse its data.
+
+    With `people` (the default) the labels count: a candidate people rate credibly worse than another is never
+    picked, every alternative carries its human rating and "ok to show" rate, and a decision resting on an LLM
+    judge that people disagree with carries a warning. `metric="human"` decides on people's mean rating (1-5)
+    itself, among the candidates with enough rated examples, on the examples all of them have ratings for; the
+    margin is then in rating points (default 0.25)."""
+    if metric not in METRICS:
+        raise EvalcoreError(f"unknown metric '{metric}'.", hint="Use 'score' (the scorer) or 'human' (people's 1-5).")
     q = _queries(workspace)
     lb = board if board is not None else leaderboard(q, suite, scorer=scorer)
     assert lb.data is not None
     declared_policy, declared_margin = suite_policy(q, suite)
-    return stats.recommend(
+    if metric == "human":
+        return _human_recommendation(q, suite, lb, policy or declared_policy or stats.DEFAULT_POLICY,
+                                     HUMAN_MARGIN if margin is None else margin)
+    evidence = people_evidence(q, suite, [r["candidate"] for r in lb.rows]) if people else None
+    rec = stats.recommend(
         lb.data.scores,
         cost_per_example={r["candidate"]: r["cost_per_example_usd"] for r in lb.rows},
         latency_ms={r["candidate"]: r["latency_p50_ms"] for r in lb.rows},
@@ -278,14 +326,51 @@ def recommendation(workspace: str | Path | Queries | None, suite: str, *, scorer
         policy=policy or declared_policy or stats.DEFAULT_POLICY,
         margin=margin if margin is not None else (declared_margin if declared_margin is not None
                                                   else stats.DEFAULT_MARGIN),
+        people=evidence,
     )
+    if not people or rec.status in ("no_scores", "all_failed"):
+        return rec
+    warnings, lines = judge_check(q, suite, lb.scorer)
+    if warnings or lines:
+        rec = dataclasses.replace(rec, warnings=[*rec.warnings, *warnings], details=[*rec.details, *lines])
+    return rec
+
+
+def _human_recommendation(q: Queries, suite: str, lb: Leaderboard, policy: str,
+                          margin: float) -> stats.Recommendation:
+    """The recommendation on people's mean rating (1-5) instead of a scorer's values."""
+    from evalcore import labels
+
+    table = labels.human_table(q, suite)
+    names = [r["candidate"] for r in lb.rows]
+    rated = table[table["rating"].notna() & table["candidate"].isin(names)]
+    counts = rated.groupby("candidate")["example_id"].nunique().to_dict()
+    use = [c for c in names if counts.get(c, 0) >= labels.MIN_ITEMS]
+    left = [f"{c} ({counts.get(c, 0)})" for c in names if c not in use]
+    if len(use) < 2:
+        head = (f"Cannot decide on people's ratings: {fmt.count(len(use), 'candidate')} "
+                f"{'has' if len(use) == 1 else 'have'} {labels.MIN_ITEMS} or more rated examples "
+                f"(rated examples: {fmt.names(left, 6) or 'none'}); rate more outputs on the Label page.")
+        return stats.Recommendation("inconclusive", head, [], None, None, policy, margin, 0)
+    scores = pd.DataFrame({"candidate": rated["candidate"], "example_id": rated["example_id"], "repeat": 0,
+                           "value": rated["rating"].astype(float)})
+    scores = scores[scores["candidate"].isin(use)]
+    rec = stats.recommend(
+        scores, bounds=(1.0, 5.0), policy=policy, margin=margin,
+        cost_per_example={r["candidate"]: r["cost_per_example_usd"] for r in lb.rows if r["candidate"] in use},
+        latency_ms={r["candidate"]: r["latency_p50_ms"] for r in lb.rows if r["candidate"] in use})
+    intro = (f"Decided on people's mean rating (1-5), not on a scorer: {fmt.count(len(use), 'candidate')} with at "
+             f"least {labels.MIN_ITEMS} rated examples; the margin is in rating points.")
+    if left:
+        intro += f" Left out, too few rated examples: {fmt.names(left, 6)}."
+    return dataclasses.replace(rec, details=[intro, *rec.details])
 
 
 def decision(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,
-             seed: int = 0, board: Leaderboard | None = None) -> stats.Decision:
+             seed: int = 0, board: Leaderboard | None = None, people: bool = True) -> stats.Decision:
     """The recommendation in the older (winner, text, lines) shape, for callers not yet on `recommendation`."""
     del seed
-    return stats.as_decision(recommendation(workspace, suite, scorer=scorer, board=board))
+    return stats.as_decision(recommendation(workspace, suite, scorer=scorer, board=board, people=people))
 
 
 def tags(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,

@@ -457,22 +457,31 @@ def compare(suite: str, a: str, b: str, scorer: str | None, seed: int, workspace
 @click.option("--margin", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
               help="Largest acceptable loss in score, e.g. 0.02 (default: the suite's decision.margin, "
                    "else 0.02).")
+@click.option("--metric", type=click.Choice(["score", "human"]), default="score", show_default=True,
+              help="Decide on the scorer's values, or on people's mean 1-5 rating (then --margin is in rating "
+                   "points, default 0.25).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Kept for scripts; nothing is random.")
 @_workspace_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Plain words, or JSON for scripts.")
 @_friendly
-def decide(suite: str, scorer: str | None, policy: str | None, margin: float | None, seed: int,
+def decide(suite: str, scorer: str | None, policy: str | None, margin: float | None, metric: str, seed: int,
            workspace: str | None, fmt: str) -> None:
-    """Which candidate to pick under a policy and margin: a headline, then the evidence."""
+    """Which candidate to pick under a policy and margin: a headline, then the evidence.
+
+    Once outputs are labeled (Label page, `evalcore labels import`), people's ratings count: a candidate they
+    rate credibly worse than another is never picked, and a decision resting on an LLM judge that people
+    disagree with carries a warning."""
     from evalcore.analysis import leaderboard, recommendation
 
     lb = leaderboard(workspace, suite, scorer=scorer, seed=seed)
-    rec = recommendation(workspace, suite, board=lb, policy=policy, margin=margin)
+    rec = recommendation(workspace, suite, board=lb, policy=policy, margin=margin, metric=metric)
     if fmt == "json":
         click.echo(terminal_text(json.dumps({**rec.to_dict(), "notes": lb.notes}, indent=2, default=str)))
         return
     click.echo(terminal_text(rec.headline))
+    for warning in rec.warnings:
+        click.echo(terminal_text(f"WARNING: {warning}"))
     for line in rec.details:
         click.echo(terminal_text(f"  - {line}"))
     for note in lb.notes:

@@ -20,14 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalcore import formatting as fmt
 from evalcore import stats
 from evalcore.analysis import ScoreData, _queries, score_data
 from evalcore.errors import EvalcoreError
 from evalcore.queries import Queries
 
 __all__ = ["OUTCOMES", "Change", "Changes", "changes_since_previous_run", "clean_text", "disagreements",
-           "example_detail", "example_table", "filter_examples", "head_to_head", "pareto_frontier", "reference_diff",
-           "trend"]
+           "example_detail", "example_table", "filter_examples", "head_to_head", "human_trend", "pareto_frontier",
+           "reference_diff", "trend"]
 
 OUTCOMES = ("all", "fail", "pass", "error")
 
@@ -337,6 +338,69 @@ def trend(workspace: str | Path | Queries | None, suite: str, scorer: str | None
     sort = ["family", "release" if x == "release" else "started", "candidate"]
     return {"rows": rows.sort_values(sort).reset_index(drop=True), "basis": basis, "x": x,
             "scorer": data.scorer, "n": len(shared) if shared else n_all}
+
+
+HUMAN_MEASURES = {"rating": "mean human rating (1-5)", "ok": "\"ok to show\" rate"}
+
+
+def human_trend(workspace: str | Path | Queries | None, suite: str, *, measure: str = "rating",
+                tag: str | None = None, x: str = "release", min_items: int | None = None) -> dict[str, Any]:
+    """People's verdict per family over time, beside `trend`: {"rows", "basis", "x", "measure", "labeled"}.
+
+    `measure`: "rating" (mean 1-5) or "ok" ("ok to show" rate). `x="release"`: one point per candidate (its latest
+    run) at its release date; `x="run"`: one point per run and candidate with labels, at the run's start (a label
+    carries over to the same output in every run). Each point is computed over its own labeled examples (people
+    rarely label the same examples for every candidate, so points are not paired; `basis` says so), with its 95%
+    interval and n; `enough` is False under `min_items` labeled examples. No labels: empty rows, `basis` says so.
+    """
+    from evalcore import labels
+    from evalcore.stats.human import people_intervals
+
+    if measure not in HUMAN_MEASURES:
+        raise EvalcoreError(f"unknown human measure '{measure}'.", hint="Use 'rating' or 'ok'.")
+    if x not in ("release", "run"):
+        raise EvalcoreError(f"unknown trend axis '{x}'.", hint="Use 'release' or 'run'.")
+    q = _queries(workspace)
+    need = labels.MIN_ITEMS if min_items is None else min_items
+    table = labels.human_table(q, suite, every_run=x == "run")
+    table = table[table[measure].notna()]
+    where = f" tagged '{tag}'" if tag else ""
+    if tag and len(table):
+        ex = q.examples(suite)
+        tagged = {e for e, ts in zip(ex["example_id"], ex["tags"], strict=True) if tag in _tags(ts)}
+        table = table[table["example_id"].isin(tagged)]
+    columns = ["family", "candidate", "release", "mean", "low", "high", "n", "enough"]
+    if x == "run":
+        columns[2:2] = ["run_id", "started"]
+    if table.empty:
+        return {"rows": pd.DataFrame(columns=columns), "x": x, "measure": measure, "labeled": 0,
+                "basis": f"no outputs{where} labeled by people yet"}
+    keys = ["run_id", "candidate"] if x == "run" else ["candidate"]
+    if x == "run":
+        meta = q.run_candidate_meta(suite)
+        meta["started"] = meta.groupby("run_id")["started"].transform("min")
+    else:
+        meta = q.candidate_summary(suite)[["candidate", "family", "release"]]
+    out = []
+    for key, g in table.groupby(keys, sort=True):
+        vals = g[measure].to_numpy(dtype=float)
+        r_iv, ok_iv = people_intervals(vals if measure == "rating" else np.array([]),
+                                       vals if measure == "ok" else np.array([]))
+        iv = r_iv if measure == "rating" else ok_iv
+        out.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True)),
+                    "mean": iv.estimate, "low": iv.low, "high": iv.high, "n": iv.n, "enough": iv.n >= need})
+    rows = pd.DataFrame(out).merge(meta, on=keys, how="left")
+    rows["family"] = rows["family"].fillna("(no family)")
+    rows["release"] = pd.to_datetime(rows["release"], errors="coerce")
+    if "started" in rows:
+        rows["started"] = pd.to_datetime(rows["started"], utc=True).dt.tz_localize(None)
+    sort = ["family", "release" if x == "release" else "started", "candidate"]
+    labeled = int(len(table[["candidate", "example_id"]].drop_duplicates()))
+    basis = (f"over each point's own labeled examples{where} ({fmt.count(labeled, 'labeled output')} of "
+             f"{fmt.count(rows['candidate'].nunique(), 'candidate')}; not paired: people label different examples "
+             "for different candidates)")
+    return {"rows": rows.sort_values(sort).reset_index(drop=True)[columns], "basis": basis, "x": x,
+            "measure": measure, "labeled": labeled}
 
 
 # -- what changed since the previous run ------------------------------------------------------------------------

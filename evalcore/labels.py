@@ -29,7 +29,7 @@ from evalcore.store import SCHEMA_VERSION, Workspace, utcnow
 
 __all__ = [
     "AgreementReport", "HumanRow", "JudgeAgreement", "LabelError", "agreement_report", "export_labels",
-    "human_summary", "import_labels", "output_hash", "pair_queue", "pairwise_ranking", "rating_queue",
+    "human_summary", "human_table", "import_labels", "judge_agreement", "output_hash", "pair_queue", "pairwise_ranking", "rating_queue",
     "record_pair", "record_rating", "validate_reviewer",
 ]
 
@@ -316,18 +316,17 @@ class HumanRow:
         return asdict(self)
 
 
-def human_summary(workspace: Any, suite: str, *, run_id: str | None = None,
-                  min_items: int = MIN_ITEMS) -> list[HumanRow]:
-    """Per candidate (its latest run, or `run_id`): mean human rating 1-5 with a 95% interval
-    (`stats.mean_interval`, bounds 1-5) and the "ok to show" rate with a Wilson interval, over the examples
-    whose output has a human answer (several reviewers or repeats are averaged within an example first).
-    `enough` is False, and `note` says so, when fewer than `min_items` examples are labeled."""
-    import numpy as np
-
-    from evalcore import stats
+def human_table(workspace: Any, suite: str, *, run_id: str | None = None, every_run: bool = False) -> Any:
+    """One row per (candidate, example) of each candidate's latest run (or `run_id`) whose output has a human
+    answer: the mean rating 1-5 and the share of "ok to show" answers over reviewers and repeats (NaN when none
+    gave that answer), `n_labels` (answers behind them); plus `attrs["examples"]`, {candidate: examples with
+    outputs}. The table `stats.people_evidence` and `human_summary` work on. `every_run`: one row per (run,
+    candidate, example) over every run of the suite, with a `run_id` column (a label carries over to the same
+    output in any run), for trends."""
+    import pandas as pd
 
     q = _queries(workspace)
-    outputs = q.label_outputs(suite, runs=[run_id] if run_id else None)
+    outputs = q.label_outputs(suite, runs=q.label_runs(suite) if every_run else [run_id] if run_id else None)
     per_hash_r: dict[str, list[int]] = {}
     per_hash_ok: dict[str, list[bool]] = {}
     for a in answers(q, suite, RATING, list(dict.fromkeys(outputs["output_hash"]))):
@@ -335,34 +334,48 @@ def human_summary(workspace: Any, suite: str, *, run_id: str | None = None,
             per_hash_r.setdefault(a["output_hash"], []).append(a["rating"])
         if a["ok"] is not None:
             per_hash_ok.setdefault(a["output_hash"], []).append(a["ok"])
+    cells: dict[tuple[str, str, str], dict[str, list[float]]] = {}
+    examples: dict[str, set[str]] = {}
+    for run, cand, eid, h in zip(outputs["run_id"], outputs["candidate"], outputs["example_id"],
+                                 outputs["output_hash"], strict=True):
+        examples.setdefault(cand, set()).add(eid)
+        if h not in per_hash_r and h not in per_hash_ok:
+            continue
+        cell = cells.setdefault((run if every_run else "", cand, eid), {"r": [], "ok": [], "n": []})
+        if h in per_hash_r:
+            cell["r"].append(sum(per_hash_r[h]) / len(per_hash_r[h]))
+            cell["n"].append(len(per_hash_r[h]))
+        if h in per_hash_ok:
+            cell["ok"].append(sum(per_hash_ok[h]) / len(per_hash_ok[h]))
+    rows = [{"run_id": r, "candidate": c, "example_id": e,
+             "rating": sum(v["r"]) / len(v["r"]) if v["r"] else math.nan,
+             "ok": sum(v["ok"]) / len(v["ok"]) if v["ok"] else math.nan, "n_labels": sum(v["n"])}
+            for (r, c, e), v in cells.items()]
+    columns = ["run_id", "candidate", "example_id", "rating", "ok", "n_labels"]
+    table = pd.DataFrame(rows, columns=columns)
+    if not every_run:
+        table = table.drop(columns="run_id")
+    table.attrs["examples"] = {c: len(ids) for c, ids in examples.items()}
+    return table
+
+
+def human_summary(workspace: Any, suite: str, *, run_id: str | None = None,
+                  min_items: int = MIN_ITEMS) -> list[HumanRow]:
+    """Per candidate (its latest run, or `run_id`): mean human rating 1-5 with a 95% interval
+    (`stats.mean_interval`, bounds 1-5) and the "ok to show" rate with a Wilson interval, over the examples
+    whose output has a human answer (several reviewers or repeats are averaged within an example first).
+    `enough` is False, and `note` says so, when fewer than `min_items` examples are labeled."""
+    from evalcore.stats.human import people_rows
+
+    table = human_table(workspace, suite, run_id=run_id)
+    examples = table.attrs["examples"]
     rows = []
-    by_cand: dict[str, list[dict[str, Any]]] = {}
-    for r in outputs.to_dict("records"):
-        by_cand.setdefault(r["candidate"], []).append(r)
-    for cand in sorted(by_cand):
-        ex_r: dict[str, list[float]] = {}
-        ex_ok: dict[str, list[float]] = {}
-        n_labels = 0
-        for r in by_cand[cand]:
-            h = r["output_hash"]
-            if h in per_hash_r:
-                ex_r.setdefault(r["example_id"], []).append(float(np.mean(per_hash_r[h])))
-                n_labels += len(per_hash_r[h])
-            if h in per_hash_ok:
-                ex_ok.setdefault(r["example_id"], []).append(float(np.mean(per_hash_ok[h])))
-        examples = len({r["example_id"] for r in by_cand[cand]})
-        r_iv = stats.mean_interval([float(np.mean(v)) for v in ex_r.values()], bounds=(1.0, 5.0))
-        ok_vals = [float(np.mean(v)) for v in ex_ok.values()]
-        if all(v in (0.0, 1.0) for v in ok_vals):
-            ok_iv = stats.proportion_interval(int(sum(ok_vals)), len(ok_vals))
-        else:  # reviewers split on some example: a bounded mean (Wilson at the effective n)
-            ok_iv = stats.mean_interval(ok_vals, bounds=(0.0, 1.0))
-        n_ex = len(set(ex_r) | set(ex_ok))
-        enough = n_ex >= min_items
-        note = "" if enough else (f"only {n_ex} of {examples} examples labeled by people: too few to conclude "
-                                  f"(need {min_items})")
-        rows.append(HumanRow(cand, r_iv.estimate, r_iv.low, r_iv.high, ok_iv.estimate, ok_iv.low, ok_iv.high,
-                             n_ex, n_labels, examples, enough, note))
+    for cand, r in people_rows(table, candidates=sorted(examples), min_items=min_items, examples=examples).items():
+        n_labels = int(table.loc[table["candidate"] == cand, "n_labels"].sum())
+        note = "" if r.weighed else (f"only {r.n} of {r.examples} examples labeled by people: too few to conclude "
+                                     f"(need {min_items})")
+        rows.append(HumanRow(cand, r.rating.estimate, r.rating.low, r.rating.high, r.ok.estimate, r.ok.low,
+                             r.ok.high, r.n, n_labels, int(r.examples or 0), r.weighed, note))
     return rows
 
 
@@ -448,8 +461,6 @@ def agreement_report(workspace: Any, suite: str, *, seed: int = 0, n_boot: int =
     """Reviewers against each other (ratings: Krippendorff's alpha, ordinal; yes/no: Cohen's kappa for two
     reviewers, Fleiss' kappa for more, on the items with the usual number of answers), the items they
     disagree on most, and every LLM judge of the suite against the people's median rating."""
-    import numpy as np
-
     from evalcore.agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha
 
     q = _queries(workspace)
@@ -495,25 +506,45 @@ def agreement_report(workspace: Any, suite: str, *, seed: int = 0, n_boot: int =
                         "ok_split": split, "answers": [{"reviewer": g["reviewer"], "rating": g["rating"],
                                                         "ok": g["ok"], "note": g["note"]} for g in group]})
     dis.sort(key=lambda d: (-d["spread"], not d["ok_split"], d["example_id"]))
-    judges = []
-    for scorer in _judge_scorers(q, suite):
-        jv = {r["output_hash"]: round(1 + 4 * float(r["value"]))
-              for r in q.judge_values(suite, scorer).to_dict("records")}
-        people = {h: float(np.median(rs)) for h in jv if h in by_hash
-                  for rs in [[g["rating"] for g in by_hash[h] if g["rating"] is not None]] if rs}
-        common = sorted(people)
-        if len(common) < 2:
-            judges.append(JudgeAgreement(scorer, None, len(common), False,
-                                         f"only {len(common)} outputs both judged and rated by people: "
-                                         "cannot tell yet whether the judge can be trusted."))
-            continue
-        a = krippendorff_alpha([[jv[h] for h in common], [people[h] for h in common]], level="ordinal",
-                               seed=seed, n_boot=n_boot)
-        judges.append(_judge_verdict(scorer, a.to_dict(), len(common)))
+    judges = [_judge_against(q, suite, scorer, by_hash, seed=seed, n_boot=n_boot) for scorer in
+              _judge_scorers(q, suite)]
     if len(reviewers) < 2:
         notes.append("One reviewer so far: agreement between people needs at least two on the same items "
                      "(raise the overlap on the Label page).")
     return AgreementReport(suite, reviewers, len(shared), rating, ok, dis[:top], judges, notes)
+
+
+def _judge_against(q: Any, suite: str, scorer: str, by_hash: dict[str, list[dict[str, Any]]], *, seed: int,
+                   n_boot: int) -> JudgeAgreement:
+    import numpy as np
+
+    from evalcore.agreement import krippendorff_alpha
+
+    jv = {r["output_hash"]: round(1 + 4 * float(r["value"]))
+          for r in q.judge_values(suite, scorer).to_dict("records")}
+    people = {h: float(np.median(rs)) for h in jv if h in by_hash
+              for rs in [[g["rating"] for g in by_hash[h] if g["rating"] is not None]] if rs}
+    common = sorted(people)
+    if len(common) < 2:
+        return JudgeAgreement(scorer, None, len(common), False,
+                              f"only {len(common)} outputs both judged and rated by people: "
+                              "cannot tell yet whether the judge can be trusted.")
+    a = krippendorff_alpha([[jv[h] for h in common], [people[h] for h in common]], level="ordinal",
+                           seed=seed, n_boot=n_boot)
+    return _judge_verdict(scorer, a.to_dict(), len(common))
+
+
+def judge_agreement(workspace: Any, suite: str, scorer: str, *, seed: int = 0,
+                    n_boot: int = 1000) -> JudgeAgreement | None:
+    """How far the suite's LLM judge `scorer` agrees with people (as in `agreement_report`); None when `scorer`
+    is not an `llm_judge` of the suite. What the recommendation checks before resting on a judge's scores."""
+    q = _queries(workspace)
+    if scorer not in _judge_scorers(q, suite):
+        return None
+    by_hash: dict[str, list[dict[str, Any]]] = {}
+    for a in answers(q, suite, RATING):
+        by_hash.setdefault(a["output_hash"], []).append(a)
+    return _judge_against(q, suite, scorer, by_hash, seed=seed, n_boot=n_boot)
 
 
 def _judge_verdict(scorer: str, a: dict[str, Any], n: int) -> JudgeAgreement:

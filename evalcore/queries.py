@@ -446,6 +446,19 @@ class Queries:
             {"suite": suite, "scorer": scorer, "ids": example_ids, "runs": run_ids},
         )
 
+    def run_candidate_meta(self, suite: str) -> pd.DataFrame:
+        """Per (run, candidate): family, release, suite version and the run's first result time, for trends of
+        numbers that are not scores (people's ratings)."""
+        self._require_intact(suite, ("results",))
+        return self._df(
+            """
+            SELECT run_id, candidate, any_value(family) AS family, any_value(release) AS release,
+                   any_value(suite_version) AS suite_version, min(created_at) AS started
+            FROM results WHERE suite = $suite GROUP BY run_id, candidate ORDER BY run_id, candidate
+            """,
+            {"suite": suite},
+        )
+
     # -- labels -------------------------------------------------------------------------------------------
     # Label events come from `Workspace.read_label_events` (journals, then parts), registered on the query's
     # own cursor as `label_events`; every query first keeps one row per label_id (a compaction killed

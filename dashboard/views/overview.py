@@ -35,7 +35,8 @@ policy = p_col.segmented_control("Pick by", list(data.POLICY_LABELS), key="polic
 margin = m_col.number_input("Acceptable quality drop", min_value=0.0, max_value=0.5, step=0.01, format="%.2f",
                             key="margin", bind="query-params",
                             help="A drop from the leader's score up to this much is fine, e.g. 0.02")
-rec = data.recommendation(ws, token, suite, scorer, policy or declared_policy, float(margin))
+ltoken = data.labels_token(ws)
+rec = data.recommendation(ws, token, ltoken, suite, scorer, policy or declared_policy, float(margin))
 
 rows = board["rows"]
 calls, errors = int(rows["calls"].sum()), int(rows["errors"].sum())
@@ -54,9 +55,18 @@ if rec["status"] == "no_scores":
 card = st.container(border=True)
 with card:
     (st.success if rec["status"] == "pick" else st.info)(f"**{rec['headline']}**")
-    if rec["status"] != "pick":
+    for warning in rec["warnings"]:
+        st.warning(warning)
+    people = rec["people"]
+    if rec["status"] != "pick" and not (people and people["worse"] and people["auto_pick"]):
         st.caption("Nothing separates the candidates at this margin and sample size. Widen the margin if a "
                    "larger drop is acceptable, or add examples; the evidence below says how close they are.")
+    labeled = bool(people and people["labeled"])
+    if labeled and people["weighed"] and people["pick"] and people["pick"]["human_n"]:
+        st.caption(f"People on {data.markdown_safe(rec['pick'])}: {data.people_cell(people['pick'])}. "
+                   "People's ratings are weighed: a candidate they rate credibly worse than another is never picked.")
+    elif labeled and not people["weighed"]:
+        st.caption(people["note"])
     alts = rec["alternatives"]
     if not alts.empty:
         order = rows["candidate"].tolist()
@@ -70,6 +80,10 @@ with card:
                                for c in alts["cost_per_example_usd"]],
             "p50 latency": alts["latency_p50_ms"].map(fmt.latency),
         })
+        if labeled:  # what people said, beside the scores
+            view["people"] = [data.people_cell(r) for r in alts.to_dict("records")]
+            view["people say"] = [f"credibly worse: {w}" if isinstance(w, str) else ""
+                                  for w in alts["people_worse"]]
         if rec["pick"]:
             view.insert(0, "pick", view["candidate"] == rec["pick"])
         with st.expander("The evidence", expanded=False, key="decision_details"):
@@ -110,13 +124,12 @@ st.caption("Ordered by mean. 'Could be best': no candidate is credibly better in
 for note in board["notes"]:
     st.caption(note)
 
-ltoken = data.labels_token(ws)
 if (data.human_summary(ws, token, ltoken, suite)["n_examples"] > 0).any():
     st.subheader("What the reviewers said")
     st.dataframe(data.human_summary_table(ws, token, ltoken, suite), hide_index=True, key="overview_people_table")
     st.caption("Mean 1-5 rating with its 95% interval and the \"ok to show\" rate (Wilson), from each reviewer's "
-               "latest answer on the Label page. The pick above is computed on the automatic scores; read it beside "
-               "these, and label more where a candidate shows \"too few\".")
+               "latest answer on the Label page. The pick above weighs them once candidates have enough labeled "
+               "examples; label more where a candidate shows \"too few\".")
 
 st.subheader("What changed since the previous run")
 change = data.changes(ws, token, suite, scorer)

@@ -50,6 +50,48 @@ else:
                                     "release": st.column_config.DateColumn("release"),
                                     "started": st.column_config.DatetimeColumn("run started (UTC)")})
 
+st.subheader("What people said, per family")
+ltoken = data.labels_token(ws)
+HUMAN = {"rating": "mean human rating (1-5)", "ok": "\"ok to show\" rate"}
+if st.session_state.get("human_measure") not in HUMAN:
+    st.session_state["human_measure"] = "rating"
+measure = st.segmented_control("People's verdict", list(HUMAN), key="human_measure", bind="query-params",
+                               required=True, format_func=lambda v: "mean rating 1-5" if v == "rating" else
+                               "\"ok to show\" rate", help="From reviewers' latest answers on the Label page")
+human = data.human_trend(ws, token, ltoken, suite, measure or "rating", None if tag == "whole suite" else tag,
+                         x or "release")
+hp = human["rows"]
+h_field = "release" if human["x"] == "release" else "started"
+if hp.empty:
+    st.info(f"People's verdict: {human['basis']}. Rate outputs on the Label page (or `evalcore labels import "
+            "ratings.csv`) to see their mean rating and \"ok to show\" rate per family beside the automatic score.")
+elif hp[h_field].isna().all():
+    st.info("No labeled candidate has a release date: add `release: YYYY-MM-DD` to the candidates in suite.yaml, "
+            "or choose 'run date'.")
+else:
+    label = HUMAN[measure or "rating"]
+    st.altair_chart(charts.trend_chart(hp, families, x=human["x"], basis=human["basis"], score_label=label,
+                                       text="label", title=f"{label} per family over time",
+                                       y_format=".1f" if measure == "rating" else ".0%"),
+                    width="stretch", key="human_trend_chart")
+    few = hp.loc[~hp["enough"].astype(bool), "candidate"].drop_duplicates().tolist()
+    st.caption(f"People's points are computed {human['basis']}. Bands are 95% intervals (Wilson for the rate); n "
+               "is the number of labeled examples behind each point."
+               + (f" Too few labeled (under 10) to conclude: {data.markdown_safe(fmt.names(few, limit=6))}."
+                  if few else ""))
+    shown = hp.assign(value=[fmt.score(v, 2) if measure == "rating" else fmt.pct(v) for v in hp["mean"]],
+                      ci=[fmt.interval(lo, hi, 2) if measure == "rating" else f"[{fmt.pct(lo)}, {fmt.pct(hi)}]"
+                          for lo, hi in zip(hp["low"], hp["high"], strict=True)])
+    with st.expander("The people's points", key="human_trend_points"):
+        st.dataframe(shown, hide_index=True, key="human_trend_table",
+                     column_order=[c for c in ["family", "candidate", "release", "started", "value", "ci", "n",
+                                               "enough"] if c in shown.columns],
+                     column_config={"value": st.column_config.TextColumn(label),
+                                    "ci": st.column_config.TextColumn("95% interval"),
+                                    "enough": st.column_config.CheckboxColumn("enough labels"),
+                                    "release": st.column_config.DateColumn("release"),
+                                    "started": st.column_config.DatetimeColumn("run started (UTC)")})
+
 st.subheader("Public benchmarks against your task")
 ranks = data.public_ranks(ws, token, suite, scorer)
 if ranks is None:

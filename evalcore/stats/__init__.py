@@ -1,5 +1,5 @@
 """Statistics for choosing a model from a few dozen examples: intervals, paired tests, ranking against the best,
-sample sizes, and the recommendation.
+sample sizes, the people's verdict (`human`), and the recommendation.
 
 Pure functions of their inputs (nothing is random), numpy and scipy only; pandas for the functions that take the
 long score table. Modules: `intervals` (one candidate), `paired` (two candidates), `ranking` (the leaderboard and
@@ -20,6 +20,7 @@ from evalcore.stats.decision import (
     as_decision,
     recommend,
 )
+from evalcore.stats.human import PeopleEvidence, PeopleGap, PeopleRow, compare_people, people_evidence, people_rows
 from evalcore.stats.intervals import (
     ClusteredInterval,
     Interval,
@@ -44,6 +45,9 @@ __all__ = [
     "McNemarResult",
     "PairRow",
     "PairedResult",
+    "PeopleEvidence",
+    "PeopleGap",
+    "PeopleRow",
     "Recommendation",
     "SampleSizeReport",
     "StatsInputError",
@@ -52,6 +56,7 @@ __all__ = [
     "by_tag",
     "clustered_mean_interval",
     "clustered_proportion_interval",
+    "compare_people",
     "holm",
     "leaderboard",
     "mcnemar_exact",
@@ -59,6 +64,8 @@ __all__ = [
     "minimum_detectable_difference",
     "paired_difference",
     "pairwise",
+    "people_evidence",
+    "people_rows",
     "proportion_interval",
     "recommend",
     "required_n",

@@ -9,6 +9,10 @@ interval's lower end is above -Δ. A candidate a paired test shows worse by more
 when nothing is shown the text says so and names no leader.
 
 Everything is computed on the examples all candidates share, and the text says how many.
+
+People's ratings, when given (`people=`, from `stats.human.people_evidence`), have a veto: a candidate people rate
+credibly worse than another is never picked (the next one under the policy is, or none), the headline names the
+candidate passed over and why, and every alternative carries its human rating and "ok to show" rate.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import numpy as np
 
 from evalcore import formatting as fmt
 from evalcore.stats._core import StatsInputError, ToDict, check_alpha, check_bounds
+from evalcore.stats.human import PeopleEvidence, compact, row_fields, row_summary
 from evalcore.stats.intervals import mean_interval_clean
 from evalcore.stats.paired import one_sided_p, paired_rows
 from evalcore.stats.power import SampleSizeReport, report_from_table, required_n
@@ -44,7 +49,8 @@ class Recommendation(ToDict):
     is "pick"; `leader` is the best mean on the shared examples (None when nothing was compared).
     `alternatives` holds one dict per candidate other than the pick (diff from the leader with its 95% CI,
     pass-rate difference, two-sided p, one-sided non-inferiority p against the leader, verdict words,
-    could_be_best, non_inferior, cost and latency).
+    could_be_best, non_inferior, cost and latency; with people's ratings also human_rating, human_ok with their
+    _low/_high, human_n, human_examples, human_weighed and people_worse, the reason people rule it out, or None).
     """
 
     status: str
@@ -58,6 +64,11 @@ class Recommendation(ToDict):
     alternatives: list[dict[str, Any]] = field(default_factory=list)
     could_be_best: list[str] = field(default_factory=list)
     sample: SampleSizeReport | None = None
+    people: dict[str, Any] | None = None
+    """What people said, when labels were given (`stats.human`): weighed, note, level, the pick's numbers
+    (`pick`), and the candidates people rate credibly worse (`worse`: candidate -> reason)."""
+    warnings: list[str] = field(default_factory=list)
+    """Reasons to distrust the recommendation, e.g. it rests on an LLM judge that people disagree with."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -129,9 +140,12 @@ def recommend(
     alpha: float = 0.05,
     power: float = 0.8,
     bounds: tuple[float, float] = (0.0, 1.0),
+    people: PeopleEvidence | None = None,
 ) -> Recommendation:
     """The recommendation for a long score table (module docstring); `calls`/`errors` per candidate let it say
-    "every call failed" instead of ranking a table of zeros."""
+    "every call failed" instead of ranking a table of zeros. With `people` (`stats.human.people_evidence`), a
+    candidate people rate credibly worse than another is never picked, and every alternative carries the
+    people's numbers."""
     lo, hi = check_bounds(bounds)
     check_alpha(alpha)
     check_policy(policy, margin, hi - lo)
@@ -189,16 +203,20 @@ def recommend(
     if bt.pass_frac is not None and bt.pass_count is not None and (bt.pass_count > 0).all():
         pass_mean = {c: float(bt.pass_frac[idx[c]].mean()) for c in order}
 
-    eligible = [c for c in order if non_inferior[c]]
-    pick = None
-    if eligible:
+    def choose(eligible: list[str]) -> str | None:
+        if not eligible:
+            return None
         if policy == "best":
-            pick = eligible[0]
-        else:
-            key = cost if policy == "cheapest" else lat
-            known = [c for c in eligible if _known(key, c) is not None]
-            pool = known or eligible
-            pick = min(pool, key=lambda c: (_known(key, c) if known else 0.0, order.index(c)))
+            return eligible[0]
+        key = cost if policy == "cheapest" else lat
+        known = [c for c in eligible if _known(key, c) is not None]
+        pool = known or eligible
+        return min(pool, key=lambda c: (_known(key, c) if known else 0.0, order.index(c)))
+
+    vetoed = people.worse if people is not None and people.is_weighed else {}
+    allowed = [c for c in order if non_inferior[c]]  # by the automatic scores
+    auto_pick = choose(allowed)
+    pick = choose([c for c in allowed if c not in vetoed])
 
     sample = report_from_table(sub, alpha=alpha, power=power, lo=lo, hi=hi, margin=margin)
     lead_iv = mean_interval_clean(M[idx[leader]], lo, hi, 0.95, "score")
@@ -227,11 +245,16 @@ def recommend(
             "p_noninferiority": p_ni.get(c),
             "verdict": verdict, "could_be_best": c in could, "non_inferior": non_inferior[c],
             "cost_per_example_usd": _known(cost, c), "latency_p50_ms": _known(lat, c),
+            **row_fields(people.rows.get(c) if people is not None else None),
+            "people_worse": vetoed[c].text if c in vetoed else None,
         })
         if c != leader:
             details.append(f"{c}: {fmt.diff(diff)} {fmt.diff_interval(low, high)} vs {leader}"
                            + (f", pass rate {fmt.pct_points(pr)}" if pr is not None else "")
-                           + f", {fmt.p_value(p)}: {verdict}.")
+                           + f", {fmt.p_value(p)}: {verdict}"
+                           + (f"; {vetoed[c].text}" if c in vetoed else "") + ".")
+        elif c in vetoed:
+            details.append(f"{c} (the leader): {vetoed[c].text}.")
     cheapest_first = sorted(order, key=lambda c: (_known(cost, c) is None, _known(cost, c) or 0.0, order.index(c)))
     if pick is not None:
         status = "pick"
@@ -244,7 +267,7 @@ def recommend(
                             f"is more than {fmt.score(margin)} better.")
             key = cost if policy == "cheapest" else lat
             base = _known(key, leader)
-            if policy != "best" and base is not None and any(
+            if policy != "best" and base is not None and auto_pick == pick and any(
                     (v := _known(key, c)) is not None and v < base for c in order if c != leader):
                 headline = headline[:-1] + f"; no {'cheaper' if policy == 'cheapest' else 'faster'} candidate is " \
                                            f"shown within {fmt.score(margin)} of it."
@@ -257,6 +280,15 @@ def recommend(
                 trade.append(fmt.speed_phrase(lat[pick], lat[leader]))
             headline = (f"Pick {pick}: within {fmt.score(margin)} of the leader {fmt.diff_interval(low, high)}"
                         + "".join(f", {x}" for x in trade) + ".")
+        if auto_pick is not None and auto_pick != pick and auto_pick in vetoed:
+            headline += f" Not {auto_pick}: {_first_clause(vetoed[auto_pick].text)}."
+    elif auto_pick is not None:
+        status = "inconclusive"
+        cheap = None
+        headline = (f"No pick: {fmt.names(allowed)} {'is' if len(allowed) == 1 else 'are'} within "
+                    f"{fmt.score(margin)} on the scores, but people rate "
+                    f"{'it' if len(allowed) == 1 else 'each'} credibly worse than another candidate: "
+                    f"{_first_clause(vetoed[auto_pick].text)}.")
     else:
         status = "inconclusive"
         cheap = next((c for c in cheapest_first if c != leader and c in could), None) or next(
@@ -282,7 +314,7 @@ def recommend(
                        "unseen "
                        f"({sample.power:.0%} power, one-sided at {sample.alpha:g}/{max(k - 1, 1)} = "
                        f"{sample.alpha_adjusted:.2g} for {fmt.count(k - 1, 'comparison')} with the leader).")
-    if status == "inconclusive" and sample.sd_diff:
+    if status == "inconclusive" and auto_pick is None and sample.sd_diff:
         target = cheap or sample.runner_up
         j = idx[target]
         sd = float(np.std(M[j] - M[idx[leader]], ddof=1)) if target else 0.0
@@ -293,6 +325,10 @@ def recommend(
                            f"{alpha / 2:g}, assuming the SD of per-example differences stays at {sd:.3f}); if {target} "
                            f"is truly worse, more are needed, and if it is worse by more than {fmt.score(margin)}, "
                            "no number of examples will show it.")
+    people_dict = None
+    if people is not None:
+        people_dict, lines = _people_details(people, pick, auto_pick, vetoed, order)
+        details.extend(lines)
     failed = [c for c in order if int(calls_.get(c) or 0) > 0 and int(errors_.get(c) or 0) >= int(calls_[c])]
     if failed:
         details.append(f"Every call failed for {fmt.names(failed, 5)}: "
@@ -300,4 +336,42 @@ def recommend(
     unknown = [c for c in order if _known(cost, c) is None]
     if unknown and cost_per_example is not None:
         details.append(f"Cost unknown for {fmt.names(unknown, 5)}.")
-    return Recommendation(status, headline, details, pick, leader, policy, margin, n, alternatives, could, sample)
+    return Recommendation(status, headline, details, pick, leader, policy, margin, n, alternatives, could, sample,
+                          people_dict)
+
+
+def _first_clause(text: str) -> str:
+    """A gap's text without its parenthesised evidence: "people rated X's outputs ok to show 71% vs 93% for Y"."""
+    return text.split(" (", 1)[0] if " (" in text else text
+
+
+def _people_details(people: PeopleEvidence, pick: str | None, auto_pick: str | None, vetoed: dict[str, Any],
+                    order: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """The people's part of the recommendation: a dict for JSON and pages, and the lines for the evidence."""
+    lines = []
+    if not people.is_weighed:
+        lines.append(people.note)
+    else:
+        k = len(people.weighed)
+        lines.append(f"People's ratings weighed for {fmt.count(k, 'candidate')} with at least {people.min_items} "
+                     f"labeled examples: a candidate people rate credibly worse than another (mean rating 1-5 or "
+                     f"'ok to show', one-sided at {people.level:.2g} = 5%/(2 x {k - 1})) is never picked.")
+        if auto_pick is not None and auto_pick != pick and auto_pick in vetoed:
+            lines.append(f"{auto_pick} would be the pick on the automatic scores, but {vetoed[auto_pick].text}.")
+        lines.append("People's ratings (mean 1-5, ok to show, labeled examples): " + "; ".join(
+            f"{c} {compact(people.rows[c])}" for c in order if c in people.weighed) + ".")
+        few = [f"{c} ({people.rows[c].n})" for c in order if c in people.rows and 0 < people.rows[c].n
+               and not people.rows[c].weighed]
+        none = [c for c in order if c in people.rows and not people.rows[c].n]
+        if few or none:
+            lines.append("Not weighed, too few labeled examples (fewer than "
+                         f"{people.min_items}): {fmt.names(few + none, 6)}"
+                         + (f"; {fmt.count(len(none), 'candidate')} not labeled at all" if none else "") + ".")
+    target = pick or auto_pick
+    if target is not None and target in people.rows and people.rows[target].n:
+        lines.append(f"People on {target}: {row_summary(people.rows[target])}.")
+    d = {"weighed": people.is_weighed, "note": people.note, "level": people.level, "min_items": people.min_items,
+         "labeled": people.labeled, "candidates": list(people.weighed),
+         "pick": row_fields(people.rows.get(pick)) if pick is not None else None,
+         "auto_pick": auto_pick, "worse": {c: g.text for c, g in vetoed.items()}}
+    return d, lines

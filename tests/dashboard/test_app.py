@@ -146,7 +146,7 @@ def test_dashboard_data_layer_does_not_import_litellm(demo_workspace: Path) -> N
         "for scorer in data.scorers(ws, tok, suite):\n"
         "    charts.leaderboard_chart(data.leaderboard(ws, tok, suite, scorer)['rows'])\n"
         "    data.decision(ws, tok, suite, scorer)\n"
-        "    data.recommendation(ws, tok, suite, scorer, 'cheapest', 0.02)\n"
+        "    data.recommendation(ws, tok, data.labels_token(ws), suite, scorer, 'cheapest', 0.02)\n"
         "    data.example_detail(ws, tok, suite, 'inv-001', ())\n"
         "    data.trend(ws, tok, suite, scorer, None, 'run')\n"
         "    data.tag_cells(ws, tok, suite, scorer)\n"
