@@ -5,9 +5,9 @@ previous run, and the workspace's suites with their latest runs."""
 import pandas as pd
 import streamlit as st
 
-import charts
 import controls
 import data
+from evalcore import charts
 from evalcore import formatting as fmt
 
 ws = data.workspace()
