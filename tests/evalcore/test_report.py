@@ -16,7 +16,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from evalcore import analysis, explore, labels
@@ -26,15 +25,11 @@ from evalcore.cli import main
 from evalcore.demo_build import DEMO_SUITE, build_demo
 from evalcore.report_html import safe_svg
 from evalcore.report_md import LIMIT, fenced, md
-from suite_factory import write_csv
+from suite_factory import HOSTILE, IMG, SCRIPT, markup_suite
 
 _SCRIPT = Path(sys.executable).with_name("evalcore")
 EVALCORE = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "evalcore.cli"]
 
-SCRIPT = "<script>alert(1)</script>"
-IMG = "<img src=x onerror=alert(2)>"
-MD_ATTACK = "| cell | **bold** `code` [link](http://example.invalid) @octocat #12 ~~gone~~ $x$"
-HOSTILE = f"{SCRIPT} {IMG} {MD_ATTACK} ```` fence"
 
 
 # -- HTML and Markdown as a reader gets them ----------------------------------------------------------------------
@@ -106,31 +101,12 @@ def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _hostile_suite(folder: Path, base_url: str, inputs: list[str], *, scorer_value: str = "model-0") -> Path:
-    """A suite on the local server whose inputs, tags, family and scorer name carry markup. The server echoes the
-    input, so every output does too; the `contains` scorer passes m0 only, so there are failures to show."""
-    folder.mkdir(parents=True, exist_ok=True)
-    rows = [{"id": f"e{i:02d}", "input": text, "expected": f"ref {SCRIPT}",
-             "tags": f"{IMG}, a|b, **bold** @octocat #12" if i % 2 else "plain"} for i, text in enumerate(inputs)]
-    write_csv(folder / "examples.csv", rows)
-    data = {
-        "name": "hostile", "prompt": "Q: {{ input }}", "dataset": "examples.csv",
-        "candidates": [{"name": f"m{k}_x", "model": f"openai/model-{k}", "api_base": base_url,
-                        "family": f"<b>fam</b>|{k}", "release": f"2026-0{k + 1}-01",
-                        "input_price_per_mtok": 1.0, "output_price_per_mtok": 2.0} for k in range(2)],
-        "scorers": [{"type": "contains", "value": scorer_value, "name": "has|m0"}],
-        "run": {"concurrency": 8, "per_candidate": 4, "timeout_s": 5, "max_attempts": 2, "backoff_s": 0.01},
-    }
-    (folder / "suite.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
-    return folder / "suite.yaml"
-
-
 @pytest.fixture
 def hostile_ws(tmp_path: Path, server) -> Path:
     from evalcore.runner import run_suite
     from evalcore.suite import load_suite
 
-    path = _hostile_suite(tmp_path / "s", server.base_url, [f"{HOSTILE} #{i}" for i in range(12)])
+    path = markup_suite(tmp_path / "s", server.base_url, [f"{HOSTILE} #{i}" for i in range(12)])
     ws = tmp_path / "ws"
     summary = run_suite(load_suite(path), ws)
     assert summary.errors == 0
@@ -207,7 +183,7 @@ def test_markdown_shortens_outputs_to_stay_under_the_comment_limit(tmp_path: Pat
     from evalcore.suite import load_suite
 
     long = "word " * 4000  # 20,000 characters per input, echoed in every output
-    path = _hostile_suite(tmp_path / "s", server.base_url, [f"{long} {i}" for i in range(12)])
+    path = markup_suite(tmp_path / "s", server.base_url, [f"{long} {i}" for i in range(12)])
     run_suite(load_suite(path), tmp_path / "ws")
     text = rep.build_report(tmp_path / "ws", "hostile", fmt_="md", cases=10)
     assert len(text) <= LIMIT
@@ -277,7 +253,7 @@ def test_a_suite_whose_calls_all_failed_says_so_and_names_no_leader(tmp_path: Pa
     from evalcore.runner import run_suite
     from evalcore.suite import load_suite
 
-    path = _hostile_suite(tmp_path / "s", server.base_url, [f"[[400]] question {i}" for i in range(4)])
+    path = markup_suite(tmp_path / "s", server.base_url, [f"[[400]] question {i}" for i in range(4)])
     run_suite(load_suite(path), tmp_path / "ws")
     for kind in ("html", "md"):
         text = rep.build_report(tmp_path / "ws", "hostile", fmt_=kind)
@@ -293,7 +269,7 @@ def test_a_suite_with_runs_but_no_results_says_there_is_nothing_to_pick(tmp_path
 
     stop = threading.Event()
     stop.set()  # stopped before the first call: a run manifest, no results
-    path = _hostile_suite(tmp_path / "s", server.base_url, [f"question {i}" for i in range(4)])
+    path = markup_suite(tmp_path / "s", server.base_url, [f"question {i}" for i in range(4)])
     run_suite(load_suite(path), tmp_path / "ws", stop=stop)
     doc = rep.report(tmp_path / "ws", "hostile")
     assert doc.status == "no_scores" and doc.pick is None
@@ -338,3 +314,10 @@ def test_cli_writes_both_formats_in_a_real_process(hostile_ws: Path, tmp_path: P
                            str(hostile_ws)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout.startswith("## evalcore report: hostile")
     assert "\x1b" not in proc.stdout
+
+
+def test_report_modules_stay_out_of_streamlit_and_litellm_and_load_charts_only_to_draw() -> None:
+    code = ("import sys, json; import evalcore.report, evalcore.report_md, evalcore.report_html, evalcore.charts; "
+            "print(json.dumps([m for m in ('streamlit', 'litellm', 'vl_convert') if m in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
