@@ -798,7 +798,7 @@ def report(suite: str, out: str, fmt: str | None, run_id: str | None, scorer: st
     kw: dict[str, Any] = {"scorer": scorer, "run_id": run_id, "policy": policy, "margin": margin, "cases": cases}
     if out == "-":
         text = rep.build_report(workspace, suite, fmt_=fmt or "html", **kw)
-        click.echo(text if (fmt or "html") == "html" else terminal_text(text), nl=False)
+        click.echo(terminal_text(text), nl=False)
         return
     written = rep.write_report(workspace, suite, out, fmt_=fmt, **kw)
     kind = "HTML" if written.fmt == "html" else "Markdown"

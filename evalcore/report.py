@@ -15,6 +15,7 @@ the model is plain (never markup) and numbers in it are already worded by `evalc
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,8 @@ from evalcore import formatting as fmt
 from evalcore.errors import EvalcoreError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from evalcore.analysis import Leaderboard
     from evalcore.queries import Queries
 
@@ -32,6 +35,25 @@ FORMATS: tuple[str, ...] = ("html", "md")
 Tone = Literal["plain", "note", "pick", "nopick", "warn"]
 DEFAULT_CASES = 5
 MAX_REPEATS_SHOWN = 3  # per candidate and example; the rest are counted
+
+
+# Control characters (except tab and newline), bidi overrides and isolates, lone surrogates: shown as \uXXXX.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def visible(text: Any) -> str:
+    """Text with the characters that could hide or reorder what is shown (or that SVG cannot hold) replaced by
+    visible escapes; both renderers apply it to every piece of text, and the charts' data gets it too."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(text))
+
+
+def _visible_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The text columns of a chart's data made `visible` (names, families and tags come from files)."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].map(lambda v: isinstance(v, str)).any():
+            out[col] = out[col].map(lambda v: visible(v) if isinstance(v, str) else v)
+    return out
 
 
 # -- the document model -------------------------------------------------------------------------------------------
@@ -169,19 +191,15 @@ def report(workspace: str | Path | Queries | None, suite: str, *, scorer: str | 
     `policy`/`margin` (else the suite's `decision:`, else the defaults) on `scorer` (else the primary one).
     Pass the dashboard's cached `board` to reuse its scores. Raises EvalcoreError for an unknown suite, run or
     scorer; a suite without scores, or whose calls all failed, gives a report that says so and names no leader."""
-    from evalcore import analysis
+    from evalcore import __version__, analysis
+    from evalcore.demo import SYNTHETIC_NOTICE
+    from evalcore.demo_build import DEMO_SUITE
 
     q = _queries(workspace)
     manifests = _check_suite(q, suite, run_id)
     generated_at = generated_at or _now()
-    from evalcore import __version__
-
     intro = [Para(f"Generated {generated_at} by evalcore {__version__}.", "note")]
-    from evalcore.demo_build import DEMO_SUITE
-
     if suite == DEMO_SUITE:
-        from evalcore.demo import SYNTHETIC_NOTICE
-
         intro.insert(0, Para(SYNTHETIC_NOTICE, "warn"))
     title = f"evalcore report: {suite}"
     if not analysis.scorer_order(q, suite):
@@ -307,8 +325,8 @@ def _leaderboard_section(lb: Leaderboard, human: list[Any]) -> Section:
                "vs the leader (95% CI)", "pass rate", "errors", "$ per 1,000", "p50 latency", "n"]
     rows = []
     for i, r in enumerate(lb.rows):
-        vs = "leader" if i == 0 else ("-" if r["diff_vs_best"] is None else
-                                      f"{fmt.diff(r['diff_vs_best'])} {fmt.diff_interval(r['diff_low'], r['diff_high'])}")
+        gap = f"{fmt.diff(r['diff_vs_best'])} {fmt.diff_interval(r['diff_low'], r['diff_high'])}"
+        vs = "leader" if i == 0 else ("-" if r["diff_vs_best"] is None else gap)
         row = ["-" if r["rank"] is None else fmt.whole(r["rank"]), r["candidate"], fmt.score(r["mean"]),
                fmt.interval(r["low"], r["high"]), _rank_range(r), "yes" if r["could_be_best"] else "no", vs,
                fmt.pct(r["pass_rate"]), fmt.whole(r["errors"]), _cost(r["cost_per_example_usd"]),
@@ -323,8 +341,9 @@ def _leaderboard_section(lb: Leaderboard, human: list[Any]) -> Section:
     def chart() -> Any:
         from evalcore import charts
 
-        frame = pd.DataFrame(lb.rows)
-        return charts.leaderboard_chart(frame, score_label=f"mean {lb.scorer}", families=families)
+        frame = _visible_frame(pd.DataFrame(lb.rows))
+        return charts.leaderboard_chart(frame, score_label=visible(f"mean {lb.scorer}"),
+                                        families=[visible(f) for f in families])
 
     items: list[Item] = [
         Figure(chart, f"Each candidate's mean {lb.scorer} (point) with its 95% interval (bar), best mean at the top; "
@@ -406,8 +425,9 @@ def _trends_section(q: Queries, suite: str, lb: Leaderboard) -> Section:
     def chart() -> Any:
         from evalcore import charts
 
-        return charts.trend_chart(shown, families, x=series["x"], basis=series["basis"],
-                                  score_label=f"mean {lb.scorer}")
+        return charts.trend_chart(_visible_frame(shown), [visible(f) for f in families], x=series["x"],
+                                  basis=visible(series["basis"]),
+                                  score_label=visible(f"mean {lb.scorer}"))
 
     if not shown.empty:
         items.append(Figure(chart, f"Mean {lb.scorer} per family across "
@@ -459,7 +479,7 @@ def _tags_section(lb: Leaderboard, min_n: int = 10) -> Section:
     def chart() -> Any:
         from evalcore import charts
 
-        return charts.tag_heatmap(frame, order)
+        return charts.tag_heatmap(_visible_frame(frame), [visible(c) for c in order])
 
     return Section("tags", "Results per tag", [
         Figure(chart, f"Mean {lb.scorer} per tag and candidate (0 red to 1 green); faded rows have fewer than "
@@ -545,7 +565,13 @@ def build_report(workspace: str | Path | Queries | None, suite: str, *, fmt_: st
     """`report(...)` rendered as `fmt_` ("html" or "md")."""
     if fmt_ not in FORMATS:
         raise EvalcoreError(f"unknown report format '{fmt_}'.", hint=f"Use one of: {', '.join(FORMATS)}.")
-    doc = report(workspace, suite, scorer=scorer, run_id=run_id, policy=policy, margin=margin, cases=cases,
+    q = _queries(workspace)
+    if fmt_ == "html":
+        _check_suite(q, suite, run_id)  # a mistake is reported before the chart engine starts
+        from evalcore.report_html import warm_up
+
+        warm_up()
+    doc = report(q, suite, scorer=scorer, run_id=run_id, policy=policy, margin=margin, cases=cases,
                  board=board, generated_at=generated_at)
     return render(doc, fmt_)
 
@@ -569,7 +595,13 @@ def write_report(workspace: str | Path | Queries | None, suite: str, out: str | 
     path = Path(out)
     if path.is_dir():
         raise EvalcoreError(f"{path} is a folder.", hint=f"Name a file, e.g. {path / ('report.' + chosen)}.")
-    doc = report(workspace, suite, **kw)
+    q = _queries(workspace)
+    if chosen == "html":
+        _check_suite(q, suite, kw.get("run_id"))  # a mistake is reported before the chart engine starts
+        from evalcore.report_html import warm_up
+
+        warm_up()
+    doc = report(q, suite, **kw)
     data = render(doc, chosen).encode("utf-8")
     atomic_write_bytes(path, data)
     return Written(path, chosen, len(data), doc.status, doc.headline, [s.key for s in doc.sections])

@@ -11,22 +11,14 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from typing import Any
 from xml.etree import ElementTree
 
-from evalcore.report import Block, Bullets, Case, Figure, Para, Report, Section, Table
+from evalcore.report import Block, Bullets, Case, Figure, Para, Report, Section, Table, visible
 
 OUTPUT_CHARS = 6000  # per text block; the rest is counted, not shown
 CHART_WIDTH = 640
-
-# Control characters (except tab and newline), bidi overrides and isolates, lone surrogates: shown as \uXXXX.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def visible(text: Any) -> str:
-    """Text with the characters that could hide or reorder what is shown replaced by visible escapes."""
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(text))
-
 
 def _t(text: Any) -> str:
     return html.escape(visible(text), quote=True)
@@ -67,6 +59,26 @@ def safe_svg(svg: str) -> str | None:
             if "javascript:" in value.lower():
                 return None
     return svg[svg.index("<svg"):]
+
+
+_warming: list[threading.Thread] = []
+
+
+def warm_up() -> None:
+    """Start vl-convert's JavaScript engine in a background thread (~1 s of CPU the first time in a process; it
+    releases the GIL), so it loads while the report's numbers are gathered instead of after."""
+    if _warming:
+        return
+
+    def start() -> None:
+        import vl_convert
+
+        vl_convert.vegalite_to_svg({"data": {"values": [{"x": 0}]}, "mark": "point",
+                                    "encoding": {"x": {"field": "x", "type": "quantitative"}}})
+
+    thread = threading.Thread(target=start, name="evalcore-report-charts", daemon=True)
+    _warming.append(thread)
+    thread.start()
 
 
 def chart_svg(chart: Any) -> str | None:
@@ -115,11 +127,12 @@ figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; }
 pre { margin: 0; padding: 8px; font: 12px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
   white-space: pre-wrap; word-break: break-word; max-height: 320px; overflow: auto; unicode-bidi: isolate; }
 ul { margin: 6px 0; padding-left: 22px; } li { margin: 2px 0; }
-@media print { details > * { display: block; } pre { max-height: none; } h2 { break-after: avoid; } .case { break-inside: avoid; } nav { display: none; } }
+@media print { pre { max-height: none; } h2 { break-after: avoid; } .case { break-inside: avoid; }
+  nav { display: none; } }
 """
 
 # No script, no request of any kind; only the inline stylesheet and inline SVG.
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 
 def render_html(doc: Report) -> str:

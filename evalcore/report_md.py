@@ -14,8 +14,7 @@ import re
 from typing import Any
 
 from evalcore import formatting as fmt
-from evalcore.report import Block, Bullets, Case, Figure, Para, Report, Section, Table
-from evalcore.report_html import visible
+from evalcore.report import Block, Bullets, Case, Figure, Para, Report, Section, Table, visible
 
 LIMIT = 60_000  # characters; GitHub refuses comments over 65,536
 _SPECIAL = re.compile(r"([\\`*_\[\]|~$])")

@@ -57,8 +57,9 @@ def markup_suite(folder: Path, base_url: str, inputs: list[str], *, scorer_value
     """A suite on the local server whose inputs, tags, family and scorer name carry markup. The server echoes the
     input, so every output does too; the `contains` scorer passes m0 only, so there are failures to show."""
     folder.mkdir(parents=True, exist_ok=True)
-    rows = [{"id": f"e{i:02d}", "input": text, "expected": f"ref {SCRIPT}",
-             "tags": f"{IMG}, a|b, **bold** @octocat #12" if i % 2 else "plain"} for i, text in enumerate(inputs)]
+    marked = f"{IMG}, a|b, **bold** @octocat #12, bell\x07\u202e"  # HTML, a pipe, markdown, a bell, a bidi override
+    rows = [{"id": f"e{i:02d}", "input": text, "expected": f"ref {SCRIPT}", "tags": marked if i % 2 else "plain"}
+            for i, text in enumerate(inputs)]
     write_csv(folder / "examples.csv", rows)
     data = {
         "name": "hostile", "prompt": "Q: {{ input }}", "dataset": "examples.csv",

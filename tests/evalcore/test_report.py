@@ -130,21 +130,23 @@ def test_html_report_has_every_section_with_the_librarys_numbers(demo_ws: Path) 
         row = re.search(rf"<tr><td class=\"num\">{r['rank']}</td><td>{re.escape(r['candidate'])}</td>(.*?)</tr>", page)
         assert row, r["candidate"]
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))
-        assert cells[:4] == [fmt.score(r["mean"]), fmt.interval(r["low"], r["high"]),
-                             f"{r['rank_low']}-{r['rank_high']}" if r["rank_low"] != r["rank_high"] else str(r["rank_low"]),
+        ranks = f"{r['rank_low']}-{r['rank_high']}" if r["rank_low"] != r["rank_high"] else str(r["rank_low"])
+        assert cells[:4] == [fmt.score(r["mean"]), fmt.interval(r["low"], r["high"]), ranks,
                              "yes" if r["could_be_best"] else "no"]
         assert fmt.money(r["cost_per_example_usd"] * 1000) in cells
     # people's ratings: the library's summary, and the leaderboard's human column
     human = {h.candidate: h for h in labels.human_summary(demo_ws, DEMO_SUITE)}
     for cand in ("cirrus-pro", "basalt-70b"):
         h = human[cand]
-        assert f"{fmt.score(h.rating, 2)} {fmt.interval(h.rating_low, h.rating_high, 2)}, ok {fmt.pct(h.ok_rate)}" in text
+        cell = f"{fmt.score(h.rating, 2)} {fmt.interval(h.rating_low, h.rating_high, 2)}, ok {fmt.pct(h.ok_rate)}"
+        assert cell in text
         assert f"{h.n_examples} of {h.examples}" in text
     # trends: one row per candidate at its release, with the trend's interval
     trend = explore.trend(demo_ws, DEMO_SUITE, lb.scorer)
     for t in trend["rows"].to_dict("records"):
-        assert f"<td>{t['candidate']}</td><td>{t['release']:%Y-%m-%d}</td><td class=\"num\">{fmt.score(t['mean'])}</td>" \
-               f"<td class=\"num\">{fmt.interval(t['low'], t['high'])}</td>" in page
+        cells = [fmt.score(t["mean"]), fmt.interval(t["low"], t["high"])]
+        assert (f"<td>{t['candidate']}</td><td>{t['release']:%Y-%m-%d}</td>"
+                + "".join(f'<td class="num">{c}</td>' for c in cells)) in page
     assert trend["basis"] in text
     # per tag: every (tag, candidate) mean, in leaderboard order
     for c in explore.tag_cells(lb.data):
@@ -203,6 +205,8 @@ def test_html_shows_hostile_outputs_tags_and_names_as_text(hostile_ws: Path) -> 
     text = "".join(parsed.text)
     assert SCRIPT in text and IMG in text  # what a reader sees
     assert "<b>fam</b>|0" in text and "has|m0" in text  # family and scorer name, as typed
+    assert "bell\\u0007\\u202e" in text and "\u202e" not in page  # a bell and a bidi override, made visible
+    assert page.count("<svg") == 3  # ... also in the charts, which draw that tag
 
 
 def test_markdown_shows_hostile_text_without_markup_or_broken_tables(hostile_ws: Path) -> None:
@@ -234,7 +238,8 @@ def test_markdown_escaping_is_one_line_and_fences_cannot_be_closed() -> None:
 
 
 def test_a_chart_with_anything_but_shapes_is_left_out() -> None:
-    ok = '<svg xmlns="http://www.w3.org/2000/svg"><g><rect width="1" height="1" fill="url(#a)"/><text>x</text></g></svg>'
+    ok = ('<svg xmlns="http://www.w3.org/2000/svg"><g><rect width="1" height="1" fill="url(#a)"/><text>x</text>'
+          "</g></svg>")
     assert safe_svg(ok) == ok
     for bad in ('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
                 '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
