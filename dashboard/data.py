@@ -201,6 +201,17 @@ def markdown_safe(text: str) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def report_html(ws: str, token: Token, ltoken: tuple[int, int, int], suite: str, scorer: str, policy: str,
+                margin: float) -> bytes:
+    """The static report (`evalcore.report`) of what Overview shows, as one self-contained HTML file: built when
+    someone clicks "Download report" (deferred, off the page's run), from the page's cached leaderboard."""
+    from evalcore import report
+
+    return report.build_report(_queries(ws), suite, scorer=scorer, policy=policy, margin=margin,
+                               board=_leaderboard(ws, token, suite, scorer)).encode("utf-8")
+
+
 # ==============================================================================================================
 # Data and Run pages (branch dash-data): the workspace's suites and their examples.
 # Suite files live outside the folders `data_token` watches, so these take `suites_token`, which also changes when a

@@ -779,6 +779,43 @@ def gate(suite: str, candidate: str, baseline: str, max_drop: float, scorer: str
 
 
 @main.command()
+@click.option("--suite", required=True, help="Suite name.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="The file to write (report.html, report.md), or - for standard output.")
+@click.option("--format", "fmt", type=click.Choice(["html", "md"]), default=None,
+              help="html: one self-contained file, charts included, opens with no network; md: Markdown for a "
+                   "pull-request comment. Default: from --out's suffix (.md -> md), else html.")
+@click.option("--run", "run_id", default=None, help="Only this run (default: each candidate's latest run).")
+@click.option("--scorer", default=None, help="Scorer to decide and rank on (default: the suite's first scorer).")
+@click.option("--policy", type=click.Choice(["cheapest", "best", "fastest"]), default=None,
+              help="As for `decide` (default: the suite's decision.policy, else cheapest).")
+@click.option("--margin", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+              help="As for `decide`: the largest acceptable loss in score (default: the suite's, else 0.02).")
+@click.option("--cases", type=click.IntRange(0, 50), default=5, show_default=True,
+              help="How many of the worst examples to show with every candidate's output.")
+@_workspace_option
+@_friendly
+def report(suite: str, out: str, fmt: str | None, run_id: str | None, scorer: str | None, policy: str | None,
+           margin: float | None, cases: int, workspace: str | None) -> None:
+    """Write a static report for people who decide: the decision, leaderboard, ratings, trends, tags, edge cases.
+
+    HTML is one file with no script that opens offline (mail it, attach it to a release); --format md is
+    Markdown for a pull-request comment (tables, no images). Text from models and files is escaped in both.
+    """
+    from evalcore import formatting as f
+    from evalcore import report as rep
+
+    kw: dict[str, Any] = {"scorer": scorer, "run_id": run_id, "policy": policy, "margin": margin, "cases": cases}
+    if out == "-":
+        text = rep.build_report(workspace, suite, fmt_=fmt or "html", **kw)
+        click.echo(terminal_text(text), nl=False)
+        return
+    written = rep.write_report(workspace, suite, out, fmt_=fmt, **kw)
+    kind = "HTML" if written.fmt == "html" else "Markdown"
+    click.echo(terminal_text(f"Wrote {out} ({kind}, {f.size(written.size)}): {written.headline}"))
+
+
+@main.command()
 @_workspace_option
 @click.option("--force", is_flag=True, help="Rebuild the demo even if it exists.")
 @_friendly

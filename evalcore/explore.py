@@ -27,7 +27,8 @@ from evalcore.errors import EvalcoreError
 from evalcore.queries import Queries
 
 __all__ = ["OUTCOMES", "Change", "Changes", "changes_since_previous_run", "clean_text", "disagreements",
-           "example_detail", "example_table", "filter_examples", "head_to_head", "human_trend", "pareto_frontier",
+           "example_detail", "example_table", "filter_examples", "hardest_examples", "head_to_head", "human_trend",
+           "pareto_frontier",
            "reference_diff", "trend"]
 
 OUTCOMES = ("all", "fail", "pass", "error")
@@ -114,6 +115,20 @@ def disagreements(table: pd.DataFrame, *, limit: int = 20) -> pd.DataFrame:
                      "passed": int(g["passed"].sum()), "candidates": len(g), "tags": g["tags"].iloc[0]})
     out = pd.DataFrame(rows, columns=columns)
     return out.sort_values(["spread", "passed", "example_id"], ascending=[False, True, True]).head(limit)
+
+
+def hardest_examples(table: pd.DataFrame, *, limit: int = 5) -> pd.DataFrame:
+    """The examples the candidates did worst on, over `example_table`: those some candidate failed, lowest mean
+    over candidates first, then fewest passing, then example id (a stable order). Columns: example_id, mean,
+    passed, candidates, errors, tags."""
+    columns = ["example_id", "mean", "passed", "candidates", "errors", "tags"]
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    g = table.groupby("example_id", sort=True).agg(
+        mean=("value", "mean"), passed=("passed", "sum"), candidates=("candidate", "count"),
+        errors=("error_kind", "count"), tags=("tags", "first")).reset_index()
+    g = g[g["passed"] < g["candidates"]]
+    return g.sort_values(["mean", "passed", "example_id"]).head(limit)[columns].reset_index(drop=True)
 
 
 @dataclass

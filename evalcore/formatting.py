@@ -191,3 +191,23 @@ def speed_phrase(other_ms: Any, base_ms: Any) -> str:
     if r <= 1.005:
         return "as fast"
     return f"{r - 1:.0%} slower"
+
+
+def whole(n: Any) -> str:
+    """A whole number with thousands separators: "52", "1,507"."""
+    v = _num(n)
+    return MISSING if v is None else f"{round(v):,}"
+
+
+def size(n_bytes: Any) -> str:
+    """A file size: "812 bytes", "41 KB", "1.2 MB" (1 KB = 1,000 bytes, as file managers show them)."""
+    v = _num(n_bytes)
+    if v is None:
+        return MISSING
+    if v < 1000:
+        return f"{v:.0f} bytes"
+    for unit, scale in (("KB", 1e3), ("MB", 1e6), ("GB", 1e9)):
+        x = v / scale
+        if x < 999.5 or unit == "GB":
+            return f"{x:.1f} {unit}" if x < 9.95 else f"{x:.0f} {unit}"
+    return MISSING  # unreachable: the loop returns at GB

@@ -44,3 +44,32 @@ def make_suite(tmp_path: Path, base_url: str, inputs: list[str], *, candidates: 
     path = tmp_path / "suite.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return load_suite(path)
+
+
+# Text that would run or restyle a page if it were rendered instead of shown: for the report's escaping tests.
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(2)>"
+MD_ATTACK = "| cell | **bold** `code` [link](http://example.invalid) @octocat #12 ~~gone~~ $x$"
+HOSTILE = f"{SCRIPT} {IMG} {MD_ATTACK} ```` fence"
+
+
+def markup_suite(folder: Path, base_url: str, inputs: list[str], *, scorer_value: str = "model-0") -> Path:
+    """A suite on the local server whose inputs, tags, family and scorer name carry markup. The server echoes the
+    input, so every output does too; the `contains` scorer passes m0 only, so there are failures to show."""
+    folder.mkdir(parents=True, exist_ok=True)
+    marked = f"{IMG}, a|b, **bold** @octocat #12, bell\x07\u202e"  # HTML, a pipe, markdown, a bell, a bidi override
+    rows = [{"id": f"e{i:02d}", "input": text, "expected": f"ref {SCRIPT}", "tags": marked if i % 2 else "plain"}
+            for i, text in enumerate(inputs)]
+    write_csv(folder / "examples.csv", rows)
+    data = {
+        "name": "hostile", "prompt": "Q: {{ input }}", "dataset": "examples.csv",
+        "candidates": [{"name": f"m{k}_x", "model": f"openai/model-{k}", "api_base": base_url,
+                        "family": f"<b>fam</b>|{k}", "release": f"2026-0{k + 1}-01",
+                        "input_price_per_mtok": 1.0, "output_price_per_mtok": 2.0} for k in range(2)],
+        "scorers": [{"type": "contains", "value": scorer_value, "name": "has|m0"}],
+        "run": {"concurrency": 8, "per_candidate": 4, "timeout_s": 5, "max_attempts": 2, "backoff_s": 0.01},
+    }
+    import yaml
+
+    (folder / "suite.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    return folder / "suite.yaml"

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-import charts
 import controls
 import data
+from evalcore import charts
 from evalcore import formatting as fmt
 
 ws = data.workspace()

@@ -5,9 +5,9 @@ previous run, and the workspace's suites with their latest runs."""
 import pandas as pd
 import streamlit as st
 
-import charts
 import controls
 import data
+from evalcore import charts
 from evalcore import formatting as fmt
 
 ws = data.workspace()
@@ -91,6 +91,13 @@ with card:
                          column_config={"pick": st.column_config.CheckboxColumn("pick", width="small"),
                                         "candidate": st.column_config.TextColumn("candidate", pinned=True)})
             st.markdown("\n".join(f"- {line}" for line in rec["details"]))
+
+# The same decision and evidence as one file for people without the dashboard; built only when clicked.
+report_args = (ws, token, data.labels_token(ws), suite, scorer, rec["policy"], float(rec["margin"]))
+st.download_button("Download report", data=lambda: data.report_html(*report_args), key="download_report",
+                   file_name=f"{suite}-report.html", mime="text/html", on_click="ignore",
+                   help="One HTML file with the decision, leaderboard, ratings, trends, tags and the worst cases; "
+                        "it opens offline, with nothing to run")
 
 repeats = f", {board['repeats']} runs each" if board["repeats"] > 1 else ""
 st.subheader(f"Leaderboard: {scorer} on {board['n_examples']} examples{repeats}")

@@ -138,7 +138,8 @@ def test_dashboard_data_layer_does_not_import_litellm(demo_workspace: Path) -> N
     code = (
         "import sys\n"
         f"sys.path.insert(0, {str(DASHBOARD)!r})\n"
-        "import charts, data\n"
+        "import data\n"
+        "from evalcore import charts\n"
         "import evalcore.errors\n"
         f"ws = {str(demo_workspace)!r}\n"
         "tok = data.data_token(ws)\n"
@@ -155,7 +156,7 @@ def test_dashboard_data_layer_does_not_import_litellm(demo_workspace: Path) -> N
         "data.runs(ws, tok, suite)\n"
         "assert 'litellm' not in sys.modules, 'litellm was imported'\n"
     )
-    env = {**os.environ, "PYTHONPATH": ""}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}  # this checkout's evalcore, not the installed one
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]

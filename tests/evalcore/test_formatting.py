@@ -84,3 +84,12 @@ def test_words():
     assert f.speed_phrase(45, 100) == "55% faster"
     assert f.diff_interval(-0.041, 0.012) == "[-0.041, +0.012]"
     assert math.isclose(float(f.score(0.5)), 0.5)
+
+
+def test_whole_numbers_and_file_sizes_read_like_the_rest() -> None:
+    from evalcore import formatting as f
+
+    assert [f.whole(v) for v in (0, 52, 1507, 1_234_567.4, None, float("nan"))] == [
+        "0", "52", "1,507", "1,234,567", "-", "-"]
+    assert [f.size(v) for v in (0, 812, 1000, 41_200, 234_174, 999_600, 1_234_567, 27e9, None)] == [
+        "0 bytes", "812 bytes", "1.0 KB", "41 KB", "234 KB", "1.0 MB", "1.2 MB", "27 GB", "-"]

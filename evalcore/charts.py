@@ -1,7 +1,8 @@
-"""Altair charts for the dashboard: pure functions from a DataFrame to a chart, no Streamlit.
+"""Altair charts for the dashboard and the static report: pure functions from a DataFrame to a chart, no
+Streamlit.
 
-The input is what `data.py` returns (plain DataFrames with the library's column names), so a chart can be
-built and checked in a test without a running app.
+The input is what the dashboard's `data.py` returns (plain DataFrames with the library's column names), so a
+chart can be built and checked in a test without a running app, and rendered offline by `evalcore.report`.
 """
 
 from __future__ import annotations

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard_testing import dashboard_module
-
-charts = dashboard_module("charts")
+from evalcore import charts
 
 
 def _rows() -> pd.DataFrame:
