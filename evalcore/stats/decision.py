@@ -103,7 +103,10 @@ def check_policy(policy: str, margin: float, span: float = 1.0) -> None:
                               hint="A margin of 0.02 reads 'a drop of up to 0.02 is acceptable'.")
 
 
-def _verdict(diff: float, low: float, high: float, margin: float, could_be_best: bool, non_inferior: bool) -> str:
+def _verdict(diff: float, low: float, high: float, margin: float, could_be_best: bool, non_inferior: bool,
+             blocker: tuple[str, float] | None = None, leader: str = "the leader") -> str:
+    """`blocker`: the other candidate this one is not shown within `margin` of, and the loss to it that cannot be
+    ruled out; named when the gap to the leader alone would pass, so the text never reads as a contradiction."""
     if non_inferior and -margin < low and high < margin:
         return "practically equivalent"
     if non_inferior:
@@ -112,7 +115,30 @@ def _verdict(diff: float, low: float, high: float, margin: float, could_be_best:
         return f"worse by at least {fmt.score(-high)}"
     if could_be_best:
         return "could be best"
+    if low > -margin and blocker is not None:
+        other, loss = blocker
+        return (f"within {fmt.score(margin)} of {leader}, but a loss of up to {fmt.score(loss)} to {other} cannot "
+                "be ruled out")
     return f"cannot rule out a loss of up to {fmt.score(-low)}"
+
+
+def _blockers(stacked: np.ndarray, order: list[str], margin: float, span: float,
+              alpha: float) -> dict[str, tuple[str, float]]:
+    """For each candidate not shown non-inferior to every other: the one it is least clearly within `margin` of
+    (highest one-sided p) and the lower end of its interval against it, as a loss."""
+    out: dict[str, tuple[str, float]] = {}
+    k = len(order)
+    for x in range(k):
+        others = [j for j in range(k) if j != x]
+        if not others:
+            continue
+        d = np.stack([stacked[x] - stacked[j] for j in others])
+        p = one_sided_p(d, -margin, span)
+        worst = int(np.argmax(p))
+        if p[worst] >= alpha / 2:
+            rows = paired_rows(d[worst][None], span, 1 - alpha)
+            out[order[x]] = (order[others[worst]], max(0.0, -float(rows.low[0])))
+    return out
 
 
 def noninferior_rows(means: np.ndarray, margin: float, span: float, alpha: float = 0.05) -> np.ndarray:
@@ -191,6 +217,7 @@ def recommend(
     stacked = np.stack([M[idx[c]] for c in order])
     ni = noninferior_rows(stacked[None], margin, span, alpha)[0]
     non_inferior = {c: bool(ni[x]) for x, c in enumerate(order)}
+    blockers = _blockers(stacked, order, margin, span, alpha)
     # the non-inferiority p against the leader (one-sided: "loses at most `margin`")
     p_ni = {c: float(one_sided_p((stacked[x] - stacked[0])[None], -margin, span)[0]) for x, c in enumerate(order)
             if x > 0}
@@ -237,7 +264,7 @@ def recommend(
         else:
             diff, low, high, p = comp[c]
         verdict = "the leader (best mean)" if c == leader else _verdict(diff, low, high, margin, c in could,
-                                                                        non_inferior[c])
+                                                                        non_inferior[c], blockers.get(c), leader)
         pr = None if not pass_mean else pass_mean[c] - pass_mean[leader]
         alternatives.append({
             "candidate": c, "diff": diff, "diff_low": low, "diff_high": high, "pass_rate_diff": pr, "p_value": p,

@@ -698,6 +698,29 @@ def test_two_equal_candidates_ten_times_apart_in_cost_recommend_the_cheap_one():
     assert rec.status == "pick" and rec.pick == "cheap" and rec.headline.startswith("Pick cheap:")
 
 
+def test_a_candidate_within_the_margin_of_the_leader_but_not_of_another_names_that_other():
+    # "cannot rule out a loss of up to 0.046" at margin 0.05 read as a contradiction: the candidate failed
+    # non-inferiority against a noisier candidate, not against the leader, and the text must say which.
+    rng = np.random.default_rng(5)
+    base = rng.uniform(0.4, 0.6, 60)
+    steady = base - 0.01 - rng.uniform(0, 0.004, 60)
+    noisy = base + rng.choice([-0.3, 0.3], 60)
+    noisy -= noisy.mean() - (base.mean() - 0.005)  # just below the leader on average, wildly variable
+    vals = {"leader": base[:, None], "steady": steady[:, None], "noisy": noisy[:, None]}
+    rec = S.recommend(long_table(vals), cost_per_example={"leader": 0.01, "steady": 0.005, "noisy": 0.02},
+                      margin=0.05)
+    alts = {a["candidate"]: a for a in rec.alternatives}
+    assert rec.leader == "leader" and alts["steady"]["verdict"].endswith("to noisy cannot be ruled out")
+    for alt in rec.alternatives:
+        words = alt["verdict"]
+        if words.startswith("cannot rule out a loss of up to"):
+            assert float(words.rsplit(" ", 1)[1]) >= 0.05, words
+        if alt["diff_low"] > -0.05 and not alt["non_inferior"] and not alt["could_be_best"]:
+            assert words.startswith(f"within 0.050 of {rec.leader}, but a loss of up to"), words
+            other = words.split(" to ")[-1].removesuffix(" cannot be ruled out")
+            assert other in vals and other != alt["candidate"]
+
+
 def test_nothing_separates_says_so_and_names_no_leader():
     rng = np.random.default_rng(2)
     vals = {c: (rng.random((15, 1)) < 0.6).astype(float) for c in ("acme-small-v1", "acme-large", "zeta")}
