@@ -85,7 +85,7 @@ def test_prompt_message_with_unknown_role_rejected():
 
 def test_prompt_message_without_content_names_the_message():
     message = rejected(minimal(prompt=[{"role": "system", "content": "Be brief."}, {"role": "user"}]))
-    assert message.startswith("suite.yaml: prompt.1.content: Field required")
+    assert message.startswith("suite.yaml: prompt.1.content: this key is required and missing.")
 
 
 @pytest.mark.parametrize("prompt", ["", "   ", [], [{"role": "user", "content": " "}]])
@@ -385,7 +385,8 @@ def test_invalid_yaml_error_names_the_file_and_line(tmp_path):
         load_suite(path)
     assert str(path) in str(info.value)
     assert "not valid YAML" in str(info.value)
-    assert "at line 3" in str(info.value)  # a YAML file has lines, not data rows
+    assert f"{path}, line 3: not valid YAML (column 8)" in str(info.value)  # a YAML file has lines, not rows
+    assert info.value.line == 3
 
 
 def test_missing_file_error_hints_evalcore_init(tmp_path):
@@ -416,7 +417,7 @@ def test_validation_error_from_file_names_the_file(tmp_path):
     path = write_suite(tmp_path, minimal(run={"concurency": 4}))
     with pytest.raises(SuiteError) as info:
         load_suite(path)
-    assert str(info.value).startswith(f"{path}: unknown key 'run.concurency'.")
+    assert str(info.value) == f"{path}, line 8: unknown key 'run.concurency'. Did you mean 'concurrency'?"
 
 
 # -- evalcore init -------------------------------------------------------------------------------------------
