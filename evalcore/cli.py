@@ -161,7 +161,8 @@ def validate(suite_file: str, encoding: str | None) -> None:
     from evalcore.suite import LlmJudgeScorer, load_suite
 
     suite = load_suite(suite_file)
-    examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset)
+    examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset,
+                             allow_empty_input=suite.allow_empty_input)
     tasks = plan_tasks(suite, examples, suite.candidates, suite.repeats)  # renders every example, time-limited
     check_scorers(suite)
     tags: dict[str, int] = {}

@@ -19,6 +19,7 @@ import multiprocessing as mp
 import os
 import queue as queue_mod
 import random
+import re
 import sys
 import threading
 import time
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from evalcore import __version__
-from evalcore.errors import SuiteError
+from evalcore.errors import SuiteError, did_you_mean
 from evalcore.failures import FINAL, CallFailed
 from evalcore.example import Example
 from evalcore.store import SCHEMA_VERSION, Journal, Workspace, new_run_id, utcnow, write_results
@@ -290,11 +291,14 @@ def render_messages(suite: Suite, examples: Sequence[Example]) -> list[tuple[tup
                         clock.stop()
                     except UndefinedError as exc:
                         clock.stop()
-                        cols = ", ".join(sorted(map(str, ex.fields))) or "(none)"
+                        # every column once, the role names (input, expected, tags, id) among them
+                        names = sorted(map(str, ex.template_vars()))
+                        typo = re.match(r"^'([^']+)' is undefined$", str(exc.message or ""))
+                        guess = did_you_mean(typo.group(1), names) if typo else ""
                         raise SuiteError(
-                            f"the prompt uses a variable the dataset does not have ({exc.message}).",
+                            f"the prompt uses a variable the dataset does not have ({exc.message}).{guess}",
                             file=str(suite.dataset_path), row=ex.row,
-                            hint=f"Columns available: {cols[:500]}; plus input, expected, tags, id.",
+                            hint=f"Variables available: {', '.join(names)[:500]}.",
                         ) from None
                     except RenderLimit as exc:  # every example would likely take as long: stop here
                         clock.stop()
@@ -305,7 +309,7 @@ def render_messages(suite: Suite, examples: Sequence[Example]) -> list[tuple[tup
                         clock.stop()
                         problems.append((ex, i, f"{type(exc).__name__}: {str(exc)[:300]}"))
                         continue
-                    if not text.strip():
+                    if not text.strip() and ex.input.strip():  # an empty input allowed on purpose may send one
                         problems.append((ex, i, "renders empty, so an empty message would be sent"))
                     rendered.append((role, text))
                 out.append(tuple(rendered))
@@ -1000,7 +1004,8 @@ def run_suite(
     client = client_setting(settings.client)  # an unknown EVALCORE_CLIENT is an error before anything runs
     litellm_needed = needs_litellm([c.model for c in chosen] + [
         s.model for s in suite.scorers if isinstance(s, LlmJudgeScorer)], client)
-    examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset)
+    examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset,
+                             allow_empty_input=suite.allow_empty_input)
     version = suite_version(suite, examples)
     tasks = plan_tasks(suite, examples, chosen, reps)
     ws.write_examples(suite.name, version, [
