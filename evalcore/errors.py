@@ -133,7 +133,7 @@ def unknown_name(kind: str, name: str, known: Iterable[str], *, within: str, plu
                  how: str | None = None) -> EvalcoreError:
     """'suite 't' has no scorer 'x'. Did you mean 'y'? Known scorers: a, b.' for a name typed on the command
     line (a run, suite, candidate or scorer); `how` says how to create one when none is known."""
-    names = sorted(dict.fromkeys(str(k) for k in known))
+    names = list(dict.fromkeys(str(k) for k in known))  # in the caller's order (declared, newest first...)
     listed = ", ".join(names[:30]) + (f" and {len(names) - 30} more" if len(names) > 30 else "")
     hint = (f"Known {plural or kind + 's'}: {listed}." if names else how or f"There are no {plural or kind + 's'} yet.")
     return EvalcoreError(f"{within} has no {kind} '{name}'.{did_you_mean(name, names)}", hint=hint)

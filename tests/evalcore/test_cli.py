@@ -134,8 +134,8 @@ def test_validate_missing_suite_file_exits_2_with_the_path(tmp_path):
 def test_leaderboard_unknown_suite_lists_known_suites(tmp_path, server):
     make_suite(tmp_path, server.base_url, ["a", "b"])
     assert _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws").exit_code == 0
-    _people_error(_invoke("leaderboard", "--suite", "nope", "--workspace", tmp_path / "ws"),
-                  "no scored results for suite 'nope'", "Known suites: t.")
+    err = _people_error(_invoke("leaderboard", "--suite", "nope", "--workspace", tmp_path / "ws"))
+    assert err == "Error: this workspace has no suite 'nope'. Known suites: t.\n"
 
 
 def test_leaderboard_on_missing_workspace_does_not_create_it(tmp_path):
@@ -302,9 +302,10 @@ def test_scorer_option_selects_the_scorer(ran):
 
 
 def test_unknown_scorer_exits_2_listing_the_scorers(ran):
-    err = _people_error(_invoke("leaderboard", "--suite", "t", "--workspace", ran, "--scorer", "bogus"),
-                        "no scorer 'bogus'")
-    assert "Scorers: says, is_m0." in err
+    err = _people_error(_invoke("leaderboard", "--suite", "t", "--workspace", ran, "--scorer", "bogus"))
+    assert err == "Error: suite 't' has no scorer 'bogus'. Known scorers: says, is_m0.\n"
+    err = _people_error(_invoke("leaderboard", "--suite", "t", "--workspace", ran, "--scorer", "say"))
+    assert err == "Error: suite 't' has no scorer 'say'. Did you mean 'says'? Known scorers: says, is_m0.\n"
 
 
 def test_compare_prints_plain_words_with_a_confidence_interval(ran):
@@ -320,8 +321,10 @@ def test_compare_prints_plain_words_with_a_confidence_interval(ran):
 
 
 def test_compare_unknown_candidate_lists_candidates(ran):
-    _people_error(_invoke("compare", "--suite", "t", "m0", "gpt-9", "--workspace", ran),
-                  "candidate 'gpt-9'", "Candidates: m0, m1.")
+    err = _people_error(_invoke("compare", "--suite", "t", "m0", "gpt-9", "--workspace", ran))
+    assert err == "Error: suite 't' has no candidate 'gpt-9'. Known candidates: m0, m1.\n"
+    err = _people_error(_invoke("compare", "--suite", "t", "m0", "m00", "--workspace", ran))
+    assert err == "Error: suite 't' has no candidate 'm00'. Did you mean 'm0'? Known candidates: m0, m1.\n"
 
 
 def test_decide_names_a_candidate(ran):
