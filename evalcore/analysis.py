@@ -91,7 +91,8 @@ def _unscored_reason(details: list[str]) -> str:
         reasons.append(str(err) if err else "no value was recorded")
     counts = Counter(r.split(":", 1)[0] for r in reasons)
     said = "; ".join(f"{n} {what}" for what, n in counts.most_common(3))
-    return f"{said} (e.g. {reasons[0][:200]!r})"
+    example = reasons[0].split(":", 1)[-1].strip()
+    return f"{said} (e.g. {example[:200]})"
 
 
 def score_data(q: Queries, suite: str, scorer: str | None = None, run_id: str | None = None) -> ScoreData:
@@ -388,6 +389,7 @@ def public_comparison(workspace: str | Path | Queries | None, suite: str, *, sco
     from evalcore.public import rank_comparison
 
     q = _queries(workspace)
+    require_suite(q, suite)  # a typo in --suite is said before anything else
     public = q.public_scores().to_dict("records")
     if not public:
         raise EvalcoreError("no public benchmark scores in this workspace.",

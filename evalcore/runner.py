@@ -1004,9 +1004,9 @@ def run_suite(
 
     started = time.perf_counter()
     cpu_started = time.process_time()
+    chosen = [suite.candidate(n) for n in candidates] if candidates else list(suite.candidates)  # before any write
     ws = Workspace(workspace)
     ws.check_writable()  # a read-only workspace or a full disk is said before any call is paid for
-    chosen = [suite.candidate(n) for n in candidates] if candidates else list(suite.candidates)
     reps = repeats or suite.repeats
     settings = suite.run if concurrency is None else suite.run.model_copy(update={"concurrency": concurrency})
     from evalcore.calls import client_setting, needs_litellm  # which client sends the calls (no litellm import)
