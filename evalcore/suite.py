@@ -667,13 +667,32 @@ def _format_validation_error(err: ValidationError, file: str, data: Any = None,
         loc = _clean_loc(tuple(e["loc"]))
         if e["type"] == "missing" and closest(str(loc[-1]), extra.get(loc[:-1], [])):
             continue
-        problem = SuiteProblem(_problem_text(e, loc, data), ".".join(str(p) for p in loc) or None,
-                               lines(tuple(e["loc"])) if lines else None)
+        at = tuple(e["loc"])
+        if not loc:  # the suite-level check (a name used twice): point at the second use
+            loc = at = _duplicate_at(data) or ()
+        problem = SuiteProblem(_problem_text(e, loc, data), ".".join(str(p) for p in loc) or "(top level)",
+                               lines(at) if lines else None)
         if problem not in problems:
             problems.append(problem)
     first = problems[0]
     return SuiteError(first.message, file=file, line=first.line, field=first.field or "(top level)",
                       problems=problems)
+
+
+def _duplicate_at(data: Any) -> tuple[Any, ...] | None:
+    """Where the second use of a candidate or scorer name is (the order `Suite._unique_names` checks them in)."""
+    if not isinstance(data, dict):
+        return None
+    for key, label in (("candidates", lambda d: d.get("name")), ("scorers", lambda d: d.get("name") or d.get("type"))):
+        items = data.get(key)
+        seen: set[Any] = set()
+        for j, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict):
+                value = label(item)
+                if value in seen:
+                    return (key, j, "name" if "name" in item else "type")
+                seen.add(value)
+    return None
 
 
 def _line_finder(root: Any) -> LineFinder:
