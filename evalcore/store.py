@@ -172,8 +172,9 @@ def write_failure(exc: OSError, path: Path) -> WorkspaceWriteError | None:
     if exc.errno in _READ_ONLY or "Read-only file system" in text:
         why = exc.strerror or os.strerror(errno.EROFS)
         return WorkspaceWriteError(
-            f"cannot write {path}: the workspace is read-only ({why}).", reason="read-only", path=path,
-            hint="Choose a writable --workspace (or $EVALCORE_WORKSPACE), or make that folder writable.")
+            f"cannot write {path}: its folder is read-only ({why}).", reason="read-only", path=path,
+            hint="Make that folder writable or write somewhere else (for the workspace: --workspace or "
+                 "$EVALCORE_WORKSPACE).")
     return None
 
 

@@ -600,8 +600,9 @@ def test_atomic_writes_on_a_read_only_workspace_say_so(small_disk):
     target = ws.root / "runs" / "s" / "r.json"
     with pytest.raises(StoreError) as info:
         atomic_write_bytes(target, b"{}")
-    assert str(info.value) == (f"cannot write {target}: the workspace is read-only (Read-only file system). Choose a "
-                               "writable --workspace (or $EVALCORE_WORKSPACE), or make that folder writable.")
+    assert str(info.value) == (f"cannot write {target}: its folder is read-only (Read-only file system). Make that "
+                               "folder writable or write somewhere else (for the workspace: --workspace or "
+                               "$EVALCORE_WORKSPACE).")
     with pytest.raises(StoreError) as info:
         ws.check_writable()
     assert str(info.value) == (f"the workspace {ws.root} is read-only (Read-only file system): a run stores its "
