@@ -113,10 +113,10 @@ def score_data(q: Queries, suite: str, scorer: str | None = None, run_id: str | 
         which = f"run {run_id}" if run_id else "the candidates' latest runs"
         if len(df) == 0:
             raise EvalcoreError(
-                f"scorer '{chosen}' has no scores in {which} of suite '{suite}' (it was added later, or an import "
+                f"scorer '{chosen}' has no scores in {which} of suite '{suite}' (they did not use it, or an import "
                 "left it unscored).",
-                hint="Run the suite again to score the stored answers (they are not sent again)"
-                     + (", or pick another run." if run_id else "."))
+                hint="Pick another --scorer, or add it to the suite and run again (stored answers are not sent again)"
+                     + ("; or pick another run." if run_id else "; --run RUN_ID reads an older run."))
         raise EvalcoreError(
             f"scorer '{chosen}' of suite '{suite}' has no readable values in {which}: all {len(df):,} of its scores "
             f"are missing: {_unscored_reason(q.unscored_details(suite, chosen, run_id))}.",

@@ -600,7 +600,7 @@ def test_leaderboard_of_an_unknown_run_is_an_error_not_an_empty_table(ran):
 
 @pytest.mark.parametrize("command", [
     ["leaderboard"], ["decide"], ["tags"], ["runs"], ["show"], ["compare", "m0", "m1"], ["public", "compare"],
-    ["labels", "agreement"], ["gate", "--candidate", "m0", "--baseline", "m1"],
+    ["labels", "agreement"], ["labels", "import", "labels.csv"], ["gate", "--candidate", "m0", "--baseline", "m1"],
 ])
 def test_every_read_command_names_the_closest_suite_for_a_typo(ran, command):
     err = _people_error(_invoke(*command, "--suite", "tt", "--workspace", ran))
@@ -637,3 +637,25 @@ def test_a_scorer_with_no_readable_values_says_why_instead_of_an_empty_table(tmp
             "key, or a rubric that asks for one rating) and run the suite again: missing scores are retried, stored "
             "answers are not sent again.\n")
     assert _invoke("leaderboard", "--suite", "t", "--workspace", tmp_path / "ws").exit_code == 0  # the other scorer
+
+
+def test_gate_with_a_mistyped_baseline_run_suggests_the_run(ran):
+    run_id = json.loads(_invoke("runs", "--workspace", ran, "--format", "json").stdout)[0]["run_id"]
+    err = _people_error(_invoke("gate", "--suite", "t", "--workspace", ran, "--candidate", "m0", "--baseline",
+                                run_id[:-1]))
+    assert err == (f"Error: --baseline '{run_id[:-1]}' is neither a run of suite 't' nor one of its candidates. Did you "
+                   f"mean '{run_id}'? Candidates: m0 and m1; runs: `evalcore runs --suite t`.\n")
+
+
+def test_a_scorer_the_latest_runs_did_not_use_is_said_not_an_empty_table(tmp_path, server):
+    make_suite(tmp_path, server.base_url, ["a", "b"], scorers=[{"type": "contains", "value": "says", "name": "old"}])
+    assert _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws").exit_code == 0
+    import time
+
+    time.sleep(1.05)  # run ids sort by the second they started in (then a random suffix)
+    make_suite(tmp_path, server.base_url, ["a", "b"], scorers=[{"type": "contains", "value": "says", "name": "new"}])
+    assert _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws").exit_code == 0
+    err = _people_error(_invoke("leaderboard", "--suite", "t", "--scorer", "old", "--workspace", tmp_path / "ws"))
+    assert err == ("Error: scorer 'old' has no scores in the candidates' latest runs of suite 't' (they did not use it, "
+                   "or an import left it unscored). Pick another --scorer, or add it to the suite and run again (stored "
+                   "answers are not sent again); --run RUN_ID reads an older run.\n")
