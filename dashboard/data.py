@@ -252,7 +252,8 @@ def suite_examples(ws: str, token: tuple[Token, tuple[int, int]], suite_file: st
     from evalcore.suite import load_suite
 
     suite = load_suite(suite_file)
-    examples = load_examples(suite.dataset_path, suite.columns, display_name=suite.dataset)
+    examples = load_examples(suite.dataset_path, suite.columns, display_name=suite.dataset,
+                             allow_empty_input=suite.allow_empty_input)
     return examples_frame(examples)
 
 

@@ -6,6 +6,7 @@ joins cost and latency to quality, and words the result for people.
 
 from __future__ import annotations
 
+import json
 import math
 import dataclasses
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ import pandas as pd
 
 from evalcore import formatting as fmt
 from evalcore import stats
-from evalcore.errors import EvalcoreError
+from evalcore.errors import EvalcoreError, unknown_name
 from evalcore.queries import Queries
 
 
@@ -61,19 +62,67 @@ def scorer_order(workspace: str | Path | Queries | None, suite: str) -> list[str
     return declared + [s for s in stored if s not in declared]
 
 
+def require_suite(q: Queries, suite: str) -> None:
+    """A suite name typed on the command line must be one this workspace has results for: a typo is said with
+    the closest known name, instead of an empty table."""
+    known = q.suites()
+    if suite not in known:
+        raise unknown_name("suite", suite, known, within="this workspace",
+                           how="Run one first: evalcore run SUITE_FILE (or build the demo: evalcore demo).")
+
+
+def require_run(q: Queries, suite: str, run_id: str) -> None:
+    """A run id must be a run of the suite (newest listed first), not silently an empty selection."""
+    runs = [m["run_id"] for m in q.ws.manifests(suite)]
+    if run_id not in runs:
+        raise unknown_name("run", run_id, runs, within=f"suite '{suite}'",
+                           how="Run the suite first: evalcore run SUITE_FILE.")
+
+
+def _unscored_reason(details: list[str]) -> str:
+    """Why score rows have no value, from their stored detail: the commonest reasons, with one full example."""
+    from collections import Counter
+
+    reasons: list[str] = []
+    for d in details:
+        try:
+            err = json.loads(d).get("error") if d else None
+        except (ValueError, AttributeError):
+            err = None
+        reasons.append(str(err) if err else "no value was recorded")
+    counts = Counter(r.split(":", 1)[0] for r in reasons)
+    said = "; ".join(f"{n} {what}" for what, n in counts.most_common(3))
+    example = reasons[0].split(":", 1)[-1].strip()
+    return f"{said} (e.g. {example[:200]})"
+
+
 def score_data(q: Queries, suite: str, scorer: str | None = None, run_id: str | None = None) -> ScoreData:
     names = scorer_order(q, suite)
     if not names:
-        known = q.suites()
-        raise EvalcoreError(
-            f"no scored results for suite '{suite}'.",
-            hint=(f"Known suites: {', '.join(known)}." if known else "Run one first: evalcore run SUITE_FILE."),
-        )
+        require_suite(q, suite)
+        raise EvalcoreError(f"no scored results for suite '{suite}'.",
+                            hint="Add a scorer to the suite and run it again (answers already stored are not sent "
+                                 "again).")
     chosen = scorer or names[0]
     if chosen not in names:
-        raise EvalcoreError(f"suite '{suite}' has no scorer '{chosen}'.", hint=f"Scorers: {', '.join(names)}.")
+        raise unknown_name("scorer", chosen, names, within=f"suite '{suite}'")
+    if run_id is not None:
+        require_run(q, suite, run_id)
     df = q.score_table(suite, chosen, run_id)
     missing = df["value"].isna()
+    if len(df) == 0 or bool(missing.all()):
+        which = f"run {run_id}" if run_id else "the candidates' latest runs"
+        if len(df) == 0:
+            raise EvalcoreError(
+                f"scorer '{chosen}' has no scores in {which} of suite '{suite}' (they did not use it, or an import "
+                "left it unscored).",
+                hint="Pick another --scorer, or add it to the suite and run again (stored answers are not sent again)"
+                     + ("; or pick another run." if run_id else "; --run RUN_ID reads an older run."))
+        raise EvalcoreError(
+            f"scorer '{chosen}' of suite '{suite}' has no readable values in {which}: all {len(df):,} of its scores "
+            f"are missing: {_unscored_reason(q.unscored_details(suite, chosen, run_id))}.",
+            hint="Fix the cause (for a judge: its model, key, or a rubric that asks for one rating) and run the suite "
+                 "again: missing scores are retried, stored answers are not sent again.")
     df = df[~missing].copy()
     df["value"] = df["value"].astype(float)
     df["passed"] = df["passed"].fillna(False).astype(bool)
@@ -238,8 +287,7 @@ def compare(workspace: str | Path | Queries | None, suite: str, a: str, b: str, 
     have = set(data.scores["candidate"])
     for name in (a, b):
         if name not in have:
-            raise EvalcoreError(f"no scored results for candidate '{name}' in suite '{suite}'.",
-                                hint=f"Candidates: {', '.join(sorted(have))}.")
+            raise unknown_name("candidate", name, sorted(have), within=f"suite '{suite}'")
     if a == b:
         raise EvalcoreError("compare needs two different candidates.")
     pairs = stats.pairwise(data.scores, seed=seed)
@@ -426,6 +474,7 @@ def public_comparison(workspace: str | Path | Queries | None, suite: str, *, sco
     from evalcore.public import rank_comparison
 
     q = _queries(workspace)
+    require_suite(q, suite)  # a typo in --suite is said before anything else
     public = q.public_scores().to_dict("records")
     if not public:
         raise EvalcoreError("no public benchmark scores in this workspace.",

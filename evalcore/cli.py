@@ -162,7 +162,8 @@ def validate(suite_file: str, encoding: str | None) -> None:
     from evalcore.suite import LlmJudgeScorer, load_suite
 
     suite = load_suite(suite_file)
-    examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset)
+    examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset,
+                             allow_empty_input=suite.allow_empty_input)
     tasks = plan_tasks(suite, examples, suite.candidates, suite.repeats)  # renders every example, time-limited
     check_scorers(suite)
     tags: dict[str, int] = {}
@@ -375,6 +376,12 @@ def runs(workspace: str | None, suite: str | None, fmt: str) -> None:
     from evalcore.analysis import run_list
 
     rows = run_list(workspace, suite)
+    if not rows and suite is not None:
+        from evalcore.errors import unknown_name
+
+        known = list(dict.fromkeys(r["suite"] for r in run_list(workspace)))
+        if known:
+            raise unknown_name("suite", suite, sorted(known), within="this workspace")
     if not rows and fmt == "table":
         click.echo("No runs yet. Start one with `evalcore run SUITE` or try `evalcore demo`.")
         return
@@ -594,10 +601,11 @@ def show(suite: str, example_id: str | None, candidates: tuple[str, ...], failin
     q = Queries(workspace)
     lb = leaderboard(q, suite, scorer=scorer)
     order = [r["candidate"] for r in lb.rows]
-    unknown = [c for c in candidates if c not in order]
-    if unknown:
-        raise EvalcoreError(f"suite '{suite}' has no candidate {', '.join(repr(c) for c in unknown)}.",
-                            hint=f"Candidates: {', '.join(order)}.")
+    for c in candidates:
+        if c not in order:
+            from evalcore.errors import unknown_name
+
+            raise unknown_name("candidate", c, sorted(order), within=f"suite '{suite}'")
     if example_id is not None:
         ids = [example_id]
     else:
@@ -705,8 +713,11 @@ def labels() -> None:
 @_friendly
 def labels_import(file: str, suite: str, reviewer: str | None, encoding: str | None, workspace: str | None) -> None:
     """Import labels: CSV/JSONL/Parquet with example_id (or output_hash), candidate, reviewer, rating, ok, note."""
+    from evalcore.analysis import require_suite
     from evalcore.labels import import_labels
+    from evalcore.queries import Queries
 
+    require_suite(Queries(workspace), suite)
     n = import_labels(workspace, suite, file, encoding=encoding, reviewer=reviewer)
     click.echo(f"Imported {n} labels into suite '{suite}' from {file}.")
 
@@ -719,9 +730,12 @@ def labels_import(file: str, suite: str, reviewer: str | None, encoding: str | N
 @_friendly
 def labels_export(file: str, suite: str, history: bool, workspace: str | None) -> None:
     """Export labels to FILE (.csv or .parquet): the latest answer per reviewer and output, or --history."""
+    from evalcore.analysis import require_suite
     from evalcore.labels import export_labels
+    from evalcore.queries import Queries
     from evalcore.store import Workspace
 
+    require_suite(Queries(workspace), suite)  # a typo writes no empty file
     Workspace(workspace, create=False).compact_labels(suite)
     n = export_labels(workspace, suite, file, include_history=history)
     click.echo(f"Wrote {n} {'events' if history else 'labels'} to {file}.")
@@ -736,10 +750,13 @@ def labels_export(file: str, suite: str, history: bool, workspace: str | None) -
 @_friendly
 def labels_agreement(suite: str, seed: int, workspace: str | None, fmt: str) -> None:
     """How far reviewers agree (alpha for ratings, kappa for yes/no), where they disagree, and judge vs people."""
+    from evalcore.analysis import require_suite
     from evalcore.labels import agreement_report
     from evalcore.queries import Queries
 
-    report = agreement_report(Queries(workspace), suite, seed=seed)
+    q = Queries(workspace)
+    require_suite(q, suite)
+    report = agreement_report(q, suite, seed=seed)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2, default=str, ensure_ascii=False))
         return

@@ -7,6 +7,8 @@ counts them in a spreadsheet (the header is not row 1 of the data; we say "row 1
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -60,10 +62,81 @@ class EvalcoreError(Exception):
         return text
 
 
+@dataclass(frozen=True)
+class SuiteProblem:
+    """One thing wrong in a suite file: the text (naming the key path and the fix), the key path and its line."""
+
+    message: str
+    field: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line is not None else self.message
+
+
 class SuiteError(EvalcoreError):
-    """The suite file is invalid (unknown key, wrong type, missing dataset...)."""
+    """The suite file is invalid (unknown key, wrong type, missing dataset...). `field` is the key path
+    (`candidates.0.release`) and `line` its line in the YAML file, when known; `problems` lists every problem
+    found when there are several (the message is the first one's)."""
 
     title = "Invalid suite"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        problems: list[SuiteProblem] | None = None,
+    ) -> None:
+        super().__init__(message, file=file, row=row, column=column, hint=hint)
+        self.line = line
+        self.field = field
+        self.problems = list(problems or [])
+
+    def __str__(self) -> str:
+        where = [str(self.file)] if self.file else []
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        text = f"{', '.join(where)}: {self.message}" if where else self.message
+        if self.hint:
+            text += f" {self.hint}"
+        others = self.problems[1:]
+        if others:
+            text += f" ({len(self.problems)} problems in all)\n" + "\n".join(f"  - {p}" for p in others[:20])
+            if len(others) > 20:
+                text += f"\n  ... and {len(others) - 20} more"
+        return text
+
+
+def closest(name: str, known: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The known name a typo most likely meant (difflib's ratio), or None when nothing is close."""
+    found = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
+def did_you_mean(name: str, known: Iterable[str], cutoff: float = 0.6) -> str:
+    """' Did you mean 'x'?' for the closest known name, or '' when none is close."""
+    guess = closest(name, known, cutoff)
+    return f" Did you mean '{guess}'?" if guess is not None else ""
+
+
+def unknown_name(kind: str, name: str, known: Iterable[str], *, within: str, plural: str | None = None,
+                 how: str | None = None) -> EvalcoreError:
+    """'suite 't' has no scorer 'x'. Did you mean 'y'? Known scorers: a, b.' for a name typed on the command
+    line (a run, suite, candidate or scorer); `how` says how to create one when none is known."""
+    names = list(dict.fromkeys(str(k) for k in known))  # in the caller's order (declared, newest first...)
+    listed = ", ".join(names[:30]) + (f" and {len(names) - 30} more" if len(names) > 30 else "")
+    hint = (f"Known {plural or kind + 's'}: {listed}." if names else how or f"There are no {plural or kind + 's'} yet.")
+    return EvalcoreError(f"{within} has no {kind} '{name}'.{did_you_mean(name, names)}", hint=hint)
 
 
 class IngestError(EvalcoreError):

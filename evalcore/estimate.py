@@ -164,7 +164,8 @@ def estimate_run(suite: Suite, workspace: str | Path | None = None, *, candidate
 
     chosen = [suite.candidate(n) for n in candidates] if candidates is not None else list(suite.candidates)
     reps = repeats or suite.repeats
-    examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset)
+    examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset,
+                             allow_empty_input=suite.allow_empty_input)
     tasks = plan_tasks(suite, examples, chosen, reps)
     hits: set[str] = set()
     from evalcore.errors import StoreError

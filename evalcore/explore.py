@@ -23,7 +23,7 @@ import pandas as pd
 from evalcore import formatting as fmt
 from evalcore import stats
 from evalcore.analysis import ScoreData, _queries, score_data
-from evalcore.errors import EvalcoreError
+from evalcore.errors import EvalcoreError, did_you_mean
 from evalcore.queries import Queries
 
 __all__ = ["OUTCOMES", "Change", "Changes", "changes_since_previous_run", "clean_text", "disagreements",
@@ -159,8 +159,9 @@ def head_to_head(table: pd.DataFrame, a: str, b: str) -> HeadToHead:
     wide = table[table["candidate"].isin([a, b])].pivot(index="example_id", columns="candidate", values="value")
     for name in (a, b):
         if name not in wide.columns:
-            raise EvalcoreError(f"no scored results for candidate '{name}'.",
-                                hint=f"Candidates: {', '.join(sorted(table['candidate'].unique()))}.")
+            known = sorted(table["candidate"].unique())
+            raise EvalcoreError(f"no scored results for candidate '{name}'.{did_you_mean(name, known)}",
+                                hint=f"Candidates: {', '.join(known)}.")
     wide = wide.dropna()
     tags = table.drop_duplicates("example_id").set_index("example_id")["tags"]
     d = wide[a] - wide[b]
@@ -247,7 +248,8 @@ def example_detail(workspace: str | Path | Queries | None, suite: str, example_i
     q = _queries(workspace)
     ex = q.example(suite, example_id)
     if ex is None:
-        raise EvalcoreError(f"suite '{suite}' has no example '{example_id}'.",
+        known = [str(e) for e in q.examples(suite)["example_id"]]
+        raise EvalcoreError(f"suite '{suite}' has no example '{example_id}'.{did_you_mean(example_id, known)}",
                             hint=f"`evalcore show --suite {suite} --failing` lists the failing ones.")
     if runs:
         outputs, scores = q.runs_example(suite, example_id, runs)

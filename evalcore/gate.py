@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from evalcore import formatting as fmt
-from evalcore.errors import EvalcoreError
+from evalcore.errors import EvalcoreError, did_you_mean, unknown_name
 
 if TYPE_CHECKING:
     from evalcore.queries import Queries
@@ -125,8 +125,7 @@ def gate(workspace: str | Path | Queries | None, suite: str, candidate: str, bas
     current = data.scores
     known = sorted(current["candidate"].unique())
     if candidate not in known:
-        raise EvalcoreError(f"suite '{suite}' has no scored results for candidate '{candidate}'.",
-                            hint=f"Candidates: {fmt.names(known, limit=20)}.")
+        raise unknown_name("candidate", candidate, known, within=f"suite '{suite}'")
     runs = {m["run_id"]: m for m in q.ws.manifests(suite)}
     if baseline in runs:
         base = score_data(q, suite, data.scorer, run_id=baseline).scores
@@ -143,7 +142,8 @@ def gate(workspace: str | Path | Queries | None, suite: str, candidate: str, bas
         base = current[current["candidate"] == baseline]
         label = f"candidate {baseline}"
     else:
-        raise EvalcoreError(f"--baseline '{baseline}' is neither a run of suite '{suite}' nor one of its candidates.",
+        raise EvalcoreError(f"--baseline '{baseline}' is neither a run of suite '{suite}' nor one of its candidates."
+                            f"{did_you_mean(baseline, [*known, *runs])}",
                             hint=f"Candidates: {fmt.names(known, limit=20)}; runs: `evalcore runs --suite {suite}`.")
     cand = _per_example(current[current["candidate"] == candidate])
     basev = _per_example(base)

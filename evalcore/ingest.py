@@ -59,12 +59,15 @@ def load_examples(
     max_cell_chars: int = 200_000,
     max_rows: int = 100_000,
     display_name: str | None = None,
+    allow_empty_input: bool = False,
 ) -> list[Example]:
     """Read CSV (.csv/.tsv/.txt), JSONL (.jsonl/.ndjson) or Parquet (.parquet) into examples.
 
     `columns` says which column plays which role; every column is kept in `Example.fields`.
     `encoding` is for text files (the CLI's `--encoding`): UTF-8 with or without a BOM by default.
     `display_name` is what messages call the file (default: the path as given).
+    An empty input is refused (usually a mistake) unless `allow_empty_input` (the suite's `allow_empty_input:
+    true`) or the example is tagged `empty-input`: that is how the empty-ticket edge case is tested.
     Raises `IngestError` listing every problem found; returns nothing partial.
     """
     file = Path(path)
@@ -80,7 +83,7 @@ def load_examples(
         present, records = reader(data, name, columns, encoding, file.suffix.lower() == ".tsv", max_rows, problems)
     if present:
         _check_columns(present, columns, name, "keys" if kind == "jsonl" else "columns")
-    examples = _build(records, present, columns, max_cell_chars, problems)
+    examples = _build(records, present, columns, max_cell_chars, problems, allow_empty_input)
     if problems:
         raise problems.error(name)
     if not examples:
@@ -707,14 +710,15 @@ def _missing_column(
 
 
 def _build(
-    records: list[_Record], present: list[str], roles: Columns, max_cell_chars: int, problems: _Problems
+    records: list[_Record], present: list[str], roles: Columns, max_cell_chars: int, problems: _Problems,
+    allow_empty_input: bool = False,
 ) -> list[Example]:
     has_id = roles.id in present
     examples: list[Example] = []
     first_row: dict[str, int] = {}
     lookalike: dict[str, tuple[int, str]] = {}
     for row, record in records:
-        example = _example(row, record, roles, has_id, max_cell_chars, problems)
+        example = _example(row, record, roles, has_id, max_cell_chars, problems, allow_empty_input)
         if example is None:
             continue
         folded = _id_key(example.id)
@@ -749,8 +753,12 @@ def _build(
     return examples
 
 
+EMPTY_INPUT_TAG = "empty-input"
+
+
 def _example(
-    row: int, record: dict[str, Any], roles: Columns, has_id: bool, max_cell_chars: int, problems: _Problems
+    row: int, record: dict[str, Any], roles: Columns, has_id: bool, max_cell_chars: int, problems: _Problems,
+    allow_empty_input: bool = False,
 ) -> Example | None:
     """One validated example, or None after adding every problem of this row."""
     before = problems.total
@@ -764,24 +772,27 @@ def _example(
                 column,
             )
 
+    tags: tuple[str, ...] = ()
+    try:
+        tags = _tags(record.get(roles.tags))
+    except ValueError as exc:
+        problems.add(str(exc), row, roles.tags)
+
     text: str | None = None
     if roles.input not in record:
         problems.add(f"this record has no '{roles.input}' key; every example needs an input.", row, roles.input)
     else:
         unreadable = problems.total
         text = _role_text(record[roles.input], row, roles.input, problems)
-        if text is not None and not text.strip():
-            text = None
         if text is None and problems.total == unreadable:
-            problems.add("the input is empty; every example needs one.", row, roles.input)
+            text = ""  # an empty cell
+        if text is not None and not text.strip() and not (allow_empty_input or EMPTY_INPUT_TAG in tags):
+            text = None
+            problems.add(f"the input is empty. Fill it in or delete the row; to test an empty input on purpose, tag "
+                         f"the row '{EMPTY_INPUT_TAG}' or set `allow_empty_input: true` in the suite.", row,
+                         roles.input)
 
     expected = _role_text(record.get(roles.expected), row, roles.expected, problems) or None
-
-    tags: tuple[str, ...] = ()
-    try:
-        tags = _tags(record.get(roles.tags))
-    except ValueError as exc:
-        problems.add(str(exc), row, roles.tags)
 
     example_id: str | None = None
     if has_id:

@@ -542,7 +542,8 @@ def import_outputs(path: str | Path, suite: Suite, workspace: str | Path | None 
     from evalcore.scoring import score
     from evalcore.store import SCHEMA_VERSION, Workspace, new_run_id, utcnow, write_results
 
-    examples = load_examples(suite.dataset_path, suite.columns, display_name=suite.dataset)
+    examples = load_examples(suite.dataset_path, suite.columns, display_name=suite.dataset,
+                             allow_empty_input=suite.allow_empty_input)
     source = display_name or Path(path).name
     fmt, rows = read_outputs(path, suite, examples, candidate=candidate, encoding=encoding, display_name=source)
     version = suite_version(suite, examples)

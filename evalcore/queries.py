@@ -270,6 +270,23 @@ class Queries:
             {"suite": suite, "run_id": run_id, "scorer": scorer},
         )
 
+    def unscored_details(self, suite: str, scorer: str, run_id: str | None = None, limit: int = 1000) -> list[str]:
+        """The stored detail of a scorer's rows without a value in the current results (a judge call failed or its
+        reply was unreadable), to say why a scorer has no values."""
+        self._require_intact(suite)
+        rows = self._rows(
+            f"""
+            WITH cur AS ({self._CURRENT})
+            SELECT s.detail FROM cur
+            JOIN scores s ON s.run_id = cur.run_id AND s.suite = cur.suite AND s.example_id = cur.example_id
+                          AND s.candidate = cur.candidate AND s.repeat = cur.repeat AND s.scorer = $scorer
+            WHERE s.value IS NULL
+            LIMIT $limit
+            """,
+            {"suite": suite, "run_id": run_id, "scorer": scorer, "limit": limit},
+        )
+        return ["" if r[0] is None else str(r[0]) for r in rows]
+
     def candidate_summary(self, suite: str, run_id: str | None = None) -> pd.DataFrame:
         """Per candidate: model, family, release, calls, errors, cost per example, latency percentiles."""
         self._require_intact(suite)

@@ -19,6 +19,7 @@ import multiprocessing as mp
 import os
 import queue as queue_mod
 import random
+import re
 import sys
 import threading
 import time
@@ -27,13 +28,15 @@ import warnings
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from evalcore import __version__
-from evalcore.errors import SuiteError
+from evalcore.errors import SuiteError, did_you_mean
 from evalcore.failures import FINAL, CallFailed
 from evalcore.example import Example
-from evalcore.store import SCHEMA_VERSION, Journal, Workspace, new_run_id, utcnow, write_results
+from evalcore.store import (SCHEMA_VERSION, Journal, Workspace, WorkspaceWriteError, new_run_id, utcnow,
+                            write_results)
 from evalcore.suite import Candidate, LlmJudgeScorer, RunSettings, Suite
 
 # -- plan ----------------------------------------------------------------------------------------------------
@@ -290,11 +293,14 @@ def render_messages(suite: Suite, examples: Sequence[Example]) -> list[tuple[tup
                         clock.stop()
                     except UndefinedError as exc:
                         clock.stop()
-                        cols = ", ".join(sorted(map(str, ex.fields))) or "(none)"
+                        # every column once, the role names (input, expected, tags, id) among them
+                        names = sorted(map(str, ex.template_vars()))
+                        typo = re.match(r"^'([^']+)' is undefined$", str(exc.message or ""))
+                        guess = did_you_mean(typo.group(1), names) if typo else ""
                         raise SuiteError(
-                            f"the prompt uses a variable the dataset does not have ({exc.message}).",
+                            f"the prompt uses a variable the dataset does not have ({exc.message}).{guess}",
                             file=str(suite.dataset_path), row=ex.row,
-                            hint=f"Columns available: {cols[:500]}; plus input, expected, tags, id.",
+                            hint=f"Variables available: {', '.join(names)[:500]}.",
                         ) from None
                     except RenderLimit as exc:  # every example would likely take as long: stop here
                         clock.stop()
@@ -305,7 +311,7 @@ def render_messages(suite: Suite, examples: Sequence[Example]) -> list[tuple[tup
                         clock.stop()
                         problems.append((ex, i, f"{type(exc).__name__}: {str(exc)[:300]}"))
                         continue
-                    if not text.strip():
+                    if not text.strip() and ex.input.strip():  # an empty input allowed on purpose may send one
                         problems.append((ex, i, "renders empty, so an empty message would be sent"))
                     rendered.append((role, text))
                 out.append(tuple(rendered))
@@ -739,8 +745,13 @@ def _worker_main(tasks: list[Task], ctx: RunContext, events: Any) -> None:
     def on_stopped(candidate: str, why: str) -> None:
         batch.append(("stopped", candidate, why))
 
-    with ws.open_journal(ctx.suite, ctx.run_id) as journal:
-        asyncio.run(run_tasks(tasks, ctx, journal, on_result, on_stopped=on_stopped))
+    try:
+        with ws.open_journal(ctx.suite, ctx.run_id) as journal:
+            asyncio.run(run_tasks(tasks, ctx, journal, on_result, on_stopped=on_stopped))
+    except WorkspaceWriteError as exc:  # a full disk or a read-only workspace: said by the run, not a crash
+        events.put(list(batch))
+        batch.clear()
+        events.put(("write_error", exc.message, exc.reason, str(exc.path), exc.hint))
     events.put(list(batch))
     events.put(("cpu", time.process_time()))
 
@@ -908,6 +919,8 @@ def _dispatch(pending: list[Task], ctx: RunContext, workers: int, progress: Prog
                 batch = events.get(timeout=0.05)
             except queue_mod.Empty:
                 continue
+            if isinstance(batch, tuple) and batch[0] == "write_error":  # nothing more is sent by anyone
+                raise WorkspaceWriteError(batch[1], reason=batch[2], path=Path(batch[3]), hint=batch[4])
             if isinstance(batch, tuple):  # a worker's last message: its CPU time
                 progress.worker_cpu_s += batch[1]
                 finished += 1
@@ -991,8 +1004,9 @@ def run_suite(
 
     started = time.perf_counter()
     cpu_started = time.process_time()
+    chosen = [suite.candidate(n) for n in candidates] if candidates else list(suite.candidates)  # before any write
     ws = Workspace(workspace)
-    chosen = [suite.candidate(n) for n in candidates] if candidates else list(suite.candidates)
+    ws.check_writable()  # a read-only workspace or a full disk is said before any call is paid for
     reps = repeats or suite.repeats
     settings = suite.run if concurrency is None else suite.run.model_copy(update={"concurrency": concurrency})
     from evalcore.calls import client_setting, needs_litellm  # which client sends the calls (no litellm import)
@@ -1000,7 +1014,8 @@ def run_suite(
     client = client_setting(settings.client)  # an unknown EVALCORE_CLIENT is an error before anything runs
     litellm_needed = needs_litellm([c.model for c in chosen] + [
         s.model for s in suite.scorers if isinstance(s, LlmJudgeScorer)], client)
-    examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset)
+    examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset,
+                             allow_empty_input=suite.allow_empty_input)
     version = suite_version(suite, examples)
     tasks = plan_tasks(suite, examples, chosen, reps)
     ws.write_examples(suite.name, version, [
@@ -1095,21 +1110,29 @@ def run_suite(
             if progress and pending:
                 progress(prog)  # before the first answer, which may take seconds (litellm loading in workers)
             status = "failed"  # until proven otherwise; a failed or interrupted run is resumed next time
+            write_error: WorkspaceWriteError | None = None
             try:
                 completed = _dispatch(pending, ctx, n_workers, prog, progress, stop) if pending else True
                 status = "finished" if completed else "interrupted"
             except KeyboardInterrupt:
                 status = "interrupted"
                 raise
+            except WorkspaceWriteError as exc:  # the disk filled up (or went read-only) mid-run: stop cleanly
+                write_error = exc
             finally:
-                ws.compact_run(suite.name, run_id)
-                mine = q.run_counts(suite.name, run_id)
-                errors = int(mine["errors"].iloc[0]) if len(mine) else 0
-                manifest.update(status=status, finished_at=utcnow().isoformat(),
-                                results=int(mine["results"].iloc[0]) if len(mine) else 0, errors=errors,
-                                sent=prog.sent, not_sent=prog.not_sent, stopped=prog.stopped,
-                                judge_calls=prog.judge_sent, judge_errors=prog.judge_errors)
-                ws.write_manifest(manifest)
+                try:
+                    ws.compact_run(suite.name, run_id)
+                    mine = q.run_counts(suite.name, run_id)
+                    errors = int(mine["errors"].iloc[0]) if len(mine) else 0
+                    manifest.update(status=status, finished_at=utcnow().isoformat(),
+                                    results=int(mine["results"].iloc[0]) if len(mine) else 0, errors=errors,
+                                    sent=prog.sent, not_sent=prog.not_sent, stopped=prog.stopped,
+                                    judge_calls=prog.judge_sent, judge_errors=prog.judge_errors)
+                    ws.write_manifest(manifest)
+                except WorkspaceWriteError as exc:  # still no room: the journals stay, the next run files them
+                    write_error = write_error or exc
+            if write_error is not None:
+                raise _stopped_by_write(write_error, ws, suite.name, run_id, prog) from None
             by_kind = q.errors_by_kind(suite.name, run_id)
         finally:
             q.close()
@@ -1146,6 +1169,24 @@ def _preflight(suite: Suite, chosen: Sequence[Candidate], todo: Sequence[Task],
                                       "candidates now." if keys and not allow_missing_keys else ""))
         raise SuiteError(" ".join(problems), hint=hint)
     return {b.name: b for b in cands}
+
+
+def _stopped_by_write(exc: WorkspaceWriteError, ws: Workspace, suite: str, run_id: str,
+                      prog: Progress) -> WorkspaceWriteError:
+    """The run stopped because the workspace could not be written: where, why, how much is kept, how to resume.
+    Every answered call before the failure is a whole journal line (or a Parquet part), so the rerun sends only
+    what is missing."""
+    what = (f"the disk holding the workspace {ws.root} is full" if exc.reason == "full"
+            else f"the workspace {ws.root} is read-only")
+    fix = ("Free some space on that disk (or move the workspace elsewhere)" if exc.reason == "full"
+           else "Make the workspace writable (or move it elsewhere)")
+    kept = min(ws.run_progress(suite, run_id), prog.total)  # what is on disk: parts plus whole journal lines
+    return WorkspaceWriteError(
+        f"{what} (writing {exc.path.name} failed): run {run_id} of '{suite}' stopped and nothing more is sent. "
+        f"{kept} of {prog.total} results are kept.",
+        reason=exc.reason, path=exc.path,
+        hint=f"{fix}, then run the same command again: it resumes run {run_id} and sends only the "
+             f"{prog.total - kept} missing calls.")
 
 
 def _abandon(ws: Workspace, manifest: dict[str, Any], resumed: bool) -> None:

@@ -29,6 +29,7 @@ lock object holding its owner and a heartbeat instead of a flock.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -153,6 +154,52 @@ def resolve_workspace(path: str | Path | None = None) -> Path | str:
     return Path(chosen)
 
 
+class WorkspaceWriteError(StoreError):
+    """A write failed because the workspace is read-only or its disk is full: a person's fix, not a bug.
+    `reason` is 'read-only' or 'full'; `path` the file that could not be written."""
+
+    title = "Workspace not writable"
+
+    def __init__(self, message: str, *, reason: str, path: Path, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.reason = reason
+        self.path = path
+
+
+_READ_ONLY = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def write_failure(exc: OSError, path: Path) -> WorkspaceWriteError | None:
+    """The people's error for a failed write (read-only workspace, full disk), or None for any other OSError.
+    pyarrow's write errors carry the errno only in their text, so that is read too."""
+    text = str(exc)
+    if exc.errno in _FULL or "No space left on device" in text or "Disk quota exceeded" in text:
+        why = os.strerror(errno.ENOSPC) if exc.errno not in _FULL else exc.strerror
+        return WorkspaceWriteError(
+            f"the disk is full: writing {path} failed ({why}).", reason="full", path=path,
+            hint="Free some space on that disk (or choose another --workspace) and run again.")
+    if exc.errno in _READ_ONLY or "Read-only file system" in text:
+        why = exc.strerror or os.strerror(errno.EROFS)
+        return WorkspaceWriteError(
+            f"cannot write {path}: its folder is read-only ({why}).", reason="read-only", path=path,
+            hint="Make that folder writable or write somewhere else (for the workspace: --workspace or "
+                 "$EVALCORE_WORKSPACE).")
+    return None
+
+
+@contextmanager
+def _people_write_errors(path: Path) -> Iterator[None]:
+    """Turn a read-only or full-disk OSError of a write into WorkspaceWriteError; any other OSError stays."""
+    try:
+        yield
+    except OSError as exc:
+        failure = write_failure(exc, path)
+        if failure is None:
+            raise
+        raise failure from None
+
+
 def _fsync_dir(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -168,21 +215,30 @@ def _fsync_dir(path: Path) -> None:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Temp file in the same directory, fsync, rename: readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with _people_write_errors(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(tmp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        finally:
+            _unlink_quietly(tmp)
     _fsync_dir(path.parent)
 
 
 def _json_bytes(data: Any) -> bytes:
     return json.dumps(data, indent=2, sort_keys=True, default=str).encode("utf-8")
+
+
+def _unlink_quietly(path: Path) -> None:
+    """Remove a temp file if it is there; on a read-only workspace there is none to remove."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
@@ -191,15 +247,16 @@ def atomic_write_json(path: Path, data: Any) -> None:
 
 def atomic_write_table(path: Path, table: pa.Table) -> None:
     """Write a Parquet file atomically (temp + fsync + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        pq.write_table(table, tmp, compression="zstd")
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with _people_write_errors(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            pq.write_table(table, tmp, compression="zstd")
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        finally:
+            _unlink_quietly(tmp)
     _fsync_dir(path.parent)
 
 
@@ -434,10 +491,40 @@ class Workspace:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot create workspace '{self.root}': {exc.strerror}.") from None
+            raise StoreError(f"cannot create workspace '{self.root}': {exc.strerror}.",
+                             hint="Choose a writable --workspace (or $EVALCORE_WORKSPACE).") from None
         marker = self.root / "workspace.json"
         if not self._exists(marker):
             self._write_json(marker, {"schema_version": SCHEMA_VERSION, "created_at": utcnow().isoformat()})
+
+    def check_writable(self) -> None:
+        """Before anything is sent: a read-only workspace, or a disk without room for one more block, is said now,
+        not after model calls were paid for (writing a 4 kB probe file and removing it)."""
+        probe = self.root / f".write-check-{uuid.uuid4().hex}"
+        try:
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                if os.write(fd, b"\0" * 4096) < 4096:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            failure = write_failure(exc, probe)
+            if failure is None:
+                raise StoreError(f"cannot write to the workspace {self.root} ({exc.strerror or exc}).",
+                                 hint="Nothing was sent. Choose another --workspace.") from None
+            if failure.reason == "full":
+                raise WorkspaceWriteError(
+                    f"the disk holding the workspace {self.root} is full ({os.strerror(errno.ENOSPC)}).",
+                    reason="full", path=self.root,
+                    hint="Nothing was sent. Free some space on that disk, or choose another --workspace.") from None
+            raise WorkspaceWriteError(
+                f"the workspace {self.root} is read-only ({exc.strerror or os.strerror(errno.EROFS)}): a run stores "
+                "its results there.", reason="read-only", path=self.root,
+                hint="Nothing was sent. Choose a writable --workspace (or $EVALCORE_WORKSPACE).") from None
+        finally:
+            _unlink_quietly(probe)
 
     def _check_version(self) -> None:
         marker = self.root / "workspace.json"
@@ -754,13 +841,18 @@ class Workspace:
             return 0
         total = 0
         for path in sorted(jdir.glob("*.jsonl")):
-            fd = os.open(path, os.O_RDWR)
+            try:
+                fd = os.open(path, os.O_RDWR)
+            except FileNotFoundError:
+                continue  # another compaction took it
             try:
                 if not _lock(fd, wait_s):
                     if wait_s:
                         raise StoreError(f"run {run_id} is still being written by another process ({path.name}).",
                                          hint="Wait for it to finish, or stop it, then run again.")
                     continue  # a live writer still owns it
+                if not _names_open_file(path, fd):
+                    continue  # compacted and removed by another process while we waited for its lock
                 total += self._compact_journal(suite, run_id, path)
                 path.unlink()
             finally:
@@ -921,7 +1013,6 @@ class Workspace:
         if not rows:
             return
         path = self.label_journal_path(suite, reviewer)
-        path.parent.mkdir(parents=True, exist_ok=True)
         data = "".join(json.dumps(r, default=_json_default, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
         try:
@@ -935,6 +1026,21 @@ class Workspace:
             os.close(fd)  # closing releases the lock
         default = self.LABEL_COMPACT_LINES_REMOTE if self.remote else self.LABEL_COMPACT_LINES
         limit = default if compact_at is None else compact_at
+
+
+        with _people_write_errors(path):  # a read-only workspace or a full disk is a message, not a traceback
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                end = os.fstat(fd).st_size
+                if end and os.pread(fd, 1, end - 1) != b"\n":
+                    data = b"\n" + data  # a writer killed mid-line: keep its torn bytes from swallowing our first line
+                os.write(fd, data)
+                size = end + len(data)
+            finally:
+                os.close(fd)  # closing releases the lock
+        limit = self.LABEL_COMPACT_LINES if compact_at is None else compact_at
         # ~200 bytes per event: only count lines when the journal could have reached the limit
         if limit and size > 150 * limit and _count_lines(path) >= limit:
             self.compact_label_journal(path)
@@ -1108,6 +1214,37 @@ def _flock_held(path: Path) -> bool:
     return False
 
 
+def _names_open_file(path: Path, fd: int) -> bool:
+    """Whether `path` still names the file open as `fd` (not removed, nor replaced, since it was opened)."""
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
+def _open_locked_journal(path: Path) -> int:
+    """Create (or open) a journal and hold its flock, atomically with respect to compaction. A compactor locks a
+    journal it finds, writes it to Parquet and removes it; a writer that created the file just before and locked
+    it just after would append to a removed file that nothing ever reads. So once locked, the path must still
+    name the file we hold; otherwise open again (the compactor may also have removed the empty folder)."""
+    for _ in range(1000):
+        with _people_write_errors(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            except FileNotFoundError:
+                continue  # the folder was removed between mkdir and open
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if _names_open_file(path, fd):
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+    raise StoreError(f"internal: could not create the journal {path} (it kept being removed).")
+
+
 def _lock(fd: int, wait_s: float) -> bool:
     """Take an exclusive flock, waiting up to wait_s seconds; False if another process holds it."""
     deadline = time.monotonic() + wait_s
@@ -1200,14 +1337,17 @@ class Journal:
 
     def __init__(self, ws: Workspace, suite: str, run_id: str, writer: str) -> None:
         self.path = ws.journal_dir(suite, run_id) / f"{writer}.jsonl"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        self.fd = _open_locked_journal(self.path)
         self.count = 0  # lines appended by this writer
 
     def append(self, result: dict[str, Any], scores: Iterable[dict[str, Any]]) -> None:
+        """One whole line per `write()`. A full disk (ENOSPC, or a short write: the line is torn, and compaction
+        drops a torn line) raises WorkspaceWriteError: every line before it is kept."""
         line = json.dumps({"result": result, "scores": list(scores)}, default=_json_default, ensure_ascii=False)
-        os.write(self.fd, (line + "\n").encode("utf-8"))
+        data = (line + "\n").encode("utf-8")
+        with _people_write_errors(self.path):
+            if os.write(self.fd, data) < len(data):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         self.count += 1
 
     def close(self) -> None:

@@ -13,13 +13,14 @@ import json
 import os
 import re
 import stat
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from evalcore.errors import SuiteError
+from evalcore.errors import SuiteError, SuiteProblem, closest, did_you_mean
 
 DEFAULT_HUMAN_QUESTION = "Would you be comfortable showing this to a user?"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$"
@@ -224,8 +225,16 @@ class Candidate(_Strict):
     def _release_is_a_date(cls, v: Any) -> Any:
         # pydantic reads a number (or a string of digits) as seconds since 1970, so `release: 0` or
         # `release: "1721260800"` would be a date nobody meant: only YYYY-MM-DD (or a YAML date) is a date.
-        if isinstance(v, (bool, int, float)) or (isinstance(v, str) and not _ISO_DATE.match(v.strip())):
-            raise ValueError(f"{v!r} is not a date; write the release date as YYYY-MM-DD, e.g. 2026-02-01")
+        # The loader keeps an impossible YAML date (2025-13-45) as its text, so it is said here, with the reason.
+        if isinstance(v, (bool, int, float, datetime)) or (isinstance(v, str) and not _ISO_DATE.match(v.strip())):
+            shown = v.isoformat(sep=" ") if isinstance(v, datetime) else v
+            raise ValueError(f"{shown!r} is not a date; write the release date as YYYY-MM-DD, e.g. 2026-02-01")
+        if isinstance(v, str):
+            try:
+                return date.fromisoformat(v.strip())
+            except ValueError as exc:
+                raise ValueError(f"{v!r} is not a date ({exc}); write the release date as YYYY-MM-DD, "
+                                 "e.g. 2026-02-01") from None
         return v
 
     @field_validator("api_base")
@@ -443,6 +452,9 @@ class Suite(_Strict):
     run: RunSettings = Field(default_factory=RunSettings, description="Concurrency, timeout, retries.")
     decision: DecisionPolicy = Field(default_factory=DecisionPolicy,
                                      description="Policy and margin for the recommendation (evalcore decide).")
+    allow_empty_input: bool = Field(
+        False, description="Accept examples whose input is empty (to test that edge case); otherwise only "
+        "examples tagged 'empty-input' may have one.")
 
     # Where the suite file lives; set by `load_suite`, not part of the file.
     base_dir: Path = Field(default=Path("."), exclude=True, description="Directory of the suite file.")
@@ -494,9 +506,10 @@ class Suite(_Strict):
         for c in self.candidates:
             if c.name == name:
                 return c
+        names = [c.name for c in self.candidates]
         raise SuiteError(
-            f"no candidate named '{name}'",
-            hint=f"Known candidates: {', '.join(c.name for c in self.candidates)}.",
+            f"suite '{self.name}' has no candidate named '{name}'.{did_you_mean(name, names)}",
+            hint=f"Known candidates: {', '.join(names)}.", field="candidates",
         )
 
     def config_hash(self) -> str:
@@ -521,7 +534,7 @@ def check_dataset_location(path: Path, base_dir: Path, *, shown: str) -> None:
     if not any(real == root or real.is_relative_to(root) for root in roots):
         raise SuiteError(
             f"dataset {shown!r} is outside the suite's folder (it resolves to {str(real)!r}).",
-            file="suite.yaml",
+            file="suite.yaml", field="dataset",
             hint=f"Move the dataset into {str(roots[0])!r} (symlinks must point inside it too), or list its folder "
                  f"in ${DATA_DIRS_ENV}.",
         )
@@ -531,6 +544,7 @@ def check_dataset_location(path: Path, base_dir: Path, *, shown: str) -> None:
         return  # missing: the reader says "file not found" with the path it looked for
     if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
         raise SuiteError(f"dataset {shown!r} is not a regular file (a pipe, socket or device).", file="suite.yaml",
+                         field="dataset",
                          hint="Point `dataset` to a CSV, JSONL or Parquet file.")
 
 
@@ -587,63 +601,150 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     return loc
 
 
-def _format_validation_error(err: ValidationError, file: str) -> SuiteError:
+LineFinder = Callable[[tuple[Any, ...]], "int | None"]
+
+
+def _owner(loc: tuple[Any, ...], data: Any) -> str:
+    """' (candidate 'gpt-4o-mini')' for a path inside a candidate: people know their candidates by name."""
+    if (len(loc) >= 2 and loc[0] == "candidates" and isinstance(loc[1], int) and isinstance(data, dict)
+            and loc[2:] != ("name",)):  # an invalid name is quoted by its own message
+        cands = data.get("candidates")
+        if isinstance(cands, list) and 0 <= loc[1] < len(cands) and isinstance(cands[loc[1]], dict):
+            name = cands[loc[1]].get("name")
+            if isinstance(name, str) and name:
+                return f" (candidate {name[:80]!r})"
+    return ""
+
+
+def _problem_text(e: Any, loc: tuple[Any, ...], data: Any) -> str:
+    """One pydantic error in words: the key path (and candidate), what is wrong, and the fix."""
+    key = ".".join(str(p) for p in loc) or "(top level)"
+    owner = _owner(loc, data)
+    path = key + owner
+    kind = e["type"]
+    if kind == "extra_forbidden":
+        model = _model_at(loc)
+        hint = "Remove it."
+        if model is not None:
+            close = closest(str(loc[-1]), _all_fields(model))
+            hint = f"Did you mean '{close}'?" if close else f"Allowed keys here: {', '.join(_all_fields(model))}."
+        return f"unknown key '{key}'{owner}. {hint}"
+    if kind == "union_tag_invalid":
+        given = (e.get("input") or {}).get("type")
+        return (f"{path}: unknown scorer type {given!r}.{did_you_mean(str(given), _SCORER_TYPES)} "
+                f"Use one of: {', '.join(_SCORER_TYPES)}.")
+    if kind == "union_tag_not_found":
+        given = e.get("input")
+        near = closest("type", [str(k) for k in given]) if isinstance(given, dict) else None
+        typo = f" Did you mean 'type' instead of '{near}'?" if near else ""
+        return f"{path}: the scorer has no 'type'.{typo} Use one of: {', '.join(_SCORER_TYPES)}."
+    if kind == "missing":
+        return f"{path}: this key is required and missing."
+    msg = e["msg"].removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch":
+        pattern = (e.get("ctx") or {}).get("pattern")
+        msg = f"{e.get('input')!r} {_PATTERN_MEANING.get(pattern, f'does not match {pattern!r}')}"
+    return f"{path}: {msg.rstrip('.')}."
+
+
+def _format_validation_error(err: ValidationError, file: str, data: Any = None,
+                             lines: LineFinder | None = None) -> SuiteError:
+    """Every pydantic error of the file at once, each with its key path and (from the YAML) its line."""
     errors = err.errors()
     # `prompt` is a string or a list of messages: when a list was written, the string branch's complaint
     # ("should be a valid string") is noise, so errors about the list come first.
     branch = [e for e in errors if len(e["loc"]) > 1 and e["loc"][0] == "prompt" and e["loc"][1] != "str"]
     if branch:
         errors = branch + [e for e in errors if e not in branch and e["loc"][:1] != ("prompt",)]
-    # A misspelt required key shows up as "missing" and "extra": report the extra one, it carries the hint.
-    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    loc = _clean_loc(tuple(first["loc"]))
-    path = ".".join(str(p) for p in loc) or "(top level)"
-    if first["type"] == "extra_forbidden":
-        key = str(loc[-1])
-        model = _model_at(loc)
-        hint = "Remove it."
-        if model is not None:
-            close = difflib.get_close_matches(key, _all_fields(model), n=1, cutoff=0.6)
-            allowed = ", ".join(_all_fields(model))
-            hint = f"Did you mean '{close[0]}'?" if close else f"Allowed keys here: {allowed}."
-        return SuiteError(f"unknown key '{path}'.", file=file, hint=hint)
-    if first["type"] == "union_tag_invalid":
-        return SuiteError(
-            f"{path}: unknown scorer type {first.get('input', {}).get('type')!r}.",
-            file=file,
-            hint=f"Use one of: {', '.join(_SCORER_TYPES)}.",
-        )
-    msg = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "string_pattern_mismatch":
-        pattern = (first.get("ctx") or {}).get("pattern")
-        msg = f"{first.get('input')!r} {_PATTERN_MEANING.get(pattern, f'does not match {pattern!r}')}"
-    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-    return SuiteError(f"{path}: {msg}{more}.", file=file)
+    # A misspelt required key shows up as "missing" and "extra" in one mapping: the extra one carries the hint.
+    extra: dict[tuple[Any, ...], list[str]] = {}
+    for e in errors:
+        if e["type"] == "extra_forbidden":
+            loc = _clean_loc(tuple(e["loc"]))
+            extra.setdefault(loc[:-1], []).append(str(loc[-1]))
+    problems: list[SuiteProblem] = []
+    for e in errors:
+        loc = _clean_loc(tuple(e["loc"]))
+        if e["type"] == "missing" and closest(str(loc[-1]), extra.get(loc[:-1], [])):
+            continue
+        at = tuple(e["loc"])
+        if not loc:  # the suite-level check (a name used twice): point at the second use
+            loc = at = _duplicate_at(data) or ()
+        problem = SuiteProblem(_problem_text(e, loc, data), ".".join(str(p) for p in loc) or "(top level)",
+                               lines(at) if lines else None)
+        if problem not in problems:
+            problems.append(problem)
+    first = problems[0]
+    return SuiteError(first.message, file=file, line=first.line, field=first.field or "(top level)",
+                      problems=problems)
 
 
-def parse_suite(data: Any, *, file: str = "suite.yaml", base_dir: Path | None = None) -> Suite:
-    """Validate a suite from already-parsed YAML/JSON data. With `base_dir` (the suite file's folder), a
-    python scorer's module must be found there or be importable, so a typo fails here, not mid-run."""
+def _duplicate_at(data: Any) -> tuple[Any, ...] | None:
+    """Where the second use of a candidate or scorer name is (the order `Suite._unique_names` checks them in)."""
     if not isinstance(data, dict):
-        raise SuiteError("expected a mapping of keys (name, prompt, dataset, candidates...)", file=file)
+        return None
+    for key, label in (("candidates", lambda d: d.get("name")), ("scorers", lambda d: d.get("name") or d.get("type"))):
+        items = data.get(key)
+        seen: set[Any] = set()
+        for j, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict):
+                value = label(item)
+                if value in seen:
+                    return (key, j, "name" if "name" in item else "type")
+                seen.add(value)
+    return None
+
+
+def _line_finder(root: Any) -> LineFinder:
+    """A pydantic location ('candidates', 0, 'release') -> its line in the YAML file (1-based), walking the node
+    tree: a key's own line, an item's first line; a part that is not in the file (a union label such as 'regex',
+    a missing key) keeps the line of the mapping that holds it."""
+    import yaml
+
+    def find(loc: tuple[Any, ...]) -> int | None:
+        node, line = root, root.start_mark.line + 1
+        for part in loc:
+            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+                for key, value in node.value:
+                    if isinstance(key, yaml.ScalarNode) and key.value == part:
+                        node, line = value, key.start_mark.line + 1
+                        break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                node = node.value[part]
+                line = node.start_mark.line + 1
+        return line
+
+    return find
+
+
+def parse_suite(data: Any, *, file: str = "suite.yaml", base_dir: Path | None = None,
+                lines: LineFinder | None = None) -> Suite:
+    """Validate a suite from already-parsed YAML/JSON data. With `base_dir` (the suite file's folder), a
+    python scorer's module must be found there or be importable, so a typo fails here, not mid-run. `lines`
+    maps a key path to its line in the file (the loader passes it), so each problem says where it is."""
+    where = lines or (lambda loc: None)
+    if not isinstance(data, dict):
+        raise SuiteError("expected a mapping of keys (name, prompt, dataset, candidates...)", file=file,
+                         line=where(()), field="(top level)")
     if "base_dir" in data:  # a field of the model, but set by the loader: the file must not set it
-        raise SuiteError("unknown key 'base_dir'.", file=file,
+        raise SuiteError("unknown key 'base_dir'.", file=file, line=where(("base_dir",)), field="base_dir",
                          hint="Remove it; the dataset path is already relative to the suite file.")
     try:
         suite = Suite.model_validate(data)
     except ValidationError as err:
-        raise _format_validation_error(err, file) from None
+        raise _format_validation_error(err, file, data, lines) from None
     except RecursionError:
-        raise SuiteError("the suite is nested too deeply to read.", file=file) from None
+        raise SuiteError("the suite is nested too deeply to read.", file=file, line=where(()),
+                         field="(top level)") from None
     for i, scorer in enumerate(suite.scorers):
         if isinstance(scorer, PythonScorer):
             scorer._suite_dir = (base_dir or Path(".")).resolve()
             if base_dir is not None:
-                _check_python_module(scorer, i, file)
+                _check_python_module(scorer, i, file, where(("scorers", i, "function")))
     return suite.model_copy(update={"base_dir": base_dir or Path(".")})
 
 
-def _check_python_module(scorer: PythonScorer, index: int, file: str) -> None:
+def _check_python_module(scorer: PythonScorer, index: int, file: str, line: int | None = None) -> None:
     """The module must be beside the suite file or importable; checked without running it."""
     if scorer.module_file() is not None:
         return
@@ -657,7 +758,7 @@ def _check_python_module(scorer: PythonScorer, index: int, file: str) -> None:
         raise SuiteError(
             f"scorers.{index}.function: module '{module}' not found (looked for {str(where)!r} next to the suite "
             "file, and it is not an importable package).",
-            file=file,
+            file=file, line=line, field=f"scorers.{index}.function",
             hint=f"Put {module.replace('.', '/')}.py next to the suite file, or install the package that holds it.",
         )
 
@@ -687,6 +788,15 @@ def _yaml_loader():  # type: ignore[no-untyped-def]
                 seen.add(key)
             return super().construct_mapping(node, deep=deep)
 
+        def construct_yaml_timestamp(self, node):  # type: ignore[no-untyped-def]
+            # An impossible date (2025-13-45, 2025-02-30) would end in a bare ValueError here: keep its text,
+            # so the field that holds it says what is wrong, where, and how to write it.
+            try:
+                return super().construct_yaml_timestamp(node)
+            except ValueError:
+                return self.construct_scalar(node)
+
+    SuiteLoader.add_constructor("tag:yaml.org,2002:timestamp", SuiteLoader.construct_yaml_timestamp)
     return SuiteLoader
 
 
@@ -698,6 +808,7 @@ def _check_expansion(root: Any, file: str) -> None:
     depths: dict[int, int] = {}
     active: set[int] = set()
     stack: list[tuple[Any, bool]] = [(root, False)]
+    over = root
     while stack:
         node, done = stack.pop()
         key = id(node)
@@ -711,27 +822,35 @@ def _check_expansion(root: Any, file: str) -> None:
             sizes[key] = 1 + sum(sizes[id(c)] for c in children)
             depths[key] = 1 + max((depths[id(c)] for c in children), default=0)
             if sizes[key] > MAX_YAML_NODES or depths[key] > MAX_YAML_DEPTH:
+                over = node
                 break
             continue
         if key in sizes:
             continue
         if key in active:
             raise SuiteError("the YAML refers to itself (an anchor used inside its own value).", file=file,
-                             hint="Write the value out instead of using that alias.")
+                             line=node.start_mark.line + 1, hint="Write the value out instead of using that alias.")
         active.add(key)
         stack.append((node, True))
         stack.extend((c, False) for c in children if id(c) not in sizes)
     size, depth = sizes.get(id(root), MAX_YAML_NODES + 1), depths.get(id(root), MAX_YAML_DEPTH + 1)
+    line = over.start_mark.line + 1  # the value where the limit was crossed
     if size > MAX_YAML_NODES:
         raise SuiteError(f"the YAML stands for more than {MAX_YAML_NODES:,} values once its anchors and aliases are "
-                         "expanded.", file=file, hint="Write the values out, or use fewer nested aliases (*name).")
+                         "expanded.", file=file, line=line,
+                         hint="Write the values out, or use fewer nested aliases (*name).")
     if depth > MAX_YAML_DEPTH:
-        raise SuiteError(f"the YAML is nested more than {MAX_YAML_DEPTH} levels deep.", file=file,
+        raise SuiteError(f"the YAML is nested more than {MAX_YAML_DEPTH} levels deep.", file=file, line=line,
                          hint="Flatten it; a suite needs only a few levels.")
 
 
 def read_suite_yaml(text: str, file: str) -> Any:
     """Parse suite YAML safely: no duplicate keys, bounded alias expansion and depth, errors with line/column."""
+    return read_suite_yaml_lines(text, file)[0]
+
+
+def read_suite_yaml_lines(text: str, file: str) -> tuple[Any, LineFinder]:
+    """`read_suite_yaml`, plus where each key path is in the file (for messages about its values)."""
     import yaml
 
     loader = None
@@ -739,18 +858,22 @@ def read_suite_yaml(text: str, file: str) -> Any:
         loader = _yaml_loader()(text)  # the reader refuses control characters right here
         node = loader.get_single_node()
         if node is None:
-            return None
+            return None, lambda loc: 1
         _check_expansion(node, file)
-        return loader.construct_document(node)
+        return loader.construct_document(node), _line_finder(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        line = mark.line + 1 if mark is not None else None
+        where = f" (column {mark.column + 1})" if mark is not None else ""
+        if isinstance(exc, yaml.reader.ReaderError):  # a character YAML refuses: the reader knows its offset
+            line = text.count("\n", 0, exc.position) + 1
         problem = getattr(exc, "problem", None) or exc
         hint = ("Keep one of them: YAML would silently use the last." if "appears twice" in str(problem)
                 else "Check the indentation and quoting there.")
-        raise SuiteError(f"not valid YAML{where}: {problem}.", file=file, hint=hint) from None
+        raise SuiteError(f"not valid YAML{where}: {problem}.", file=file, line=line, hint=hint) from None
     except RecursionError:
-        raise SuiteError(f"the YAML is nested more than {MAX_YAML_DEPTH} levels deep.", file=file,
+        line = loader.get_mark().line + 1 if loader is not None else None
+        raise SuiteError(f"the YAML is nested more than {MAX_YAML_DEPTH} levels deep.", file=file, line=line,
                          hint="Flatten it; a suite needs only a few levels.") from None
     finally:
         if loader is not None:
@@ -766,9 +889,11 @@ def load_suite(path: str | Path) -> Suite:
         raise SuiteError("is not a regular file.", file=str(path), hint="Point to the suite's YAML file.")
     try:
         text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise SuiteError("not UTF-8 text.", file=str(path), hint="Save the file as UTF-8.") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise SuiteError(f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x}).", file=str(path), line=line,
+                         hint="Save the file as UTF-8.") from None
     except OSError as exc:
         raise SuiteError(f"cannot be read ({exc.strerror or exc}).", file=str(path)) from None
-    data = read_suite_yaml(text, str(path))
-    return parse_suite(data, file=str(path), base_dir=path.resolve().parent)
+    data, lines = read_suite_yaml_lines(text, str(path))
+    return parse_suite(data, file=str(path), base_dir=path.resolve().parent, lines=lines)

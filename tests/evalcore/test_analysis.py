@@ -93,7 +93,8 @@ def test_scorer_order_puts_the_suites_first_scorer_first(demo_ws):
 def test_unknown_scorer_lists_the_scorers(demo_ws):
     with pytest.raises(EvalcoreError) as err:
         analysis.leaderboard(demo_ws, DEMO_SUITE, scorer="f1")
-    assert "Scorers: line_items_f1, json_valid, judge." in str(err.value)
+    assert str(err.value) == ("suite 'invoice-extraction' has no scorer 'f1'. Known scorers: line_items_f1, json_valid, "
+                              "judge.")
 
 
 @needs_demo

@@ -134,8 +134,8 @@ def test_validate_missing_suite_file_exits_2_with_the_path(tmp_path):
 def test_leaderboard_unknown_suite_lists_known_suites(tmp_path, server):
     make_suite(tmp_path, server.base_url, ["a", "b"])
     assert _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws").exit_code == 0
-    _people_error(_invoke("leaderboard", "--suite", "nope", "--workspace", tmp_path / "ws"),
-                  "no scored results for suite 'nope'", "Known suites: t.")
+    err = _people_error(_invoke("leaderboard", "--suite", "nope", "--workspace", tmp_path / "ws"))
+    assert err == "Error: this workspace has no suite 'nope'. Known suites: t.\n"
 
 
 def test_leaderboard_on_missing_workspace_does_not_create_it(tmp_path):
@@ -302,9 +302,10 @@ def test_scorer_option_selects_the_scorer(ran):
 
 
 def test_unknown_scorer_exits_2_listing_the_scorers(ran):
-    err = _people_error(_invoke("leaderboard", "--suite", "t", "--workspace", ran, "--scorer", "bogus"),
-                        "no scorer 'bogus'")
-    assert "Scorers: says, is_m0." in err
+    err = _people_error(_invoke("leaderboard", "--suite", "t", "--workspace", ran, "--scorer", "bogus"))
+    assert err == "Error: suite 't' has no scorer 'bogus'. Known scorers: says, is_m0.\n"
+    err = _people_error(_invoke("leaderboard", "--suite", "t", "--workspace", ran, "--scorer", "say"))
+    assert err == "Error: suite 't' has no scorer 'say'. Did you mean 'says'? Known scorers: says, is_m0.\n"
 
 
 def test_compare_prints_plain_words_with_a_confidence_interval(ran):
@@ -320,8 +321,10 @@ def test_compare_prints_plain_words_with_a_confidence_interval(ran):
 
 
 def test_compare_unknown_candidate_lists_candidates(ran):
-    _people_error(_invoke("compare", "--suite", "t", "m0", "gpt-9", "--workspace", ran),
-                  "candidate 'gpt-9'", "Candidates: m0, m1.")
+    err = _people_error(_invoke("compare", "--suite", "t", "m0", "gpt-9", "--workspace", ran))
+    assert err == "Error: suite 't' has no candidate 'gpt-9'. Known candidates: m0, m1.\n"
+    err = _people_error(_invoke("compare", "--suite", "t", "m0", "m00", "--workspace", ran))
+    assert err == "Error: suite 't' has no candidate 'm00'. Did you mean 'm0'? Known candidates: m0, m1.\n"
 
 
 def test_decide_names_a_candidate(ran):
@@ -464,3 +467,195 @@ def test_run_reports_judge_calls_and_judge_failures(tmp_path, server):
     result = _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws")
     assert "2 judge calls (2 failed)" in result.stdout
     assert "Judge failures: 2 (not_found: 2)" in result.stderr and "missing-judge" in result.stderr
+
+
+# -- mistakes in the files people write: the exact message, exit 2, nothing written (issue 9) -------------------------
+
+
+def _scaffold_with(tmp_path, old: str, new: str, count: int = 1) -> tuple[Path, int]:
+    """The scaffolded suite with `old` replaced by `new` (`count` times); returns the file and the line of the
+    first replacement."""
+    assert _invoke("init", tmp_path / "proj").exit_code == 0
+    path = tmp_path / "proj" / "suite.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) >= count
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+    return path, line
+
+
+def _nothing_written(tmp_path) -> None:
+    assert not (tmp_path / "ws").exists() and not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("written,why", [
+    ("2025-13-45", " (month must be in 1..12)"),
+    ("2025-02-30", " (day is out of range for month)"),
+    ("10/01/2025", ""),
+    ('"1721260800"', ""),  # a string of digits is not seconds since 1970
+    ("1721260800", ""),
+])
+def test_an_impossible_release_date_names_file_line_candidate_and_the_format(tmp_path, written, why):
+    path, line = _scaffold_with(tmp_path, "release: 2024-07-18", f"release: {written}")
+    err = _people_error(_invoke("validate", path))
+    shown = written.strip('"') if written.startswith('"') or "/" in written or "-" in written else int(written)
+    assert err == (f"Error: {path}, line {line}: candidates.0.release (candidate 'gpt-4o-mini'): {shown!r} is not a "
+                   f"date{why}; write the release date as YYYY-MM-DD, e.g. 2026-02-01.\n")
+    _nothing_written(tmp_path)
+
+
+def test_repeats_true_is_not_read_as_one(tmp_path):
+    path, line = _scaffold_with(tmp_path, "repeats: 1 ", "repeats: true ")
+    assert _people_error(_invoke("validate", path)) == (
+        f"Error: {path}, line {line}: repeats: true is not a number; write a number.\n")
+
+
+def test_every_typo_of_a_suite_file_is_reported_at_once_with_its_line(tmp_path):
+    (tmp_path / "examples.csv").write_text("id,input\n1,hello\n", encoding="utf-8")
+    path = tmp_path / "suite.yaml"
+    path.write_text(
+        "name: t\n"
+        "prompt: 'Q: {{ input }}'\n"
+        "dataset: examples.csv\n"
+        "candidates:\n"
+        "  - name: a\n"
+        "    model: openai/a\n"
+        "    api_key_envv: A_KEY\n"
+        "  - name: b\n"
+        "    model: openai/b\n"
+        "    api_key_envv: B_KEY\n"
+        "  - name: c\n"
+        "    model: openai/c\n"
+        "    api_key_envv: C_KEY\n", encoding="utf-8")
+    assert _people_error(_invoke("validate", path)) == (
+        f"Error: {path}, line 7: unknown key 'candidates.0.api_key_envv' (candidate 'a'). Did you mean 'api_key_env'? "
+        "(3 problems in all)\n"
+        "  - line 10: unknown key 'candidates.1.api_key_envv' (candidate 'b'). Did you mean 'api_key_env'?\n"
+        "  - line 13: unknown key 'candidates.2.api_key_envv' (candidate 'c'). Did you mean 'api_key_env'?\n")
+    _nothing_written(tmp_path)
+
+
+def test_a_misspelt_scorer_type_suggests_the_one_meant(tmp_path):
+    path, line = _scaffold_with(tmp_path, "type: exact", "type: exakt")
+    assert _people_error(_invoke("validate", path)) == (
+        f"Error: {path}, line {line}: scorers.0: unknown scorer type 'exakt'. Did you mean 'exact'? Use one of: exact, "
+        "contains, regex, json_valid, json_schema, json_fields, numeric, python, llm_judge.\n")
+
+
+def test_a_misspelt_candidate_name_suggests_the_closest_and_writes_nothing(tmp_path):
+    path, _ = _scaffold_with(tmp_path, "name: claude-haiku", "name: claude-haiku")
+    err = _people_error(_invoke("run", path, "--workspace", tmp_path / "ws", "--candidates", "gpt-4o-mni"))
+    assert err == ("Error: suite 'proj' has no candidate named 'gpt-4o-mni'. Did you mean 'gpt-4o-mini'? Known "
+                   "candidates: gpt-4o-mini, claude-haiku.\n")
+    _nothing_written(tmp_path)
+
+
+def test_a_wrong_template_variable_lists_each_variable_once_and_suggests_one(tmp_path):
+    path, _ = _scaffold_with(tmp_path, "{{ channel }}", "{{ chanel }}")
+    assert _people_error(_invoke("validate", path)) == (
+        f"Error: {tmp_path / 'proj' / 'examples.csv'}, row 1: the prompt uses a variable the dataset does not have "
+        "('chanel' is undefined). Did you mean 'channel'? Variables available: channel, expected, id, input, tags.\n")
+
+
+def _suite_with_an_empty_input(tmp_path, *, tags: str = "clean", allow: bool = False) -> Path:
+    (tmp_path / "examples.csv").write_text(f"id,input,tags\ne1,hello,clean\ne2,,{tags}\n", encoding="utf-8")
+    path = tmp_path / "suite.yaml"
+    path.write_text("name: t\nprompt: '{{ input }}'\ndataset: examples.csv\n"
+                    "candidates:\n  - {name: a, model: openai/a}\n" + ("allow_empty_input: true\n" if allow else ""),
+                    encoding="utf-8")
+    return path
+
+
+def test_an_empty_input_is_refused_by_default_naming_the_ways_to_allow_it(tmp_path):
+    path = _suite_with_an_empty_input(tmp_path)
+    assert _people_error(_invoke("validate", path)) == (
+        "Error: examples.csv, row 2, column 'input': the input is empty. Fill it in or delete the row; to test an "
+        "empty input on purpose, tag the row 'empty-input' or set `allow_empty_input: true` in the suite. Nothing was loaded.\n")
+    _nothing_written(tmp_path)
+
+
+@pytest.mark.parametrize("how", ["tag", "suite"])
+def test_an_empty_input_is_accepted_when_the_suite_or_its_tag_says_so(tmp_path, server, how):
+    path = _suite_with_an_empty_input(tmp_path, tags="empty-input" if how == "tag" else "clean",
+                                      allow=how == "suite")
+    result = _invoke("validate", path)
+    assert result.exit_code == 0, result.output
+    assert "(2 examples)" in result.stdout
+    text = path.read_text(encoding="utf-8").replace("{name: a, model: openai/a}",
+                                                    f"{{name: a, model: openai/a, api_base: '{server.base_url}'}}")
+    path.write_text(text, encoding="utf-8")
+    ran = _invoke("run", path, "--workspace", tmp_path / "ws")
+    assert ran.exit_code == 0, ran.output
+    assert server.stats()["requests"] == 2  # the empty message was sent, as the suite asked
+
+
+def test_leaderboard_of_an_unknown_run_is_an_error_not_an_empty_table(ran):
+    run_id = json.loads(_invoke("runs", "--workspace", ran, "--format", "json").stdout)[0]["run_id"]
+    err = _people_error(_invoke("leaderboard", "--suite", "t", "--workspace", ran, "--run", "2026XXXX"))
+    assert err == f"Error: suite 't' has no run '2026XXXX'. Known runs: {run_id}.\n"
+    typo = run_id[:-1]
+    err = _people_error(_invoke("leaderboard", "--suite", "t", "--workspace", ran, "--run", typo))
+    assert err == f"Error: suite 't' has no run '{typo}'. Did you mean '{run_id}'? Known runs: {run_id}.\n"
+
+
+@pytest.mark.parametrize("command", [
+    ["leaderboard"], ["decide"], ["tags"], ["runs"], ["show"], ["compare", "m0", "m1"], ["public", "compare"],
+    ["labels", "agreement"], ["labels", "import", "labels.csv"], ["gate", "--candidate", "m0", "--baseline", "m1"],
+])
+def test_every_read_command_names_the_closest_suite_for_a_typo(ran, command):
+    err = _people_error(_invoke(*command, "--suite", "tt", "--workspace", ran))
+    assert err == "Error: this workspace has no suite 'tt'. Did you mean 't'? Known suites: t.\n"
+
+
+def test_labels_export_of_an_unknown_suite_writes_no_file(ran, tmp_path):
+    err = _people_error(_invoke("labels", "export", tmp_path / "out.csv", "--suite", "tt", "--workspace", ran))
+    assert err == "Error: this workspace has no suite 'tt'. Did you mean 't'? Known suites: t.\n"
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_show_and_gate_suggest_the_closest_candidate(ran):
+    known = "Known candidates: m0, m1.\n"
+    assert _people_error(_invoke("show", "--suite", "t", "--workspace", ran, "--candidate", "m00")) == (
+        f"Error: suite 't' has no candidate 'm00'. Did you mean 'm0'? {known}")
+    assert _people_error(_invoke("gate", "--suite", "t", "--workspace", ran, "--candidate", "m00", "--baseline",
+                                 "m1")) == f"Error: suite 't' has no candidate 'm00'. Did you mean 'm0'? {known}"
+
+
+def test_a_scorer_with_no_readable_values_says_why_instead_of_an_empty_table(tmp_path, server):
+    judge = {"type": "llm_judge", "name": "judge", "model": "openai/judge", "api_base": server.base_url,
+             "rubric": "5 is perfect"}
+    # the server answers the directive verbatim, to the candidate and to the judge (whose prompt quotes it)
+    make_suite(tmp_path, server.base_url, ["[[reply:no verdict here]] a", "[[reply:no verdict here]] b"],
+               candidates=1, scorers=[{"type": "contains", "value": "verdict"}, judge])
+    assert _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws").exit_code == 0
+    for command in ("leaderboard", "decide", "tags"):
+        err = _people_error(_invoke(command, "--suite", "t", "--scorer", "judge", "--workspace", tmp_path / "ws"))
+        assert err == (
+            "Error: scorer 'judge' of suite 't' has no readable values in the candidates' latest runs: all 2 of its "
+            "scores are missing: 2 judge reply unreadable (e.g. judge reply has no rating 1-5; expected JSON like "
+            "{\"reasoning\": \"...\", \"rating\": 4}, got: 'no verdict here'). Fix the cause (for a judge: its model, "
+            "key, or a rubric that asks for one rating) and run the suite again: missing scores are retried, stored "
+            "answers are not sent again.\n")
+    assert _invoke("leaderboard", "--suite", "t", "--workspace", tmp_path / "ws").exit_code == 0  # the other scorer
+
+
+def test_gate_with_a_mistyped_baseline_run_suggests_the_run(ran):
+    run_id = json.loads(_invoke("runs", "--workspace", ran, "--format", "json").stdout)[0]["run_id"]
+    err = _people_error(_invoke("gate", "--suite", "t", "--workspace", ran, "--candidate", "m0", "--baseline",
+                                run_id[:-1]))
+    assert err == (f"Error: --baseline '{run_id[:-1]}' is neither a run of suite 't' nor one of its candidates. Did you "
+                   f"mean '{run_id}'? Candidates: m0 and m1; runs: `evalcore runs --suite t`.\n")
+
+
+def test_a_scorer_the_latest_runs_did_not_use_is_said_not_an_empty_table(tmp_path, server):
+    make_suite(tmp_path, server.base_url, ["a", "b"], scorers=[{"type": "contains", "value": "says", "name": "old"}])
+    assert _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws").exit_code == 0
+    import time
+
+    time.sleep(1.05)  # run ids sort by the second they started in (then a random suffix)
+    make_suite(tmp_path, server.base_url, ["a", "b"], scorers=[{"type": "contains", "value": "says", "name": "new"}])
+    assert _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws").exit_code == 0
+    err = _people_error(_invoke("leaderboard", "--suite", "t", "--scorer", "old", "--workspace", tmp_path / "ws"))
+    assert err == ("Error: scorer 'old' has no scores in the candidates' latest runs of suite 't' (they did not use it, "
+                   "or an import left it unscored). Pick another --scorer, or add it to the suite and run again (stored "
+                   "answers are not sent again); --run RUN_ID reads an older run.\n")

@@ -495,3 +495,205 @@ def test_files_from_an_older_schema_are_migrated_on_read(tmp_path):
     assert "attempts" in df.columns and df["attempts"].isna().all()
     summary = q.candidate_summary("s")
     assert int(summary.iloc[0]["errors"]) == 0 and int(summary.iloc[0]["calls"]) == 1
+
+
+# -- a journal created while a compaction runs ------------------------------------------------------------------
+
+def test_journal_created_just_before_a_compaction_is_not_lost(ws, monkeypatch):
+    """The race: a writer creates its journal file, a compaction finds it (empty, unlocked), takes its lock,
+    compacts nothing and removes it; then the writer locks the removed file and every line it appends is lost.
+    The compaction is run deterministically at that moment: between the writer's open and its lock."""
+    import fcntl
+
+    from evalcore import store
+
+    run_id = "20261123T120000-aaaaaa"
+    real_flock = fcntl.flock
+    seen: list[tuple[int, bool]] = []
+
+    def flock(fd: int, op: int) -> None:
+        if not seen and op == fcntl.LOCK_EX and os.readlink(f"/proc/self/fd/{fd}").endswith(".jsonl"):
+            path = Path(os.readlink(f"/proc/self/fd/{fd}"))
+            seen.append((ws.compact_run("s", run_id), path.exists()))  # the compaction runs right here
+        real_flock(fd, op)
+
+    monkeypatch.setattr(store.fcntl, "flock", flock)
+    results = three_results(run_id)
+    with ws.open_journal("s", run_id) as journal:
+        for r in results:
+            journal.append(r, [score_row(r)])
+        assert journal.path.exists()
+    monkeypatch.setattr(store.fcntl, "flock", real_flock)
+    assert seen == [(0, False)]  # the interleaving happened: the compaction removed the file the writer opened
+    assert ws.compact_run("s", run_id) == 3
+    with queries(ws) as q:
+        assert list(q.current_results("s")["example_id"]) == ["e0", "e1", "e2"]
+
+
+def test_two_compactions_of_one_journal_file_it_once(ws, monkeypatch):
+    """A second compactor that waited for the lock finds the journal already filed and removed: it skips it."""
+    import fcntl
+
+    from evalcore import store
+
+    run_id = "20261123T120000-aaaaaa"
+    journal_results(ws, run_id, three_results(run_id))
+    real_flock = fcntl.flock
+    inner: list[int] = []
+
+    def flock(fd: int, op: int) -> None:
+        if not inner and op == fcntl.LOCK_EX | fcntl.LOCK_NB:
+            inner.append(-1)
+            inner[0] = ws.compact_run("s", run_id)  # another compactor goes first, while this one waits
+        real_flock(fd, op)
+
+    monkeypatch.setattr(store.fcntl, "flock", flock)
+    assert ws.compact_run("s", run_id) == 0
+    monkeypatch.setattr(store.fcntl, "flock", real_flock)
+    assert inner == [3]
+    with queries(ws) as q:
+        assert q.run_counts("s")["results"].tolist() == [3]
+
+
+# -- read-only workspaces and full disks, on a real small filesystem ----------------------------------------------
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 2 MB tmpfs mounted for this test (a full disk and a read-only remount are real, not mocked)."""
+    import subprocess
+
+    where = tmp_path / "disk"
+    where.mkdir()
+    try:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(where)], capture_output=True,
+                              text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"cannot mount a small tmpfs here ({exc}): needs the mount command and root or CAP_SYS_ADMIN")
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here ({done.stderr.strip() or 'mount failed'}): needs root or "
+                    "CAP_SYS_ADMIN")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True, timeout=30)
+
+
+def remount_read_only(where: Path) -> None:
+    import subprocess
+
+    subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True, capture_output=True, timeout=30)
+
+
+def fill(where: Path, leave: int) -> Path:
+    """Fill the filesystem at `where` until about `leave` bytes are free; returns the filler file."""
+    filler = where / "filler"
+    st = os.statvfs(where)
+    free = st.f_bavail * st.f_frsize
+    with open(filler, "wb") as f:
+        f.write(b"\0" * max(free - leave, 0))
+    return filler
+
+
+def test_atomic_writes_on_a_read_only_workspace_say_so(small_disk):
+    ws = Workspace(small_disk / "ws")
+    remount_read_only(small_disk)
+    target = ws.root / "runs" / "s" / "r.json"
+    with pytest.raises(StoreError) as info:
+        atomic_write_bytes(target, b"{}")
+    assert str(info.value) == (f"cannot write {target}: its folder is read-only (Read-only file system). Make that "
+                               "folder writable or write somewhere else (for the workspace: --workspace or "
+                               "$EVALCORE_WORKSPACE).")
+    with pytest.raises(StoreError) as info:
+        ws.check_writable()
+    assert str(info.value) == (f"the workspace {ws.root} is read-only (Read-only file system): a run stores its "
+                               "results there. Nothing was sent. Choose a writable --workspace (or "
+                               "$EVALCORE_WORKSPACE).")
+
+
+def test_a_journal_on_a_full_disk_keeps_every_whole_line_and_says_the_disk_is_full(small_disk):
+    ws = Workspace(small_disk / "ws")
+    run_id = "20261123T120000-aaaaaa"
+    journal = ws.open_journal("s", run_id)
+    fill(small_disk, leave=100_000)  # room for a few 12 kB lines
+    big = [result_row(run_id=run_id, example_id=f"e{i}", request_hash=f"h{i}", output=os.urandom(6000).hex())
+           for i in range(200)]
+    kept = 0
+    with pytest.raises(StoreError) as info:
+        for r in big:
+            journal.append(r, [score_row(r)])
+            kept += 1
+    journal.close()
+    assert str(info.value) == (f"the disk is full: writing {journal.path} failed (No space left on device). Free "
+                               "some space on that disk (or choose another --workspace) and run again.")
+    (small_disk / "filler").unlink()
+    assert ws.compact_run("s", run_id) == kept  # every whole line is there; a torn last one is dropped
+    with queries(ws) as q:
+        assert q.run_counts("s")["results"].tolist() == [kept] and 0 < kept < len(big)
+
+
+def _run_cli(*args: Any) -> Any:
+    from click.testing import CliRunner
+
+    from evalcore.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_run_on_a_read_only_workspace_exits_2_before_any_call(small_disk, tmp_path, server):
+    from suite_factory import make_suite
+
+    make_suite(tmp_path, server.base_url, ["a", "b"])
+    ws = small_disk / "ws"
+    Workspace(ws)
+    remount_read_only(small_disk)
+    result = _run_cli("run", tmp_path / "suite.yaml", "--workspace", ws)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"Error: the workspace {ws} is read-only (Read-only file system): a run stores its "
+                             "results there. Nothing was sent. Choose a writable --workspace (or "
+                             "$EVALCORE_WORKSPACE).\n")
+    assert server.stats()["requests"] == 0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_full_disk_mid_run_stops_cleanly_keeps_what_was_stored_and_the_rerun_completes(small_disk, tmp_path,
+                                                                                       server, workers):
+    import re
+
+    from suite_factory import make_suite
+
+    ws = small_disk / "ws"
+    (tmp_path / "small").mkdir()
+    make_suite(tmp_path / "small", server.base_url, ["q1", "q2"], extra={"name": "small"})
+    assert _run_cli("run", tmp_path / "small" / "suite.yaml", "--workspace", ws).exit_code == 0
+    with queries(Workspace(ws)) as q:
+        stored = q.current_results("small")[["example_id", "candidate", "output"]].to_dict("records")
+    assert len(stored) == 4
+
+    (tmp_path / "big").mkdir()  # 80 calls whose answers (they echo the 6 kB input) cannot all fit
+    make_suite(tmp_path / "big", server.base_url, [os.urandom(3000).hex() for _ in range(40)], extra={"name": "big"},
+               run={"concurrency": 4, "per_candidate": 2})
+    filler = fill(small_disk, leave=400_000)
+    server.reset()
+    result = _run_cli("run", tmp_path / "big" / "suite.yaml", "--workspace", ws, "--workers", workers)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "died" not in result.output
+    said = result.stderr.splitlines()[-1]
+    found = re.fullmatch(
+        rf"Error: the disk holding the workspace {re.escape(str(ws))} is full \(writing \S+ failed\): run (\S+) of "
+        r"'big' stopped and nothing more is sent\. (\d+) of 80 results are kept\. Free some space on that disk \(or "
+        r"move the workspace elsewhere\), then run the same command again: it resumes run \1 and sends only the "
+        r"(\d+) missing calls\.", said)
+    assert found, said
+    run_id, kept, missing = found[1], int(found[2]), int(found[3])
+    assert 0 < kept < 80 and missing == 80 - kept
+    with queries(Workspace(ws)) as q:  # nothing stored before was lost
+        assert q.current_results("small")[["example_id", "candidate", "output"]].to_dict("records") == stored
+
+    filler.unlink()
+    server.reset()
+    again = _run_cli("run", tmp_path / "big" / "suite.yaml", "--workspace", ws, "--workers", workers)
+    assert again.exit_code == 0, again.output
+    assert f"Resumed run {run_id} of 'big': 80 results ({missing} sent" in again.stdout
+    assert server.stats()["requests"] == missing  # exactly the missing calls
+    with queries(Workspace(ws)) as q:
+        assert len(q.run_keys("big", run_id)) == 80 and q.run_counts("big", run_id)["results"].tolist() == [80]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -85,7 +87,7 @@ def test_prompt_message_with_unknown_role_rejected():
 
 def test_prompt_message_without_content_names_the_message():
     message = rejected(minimal(prompt=[{"role": "system", "content": "Be brief."}, {"role": "user"}]))
-    assert message.startswith("suite.yaml: prompt.1.content: Field required")
+    assert message.startswith("suite.yaml: prompt.1.content: this key is required and missing.")
 
 
 @pytest.mark.parametrize("prompt", ["", "   ", [], [{"role": "user", "content": " "}]])
@@ -385,7 +387,8 @@ def test_invalid_yaml_error_names_the_file_and_line(tmp_path):
         load_suite(path)
     assert str(path) in str(info.value)
     assert "not valid YAML" in str(info.value)
-    assert "at line 3" in str(info.value)  # a YAML file has lines, not data rows
+    assert f"{path}, line 3: not valid YAML (column 8)" in str(info.value)  # a YAML file has lines, not rows
+    assert info.value.line == 3
 
 
 def test_missing_file_error_hints_evalcore_init(tmp_path):
@@ -416,7 +419,7 @@ def test_validation_error_from_file_names_the_file(tmp_path):
     path = write_suite(tmp_path, minimal(run={"concurency": 4}))
     with pytest.raises(SuiteError) as info:
         load_suite(path)
-    assert str(info.value).startswith(f"{path}: unknown key 'run.concurency'.")
+    assert str(info.value) == f"{path}, line 8: unknown key 'run.concurency'. Did you mean 'concurrency'?"
 
 
 # -- evalcore init -------------------------------------------------------------------------------------------
@@ -461,3 +464,65 @@ def test_scaffold_refuses_when_only_the_dataset_exists(tmp_path):
     with pytest.raises(EvalcoreError):
         scaffold(tmp_path)
     assert not (tmp_path / "suite.yaml").exists()
+
+
+# -- every problem of a suite file names where it is (issue 9) ----------------------------------------------------
+
+from evalcore.scaffold import SUITE_YAML  # noqa: E402
+
+_SCAFFOLD_LINES = SUITE_YAML.replace("name: {name}\n", "name: triage\n", 1).splitlines()
+_VALUES = st.one_of(
+    st.sampled_from(["2025-13-45", "2025-02-30", "10/01/2025", "'1721260800'", "true", "-3", "1e400", "[]", "{}",
+                     "null", "exakt", "''", "'{{ chanel }}'", "[a, b", "*alias", "&a x", "!!python/name:os.system",
+                     "'\\u0007'", "|", "- x", "{a: 1, a: 2}", "2024-07-18 10:00:00", "sk-0123456789abcdefghij"]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12),
+    st.integers(min_value=-10**6, max_value=10**6).map(str),
+)
+
+
+@st.composite
+def mutated_suite(draw: Any) -> str:
+    """The scaffold's suite with a few edits a person (or a fuzzer) makes: a value replaced, a key misspelt,
+    a line removed, duplicated or re-indented."""
+    lines = list(_SCAFFOLD_LINES)
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        i = draw(st.integers(min_value=0, max_value=len(lines) - 1))
+        line = lines[i]
+        kind = draw(st.sampled_from(["value", "key", "drop", "dup", "indent"]))
+        key, sep, _ = line.partition(":")
+        if kind == "value" and sep:
+            lines[i] = f"{key}: {draw(_VALUES)}"
+        elif kind == "key" and sep and key.strip():
+            at = draw(st.integers(min_value=0, max_value=len(key)))
+            lines[i] = key[:at] + draw(st.sampled_from("xz_v")) + key[at:] + line[len(key):]
+        elif kind == "drop":
+            del lines[i]
+        elif kind == "dup":
+            lines.insert(i, line)
+        elif kind == "indent":
+            lines[i] = "  " + line
+        if not lines:
+            lines = ["x: 1"]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=int(os.environ.get("EVALCORE_FUZZ_EXAMPLES", "200")), deadline=None)
+@given(text=mutated_suite())
+def test_every_suite_error_names_the_file_and_a_line_and_field(tmp_path_factory, text):
+    folder = tmp_path_factory.mktemp("fuzz")
+    (folder / "examples.csv").write_text("id,input,expected,tags,channel\n1,hi,bug,clean,chat\n", encoding="utf-8")
+    path = folder / "suite.yaml"
+    path.write_text(text, encoding="utf-8")
+    n_lines = len(re.split("\r\n|[\r\n\x85\u2028\u2029]", text))  # YAML's line breaks
+    try:
+        load_suite(path)
+    except SuiteError as err:
+        assert err.file == str(path), err
+        assert err.line is not None and 1 <= err.line <= n_lines, (err.line, str(err))
+        assert str(err).startswith(f"{path}, line {err.line}: "), str(err)
+        for problem in err.problems:
+            assert problem.line is not None and 1 <= problem.line <= n_lines, (problem, str(err))
+            assert problem.field, problem
+        if err.problems:
+            assert err.field == err.problems[0].field
+    # any other exception (a traceback for people) fails the test
