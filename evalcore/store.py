@@ -1014,20 +1014,6 @@ class Workspace:
             return
         path = self.label_journal_path(suite, reviewer)
         data = "".join(json.dumps(r, default=_json_default, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            end = os.fstat(fd).st_size
-            if end and os.pread(fd, 1, end - 1) != b"\n":
-                data = b"\n" + data  # a writer killed mid-line: keep its torn bytes from swallowing our first line
-            os.write(fd, data)
-            size = end + len(data)
-        finally:
-            os.close(fd)  # closing releases the lock
-        default = self.LABEL_COMPACT_LINES_REMOTE if self.remote else self.LABEL_COMPACT_LINES
-        limit = default if compact_at is None else compact_at
-
-
         with _people_write_errors(path):  # a read-only workspace or a full disk is a message, not a traceback
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
@@ -1040,7 +1026,8 @@ class Workspace:
                 size = end + len(data)
             finally:
                 os.close(fd)  # closing releases the lock
-        limit = self.LABEL_COMPACT_LINES if compact_at is None else compact_at
+        default = self.LABEL_COMPACT_LINES_REMOTE if self.remote else self.LABEL_COMPACT_LINES
+        limit = default if compact_at is None else compact_at
         # ~200 bytes per event: only count lines when the journal could have reached the limit
         if limit and size > 150 * limit and _count_lines(path) >= limit:
             self.compact_label_journal(path)
