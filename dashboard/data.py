@@ -148,11 +148,17 @@ def recommendation(ws: str, token: Token, suite: str, scorer: str, policy: str, 
 
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def _run_list(ws: str, token: Token) -> list[dict[str, Any]]:
+    """Every run of the workspace (`evalcore.analysis.run_list`): one count over the store serves the suites
+    table and each suite's runs (a few hundred small rows, cheap to cache)."""
+    return analysis.run_list(_queries(ws))
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def latest_runs(ws: str, token: Token) -> pd.DataFrame:
     """Every suite of the workspace with its newest run: status, when, results, errors, spend."""
-    runs = analysis.run_list(_queries(ws))
     newest: dict[str, dict[str, Any]] = {}
-    for r in runs:
+    for r in _run_list(ws, token):
         newest.setdefault(r["suite"], r)
     columns = ["suite", "run_id", "status", "started_at", "candidates", "results", "errors", "spent_usd"]
     return pd.DataFrame(list(newest.values()), columns=columns)
@@ -160,10 +166,10 @@ def latest_runs(ws: str, token: Token) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def runs(ws: str, token: Token, suite: str) -> pd.DataFrame:
-    """The suite's runs, newest first (`evalcore.analysis.run_list`)."""
+    """The suite's runs, newest first (`evalcore.analysis.run_list`, from the workspace's cached list)."""
     columns = ["run_id", "status", "started_at", "finished_at", "candidates", "planned", "results", "errors",
                "cached", "spent_usd", "suite_version"]
-    return pd.DataFrame(analysis.run_list(_queries(ws), suite), columns=columns)
+    return pd.DataFrame([r for r in _run_list(ws, token) if r["suite"] == suite], columns=columns)
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_$~\[\]<>|])")

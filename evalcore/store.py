@@ -486,6 +486,28 @@ class Workspace:
             return []
         return sorted(p for p in base.rglob("*.parquet") if not p.name.startswith(".") and p.is_file())
 
+    def table_stamp(self, table: str) -> tuple[tuple[str, int, int], ...]:
+        """(path, size, mtime ns) of every finished Parquet file of a table, sorted: while it is unchanged, so are
+        the files, and a reader need not list and check them again (one scandir walk, no per-file Path objects)."""
+        out: list[tuple[str, int, int]] = []
+        todo = [str(self.root / self.TABLE_FOLDERS[table])]
+        while todo:
+            try:
+                entries = os.scandir(todo.pop())
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            with entries:
+                for e in entries:
+                    try:
+                        if e.is_dir():
+                            todo.append(e.path)
+                        elif e.name.endswith(".parquet") and not e.name.startswith(".") and e.is_file():
+                            st = e.stat()
+                            out.append((e.path, st.st_size, st.st_mtime_ns))
+                    except FileNotFoundError:  # replaced while we walked: the stamp differs next time
+                        continue
+        return tuple(sorted(out))
+
     def broken_files(self) -> list[tuple[Path, str]]:
         """Every file of the workspace that readers would choke on, with the reason: Parquet parts that are
         truncated, empty, not Parquet or of the wrong column types; manifests and workspace.json that are not

@@ -5,6 +5,7 @@ previous run, and the workspace's suites with their latest runs."""
 import pandas as pd
 import streamlit as st
 
+import chart_out
 import charts
 import controls
 import data
@@ -80,7 +81,7 @@ with card:
 
 repeats = f", {board['repeats']} runs each" if board["repeats"] > 1 else ""
 st.subheader(f"Leaderboard: {scorer} on {board['n_examples']} examples{repeats}")
-st.altair_chart(charts.leaderboard_chart(rows, score_label=f"mean {scorer}", families=data.families(ws, token, suite)),
+chart_out.show(st, charts.leaderboard_chart(rows, score_label=f"mean {scorer}", families=data.families(ws, token, suite)),
                 width="stretch", key="leaderboard_chart")
 table = data.board_table(board)
 st.dataframe(

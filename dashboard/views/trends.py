@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import chart_out
 import charts
 import controls
 import data
@@ -35,8 +36,8 @@ if points.empty or points[["release" if series["x"] == "release" else "started"]
     st.info("No candidate has a release date: add `release: YYYY-MM-DD` to the candidates in suite.yaml, or "
             "choose 'run date'.")
 else:
-    st.altair_chart(charts.trend_chart(points, families, x=series["x"], basis=data.markdown_safe(series["basis"]),
-                                       score_label=f"mean {scorer}"), width="stretch", key="trend_chart")
+    chart_out.show(st, charts.trend_chart(points, families, x=series["x"], basis=data.markdown_safe(series["basis"]),
+                                      score_label=f"mean {scorer}"), width="stretch", key="trend_chart")
     st.caption(f"Points are computed {data.markdown_safe(series['basis'])}. Bands are 95% intervals; where two "
                "bands overlap, the data cannot tell those releases apart.")
     show = points.assign(score=points["mean"].map(fmt.score),
@@ -68,7 +69,7 @@ else:
     st.info(f"No rank flip against {data.markdown_safe(bench)} is significant on your data.")
 rho = ranks["correlations"].get(bench)
 left, right = st.columns([3, 2])
-left.altair_chart(charts.rank_chart(ranks["rows"], bench, families), width="stretch", key="rank_chart")
+chart_out.show(left, charts.rank_chart(ranks["rows"], bench, families), width="stretch", key="rank_chart")
 with right:
     st.metric("Rank correlation (Spearman)", "n/a" if rho is None else f"{rho:+.2f}",
               help="+1: the public benchmark orders these candidates as your task does")
