@@ -9,11 +9,15 @@ without the validation, and handed to `st.vega_lite_chart`. The element Streamli
 
 from __future__ import annotations
 
+import copy
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
 import altair as alt
+import streamlit as st
 from streamlit import dataframe_util
 from streamlit.util import calc_hash
 
@@ -47,6 +51,36 @@ def spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     return out
 
 
-def show(container: Any, chart: alt.TopLevelMixin, *, key: str, width: str = "stretch", **kwargs: Any) -> Any:
-    """`container.altair_chart(chart, width=..., key=...)` without the per-run schema validation."""
-    return container.vega_lite_chart(spec=spec(chart), width=width, key=key, **kwargs)
+_SPECS_KEPT = 64
+
+
+@st.cache_resource(show_spinner=False)
+def _spec_cache() -> tuple[threading.Lock, OrderedDict[tuple[Any, ...], dict[str, Any]]]:
+    """Built specs of this server process, newest last (a few KB each)."""
+    return threading.Lock(), OrderedDict()
+
+
+def show(container: Any, chart: alt.TopLevelMixin | Callable[[], alt.TopLevelMixin], *, key: str,
+         cache: tuple[Any, ...] | None = None, width: str = "stretch", **kwargs: Any) -> Any:
+    """`container.altair_chart(chart, width=..., key=...)` without the per-run schema validation.
+
+    With `cache` (everything the chart is built from, e.g. (workspace, data token, suite, scorer)), `chart` is a
+    function that builds it, called only when no spec was built for that key yet: building the chart objects
+    (Altair checks each channel as it is made) costs as much as validating them, on every rerun otherwise."""
+    if cache is None:
+        built = spec(chart() if callable(chart) else chart)
+    else:
+        lock, specs = _spec_cache()
+        k = (key, *cache)
+        with lock:
+            hit = specs.get(k)
+            if hit is not None:
+                specs.move_to_end(k)
+        if hit is None:
+            hit = spec(chart() if callable(chart) else chart)
+            with lock:
+                specs[k] = hit
+                while len(specs) > _SPECS_KEPT:
+                    specs.popitem(last=False)
+        built = copy.deepcopy(hit)  # Streamlit moves the datasets out of the dict it is given
+    return container.vega_lite_chart(spec=built, width=width, key=key, **kwargs)

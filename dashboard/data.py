@@ -264,9 +264,12 @@ def pareto_frontier(rows: pd.DataFrame) -> list[str]:
     return explore.pareto_frontier(rows)
 
 
-@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def examples(ws: str, token: Token, suite: str, scorer: str) -> pd.DataFrame:
-    """`evalcore.explore.example_table`: one row per (example, candidate), aggregated over repeats."""
+    """`evalcore.explore.example_table`: one row per (example, candidate), aggregated over repeats.
+
+    A resource, shared and read-only: st.cache_data would unpickle a copy of this (examples x candidates) table
+    on every hit, a quarter second at 5,000 rows. Callers filter or `assign` (new frames), never write into it."""
     return explore.example_table(_queries(ws), suite, scorer, data=_leaderboard(ws, token, suite, scorer).data)
 
 

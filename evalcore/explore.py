@@ -105,13 +105,18 @@ def disagreements(table: pd.DataFrame, *, limit: int = 20) -> pd.DataFrame:
     columns = ["example_id", "spread", "best", "best_value", "worst", "worst_value", "passed", "candidates", "tags"]
     if table.empty:
         return pd.DataFrame(columns=columns)
-    rows = []
-    for ex, g in table.groupby("example_id", sort=False):
-        hi, lo = g.loc[g["value"].idxmax()], g.loc[g["value"].idxmin()]
-        rows.append({"example_id": ex, "spread": float(hi["value"] - lo["value"]), "best": hi["candidate"],
-                     "best_value": float(hi["value"]), "worst": lo["candidate"], "worst_value": float(lo["value"]),
-                     "passed": int(g["passed"].sum()), "candidates": len(g), "tags": g["tags"].iloc[0]})
-    out = pd.DataFrame(rows, columns=columns)
+    # Vectorised per example (a loop over groups took ~1 s at 500 examples x 10 candidates): the first row with
+    # the highest and the lowest value, as idxmax/idxmin pick them; examples in order of first appearance.
+    t = table.reset_index(drop=True)
+    g = t.groupby("example_id", sort=False)
+    hi, lo = t.loc[g["value"].idxmax().to_numpy()], t.loc[g["value"].idxmin().to_numpy()]
+    first = t.drop_duplicates("example_id")
+    hi_v, lo_v = hi["value"].to_numpy(dtype=float), lo["value"].to_numpy(dtype=float)
+    out = pd.DataFrame({"example_id": first["example_id"].tolist(), "spread": (hi_v - lo_v).tolist(),
+                        "best": hi["candidate"].tolist(), "best_value": hi_v.tolist(),
+                        "worst": lo["candidate"].tolist(), "worst_value": lo_v.tolist(),
+                        "passed": g["passed"].sum().astype(int).tolist(), "candidates": g.size().tolist(),
+                        "tags": first["tags"].tolist()}, columns=columns)
     return out.sort_values(["spread", "passed", "example_id"], ascending=[False, True, True]).head(limit)
 
 

@@ -599,8 +599,8 @@ class Queries:
             SELECT r.* FROM {res} r
             WHERE r.suite = $suite AND r.error_kind IS NULL AND r.output IS NOT NULL
               AND (CASE WHEN len($runs) = 0
-                        THEN (r.candidate, r.run_id) IN (SELECT (candidate, max(run_id)) FROM results
-                                                         WHERE suite = $suite GROUP BY candidate)
+                        THEN (r.candidate, r.run_id) IN (SELECT (candidate, run_id) FROM (
+                                 SELECT unnest($_cands::VARCHAR[]) AS candidate, unnest($_runs::VARCHAR[]) AS run_id))
                         ELSE list_contains($runs, r.run_id) END)
               AND (len($candidates) = 0 OR list_contains($candidates, r.candidate))
         ),
@@ -623,7 +623,9 @@ class Queries:
         params: dict[str, Any] = {"suite": suite, "runs": list(runs or []), "candidates": list(candidates or []),
                                   "tags": list(tags or [])}
         self._ensure_views()
-        read = list(runs) if runs else self._latest_runs(suite)[1]  # only these runs' files are read
+        cands, latest = ([], []) if runs else self._latest_runs(suite)  # default: each candidate's latest run
+        params.update({"_cands": cands, "_runs": latest})
+        read = list(runs) if runs else latest  # only these runs' files are read
         outputs = self._OUTPUTS.format(res=self._runs_source("results", suite, read, "_res_files", params),
                                        sc=self._runs_source("scores", suite, read, "_sc_files", params))
         return self._df(

@@ -81,8 +81,9 @@ with card:
 
 repeats = f", {board['repeats']} runs each" if board["repeats"] > 1 else ""
 st.subheader(f"Leaderboard: {scorer} on {board['n_examples']} examples{repeats}")
-chart_out.show(st, charts.leaderboard_chart(rows, score_label=f"mean {scorer}", families=data.families(ws, token, suite)),
-                width="stretch", key="leaderboard_chart")
+chart_out.show(st, lambda: charts.leaderboard_chart(rows, score_label=f"mean {scorer}",
+                                                   families=data.families(ws, token, suite)),
+               width="stretch", key="leaderboard_chart", cache=(ws, token, suite, scorer))
 table = data.board_table(board)
 st.dataframe(
     table,

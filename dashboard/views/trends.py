@@ -36,8 +36,9 @@ if points.empty or points[["release" if series["x"] == "release" else "started"]
     st.info("No candidate has a release date: add `release: YYYY-MM-DD` to the candidates in suite.yaml, or "
             "choose 'run date'.")
 else:
-    chart_out.show(st, charts.trend_chart(points, families, x=series["x"], basis=data.markdown_safe(series["basis"]),
-                                      score_label=f"mean {scorer}"), width="stretch", key="trend_chart")
+    chart_out.show(st, lambda: charts.trend_chart(points, families, x=series["x"], basis=data.markdown_safe(series["basis"]),
+                                              score_label=f"mean {scorer}"), width="stretch", key="trend_chart",
+                   cache=(ws, token, suite, scorer, tag, series["x"]))
     st.caption(f"Points are computed {data.markdown_safe(series['basis'])}. Bands are 95% intervals; where two "
                "bands overlap, the data cannot tell those releases apart.")
     show = points.assign(score=points["mean"].map(fmt.score),
@@ -69,7 +70,8 @@ else:
     st.info(f"No rank flip against {data.markdown_safe(bench)} is significant on your data.")
 rho = ranks["correlations"].get(bench)
 left, right = st.columns([3, 2])
-chart_out.show(left, charts.rank_chart(ranks["rows"], bench, families), width="stretch", key="rank_chart")
+chart_out.show(left, lambda: charts.rank_chart(ranks["rows"], bench, families), width="stretch", key="rank_chart",
+               cache=(ws, token, suite, scorer, bench))
 with right:
     st.metric("Rank correlation (Spearman)", "n/a" if rho is None else f"{rho:+.2f}",
               help="+1: the public benchmark orders these candidates as your task does")
