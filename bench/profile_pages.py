@@ -5,6 +5,7 @@ CPU seconds are far less sensitive to other load than wall-clock timings, so thi
 shared machine; the browser bench (bench_dashboard.py) is the one for wall-clock targets.
 
     python bench/profile_pages.py WORKSPACE [--page overview|compare|trends|explore] [--top 25] [--dump DIR]
+                                  [--repo CHECKOUT]   (profile another checkout's dashboard, e.g. main, for before/after)
 
 Each page is profiled in its own subprocess so nothing cached by one page helps the next. Heavy libraries are
 imported before the clock starts (a server has them loaded before anyone opens a page).
@@ -27,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 PAGES = {"overview": None, "compare": "views/compare.py", "trends": "views/trends.py", "explore": "views/explore.py"}
 
 
-def _profile_one(page: str, top: int, dump: Path | None) -> dict[str, float]:
+def _profile_one(page: str, top: int, dump: Path | None, repo: Path) -> dict[str, float]:
     """Runs inside the child: imports, then cold / warm / rerun of one page, each under cProfile."""
     import altair  # noqa: F401
     import duckdb  # noqa: F401
@@ -54,11 +55,11 @@ def _profile_one(page: str, top: int, dump: Path | None) -> dict[str, float]:
             holder["thread_cpu"] = float(holder.get("thread_cpu", 0.0)) + time.thread_time() - t  # type: ignore[arg-type]
 
     LocalScriptRunner._run_script_thread = profiled  # type: ignore[method-assign]
-    os.chdir(REPO)
-    sys.path.insert(0, str(REPO / "dashboard"))
+    os.chdir(repo)
+    sys.path.insert(0, str(repo / "dashboard"))
 
     def session() -> AppTest:
-        at = AppTest.from_file(str(REPO / "dashboard" / "app.py"), default_timeout=600)
+        at = AppTest.from_file(str(repo / "dashboard" / "app.py"), default_timeout=600)
         if PAGES[page]:
             at.switch_page(PAGES[page])
         return at
@@ -93,18 +94,20 @@ def main() -> None:
     ap.add_argument("--page", choices=list(PAGES), action="append")
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--dump", type=Path, default=None, help="Write .prof files here (for snakeviz / pstats).")
+    ap.add_argument("--repo", type=Path, default=REPO, help="The checkout whose dashboard and evalcore to profile.")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         os.environ["EVALCORE_WORKSPACE"] = str(args.workspace.resolve())
-        print(json.dumps(_profile_one(args.child, args.top, args.dump)))
+        print(json.dumps(_profile_one(args.child, args.top, args.dump, args.repo.resolve())))
         return
     results = {}
     for page in args.page or list(PAGES):
-        cmd = [sys.executable, __file__, str(args.workspace), "--child", page, "--top", str(args.top)]
+        cmd = [sys.executable, __file__, str(args.workspace), "--child", page, "--top", str(args.top),
+               "--repo", str(args.repo.resolve())]
         if args.dump:
             cmd += ["--dump", str(args.dump)]
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(args.repo.resolve()), os.environ.get("PYTHONPATH", "")]))
         done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
         sys.stderr.write(done.stderr)
         if done.returncode:

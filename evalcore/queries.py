@@ -8,10 +8,12 @@ what they lack.
 
 from __future__ import annotations
 
+import functools
 import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -20,6 +22,8 @@ import pyarrow as pa
 from evalcore import store
 from evalcore.errors import StoreError
 from evalcore.store import Workspace
+
+T = TypeVar("T")
 
 
 def _literal(text: str) -> str:
@@ -70,6 +74,15 @@ def _read_failed(exc: Exception) -> StoreError:
                       hint="Run `evalcore doctor` to find it and `evalcore doctor --quarantine` to move it aside.")
 
 
+def _listed_once(method: Callable[..., T]) -> Callable[..., T]:
+    """Run a query method that issues several statements on one listing of the files (`Queries._one_listing`)."""
+    @functools.wraps(method)
+    def wrapper(self: Queries, *args: Any, **kwargs: Any) -> T:
+        with self._one_listing():
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
 class Queries:
     """Read access to one workspace. Thread-safe: each call runs on its own cursor."""
 
@@ -78,6 +91,7 @@ class Queries:
         self.ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace, create=False)
         self.con = duckdb.connect(":memory:")
         self._lock = threading.Lock()
+        self._local = threading.local()  # `listed`: this thread's query already has fresh views (see _one_listing)
         self._present: dict[str, tuple[str, ...]] = {}
         self._stamps: dict[str, tuple[tuple[str, int, int], ...]] = {}  # per table, when its files were last checked
         self._memo: dict[tuple[Any, ...], tuple[Any, Any]] = {}  # small answers, valid while their table's stamp is
@@ -92,6 +106,8 @@ class Queries:
         """Views over the readable files of each table, listed afresh per query (new parts show up). A broken
         file is left out and remembered: queries that need it say so (see `_require_intact`), the others work.
         A table whose files are unchanged since the last call (same paths, sizes, mtimes) is not checked again."""
+        if getattr(self._local, "listed", False):
+            return
         with self._lock:
             for name, (_glob_attr, schema) in _TABLES.items():
                 stamp = self.ws.table_stamp(name)
@@ -120,6 +136,17 @@ class Queries:
                 self.con.execute(sql)
                 self._present[name] = files
                 self._stamps[name] = stamp
+
+    @contextmanager
+    def _one_listing(self) -> Iterator[None]:
+        """List the files once for a query made of several statements (latest runs, their files, the query)."""
+        self._ensure_views()
+        outer = getattr(self._local, "listed", False)
+        self._local.listed = True
+        try:
+            yield
+        finally:
+            self._local.listed = outer
 
     def broken_files(self) -> list[tuple[Path, str]]:
         """Files the last query left out because they cannot be read."""
@@ -255,8 +282,7 @@ class Queries:
         return value
 
     def _latest_runs(self, suite: str, run_id: str | None = None) -> tuple[list[str], list[str]]:
-        """(candidates, their latest run ids) in the suite, or in one run."""
-        self._ensure_views()
+        """(candidates, their latest run ids) in the suite, or in one run (call with fresh views)."""
         cands, runs = self._memoized("results", ("latest", suite, run_id), lambda: self._latest_runs_query(suite, run_id))
         return list(cands), list(runs)
 
@@ -294,8 +320,8 @@ class Queries:
     def _current(self, suite: str, run_id: str | None, params: dict[str, Any], *,
                  scores: bool = False) -> tuple[str, str]:
         """SQL of each candidate's results from its latest run in the suite (or from one run), and the source of
-        the scores of those runs (`scores` when not asked for); fills `params` (suite, run_id, latest pairs)."""
-        self._ensure_views()
+        the scores of those runs (`scores` when not asked for); fills `params` (suite, latest pairs). Call inside
+        `_one_listing`, so the latest runs and the files read are of one listing."""
         cands, runs = self._latest_runs(suite, run_id)
         params.update({"suite": suite, "_cands": cands, "_runs": runs})
         res = self._runs_source("results", suite, runs, "_res_files", params)
@@ -308,6 +334,7 @@ class Queries:
         """
         return cur, sc
 
+    @_listed_once
     def current_results(self, suite: str, run_id: str | None = None) -> pd.DataFrame:
         """Each candidate's results from its latest run in the suite (or from one run)."""
         self._require_intact(suite)
@@ -315,6 +342,7 @@ class Queries:
         cur, _ = self._current(suite, run_id, params)
         return self._df(cur + " ORDER BY candidate, example_id, repeat", params)
 
+    @_listed_once
     def scorer_names(self, suite: str) -> list[str]:
         self._require_intact(suite)
         return list(self._memoized("scores", ("scorers", suite), lambda: tuple(self._scorer_names(suite))))
@@ -327,6 +355,7 @@ class Queries:
         )
         return [r[0] for r in rows]
 
+    @_listed_once
     def score_table(self, suite: str, scorer: str, run_id: str | None = None) -> pd.DataFrame:
         """Long format for the statistics: candidate, example_id, repeat, value, passed, tags, error_kind."""
         self._require_intact(suite)
@@ -349,6 +378,7 @@ class Queries:
             params,
         )
 
+    @_listed_once
     def candidate_summary(self, suite: str, run_id: str | None = None) -> pd.DataFrame:
         """Per candidate: model, family, release, calls, errors, cost per example, latency percentiles."""
         self._require_intact(suite)
@@ -440,6 +470,7 @@ class Queries:
             """, {**params, "sc": sc_files})
         return results, scores
 
+    @_listed_once
     def example_outputs(self, suite: str, example_id: str) -> pd.DataFrame:
         """Every candidate's current results (latest run per candidate, all repeats) for one example."""
         params: dict[str, Any] = {"example_id": example_id}
@@ -455,6 +486,7 @@ class Queries:
             params,
         )
 
+    @_listed_once
     def example_scores(self, suite: str, example_id: str) -> pd.DataFrame:
         """Every scorer's value, pass flag and detail for the current results of one example."""
         params: dict[str, Any] = {"example_id": example_id}
@@ -616,6 +648,7 @@ class Queries:
         )
     """
 
+    @_listed_once
     def label_outputs(self, suite: str, *, runs: list[str] | None = None, candidates: list[str] | None = None,
                       tags: list[str] | None = None) -> pd.DataFrame:
         """One row per good result to label: its output hash (content of example + output), input, reference,
