@@ -86,6 +86,7 @@ class Job:
         try:
             load_secrets_env()
             suite = load_suite(self.suite_file)
+            wait_for_warm_up()  # one thread at a time sets up the fork server
             summary = run_suite(suite, self.workspace, candidates=self.candidates, repeats=self.repeats,
                                 workers=workers, progress=self.on_progress, stop=self.stop)
             with self.lock:
@@ -153,6 +154,15 @@ def _start_workers() -> None:
         start_workers()
     except Exception:  # noqa: BLE001 - only an optimisation: a run starts the fork server itself if needed
         pass
+
+
+def wait_for_warm_up() -> None:
+    """Until the app's fork-server warm-up (if any) has returned: a run started meanwhile would set up the same
+    fork server from another thread."""
+    with _warm_lock:
+        thread = _warm_thread
+    if thread is not None:
+        thread.join()
 
 
 def warm_workers() -> bool:
