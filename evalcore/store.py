@@ -367,16 +367,38 @@ class Workspace:
         paths = base.glob(f"{suite}/*.json" if suite else "*/*.json")
         out = []
         for p in paths:
-            try:
-                m = json.loads(p.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue  # `evalcore doctor` lists it
-            if _manifest_problem(m) is not None:
-                continue  # not a manifest we wrote, or damaged: `evalcore doctor` lists it
+            m = self._parsed_manifest(p)
+            if m is None:
+                continue  # unreadable, not a manifest we wrote, or damaged: `evalcore doctor` lists it
             if m.get("status") == "running" and not self.run_is_alive(m["suite"], m["run_id"]):
                 m["status"] = "interrupted"
             out.append(m)
         return sorted(out, key=lambda m: m["run_id"], reverse=True)
+
+    def _parsed_manifest(self, path: Path) -> dict[str, Any] | None:
+        """A manifest file decoded (a fresh top-level copy), or None if it is not a good one. Decoded files are
+        kept per (size, mtime): a page asks for a 200-run suite's manifests several times per run."""
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        cache = self.__dict__.setdefault("_manifest_cache", {})
+        key = (st.st_size, st.st_mtime_ns)
+        hit = cache.get(str(path))
+        if hit is not None and hit[0] == key:
+            return None if hit[1] is None else dict(hit[1])
+        try:
+            m = json.loads(path.read_text(encoding="utf-8"))
+        except OSError:
+            return None  # gone or unreadable now: not remembered, the next call tries again
+        except ValueError:
+            m = None
+        if m is not None and _manifest_problem(m) is not None:
+            m = None
+        if len(cache) > 20_000:
+            cache.clear()
+        cache[str(path)] = (key, m)
+        return None if m is None else dict(m)
 
     @contextmanager
     def run_lock(self, suite: str, run_id: str) -> Iterator[None]:
