@@ -320,8 +320,13 @@ def trend(workspace: str | Path | Queries | None, suite: str, scorer: str | None
     if df.empty:
         raise EvalcoreError(f"no scored examples{f' tagged {tag!r}' if tag else ''} in suite '{suite}'.")
     versions = sorted(v for v in df["suite_version"].dropna().unique())
-    groups = df.groupby(keys[:2] if x == "run" else ["candidate"])["example_id"].agg(frozenset)
-    shared = frozenset.intersection(*groups.tolist())
+    # The examples every point has: those present in all groups (counted, not intersected as Python sets: at 200
+    # runs x 10 candidates x 500 examples the sets took ~1 s).
+    point = keys[:2] if x == "run" else ["candidate"]
+    present = df.drop_duplicates([*point, "example_id"]).dropna(subset=point)
+    n_points = present.groupby(point).ngroups
+    per_example = present.groupby("example_id").size()
+    shared = frozenset(per_example.index[per_example == n_points])
     n_all = df["example_id"].nunique()
     where = f" tagged '{tag}'" if tag else ""
     if len(versions) > 1 or len(shared) < n_all:
