@@ -54,8 +54,6 @@ else:
         pages += [_stand_in(NO_ACCESS_PAGE, t, p) for _, t, p in EDITOR_PAGES]
 
 current = st.navigation(pages)
-if access.EDITOR in allowed:
-    run_jobs.warm_workers()  # the runner's fork server loads litellm in its own process, once, while people read
 st.session_state["_requested_page"] = current.url_path
 
 if identity.logged_in and allowed:
@@ -81,4 +79,10 @@ trace = os.environ.get("EVALCORE_TRACE_PAGES")  # tests: proves which page scrip
 if trace:
     with open(trace, "a", encoding="utf-8") as f:
         f.write(f"{current.url_path}\t{scripts.get(current.url_path, '?')}\t{identity.email or identity.mode}\n")
-current.run()
+try:
+    current.run()
+finally:
+    if access.EDITOR in allowed:
+        # The runner's fork server loads litellm in its own process, once, while people read: started after the
+        # page's script, so its ~4 s of CPU does not compete with the first page a person opens.
+        run_jobs.warm_workers()

@@ -175,11 +175,17 @@ def recommendation(ws: str, token: Token, ltoken: "LabelsToken", suite: str, sco
 
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def _run_list(ws: str, token: Token) -> list[dict[str, Any]]:
+    """Every run of the workspace (`evalcore.analysis.run_list`): one count over the store serves the suites
+    table and each suite's runs (a few hundred small rows, cheap to cache)."""
+    return analysis.run_list(_queries(ws))
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def latest_runs(ws: str, token: Token) -> pd.DataFrame:
     """Every suite of the workspace with its newest run: status, when, results, errors, spend."""
-    runs = analysis.run_list(_queries(ws))
     newest: dict[str, dict[str, Any]] = {}
-    for r in runs:
+    for r in _run_list(ws, token):
         newest.setdefault(r["suite"], r)
     columns = ["suite", "run_id", "status", "started_at", "candidates", "results", "errors", "spent_usd"]
     return pd.DataFrame(list(newest.values()), columns=columns)
@@ -187,10 +193,10 @@ def latest_runs(ws: str, token: Token) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def runs(ws: str, token: Token, suite: str) -> pd.DataFrame:
-    """The suite's runs, newest first (`evalcore.analysis.run_list`)."""
+    """The suite's runs, newest first (`evalcore.analysis.run_list`, from the workspace's cached list)."""
     columns = ["run_id", "status", "started_at", "finished_at", "candidates", "planned", "results", "errors",
                "cached", "spent_usd", "suite_version"]
-    return pd.DataFrame(analysis.run_list(_queries(ws), suite), columns=columns)
+    return pd.DataFrame([r for r in _run_list(ws, token) if r["suite"] == suite], columns=columns)
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_$~\[\]<>|])")
@@ -297,9 +303,12 @@ def pareto_frontier(rows: pd.DataFrame) -> list[str]:
     return explore.pareto_frontier(rows)
 
 
-@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def examples(ws: str, token: Token, suite: str, scorer: str) -> pd.DataFrame:
-    """`evalcore.explore.example_table`: one row per (example, candidate), aggregated over repeats."""
+    """`evalcore.explore.example_table`: one row per (example, candidate), aggregated over repeats.
+
+    A resource, shared and read-only: st.cache_data would unpickle a copy of this (examples x candidates) table
+    on every hit, a quarter second at 5,000 rows. Callers filter or `assign` (new frames), never write into it."""
     return explore.example_table(_queries(ws), suite, scorer, data=_leaderboard(ws, token, suite, scorer).data)
 
 

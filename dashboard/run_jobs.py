@@ -86,6 +86,7 @@ class Job:
         try:
             load_secrets_env()
             suite = load_suite(self.suite_file)
+            wait_for_warm_up()  # one thread at a time sets up the fork server
             summary = run_suite(suite, self.workspace, candidates=self.candidates, repeats=self.repeats,
                                 workers=workers, progress=self.on_progress, stop=self.stop)
             with self.lock:
@@ -142,16 +143,37 @@ def registry() -> Registry:
     return Registry()
 
 
-@st.cache_resource(show_spinner=False)
-def warm_workers() -> bool:
-    """Start the runner's fork server once per process, as the app starts: it loads litellm in its own process
-    (seconds, in the background), so the first run from the Run page starts sending at once."""
+_warm_lock = threading.Lock()
+_warm_thread: threading.Thread | None = None
+
+
+def _start_workers() -> None:
     from evalcore.runner import start_workers
 
     try:
         start_workers()
     except Exception:  # noqa: BLE001 - only an optimisation: a run starts the fork server itself if needed
-        return False
+        pass
+
+
+def wait_for_warm_up() -> None:
+    """Until the app's fork-server warm-up (if any) has returned: a run started meanwhile would set up the same
+    fork server from another thread."""
+    with _warm_lock:
+        thread = _warm_thread
+    if thread is not None:
+        thread.join()
+
+
+def warm_workers() -> bool:
+    """Start the runner's fork server once per process, as the app starts: it loads litellm in its own process
+    (seconds, in the background), so the first run from the Run page starts sending at once. Importing the runner
+    (~0.8 s) happens on a background thread, not in the page's script run. True once the warm-up has started."""
+    global _warm_thread
+    with _warm_lock:
+        if _warm_thread is None:
+            _warm_thread = threading.Thread(target=_start_workers, name="evalcore-warm-workers", daemon=True)
+            _warm_thread.start()
     return True
 
 

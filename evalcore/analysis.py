@@ -447,10 +447,10 @@ def tag_rows(workspace: str | Path | Queries | None, suite: str, *, scorer: str 
 def run_list(workspace: str | Path | Queries | None, suite: str | None = None) -> list[dict[str, Any]]:
     """Runs newest first: manifest (status, started) joined with what the store holds for each."""
     q = _queries(workspace)
-    counts = {r["run_id"]: r for r in q.run_counts(suite).to_dict("records")}
+    counts = {(r["suite"], r["run_id"]): r for r in q.run_counts(suite).to_dict("records")}
     out = []
     for m in q.ws.manifests(suite):
-        c = counts.get(m["run_id"], {})
+        c = counts.get((m["suite"], m["run_id"]), {})  # two suites may share a run id (runner's run_id=)
         results, cached = int(c.get("results") or 0), int(c.get("cached") or 0)
         status = m.get("status")
         rerun = status == "finished" and results > 0 and cached == results

@@ -71,9 +71,10 @@ def example_table(workspace: str | Path | Queries | None, suite: str, scorer: st
     if df.empty:
         return pd.DataFrame(columns=columns)
     g = df.groupby(["example_id", "candidate"], sort=True)
+    # error_kind: the first failed repeat's kind. "first" skips missing values, as the per-group Python loop this
+    # replaces did (5,000 groups: ~0.4 s); kinds are text or missing.
     out = g.agg(value=("value", "mean"), pass_rate=("passed", "mean"), repeats=("repeat", "count"),
-                error_kind=("error_kind", lambda s: next((k for k in s if isinstance(k, str)), None)),
-                tags=("tags", "first")).reset_index()
+                error_kind=("error_kind", "first"), tags=("tags", "first")).reset_index()
     out["passed"] = out["pass_rate"] >= 1.0
     out["tags"] = out["tags"].map(_tags)
     return out[columns]
@@ -107,13 +108,18 @@ def disagreements(table: pd.DataFrame, *, limit: int = 20) -> pd.DataFrame:
     columns = ["example_id", "spread", "best", "best_value", "worst", "worst_value", "passed", "candidates", "tags"]
     if table.empty:
         return pd.DataFrame(columns=columns)
-    rows = []
-    for ex, g in table.groupby("example_id", sort=False):
-        hi, lo = g.loc[g["value"].idxmax()], g.loc[g["value"].idxmin()]
-        rows.append({"example_id": ex, "spread": float(hi["value"] - lo["value"]), "best": hi["candidate"],
-                     "best_value": float(hi["value"]), "worst": lo["candidate"], "worst_value": float(lo["value"]),
-                     "passed": int(g["passed"].sum()), "candidates": len(g), "tags": g["tags"].iloc[0]})
-    out = pd.DataFrame(rows, columns=columns)
+    # Vectorised per example (a loop over groups took ~1 s at 500 examples x 10 candidates): the first row with
+    # the highest and the lowest value, as idxmax/idxmin pick them; examples in order of first appearance.
+    t = table.reset_index(drop=True)
+    g = t.groupby("example_id", sort=False)
+    hi, lo = t.loc[g["value"].idxmax().to_numpy()], t.loc[g["value"].idxmin().to_numpy()]
+    first = t.drop_duplicates("example_id")
+    hi_v, lo_v = hi["value"].to_numpy(dtype=float), lo["value"].to_numpy(dtype=float)
+    out = pd.DataFrame({"example_id": first["example_id"].tolist(), "spread": (hi_v - lo_v).tolist(),
+                        "best": hi["candidate"].tolist(), "best_value": hi_v.tolist(),
+                        "worst": lo["candidate"].tolist(), "worst_value": lo_v.tolist(),
+                        "passed": g["passed"].sum().astype(int).tolist(), "candidates": g.size().tolist(),
+                        "tags": first["tags"].tolist()}, columns=columns)
     return out.sort_values(["spread", "passed", "example_id"], ascending=[False, True, True]).head(limit)
 
 
@@ -332,8 +338,13 @@ def trend(workspace: str | Path | Queries | None, suite: str, scorer: str | None
     if df.empty:
         raise EvalcoreError(f"no scored examples{f' tagged {tag!r}' if tag else ''} in suite '{suite}'.")
     versions = sorted(v for v in df["suite_version"].dropna().unique())
-    groups = df.groupby(keys[:2] if x == "run" else ["candidate"])["example_id"].agg(frozenset)
-    shared = frozenset.intersection(*groups.tolist())
+    # The examples every point has: those present in all groups (counted, not intersected as Python sets: at 200
+    # runs x 10 candidates x 500 examples the sets took ~1 s).
+    point = keys[:2] if x == "run" else ["candidate"]
+    present = df.drop_duplicates([*point, "example_id"]).dropna(subset=point)
+    n_points = present.groupby(point).ngroups
+    per_example = present.groupby("example_id").size()
+    shared = frozenset(per_example.index[per_example == n_points])
     n_all = df["example_id"].nunique()
     where = f" tagged '{tag}'" if tag else ""
     if len(versions) > 1 or len(shared) < n_all:

@@ -8,10 +8,12 @@ what they lack.
 
 from __future__ import annotations
 
+import functools
 import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -20,6 +22,8 @@ import pyarrow as pa
 from evalcore import store
 from evalcore.errors import StoreError
 from evalcore.store import Workspace
+
+T = TypeVar("T")
 
 
 def _literal(text: str) -> str:
@@ -70,6 +74,15 @@ def _read_failed(exc: Exception) -> StoreError:
                       hint="Run `evalcore doctor` to find it and `evalcore doctor --quarantine` to move it aside.")
 
 
+def _listed_once(method: Callable[..., T]) -> Callable[..., T]:
+    """Run a query method that issues several statements on one listing of the files (`Queries._one_listing`)."""
+    @functools.wraps(method)
+    def wrapper(self: Queries, *args: Any, **kwargs: Any) -> T:
+        with self._one_listing():
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
 class Queries:
     """Read access to one workspace. Thread-safe: each call runs on its own cursor."""
 
@@ -80,7 +93,10 @@ class Queries:
         if self.ws.remote is not None:  # s3:// paths in read_parquet go through the store's pyarrow filesystem
             self.con.register_filesystem(self.ws.remote.duckdb_filesystem())
         self._lock = threading.Lock()
+        self._local = threading.local()  # `listed`: this thread's query already has fresh views (see _one_listing)
         self._present: dict[str, tuple[str, ...]] = {}
+        self._stamps: dict[str, tuple[tuple[str, int, int], ...]] = {}  # per table, when its files were last checked
+        self._memo: dict[tuple[Any, ...], tuple[Any, Any]] = {}  # small answers, valid while their table's stamp is
         # Files left out of the views because they cannot be read, per table: (path, why).
         self.broken: dict[str, list[tuple[Path | str, str]]] = {}
 
@@ -90,18 +106,25 @@ class Queries:
     # -- views --------------------------------------------------------------------------------------------
     def _ensure_views(self) -> None:
         """Views over the readable files of each table, listed afresh per query (new parts show up). A broken
-        file is left out and remembered: queries that need it say so (see `_require_intact`), the others work."""
+        file is left out and remembered: queries that need it say so (see `_require_intact`), the others work.
+        A table whose files are unchanged since the last call (same paths, sizes, mtimes) is not checked again."""
+        if getattr(self._local, "listed", False):
+            return
         with self._lock:
-            by_table = {name: self.ws.table_files(name) for name in _TABLES}
-            self.ws.fetch(f for files in by_table.values() for f in files)  # remote parts: local copies, in parallel
             for name, (_glob_attr, schema) in _TABLES.items():
+                stamp = self.ws.table_stamp(name)
+                if self._stamps.get(name) == stamp and name in self._present:
+                    continue
+                listed = self.ws.table_files(name)
+                self.ws.fetch(listed)  # remote parts: local copies, in parallel
                 good, bad = [], []
-                for path in by_table[name]:
+                for path in listed:
                     problem = self.ws.file_problem(path, schema)
                     (bad.append((path, problem)) if problem else good.append(self.ws.readable(path)))
                 self.broken[name] = bad
                 files = tuple(good)
                 if self._present.get(name) == files:
+                    self._stamps[name] = stamp
                     continue
                 if files:
                     listed = "[" + ", ".join(_literal(f) for f in files) + "]"
@@ -116,6 +139,18 @@ class Queries:
                     sql = f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM _empty_{name}"
                 self.con.execute(sql)
                 self._present[name] = files
+                self._stamps[name] = stamp
+
+    @contextmanager
+    def _one_listing(self) -> Iterator[None]:
+        """List the files once for a query made of several statements (latest runs, their files, the query)."""
+        self._ensure_views()
+        outer = getattr(self._local, "listed", False)
+        self._local.listed = True
+        try:
+            yield
+        finally:
+            self._local.listed = outer
 
     def broken_files(self) -> list[tuple[Path | str, str]]:
         """Files the last query left out because they cannot be read."""
@@ -224,25 +259,99 @@ class Queries:
         return {k: int(n) for k, n in rows}
 
     def suites(self) -> list[str]:
-        return [r[0] for r in self._rows("SELECT DISTINCT suite FROM results ORDER BY suite")]
+        """Suites with readable results, from the names of the results' `suite=` partition folders (the store's
+        layout: results/suite=S/run=R/part-W.parquet): listing them reads no Parquet rows, where a DISTINCT over
+        the column scanned every file of the store."""
+        self._ensure_views()
+        prefix = "suite="
+        names = {Path(f).parent.parent.name[len(prefix):] for f in self._present.get("results", ())
+                 if Path(f).parent.parent.name.startswith(prefix)}
+        return sorted(names)
 
     # -- the current results of a suite --------------------------------------------------------------------
-    _CURRENT = """
-        WITH latest AS (
-            SELECT candidate, max(run_id) AS run_id FROM results
-            WHERE suite = $suite AND ($run_id IS NULL OR run_id = $run_id)
-            GROUP BY candidate
-        )
-        SELECT r.* FROM results r JOIN latest USING (candidate, run_id) WHERE r.suite = $suite
-    """
+    # Each candidate's latest run is found first (two columns of the suite's results); the query then reads only
+    # those runs' files instead of joining every run of the store: on a 200-run suite that is the difference
+    # between reading 1 and 200 runs' outputs.
+    def _memoized(self, table: str, key: tuple[Any, ...], compute: Any) -> Any:
+        """`compute()`, reused while `table`'s files are unchanged (a page asks the same small question several
+        times per run: the latest runs, the scorer names). Call after `_ensure_views`."""
+        stamp = self._stamps.get(table)
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        value = compute()
+        if len(self._memo) > 256:
+            self._memo.clear()
+        self._memo[key] = (stamp, value)
+        return value
 
+    def _latest_runs(self, suite: str, run_id: str | None = None) -> tuple[list[str], list[str]]:
+        """(candidates, their latest run ids) in the suite, or in one run (call with fresh views)."""
+        cands, runs = self._memoized("results", ("latest", suite, run_id), lambda: self._latest_runs_query(suite, run_id))
+        return list(cands), list(runs)
+
+    def _latest_runs_query(self, suite: str, run_id: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        rows = self._rows(
+            "SELECT candidate, max(run_id) FROM results WHERE suite = $suite AND ($run_id IS NULL OR run_id = $run_id) "
+            "GROUP BY candidate ORDER BY candidate",
+            {"suite": suite, "run_id": run_id},
+        )
+        return tuple(r[0] for r in rows), tuple(r[1] for r in rows)
+
+    def _runs_source(self, table: str, suite: str, run_ids: list[str], param: str,
+                     params: dict[str, Any]) -> str:
+        """A FROM source like the view `table` (the same columns, migrations and readable files) restricted to the
+        files of some runs of a suite; puts its file list into `params[param]`. The full view when none match."""
+        marks = {f"run={r}" for r in run_ids}
+        files = [f for f in self._present.get(table, ()) if f"suite={suite}" in Path(f).parts
+                 and Path(f).parent.name in marks]
+        if not files:
+            return table
+        params[param] = files
+        cur = self.con.cursor()
+        try:
+            have = {r[0] for r in cur.execute(
+                "DESCRIBE SELECT * FROM read_parquet($files, union_by_name=true, hive_partitioning=false)",
+                {"files": files}).fetchall()}
+        except duckdb.Error as exc:
+            raise _read_failed(exc) from None
+        finally:
+            cur.close()
+        schema = _TABLES[table][1]
+        return (f"(SELECT {_projection(table, schema, have)} "
+                f"FROM read_parquet(${param}, union_by_name=true, hive_partitioning=false))")
+
+    def _current(self, suite: str, run_id: str | None, params: dict[str, Any], *,
+                 scores: bool = False) -> tuple[str, str]:
+        """SQL of each candidate's results from its latest run in the suite (or from one run), and the source of
+        the scores of those runs (`scores` when not asked for); fills `params` (suite, latest pairs). Call inside
+        `_one_listing`, so the latest runs and the files read are of one listing."""
+        cands, runs = self._latest_runs(suite, run_id)
+        params.update({"suite": suite, "_cands": cands, "_runs": runs})
+        res = self._runs_source("results", suite, runs, "_res_files", params)
+        sc = self._runs_source("scores", suite, runs, "_sc_files", params) if scores else "scores"
+        cur = f"""
+            SELECT r.* FROM {res} r
+            JOIN (SELECT unnest($_cands::VARCHAR[]) AS candidate, unnest($_runs::VARCHAR[]) AS run_id) latest
+              USING (candidate, run_id)
+            WHERE r.suite = $suite
+        """
+        return cur, sc
+
+    @_listed_once
     def current_results(self, suite: str, run_id: str | None = None) -> pd.DataFrame:
         """Each candidate's results from its latest run in the suite (or from one run)."""
         self._require_intact(suite)
-        return self._df(self._CURRENT + " ORDER BY candidate, example_id, repeat", {"suite": suite, "run_id": run_id})
+        params: dict[str, Any] = {}
+        cur, _ = self._current(suite, run_id, params)
+        return self._df(cur + " ORDER BY candidate, example_id, repeat", params)
 
+    @_listed_once
     def scorer_names(self, suite: str) -> list[str]:
         self._require_intact(suite)
+        return list(self._memoized("scores", ("scorers", suite), lambda: tuple(self._scorer_names(suite))))
+
+    def _scorer_names(self, suite: str) -> list[str]:
         rows = self._rows(
             # No timestamp in the fetched row: fetchall() of TIMESTAMPTZ needs pytz, which we do not depend on.
             "SELECT scorer FROM scores WHERE suite = ? GROUP BY scorer ORDER BY min(created_at), scorer",
@@ -250,49 +359,58 @@ class Queries:
         )
         return [r[0] for r in rows]
 
+    @_listed_once
     def score_table(self, suite: str, scorer: str, run_id: str | None = None) -> pd.DataFrame:
         """Long format for the statistics: candidate, example_id, repeat, value, passed, tags, error_kind."""
         self._require_intact(suite)
+        params: dict[str, Any] = {"scorer": scorer}
+        current, scores = self._current(suite, run_id, params, scores=True)
         return self._df(
             f"""
-            WITH cur AS ({self._CURRENT}),
+            WITH cur AS ({current}),
             ex AS (
                 SELECT example_id, any_value(tags) AS tags FROM examples WHERE suite = $suite GROUP BY example_id
             )
             SELECT cur.candidate, cur.example_id, cur.repeat, s.value, s.passed, cur.error_kind,
                    coalesce(ex.tags, []::VARCHAR[]) AS tags
             FROM cur
-            JOIN scores s ON s.run_id = cur.run_id AND s.suite = cur.suite AND s.example_id = cur.example_id
+            JOIN {scores} s ON s.run_id = cur.run_id AND s.suite = cur.suite AND s.example_id = cur.example_id
                           AND s.candidate = cur.candidate AND s.repeat = cur.repeat AND s.scorer = $scorer
             LEFT JOIN ex ON ex.example_id = cur.example_id
             ORDER BY cur.candidate, cur.example_id, cur.repeat
             """,
-            {"suite": suite, "run_id": run_id, "scorer": scorer},
+            params,
         )
 
+    @_listed_once
     def unscored_details(self, suite: str, scorer: str, run_id: str | None = None, limit: int = 1000) -> list[str]:
         """The stored detail of a scorer's rows without a value in the current results (a judge call failed or its
         reply was unreadable), to say why a scorer has no values."""
         self._require_intact(suite)
+        params: dict[str, Any] = {"scorer": scorer, "limit": limit}
+        current, scores = self._current(suite, run_id, params, scores=True)
         rows = self._rows(
             f"""
-            WITH cur AS ({self._CURRENT})
+            WITH cur AS ({current})
             SELECT s.detail FROM cur
-            JOIN scores s ON s.run_id = cur.run_id AND s.suite = cur.suite AND s.example_id = cur.example_id
+            JOIN {scores} s ON s.run_id = cur.run_id AND s.suite = cur.suite AND s.example_id = cur.example_id
                           AND s.candidate = cur.candidate AND s.repeat = cur.repeat AND s.scorer = $scorer
             WHERE s.value IS NULL
             LIMIT $limit
             """,
-            {"suite": suite, "run_id": run_id, "scorer": scorer, "limit": limit},
+            params,
         )
         return ["" if r[0] is None else str(r[0]) for r in rows]
 
+    @_listed_once
     def candidate_summary(self, suite: str, run_id: str | None = None) -> pd.DataFrame:
         """Per candidate: model, family, release, calls, errors, cost per example, latency percentiles."""
         self._require_intact(suite)
+        params: dict[str, Any] = {}
+        current, _ = self._current(suite, run_id, params)
         return self._df(
             f"""
-            WITH cur AS ({self._CURRENT})
+            WITH cur AS ({current})
             SELECT candidate, any_value(model) AS model, any_value(family) AS family,
                    any_value(suite_version) AS suite_version,
                    any_value(release) AS release, any_value(run_id) AS run_id,
@@ -307,7 +425,7 @@ class Queries:
                    avg(input_tokens) AS input_tokens, avg(output_tokens) AS output_tokens
             FROM cur GROUP BY candidate ORDER BY candidate
             """,
-            {"suite": suite, "run_id": run_id},
+            params,
         )
 
     def examples(self, suite: str) -> pd.DataFrame:
@@ -380,31 +498,37 @@ class Queries:
             """, {**params, "sc": sc_files})
         return results, scores
 
+    @_listed_once
     def example_outputs(self, suite: str, example_id: str) -> pd.DataFrame:
         """Every candidate's current results (latest run per candidate, all repeats) for one example."""
+        params: dict[str, Any] = {"example_id": example_id}
+        current, _ = self._current(suite, None, params)
         return self._df(
             f"""
-            WITH cur AS ({self._CURRENT})
+            WITH cur AS ({current})
             SELECT candidate, model, family, release, run_id, repeat, output, finish_reason, error_kind, error,
                    latency_ms, input_tokens, output_tokens, cost_usd, cached
             FROM cur WHERE example_id = $example_id
             ORDER BY candidate, repeat
             """,
-            {"suite": suite, "run_id": None, "example_id": example_id},
+            params,
         )
 
+    @_listed_once
     def example_scores(self, suite: str, example_id: str) -> pd.DataFrame:
         """Every scorer's value, pass flag and detail for the current results of one example."""
+        params: dict[str, Any] = {"example_id": example_id}
+        current, scores = self._current(suite, None, params, scores=True)
         return self._df(
             f"""
-            WITH cur AS ({self._CURRENT})
+            WITH cur AS ({current})
             SELECT s.candidate, s.repeat, s.scorer, s.value, s.passed, s.detail
-            FROM cur JOIN scores s ON s.run_id = cur.run_id AND s.suite = cur.suite
+            FROM cur JOIN {scores} s ON s.run_id = cur.run_id AND s.suite = cur.suite
                  AND s.example_id = cur.example_id AND s.candidate = cur.candidate AND s.repeat = cur.repeat
             WHERE cur.example_id = $example_id
             ORDER BY s.candidate, s.repeat, s.scorer
             """,
-            {"suite": suite, "run_id": None, "example_id": example_id},
+            params,
         )
 
     def example(self, suite: str, example_id: str) -> dict[str, Any] | None:
@@ -545,11 +669,11 @@ class Queries:
 
     _OUTPUTS = """
         chosen AS (
-            SELECT r.* FROM results r
+            SELECT r.* FROM {res} r
             WHERE r.suite = $suite AND r.error_kind IS NULL AND r.output IS NOT NULL
               AND (CASE WHEN len($runs) = 0
-                        THEN (r.candidate, r.run_id) IN (SELECT (candidate, max(run_id)) FROM results
-                                                         WHERE suite = $suite GROUP BY candidate)
+                        THEN (r.candidate, r.run_id) IN (SELECT (candidate, run_id) FROM (
+                                 SELECT unnest($_cands::VARCHAR[]) AS candidate, unnest($_runs::VARCHAR[]) AS run_id))
                         ELSE list_contains($runs, r.run_id) END)
               AND (len($candidates) = 0 OR list_contains($candidates, r.candidate))
         ),
@@ -560,18 +684,27 @@ class Queries:
         ),
         verdicts AS (
             SELECT run_id, example_id, candidate, repeat, count(DISTINCT passed) > 1 AS scorers_disagree
-            FROM scores WHERE suite = $suite AND passed IS NOT NULL
+            FROM {sc} WHERE suite = $suite AND passed IS NOT NULL
             GROUP BY run_id, example_id, candidate, repeat
         )
     """
 
+    @_listed_once
     def label_outputs(self, suite: str, *, runs: list[str] | None = None, candidates: list[str] | None = None,
                       tags: list[str] | None = None) -> pd.DataFrame:
         """One row per good result to label: its output hash (content of example + output), input, reference,
         tags and whether its automatic scorers disagree on pass/fail. Default runs: each candidate's latest."""
+        params: dict[str, Any] = {"suite": suite, "runs": list(runs or []), "candidates": list(candidates or []),
+                                  "tags": list(tags or [])}
+        self._ensure_views()
+        cands, latest = ([], []) if runs else self._latest_runs(suite)  # default: each candidate's latest run
+        params.update({"_cands": cands, "_runs": latest})
+        read = list(runs) if runs else latest  # only these runs' files are read
+        outputs = self._OUTPUTS.format(res=self._runs_source("results", suite, read, "_res_files", params),
+                                       sc=self._runs_source("scores", suite, read, "_sc_files", params))
         return self._df(
             f"""
-            WITH {self._OUTPUTS}
+            WITH {outputs}
             SELECT left(sha256(c.example_id || chr(0) || c.output), 20) AS output_hash, c.example_id,
                    c.candidate, c.run_id, c.repeat, c.output, ex.input, ex.expected,
                    coalesce(ex.tags, []::VARCHAR[]) AS tags, coalesce(ex.row, 0) AS row,
@@ -583,8 +716,7 @@ class Queries:
             WHERE len($tags) = 0 OR list_has_any(coalesce(ex.tags, []::VARCHAR[]), $tags)
             ORDER BY row, c.example_id, c.candidate, c.repeat
             """,
-            {"suite": suite, "runs": list(runs or []), "candidates": list(candidates or []),
-             "tags": list(tags or [])},
+            params,
         )
 
     def label_runs(self, suite: str) -> list[str]:

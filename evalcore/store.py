@@ -691,19 +691,49 @@ class Workspace:
     def manifests(self, suite: str | None = None) -> list[dict[str, Any]]:
         """All run manifests, newest first; a run whose process died is reported as 'interrupted'."""
         paths = self._files(self.root / "runs", f"{suite}/*.json" if suite else "*/*.json")
-        texts = self._read_many(paths)
+        texts = self._read_many(paths) if self.remote is not None else {}
         out = []
         for p in paths:
-            try:
-                m = json.loads(texts[p])
-            except (OSError, ValueError, TypeError):
-                continue  # `evalcore doctor` lists it
-            if _manifest_problem(m) is not None:
-                continue  # not a manifest we wrote, or damaged: `evalcore doctor` lists it
+            if self.remote is not None:
+                try:
+                    m = json.loads(texts[p])
+                except (OSError, ValueError, TypeError):
+                    continue  # `evalcore doctor` lists it
+                if _manifest_problem(m) is not None:
+                    continue  # not a manifest we wrote, or damaged: `evalcore doctor` lists it
+            else:
+                m = self._parsed_manifest(p)
+                if m is None:
+                    continue  # unreadable, not a manifest we wrote, or damaged: `evalcore doctor` lists it
             if m.get("status") == "running" and not self.run_is_alive(m["suite"], m["run_id"]):
                 m["status"] = "interrupted"
             out.append(m)
         return sorted(out, key=lambda m: m["run_id"], reverse=True)
+
+    def _parsed_manifest(self, path: Path) -> dict[str, Any] | None:
+        """A manifest file decoded (a fresh top-level copy), or None if it is not a good one. Decoded files are
+        kept per (size, mtime): a page asks for a 200-run suite's manifests several times per run."""
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        cache = self.__dict__.setdefault("_manifest_cache", {})
+        key = (st.st_size, st.st_mtime_ns)
+        hit = cache.get(str(path))
+        if hit is not None and hit[0] == key:
+            return None if hit[1] is None else dict(hit[1])
+        try:
+            m = json.loads(path.read_text(encoding="utf-8"))
+        except OSError:
+            return None  # gone or unreadable now: not remembered, the next call tries again
+        except ValueError:
+            m = None
+        if m is not None and _manifest_problem(m) is not None:
+            m = None
+        if len(cache) > 20_000:
+            cache.clear()
+        cache[str(path)] = (key, m)
+        return None if m is None else dict(m)
 
     @contextmanager
     def run_lock(self, suite: str, run_id: str) -> Iterator[None]:
@@ -909,6 +939,31 @@ class Workspace:
         """Every finished Parquet file of a table (temp files of atomic writes excluded), sorted: local paths, or
         s3:// URIs on object storage."""
         return [self.location(p) for p in self._files(self.root / self.TABLE_FOLDERS[table], "**/*.parquet")]
+
+    def table_stamp(self, table: str) -> tuple[tuple[str, int, int], ...]:
+        """(path, size, mtime ns) of every finished Parquet file of a table, sorted: while it is unchanged, so are
+        the files, and a reader need not list and check them again (one scandir walk, no per-file Path objects)."""
+        if self.remote is not None:  # from the listing, which records each object's size and time
+            files = [str(f) for f in self.table_files(table)]
+            return tuple(sorted((f, *self._stats.get(f, (0, 0))) for f in files))
+        out: list[tuple[str, int, int]] = []
+        todo = [str(self.root / self.TABLE_FOLDERS[table])]
+        while todo:
+            try:
+                entries = os.scandir(todo.pop())
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            with entries:
+                for e in entries:
+                    try:
+                        if e.is_dir():
+                            todo.append(e.path)
+                        elif e.name.endswith(".parquet") and not e.name.startswith(".") and e.is_file():
+                            st = e.stat()
+                            out.append((e.path, st.st_size, st.st_mtime_ns))
+                    except FileNotFoundError:  # replaced while we walked: the stamp differs next time
+                        continue
+        return tuple(sorted(out))
 
     def broken_files(self) -> list[tuple[Path | str, str]]:
         """Every file of the workspace that readers would choke on, with the reason: Parquet parts that are

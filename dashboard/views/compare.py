@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import chart_out
 import controls
 import data
 from evalcore import charts
@@ -55,12 +56,12 @@ if (data.human_summary(ws, token, ltoken, suite)["n_examples"] > 0).any():
         st.caption("Mean 1-5 rating with its 95% interval and the \"ok to show\" rate (Wilson), per candidate, from "
                    "the reviewers' latest answers; a candidate with too few labeled examples is marked so.")
 
-st.altair_chart(charts.leaderboard_chart(board["rows"], score_label=f"mean {scorer}", families=families),
-                width="stretch", key="compare_interval_chart")
+chart_out.show(st, lambda: charts.leaderboard_chart(board["rows"], score_label=f"mean {scorer}", families=families),
+               width="stretch", key="compare_interval_chart", cache=(ws, token, suite, scorer))
 frontier = data.pareto_frontier(board["rows"])
 right = st.container()
-right.altair_chart(charts.quality_cost_chart(board["rows"], families, frontier, score_label=f"mean {scorer}"),
-                   width="stretch", key="quality_cost_chart")
+chart_out.show(right, lambda: charts.quality_cost_chart(board["rows"], families, frontier, score_label=f"mean {scorer}"),
+               width="stretch", key="quality_cost_chart", cache=(ws, token, suite, scorer))
 unpriced = rows.loc[rows["cost_per_example_usd"].isna(), "candidate"].tolist()
 if unpriced:
     right.caption(f"Not on the chart (no known price): {data.markdown_safe(fmt.names(unpriced))}.")
@@ -102,4 +103,5 @@ cells = data.tag_cells(ws, token, suite, scorer)
 if cells.empty:
     st.info("The examples carry no tags: tag edge cases (ambiguous, malformed, ...) in the dataset to see them here.")
 else:
-    st.altair_chart(charts.tag_heatmap(cells, order), width="stretch", key="tag_heatmap")
+    chart_out.show(st, lambda: charts.tag_heatmap(cells, order), width="stretch", key="tag_heatmap",
+                   cache=(ws, token, suite, scorer))

@@ -5,6 +5,7 @@ previous run, and the workspace's suites with their latest runs."""
 import pandas as pd
 import streamlit as st
 
+import chart_out
 import controls
 import data
 from evalcore import charts
@@ -101,8 +102,9 @@ st.download_button("Download report", data=lambda: data.report_html(*report_args
 
 repeats = f", {board['repeats']} runs each" if board["repeats"] > 1 else ""
 st.subheader(f"Leaderboard: {scorer} on {board['n_examples']} examples{repeats}")
-st.altair_chart(charts.leaderboard_chart(rows, score_label=f"mean {scorer}", families=data.families(ws, token, suite)),
-                width="stretch", key="leaderboard_chart")
+chart_out.show(st, lambda: charts.leaderboard_chart(rows, score_label=f"mean {scorer}",
+                                                   families=data.families(ws, token, suite)),
+               width="stretch", key="leaderboard_chart", cache=(ws, token, suite, scorer))
 table = data.board_table(board)
 st.dataframe(
     table,

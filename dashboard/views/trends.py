@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import chart_out
 import controls
 import data
 from evalcore import charts
@@ -35,8 +36,9 @@ if points.empty or points[["release" if series["x"] == "release" else "started"]
     st.info("No candidate has a release date: add `release: YYYY-MM-DD` to the candidates in suite.yaml, or "
             "choose 'run date'.")
 else:
-    st.altair_chart(charts.trend_chart(points, families, x=series["x"], basis=data.markdown_safe(series["basis"]),
-                                       score_label=f"mean {scorer}"), width="stretch", key="trend_chart")
+    chart_out.show(st, lambda: charts.trend_chart(points, families, x=series["x"], basis=data.markdown_safe(series["basis"]),
+                                              score_label=f"mean {scorer}"), width="stretch", key="trend_chart",
+                   cache=(ws, token, suite, scorer, tag, series["x"]))
     st.caption(f"Points are computed {data.markdown_safe(series['basis'])}. Bands are 95% intervals; where two "
                "bands overlap, the data cannot tell those releases apart.")
     show = points.assign(score=points["mean"].map(fmt.score),
@@ -70,10 +72,11 @@ elif hp[h_field].isna().all():
             "or choose 'run date'.")
 else:
     label = HUMAN[measure or "rating"]
-    st.altair_chart(charts.trend_chart(hp, families, x=human["x"], basis=human["basis"], score_label=label,
-                                       text="label", title=f"{label} per family over time",
-                                       y_format=".1f" if measure == "rating" else ".0%"),
-                    width="stretch", key="human_trend_chart")
+    chart_out.show(st, lambda: charts.trend_chart(hp, families, x=human["x"], basis=human["basis"], score_label=label,
+                                                  text="label", title=f"{label} per family over time",
+                                                  y_format=".1f" if measure == "rating" else ".0%"),
+                   width="stretch", key="human_trend_chart",
+                   cache=(ws, token, ltoken, suite, measure, tag, human["x"]))
     few = hp.loc[~hp["enough"].astype(bool), "candidate"].drop_duplicates().tolist()
     st.caption(f"People's points are computed {human['basis']}. Bands are 95% intervals (Wilson for the rate); n "
                "is the number of labeled examples behind each point."
@@ -110,7 +113,8 @@ else:
     st.info(f"No rank flip against {data.markdown_safe(bench)} is significant on your data.")
 rho = ranks["correlations"].get(bench)
 left, right = st.columns([3, 2])
-left.altair_chart(charts.rank_chart(ranks["rows"], bench, families), width="stretch", key="rank_chart")
+chart_out.show(left, lambda: charts.rank_chart(ranks["rows"], bench, families), width="stretch", key="rank_chart",
+               cache=(ws, token, suite, scorer, bench))
 with right:
     st.metric("Rank correlation (Spearman)", "n/a" if rho is None else f"{rho:+.2f}",
               help="+1: the public benchmark orders these candidates as your task does")
