@@ -6,9 +6,9 @@ import pandas as pd
 from streamlit.elements import vega_charts
 
 from dashboard_testing import dashboard_module
-from test_charts import _rows
+from chart_rows import leaderboard_rows
 
-charts = dashboard_module("charts")
+from evalcore import charts  # noqa: E402  (the pure Altair builders live in the library)
 chart_out = dashboard_module("chart_out")
 
 
@@ -19,8 +19,8 @@ def _cells() -> pd.DataFrame:
 
 
 def test_the_spec_is_streamlits_own_conversion_and_still_valid() -> None:
-    built = [charts.leaderboard_chart(_rows(), score_label="mean f1", families=["x", "y", "z"]),
-             charts.quality_cost_chart(_rows(), ["x", "y", "z"], ["mid", "big_model"]),
+    built = [charts.leaderboard_chart(leaderboard_rows(), score_label="mean f1", families=["x", "y", "z"]),
+             charts.quality_cost_chart(leaderboard_rows(), ["x", "y", "z"], ["mid", "big_model"]),
              charts.tag_heatmap(_cells(), ["big_model", "mid"])]
     for chart in built:
         ours = chart_out.spec(chart)
@@ -33,5 +33,5 @@ def test_the_default_theme_is_back_after_a_chart() -> None:
     import altair as alt
 
     before = alt.theme.active
-    chart_out.spec(charts.leaderboard_chart(_rows()))
+    chart_out.spec(charts.leaderboard_chart(leaderboard_rows()))
     assert alt.theme.active == before

@@ -6,20 +6,7 @@ import pandas as pd
 import pytest
 
 from evalcore import charts
-
-
-def _rows() -> pd.DataFrame:
-    """Leaderboard rows as evalcore.analysis.leaderboard returns them, in rank order (one not yet scored)."""
-    return pd.DataFrame([
-        {"rank": 1, "could_be_best": True, "rank_low": 1, "rank_high": 2, "candidate": "big_model", "mean": 0.91, "low": 0.85, "high": 0.95, "n": 52,
-         "cost_per_example_usd": 0.0021, "latency_p50_ms": 850.0, "tied_with": ["mid"], "family": "x"},
-        {"rank": 1, "could_be_best": True, "rank_low": 1, "rank_high": 2, "candidate": "mid", "mean": 0.88, "low": 0.80, "high": 0.93, "n": 52,
-         "cost_per_example_usd": 0.0004, "latency_p50_ms": 300.0, "tied_with": ["big_model"], "family": "y"},
-        {"rank": 3, "could_be_best": False, "rank_low": 3, "rank_high": 3, "candidate": "small", "mean": 0.61, "low": 0.50, "high": 0.70, "n": 51,
-         "cost_per_example_usd": None, "latency_p50_ms": 90.0, "tied_with": [], "family": "y"},
-        {"rank": None, "could_be_best": None, "rank_low": None, "rank_high": None, "candidate": "unscored", "mean": None, "low": None, "high": None,
-         "n": 0, "cost_per_example_usd": None, "latency_p50_ms": None, "tied_with": [], "family": "z"},
-    ])
+from chart_rows import leaderboard_rows
 
 
 def _spec(rows: pd.DataFrame, **kw) -> dict:
@@ -27,7 +14,7 @@ def _spec(rows: pd.DataFrame, **kw) -> dict:
 
 
 def test_leaderboard_chart_is_an_interval_bar_and_a_mean_point_per_candidate() -> None:
-    spec = _spec(_rows(), score_label="mean f1")
+    spec = _spec(leaderboard_rows(), score_label="mean f1")
     interval, point = spec["layer"]
     assert interval["mark"]["type"] == "rule" and point["mark"]["type"] == "point"
     assert (interval["encoding"]["x"]["field"], interval["encoding"]["x2"]["field"]) == ("low", "high")
@@ -41,7 +28,7 @@ def test_leaderboard_chart_is_an_interval_bar_and_a_mean_point_per_candidate() -
 
 
 def test_leaderboard_chart_sorts_by_the_estimate_and_colours_by_could_be_best() -> None:
-    enc = _spec(_rows())["layer"][0]["encoding"]
+    enc = _spec(leaderboard_rows())["layer"][0]["encoding"]
     assert enc["y"] == {"field": "candidate", "type": "nominal", "sort": ["big_model", "mid", "small", "unscored"],
                         "title": None, "axis": {"labelLimit": 240}}
     assert enc["color"]["field"] == "best" and enc["color"]["type"] == "nominal"
@@ -49,7 +36,7 @@ def test_leaderboard_chart_sorts_by_the_estimate_and_colours_by_could_be_best() 
 
 
 def test_with_families_colour_is_the_family_and_rows_say_their_rank_range() -> None:
-    spec = _spec(_rows(), families=["x", "y", "z"])
+    spec = _spec(leaderboard_rows(), families=["x", "y", "z"])
     interval, point, rank = spec["layer"]
     assert interval["encoding"]["color"]["field"] == "family"
     assert interval["encoding"]["color"]["scale"]["domain"] == ["x", "y", "z"]
@@ -59,7 +46,7 @@ def test_with_families_colour_is_the_family_and_rows_say_their_rank_range() -> N
 
 
 def test_every_chart_keeps_one_colour_per_family_and_pads_the_score_axis() -> None:
-    rows = _rows().iloc[:3]
+    rows = leaderboard_rows().iloc[:3]
     quality = charts.quality_cost_chart(rows, ["x", "y", "z"], ["mid", "big_model"]).to_dict()
     colour = quality["layer"][2]["encoding"]["color"]
     assert colour["field"] == "family" and colour["scale"]["domain"] == ["x", "y", "z"]
@@ -78,7 +65,7 @@ def test_every_chart_keeps_one_colour_per_family_and_pads_the_score_axis() -> No
 
 
 def test_leaderboard_chart_tooltip_has_interval_n_rank_cost_and_latency() -> None:
-    tooltip = _spec(_rows())["layer"][1]["encoding"]["tooltip"]
+    tooltip = _spec(leaderboard_rows())["layer"][1]["encoding"]["tooltip"]
     assert [t["field"] for t in tooltip] == ["candidate", "mean", "low", "high", "n", "rank",
                                            "cost_per_example_usd", "latency_p50_ms"]
     formats = {t["field"]: t.get("format") for t in tooltip}
@@ -86,14 +73,14 @@ def test_leaderboard_chart_tooltip_has_interval_n_rank_cost_and_latency() -> Non
 
 
 def test_leaderboard_chart_height_grows_with_candidates() -> None:
-    rows = _rows()
+    rows = leaderboard_rows()
     many = pd.concat([rows.iloc[:3]] * 10, ignore_index=True).assign(candidate=[f"c{i}" for i in range(30)])
     assert _spec(many)["height"] > _spec(rows)["height"]
 
 
 def test_leaderboard_chart_names_missing_columns() -> None:
     with pytest.raises(ValueError, match="low, high"):
-        charts.leaderboard_chart(_rows().drop(columns=["low", "high"]))
+        charts.leaderboard_chart(leaderboard_rows().drop(columns=["low", "high"]))
 
 
 def test_heatmap_labels_every_candidate_and_shows_n_in_each_cell() -> None:
