@@ -107,7 +107,8 @@ def start_dashboard(workspace: Path, log: Path, *, port: int | None = None, env:
 
 
 class StreamlitServer:
-    """`streamlit run dashboard/app.py` on a free port of 127.0.0.1 showing `workspace`; always terminated.
+    """The dashboard (`dashboard/serve.py`, i.e. `streamlit run dashboard/app.py`) on a free port of 127.0.0.1 showing
+    `workspace`; always terminated.
 
     `with StreamlitServer(ws, log) as srv: srv.url, srv.pid`. Waits for /_stcore/health; raises with the
     log's tail if the server exits or stays unhealthy for `timeout_s`.
@@ -128,7 +129,9 @@ class StreamlitServer:
 
         port = self.port or free_port()
         env = {**os.environ, "EVALCORE_WORKSPACE": str(self.workspace), **self.env}
-        cmd = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
+        # dashboard/serve.py is `streamlit run dashboard/app.py` with the pages' libraries imported first (what
+        # `scripts/dev dashboard` starts)
+        cmd = [sys.executable, "dashboard/serve.py", "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none", *self.args]
         with open(self.log_path, "w") as log:

@@ -133,6 +133,24 @@ def test_another_workspace_is_not_served_from_the_cache(demo_workspace: Path, tm
     assert not empty.dataframe and "evalcore demo" in empty.info[0].value
 
 
+def test_the_launcher_preloads_the_pages_libraries_but_not_litellm() -> None:
+    """`dashboard/serve.py` imports what the viewer pages need before Streamlit serves (the first visitor should
+    not wait for it), and never litellm, which only a run needs."""
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(DASHBOARD)!r})\n"
+        "import serve\n"
+        "serve.preload()\n"
+        "need = {'pandas', 'duckdb', 'altair', 'scipy.stats', 'evalcore.analysis', 'evalcore.charts', 'evalcore.stats'}\n"
+        "assert need <= set(sys.modules), need - set(sys.modules)\n"
+        "assert 'litellm' not in sys.modules, 'litellm was imported'\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
 def test_dashboard_data_layer_does_not_import_litellm(demo_workspace: Path) -> None:
     """In a fresh interpreter: the modules the pages import, and every cached query, leave litellm alone."""
     code = (
