@@ -88,6 +88,15 @@ def test_a_cli_run_writes_the_layout_to_the_bucket_and_the_cli_reads_it_back(buc
     assert doctor.returncode == 0 and "every file is readable" in doctor.stdout
     gate = _cli("gate", "--suite", "t", "--candidate", "m1", "--baseline", "m0", uri=bucket)
     assert gate.returncode == 0 and "m1" in gate.stdout, gate.stderr  # equal candidates: no regression
+    # the static report, from the bucket: one local file with the same leaderboard
+    report = _cli("report", "--suite", "t", "--out", str(tmp_path / "report.html"), uri=bucket)
+    assert report.returncode == 0, report.stderr
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Leaderboard" in html and "m0" in html and "m1" in html and "<svg" in html
+    md = _cli("report", "--suite", "t", "--format", "md", "--out", "-", uri=bucket)
+    assert md.returncode == 0, md.stderr
+    assert "m0" in md.stdout and "m1" in md.stdout and "12 examples" in md.stdout, md.stdout[:2000]
+    assert not [k for k in _objects(bucket) if "report" in k]  # a report is written where --out says, not stored
 
     # a second run answers from the bucket's results: the store is the cache
     server.reset()
