@@ -114,6 +114,8 @@ def _verdict(diff: float, low: float, high: float, margin: float, could_be_best:
     if high < -margin:
         return f"worse by at least {fmt.score(-high)}"
     if could_be_best:
+        if high < 0:  # the printed (unadjusted) interval excludes 0, yet the adjusted comparison does not
+            return "could be best (the gap is not significant once adjusted for the comparisons with the best)"
         return "could be best"
     if low > -margin and blocker is not None:
         other, loss = blocker

@@ -715,6 +715,8 @@ def test_a_candidate_within_the_margin_of_the_leader_but_not_of_another_names_th
         words = alt["verdict"]
         if words.startswith("cannot rule out a loss of up to"):
             assert float(words.rsplit(" ", 1)[1]) >= 0.05, words
+        if alt["could_be_best"] and alt["diff_high"] < 0:  # an interval that excludes 0 must not read as plain
+            assert words.startswith("could be best (the gap is not significant once adjusted"), words
         if alt["diff_low"] > -0.05 and not alt["non_inferior"] and not alt["could_be_best"]:
             assert words.startswith(f"within 0.050 of {rec.leader}, but a loss of up to"), words
             other = words.split(" to ")[-1].removesuffix(" cannot be ruled out")
@@ -791,3 +793,18 @@ def test_stats_module_does_not_import_test_or_ui_dependencies():
 def test_public_names_are_re_exported():
     for name in S.__all__:
         assert getattr(S, name) is not None
+
+
+def test_verdict_words_never_contradict_the_interval_printed_beside_them():
+    from evalcore.stats.decision import _verdict
+
+    # the demo's aurora-1: -0.079 [-0.154, -0.005] vs the leader, p = 0.038, yet in the "could be best" set (the
+    # set adjusts for the comparisons with the best; the printed interval does not): say why
+    assert _verdict(-0.079, -0.154, -0.005, 0.05, True, False).startswith(
+        "could be best (the gap is not significant once adjusted")
+    assert _verdict(-0.01, -0.06, 0.04, 0.05, True, False) == "could be best"
+    # within the margin of the leader but not of another candidate: name that other and the loss to it
+    assert _verdict(-0.026, -0.046, -0.007, 0.05, False, False, ("aurora-2", 0.067), "aurora-1.5") == (
+        "within 0.050 of aurora-1.5, but a loss of up to 0.067 to aurora-2 cannot be ruled out")
+    assert _verdict(-0.08, -0.14, -0.02, 0.05, False, False, ("x", 0.2), "lead") == "cannot rule out a loss of up to 0.140"
+    assert _verdict(-0.3, -0.4, -0.2, 0.05, False, False) == "worse by at least 0.200"
