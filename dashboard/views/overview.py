@@ -39,6 +39,18 @@ margin = m_col.number_input("Acceptable quality drop", min_value=0.0, max_value=
 ltoken = data.labels_token(ws)
 rec = data.recommendation(ws, token, ltoken, suite, scorer, policy or declared_policy, float(margin))
 
+
+
+def report_button() -> None:
+    """The same decision and evidence as one file for people without the dashboard; built only when clicked. Also
+    offered when there is no leader: the report then says why, as this page does."""
+    report_args = (ws, token, ltoken, suite, scorer, rec["policy"], float(rec["margin"]))
+    st.download_button("Download report", data=lambda: data.report_html(*report_args), key="download_report",
+                       file_name=f"{suite}-report.html", mime="text/html", on_click="ignore",
+                       help="One HTML file with the decision, leaderboard, ratings, trends, tags and the worst "
+                            "cases; it opens offline, with nothing to run")
+
+
 rows = board["rows"]
 calls, errors = int(rows["calls"].sum()), int(rows["errors"].sum())
 if rec["status"] == "all_failed" or (calls and errors == calls):
@@ -47,10 +59,12 @@ if rec["status"] == "all_failed" or (calls and errors == calls):
              "name, a server), then `evalcore run` the suite again: failed calls are retried.")
     st.page_link("views/explore.py", label="Read the errors in Explore",
                  query_params=controls.link_params(suite, scorer, outcome="error"))
+    report_button()
     st.stop()
 if rec["status"] == "no_scores":
     st.error(f"**No scores**: {rec['headline']} If a judge scored this suite, its replies may have been "
              "unreadable: open Explore to read the scorer details, then `evalcore run` again.")
+    report_button()
     st.stop()
 
 card = st.container(border=True)
@@ -93,12 +107,7 @@ with card:
                                         "candidate": st.column_config.TextColumn("candidate", pinned=True)})
             st.markdown("\n".join(f"- {line}" for line in rec["details"]))
 
-# The same decision and evidence as one file for people without the dashboard; built only when clicked.
-report_args = (ws, token, data.labels_token(ws), suite, scorer, rec["policy"], float(rec["margin"]))
-st.download_button("Download report", data=lambda: data.report_html(*report_args), key="download_report",
-                   file_name=f"{suite}-report.html", mime="text/html", on_click="ignore",
-                   help="One HTML file with the decision, leaderboard, ratings, trends, tags and the worst cases; "
-                        "it opens offline, with nothing to run")
+report_button()
 
 repeats = f", {board['repeats']} runs each" if board["repeats"] > 1 else ""
 st.subheader(f"Leaderboard: {scorer} on {board['n_examples']} examples{repeats}")

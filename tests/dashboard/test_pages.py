@@ -183,6 +183,8 @@ def test_a_run_whose_calls_all_failed_names_no_leader(failed_workspace: Path, mo
     assert "every call" in error.value and "failed" in error.value
     assert not at.success and not at.info and "leads" not in error.value
     assert at.get("page_link")  # the next step: read the errors in Explore
+    # the report is offered here too (it says the same: no leader, every call failed)
+    assert [b for b in at.get("download_button") if b.proto.id.endswith("-download_report")]
 
 
 @pytest.fixture(scope="module")
