@@ -33,6 +33,7 @@ class EvalcoreError(Exception):
     """Base class: carries the file, row, column and a hint on how to fix it."""
 
     title = "evalcore error"
+    line: int | None = None  # the line in a text file (a suite's YAML), where an error knows it
 
     def __init__(
         self,
@@ -52,6 +53,8 @@ class EvalcoreError(Exception):
 
     def __str__(self) -> str:
         where = [str(self.file)] if self.file else []
+        if self.line is not None:
+            where.append(f"line {self.line}")
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:
@@ -60,6 +63,14 @@ class EvalcoreError(Exception):
         if self.hint:
             text += f" {self.hint}"
         return text
+
+
+def _bullets(items: list[str], limit: int = 20) -> str:
+    """'  - a' lines for the further problems of one error, at most `limit` of them and a count of the rest."""
+    lines = [f"  - {item}" for item in items[:limit]]
+    if len(items) > limit:
+        lines.append(f"  ... and {len(items) - limit} more")
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -99,21 +110,10 @@ class SuiteError(EvalcoreError):
         self.problems = list(problems or [])
 
     def __str__(self) -> str:
-        where = [str(self.file)] if self.file else []
-        if self.line is not None:
-            where.append(f"line {self.line}")
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column is not None:
-            where.append(f"column '{self.column}'")
-        text = f"{', '.join(where)}: {self.message}" if where else self.message
-        if self.hint:
-            text += f" {self.hint}"
+        text = super().__str__()
         others = self.problems[1:]
         if others:
-            text += f" ({len(self.problems)} problems in all)\n" + "\n".join(f"  - {p}" for p in others[:20])
-            if len(others) > 20:
-                text += f"\n  ... and {len(others) - 20} more"
+            text += f" ({len(self.problems)} problems in all)\n" + _bullets([str(p) for p in others])
         return text
 
 
@@ -161,10 +161,7 @@ class IngestError(EvalcoreError):
         text = super().__str__()
         extra = [p for p in self.problems if (p.row, p.column, p.message) != (self.row, self.column, self.message)]
         if extra:
-            lines = [f"  - {p.where()}: {p.message}" if p.where() else f"  - {p.message}" for p in extra[:20]]
-            if len(extra) > 20:
-                lines.append(f"  ... and {len(extra) - 20} more")
-            text += "\n" + "\n".join(lines)
+            text += "\n" + _bullets([f"{p.where()}: {p.message}" if p.where() else p.message for p in extra])
         return text
 
 
