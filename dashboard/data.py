@@ -101,45 +101,39 @@ def _leaderboard(ws: str, token: Token, suite: str, scorer: str) -> analysis.Lea
 
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
-def _board_and_decision(ws: str, token: Token, suite: str, scorer: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """One leaderboard computation feeds both the table and the recommendation. The decision here is on the scores
-    alone (cached on the data token only); the decision card uses `recommendation`, which weighs labels."""
-    q = _queries(ws)
+def leaderboard(ws: str, token: Token, suite: str, scorer: str) -> dict[str, Any]:
+    """`evalcore.analysis.leaderboard` as {"scorer", "n_examples", "repeats", "notes", "rows"}.
+
+    `rows` is a DataFrame in rank order with the library's column names (LEADERBOARD_COLUMNS).
+    Raises EvalcoreError when the suite or scorer has no scored results. No decision is computed here: every
+    page needs the table, only the decision card needs a recommendation (`recommendation`).
+    """
     lb = _leaderboard(ws, token, suite, scorer)
-    d = analysis.decision(q, suite, board=lb, people=False).to_dict()
-    board = {
+    return {
         "scorer": lb.scorer,
         "n_examples": lb.n_examples,
         "repeats": lb.repeats,
         "notes": [markdown_safe(n) for n in lb.notes],
         "rows": pd.DataFrame(lb.rows, columns=LEADERBOARD_COLUMNS),
     }
-    verdict = {
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def decision(ws: str, token: Token, suite: str, scorer: str) -> dict[str, Any]:
+    """`evalcore.analysis.decision` (on the scores alone) as {"winner", "confident", "text", "lines", "tied_with"},
+    computed on the cached leaderboard.
+
+    `text` and `lines` are escaped for Streamlit's markdown (a candidate named `gpt_4o_mini` must not turn
+    italic). The leaderboard's notes are not among the lines: the page shows those once, under the table.
+    """
+    d = analysis.decision(_queries(ws), suite, board=_leaderboard(ws, token, suite, scorer), people=False).to_dict()
+    return {
         "winner": d["winner"],
         "confident": bool(d["confident"]),
         "text": markdown_safe(d["text"]),
         "lines": [markdown_safe(line) for line in d["lines"]],
         "tied_with": list(d["tied_with"]),
     }
-    return board, verdict
-
-
-def leaderboard(ws: str, token: Token, suite: str, scorer: str) -> dict[str, Any]:
-    """`evalcore.analysis.leaderboard` as {"scorer", "n_examples", "repeats", "notes", "rows"}.
-
-    `rows` is a DataFrame in rank order with the library's column names (LEADERBOARD_COLUMNS).
-    Raises EvalcoreError when the suite or scorer has no scored results.
-    """
-    return _board_and_decision(ws, token, suite, scorer)[0]
-
-
-def decision(ws: str, token: Token, suite: str, scorer: str) -> dict[str, Any]:
-    """`evalcore.analysis.decision` as {"winner", "confident", "text", "lines", "tied_with"}.
-
-    `text` and `lines` are escaped for Streamlit's markdown (a candidate named `gpt_4o_mini` must not turn
-    italic). The leaderboard's notes are not among the lines: the page shows those once, under the table.
-    """
-    return _board_and_decision(ws, token, suite, scorer)[1]
 
 
 POLICY_LABELS = {"best": "best quality", "cheapest": "cheapest", "fastest": "fastest"}
