@@ -34,6 +34,18 @@ def preload() -> None:
     import evalcore.stats  # noqa: F401
 
     alt.Chart(pd.DataFrame({"x": [0.0]})).mark_point().encode(x="x:Q").to_dict()
+    skip_bare_python_check()
+
+
+def skip_bare_python_check() -> None:
+    """Streamlit's first element in a process checks whether it runs in a bare REPL (to print "use streamlit
+    run") with `inspect.stack()`, which reads the source of every frame of the script thread: 0.13-0.2 s of the
+    first visitor's page here. This launcher is `streamlit run`, so the answer is known: mark the check done."""
+    from streamlit import delta_generator
+
+    if not hasattr(delta_generator, "_use_warning_has_been_displayed"):
+        raise RuntimeError("streamlit.delta_generator._use_warning_has_been_displayed is gone: update serve.py")
+    delta_generator._use_warning_has_been_displayed = True
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -144,6 +144,8 @@ def test_the_launcher_preloads_the_pages_libraries_but_not_litellm() -> None:
         "need = {'pandas', 'duckdb', 'altair', 'scipy.stats', 'evalcore.analysis', 'evalcore.charts', 'evalcore.stats'}\n"
         "assert need <= set(sys.modules), need - set(sys.modules)\n"
         "assert 'litellm' not in sys.modules, 'litellm was imported'\n"
+        "from streamlit import delta_generator\n"
+        "assert delta_generator._use_warning_has_been_displayed, 'the bare-python check would walk the stack'\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
