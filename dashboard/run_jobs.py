@@ -151,7 +151,7 @@ def _start_workers() -> None:
     from evalcore.runner import start_workers
 
     try:
-        start_workers()
+        start_workers(background=True)  # at a lower CPU priority: the page someone opens comes first
     except Exception:  # noqa: BLE001 - only an optimisation: a run starts the fork server itself if needed
         pass
 

@@ -816,28 +816,38 @@ def deal(tasks: Sequence[Task], shares: Sequence[int]) -> list[list[Task]]:
 
 _PRELOAD = {True: "evalcore.worker_boot", False: "evalcore.worker_boot_http"}
 _server_litellm: bool | None = None  # whether the fork server this process started has litellm loaded
+_BACKGROUND = "evalcore.worker_nice"  # loaded first by a fork server started with background=True
+_server_background = False  # whether that fork server runs at the lower, background priority
 
 
 def _mp_context() -> Any:
     ctx = mp.get_context("forkserver")
     if _server_litellm is None:
-        ctx.set_forkserver_preload([_PRELOAD[True]])
+        ctx.set_forkserver_preload(_preload(True, _server_background))
     return ctx
+
+
+def _preload(litellm: bool, background: bool) -> list[str]:
+    return [_BACKGROUND, _PRELOAD[litellm]] if background else [_PRELOAD[litellm]]
 
 
 def _noop() -> None:
     pass
 
 
-def start_workers(wait: bool = False, *, litellm: bool = True) -> None:
+def start_workers(wait: bool = False, *, litellm: bool = True, background: bool = False) -> None:
     """Start the worker fork server now. It loads litellm and warms it (~4 s, in the background), and stays up
     for the life of this process, so every later run_suite here starts sending at once instead of after that
     load. run_suite calls it as early as it can; a long-lived process (the dashboard, a notebook) can call it
     ahead of the first run. With wait=True, return only once workers can be forked.
 
     litellm=False (run_suite's choice when every call takes the direct HTTP path) loads only evalcore (~0.7 s). A
-    server started so is restarted with litellm when a later run needs it; one with litellm serves every run."""
-    global _server_litellm
+    server started so is restarted with litellm when a later run needs it; one with litellm serves every run.
+
+    background=True (the dashboard's warm-up) starts the fork server at a lower CPU priority
+    (`evalcore.worker_nice`): its load then does not slow the page someone is opening, and the runs it serves
+    yield the CPU to the pages. It applies only when this call starts the fork server."""
+    global _server_litellm, _server_background
     from multiprocessing import forkserver
 
     ctx = _mp_context()
@@ -846,8 +856,8 @@ def start_workers(wait: bool = False, *, litellm: bool = True) -> None:
         server._stop()  # type: ignore[union-attr]  # between runs: its workers are gone
         _server_litellm = None
     if _server_litellm is None or (server is not None and getattr(server, "_forkserver_pid", None) is None):
-        ctx.set_forkserver_preload([_PRELOAD[litellm]])
-        _server_litellm = litellm
+        ctx.set_forkserver_preload(_preload(litellm, background))
+        _server_litellm, _server_background = litellm, background
     forkserver.ensure_running()
     if wait:
         p = ctx.Process(target=_noop, daemon=True)

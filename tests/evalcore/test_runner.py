@@ -514,6 +514,32 @@ def test_a_long_lived_process_pool_dies_with_its_process(tmp_path, server):
     assert server.stats()["requests"] == sent < 400
 
 
+def test_a_background_pool_loads_and_works_at_a_lower_cpu_priority(tmp_path):
+    """The dashboard warms the fork server with background=True: the fork server and the workers forked from it
+    run niced (the page being opened keeps the CPU while litellm loads); the host and a CLI-style pool do not."""
+    code = (
+        "import os, sys\n"
+        "from evalcore import runner\n"
+        "from probe import nice\n"
+        "if __name__ == '__main__':\n"
+        "    runner.start_workers(wait=True, litellm=False, background=sys.argv[1] == 'bg')\n"
+        "    ctx = runner._mp_context(); q = ctx.Queue(); p = ctx.Process(target=nice, args=(q,)); p.start()\n"
+        "    worker = q.get(timeout=60); p.join()\n"
+        "    print(os.nice(0), worker)\n")
+    script = tmp_path / "host.py"
+    script.write_text(code)
+    (tmp_path / "probe.py").write_text("import os\n\ndef nice(q):\n    q.put(os.nice(0))\n")  # workers import it
+    from evalcore.worker_nice import NICENESS
+
+    for mode in ("bg", "cli"):
+        done = subprocess.run([sys.executable, str(script), mode], capture_output=True, text=True, timeout=120,
+                              cwd=tmp_path, env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                                  [str(tmp_path), os.environ.get("PYTHONPATH", "")])})
+        assert done.returncode == 0, done.stderr[-2000:]
+        host, worker = map(int, done.stdout.split())
+        assert worker == (min(19, host + NICENESS) if mode == "bg" else host), (mode, host, worker)
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_stop_event_ends_the_run_as_interrupted_and_nothing_more_is_sent(tmp_path, server, workers):
     import threading
