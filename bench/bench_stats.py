@@ -119,7 +119,7 @@ def bench_from_store(runs: int) -> None:
 def coverage(reps: int) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "evalcore"))
     import test_stats_validation as v
-    from stats_shapes import MEAN_SHAPES, PAIRED_DIFF, PAIRED_NULL
+    from stats_shapes import HELD_OUT_DIFF, HELD_OUT_NULL, MEAN_SHAPES, PAIRED_DIFF, PAIRED_NULL
 
     from evalcore.stats.decision import noninferior_rows
     from evalcore.stats.intervals import mean_rows
@@ -151,6 +151,16 @@ def coverage(reps: int) -> None:
             r = paired_rows(a - b, hi - lo)
             cells.append(f"n={n}: {v.covered(r.low, r.high, truth):.1%}")
         print(f"  {name:50s} " + "  ".join(cells))
+    print("\nheld-out paired shapes (no method choice was made on them): type-I error, then coverage, by n:")
+    for kind, shapes in (("null", HELD_OUT_NULL), ("diff", HELD_OUT_DIFF)):
+        for name, make in shapes.items():
+            cells = []
+            for n in (30, 50, 100, 200):
+                a, b, truth, (lo, hi) = make(v.rng_for("bench-held-out", kind, name, n), reps, n)
+                r = paired_rows(a - b, hi - lo)
+                rate = np.mean(r.p < 0.05) if kind == "null" else v.covered(r.low, r.high, truth)
+                cells.append(f"n={n}: {rate:.1%}")
+            print(f"  {kind} {name[:58]:58s} " + "  ".join(cells))
     for n in (50, 200):
         print(f"\nleaderboard, 5 candidates on {n} examples: share of boards whose 'could be best' set holds")
         for kind in v.BOARDS:

@@ -92,19 +92,27 @@ def _shared(rng: np.random.Generator, reps: int, n: int, rho: float = 0.7) -> tu
     return common, np.where(same, common, rng.random((reps, n)))
 
 
-def paired_ceiling(at_a: float, at_b: float, deficit: str = "uniform") -> Paired:
-    """Near-ceiling pairs; partial credit uniform, or near misses 1 - 0.5 Beta(1, 5) as in `ceiling`."""
+DEFICITS: dict[str, tuple[Callable[[np.random.Generator, tuple[int, int]], np.ndarray], float]] = {
+    # score off the bound, and its mean: partial credit uniform in (0, 1), or near misses of several kinds
+    "uniform": (lambda rng, shape: rng.random(shape), 0.5),
+    "small": (lambda rng, shape: 1 - 0.5 * rng.beta(1, 5, shape), 1 - 0.5 / 6),
+    "U(0.7, 1)": (lambda rng, shape: 1 - 0.3 * rng.random(shape), 0.85),
+    "U(0.8, 1)": (lambda rng, shape: 1 - 0.2 * rng.random(shape), 0.9),
+    "U(0.9, 1)": (lambda rng, shape: 1 - 0.1 * rng.random(shape), 0.95),
+}
+
+
+def paired_ceiling(at_a: float, at_b: float, deficit: str = "uniform", deficit_b: str | None = None) -> Paired:
+    """Near-ceiling pairs; off the bound, scores from `DEFICITS[deficit]` (B's from `deficit_b` if given)."""
+    (draw_a, mean_a), (draw_b, mean_b) = DEFICITS[deficit], DEFICITS[deficit_b or deficit]
 
     def make(rng: np.random.Generator, reps: int, n: int):
         ua, ub = _shared(rng, reps, n)
-        if deficit == "uniform":
-            pa, pb, mean_partial = rng.random((reps, n)), rng.random((reps, n)), 0.5
-        else:
-            pa, pb = 1 - 0.5 * rng.beta(1, 5, (reps, n)), 1 - 0.5 * rng.beta(1, 5, (reps, n))
-            mean_partial = 1 - 0.5 / 6
+        pa, pb = draw_a(rng, (reps, n)), draw_b(rng, (reps, n))
         a = np.where(ua < at_a, 1.0, pa)
         b = np.where(ub < at_b, 1.0, pb)
-        return a, b, (1 - mean_partial) * (at_a - at_b), (0.0, 1.0)
+        truth = mean_a - mean_b + at_a * (1 - mean_a) - at_b * (1 - mean_b)  # 0.0 for equal candidates
+        return a, b, truth, (0.0, 1.0)
 
     return make
 
@@ -166,4 +174,27 @@ PAIRED_DIFF: dict[str, Paired] = {  # different candidates: for the coverage of 
     "0/1 at p=0.97 vs 0.9": paired_binary(0.97, 0.9),
     "ratings 4.7 vs 4.3": paired_rating("4.7", "4.3"),
     "3 repeats clustered, +0.05": paired_clustered(0.05),
+}
+
+# Held out: shapes no method choice was made on, to check that a change is not tuned to the cells above (issue 7:
+# "extend the simulations rather than tune to these numbers"). Run by bench_stats.py --coverage at n = 30, 50, 100.
+HELD_OUT_NULL: dict[str, Paired] = {
+    "near misses U(0.8, 1), 95% vs 95%": paired_ceiling(0.95, 0.95, "U(0.8, 1)"),
+    "near misses U(0.9, 1), 90% vs 90%": paired_ceiling(0.90, 0.90, "U(0.9, 1)"),
+    "near misses, 97% vs 97%": paired_ceiling(0.97, 0.97, "small"),
+    "near misses, 90% vs 90%": paired_ceiling(0.90, 0.90, "small"),
+    "ratings 4.7 vs 4.7": paired_rating("4.7", "4.7"),
+    "0/1 at p=0.8 vs 0.8": paired_binary(0.8, 0.8),
+}
+
+HELD_OUT_DIFF: dict[str, Paired] = {
+    "near misses U(0.8, 1), 95% vs 90%": paired_ceiling(0.95, 0.90, "U(0.8, 1)"),
+    "near misses U(0.9, 1), 97% vs 92%": paired_ceiling(0.97, 0.92, "U(0.9, 1)"),
+    "near misses, 97% vs 92%": paired_ceiling(0.97, 0.92, "small"),
+    "near misses, 90% vs 85%": paired_ceiling(0.90, 0.85, "small"),
+    "partial credit uniform, 97% vs 92%": paired_ceiling(0.97, 0.92),
+    # the look-alikes of near misses 95% vs 90%: with few disagreements, samples show the same few small ones
+    "A near misses, B partial credit uniform, 95% vs 90%": paired_ceiling(0.95, 0.90, "small", "uniform"),
+    "A partial credit uniform, B near misses, 95% vs 90%": paired_ceiling(0.95, 0.90, "uniform", "small"),
+    "both 90% at 1.0, A's misses nearer (U(0.9, 1) vs U(0.7, 1))": paired_ceiling(0.9, 0.9, "U(0.9, 1)", "U(0.7, 1)"),
 }
