@@ -57,6 +57,11 @@ def _profile_one(page: str, top: int, dump: Path | None, repo: Path) -> dict[str
     LocalScriptRunner._run_script_thread = profiled  # type: ignore[method-assign]
     os.chdir(repo)
     sys.path.insert(0, str(repo / "dashboard"))
+    try:  # as the launcher (dashboard/serve.py) does before serving
+        import serve
+        serve.skip_bare_python_check()
+    except (ImportError, AttributeError):  # an older checkout (--repo) without it
+        pass
 
     def session() -> AppTest:
         at = AppTest.from_file(str(repo / "dashboard" / "app.py"), default_timeout=600)

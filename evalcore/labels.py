@@ -326,10 +326,20 @@ def human_table(workspace: Any, suite: str, *, run_id: str | None = None, every_
     import pandas as pd
 
     q = _queries(workspace)
-    outputs = q.label_outputs(suite, runs=q.label_runs(suite) if every_run else [run_id] if run_id else None)
+    runs = q.label_runs(suite) if every_run else [run_id] if run_id else None
+    columns = ["run_id", "candidate", "example_id", "rating", "ok", "n_labels"]
+    given = answers(q, suite, RATING)  # every current answer of the suite: few, and none before anyone labels
+    if not given:  # nobody has rated this suite: count the outputs, without reading or hashing them
+        table = pd.DataFrame([], columns=columns if every_run else columns[1:])
+        table.attrs["examples"] = q.output_counts(suite, runs=runs)
+        return table
+    outputs = q.label_outputs(suite, runs=runs)
+    shown = set(outputs["output_hash"])
     per_hash_r: dict[str, list[int]] = {}
     per_hash_ok: dict[str, list[bool]] = {}
-    for a in answers(q, suite, RATING, list(dict.fromkeys(outputs["output_hash"]))):
+    for a in given:
+        if a["output_hash"] not in shown:
+            continue
         if a["rating"] is not None:
             per_hash_r.setdefault(a["output_hash"], []).append(a["rating"])
         if a["ok"] is not None:
@@ -351,7 +361,6 @@ def human_table(workspace: Any, suite: str, *, run_id: str | None = None, every_
              "rating": sum(v["r"]) / len(v["r"]) if v["r"] else math.nan,
              "ok": sum(v["ok"]) / len(v["ok"]) if v["ok"] else math.nan, "n_labels": sum(v["n"])}
             for (r, c, e), v in cells.items()]
-    columns = ["run_id", "candidate", "example_id", "rating", "ok", "n_labels"]
     table = pd.DataFrame(rows, columns=columns)
     if not every_run:
         table = table.drop(columns="run_id")

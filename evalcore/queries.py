@@ -690,6 +690,20 @@ class Queries:
     """
 
     @_listed_once
+    def output_counts(self, suite: str, *, runs: list[str] | None = None) -> dict[str, int]:
+        """{candidate: examples with a good output} in each candidate's latest run (or in `runs`): what
+        `label_outputs` would count, without hashing or fetching a single output (a suite nobody labeled yet)."""
+        params: dict[str, Any] = {"suite": suite, "runs": list(runs or []), "candidates": []}
+        cands, latest = ([], []) if runs else self._latest_runs(suite)
+        params.update({"_cands": cands, "_runs": latest})
+        read = list(runs) if runs else latest
+        outputs = self._OUTPUTS.format(res=self._runs_source("results", suite, read, "_res_files", params),
+                                       sc=self._runs_source("scores", suite, read, "_sc_files", params))
+        sql = f"WITH {outputs} SELECT candidate, count(DISTINCT example_id) FROM chosen GROUP BY candidate"
+        rows = self._memoized("results", ("output_counts", suite, tuple(read)), lambda: tuple(self._rows(sql, params)))
+        return {str(c): int(n) for c, n in sorted(rows)}
+
+    @_listed_once
     def label_outputs(self, suite: str, *, runs: list[str] | None = None, candidates: list[str] | None = None,
                       tags: list[str] | None = None) -> pd.DataFrame:
         """One row per good result to label: its output hash (content of example + output), input, reference,

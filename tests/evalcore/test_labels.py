@@ -101,6 +101,28 @@ def test_output_hash_in_python_equals_the_sql_one(ws: Workspace) -> None:
         assert r["output_hash"] == labels.output_hash(r["example_id"], r["output"])
 
 
+def test_before_anyone_labels_the_people_table_counts_outputs_without_reading_them(ws: Workspace) -> None:
+    """No answer yet: `human_table` takes the short path (counts, no outputs hashed); its counts must equal what
+    the full path counts once a label exists: good outputs only (a failed call or an empty output is no output)."""
+    failed = _result(RUN2, "e0", "a", None)
+    failed.update(error_kind="rate_limit", error="429", request_hash="a-e0-failed")
+    kept = [_result(RUN2, f"e{i}", "a", f"answer {i}") for i in range(1, 4)]
+    write_results(ws, SUITE, RUN2, "w1", [failed, *kept], [_score(r, "exact", 1.0, True) for r in kept])
+    ws.write_manifest({"suite": SUITE, "run_id": RUN2, "status": "finished", "config": {}})
+    q = Queries(ws)
+    for kwargs in ({}, {"every_run": True}, {"run_id": RUN1}):
+        before = labels.human_table(q, SUITE, **kwargs)
+        assert before.empty
+        outputs = q.label_outputs(SUITE, runs=q.label_runs(SUITE) if kwargs.get("every_run") else
+                                  [kwargs["run_id"]] if "run_id" in kwargs else None)
+        assert before.attrs["examples"] == outputs.groupby("candidate")["example_id"].nunique().to_dict(), kwargs
+    assert labels.human_table(q, SUITE).attrs["examples"] == {"a": 3, "b": 6, "c": 6}  # a's latest run: RUN2
+    item = labels.rating_queue(q, SUITE, "ann")["todo"][0]
+    _rate(ws, "ann", item, 4, True)
+    after = labels.human_table(Queries(ws), SUITE)
+    assert after.attrs["examples"] == {"a": 3, "b": 6, "c": 6} and len(after) >= 1
+
+
 def test_identical_output_of_another_candidate_is_one_item(ws: Workspace) -> None:
     q = labels.rating_queue(Queries(ws), SUITE, "ann")
     # 6 examples x 3 candidates, but b == a on e0, e2, e4: 15 distinct outputs
