@@ -83,3 +83,47 @@ def test_a_file_replaced_by_a_broken_one_is_noticed(ws: store.Workspace) -> None
     with pytest.raises(StoreError, match="broken"):
         q.score_table("alpha", "f1")
     assert q.score_table("beta", "f1")["value"].tolist() == [1.0, 1.0]  # other suites still read
+
+
+def test_runs_list_and_latest_runs_from_the_run_index_equal_direct_scans(tmp_path: Path) -> None:
+    """run_counts, run_candidates and each candidate's latest run come from one memoized scan per (suite, run,
+    candidate): they must equal the direct SQL over the results, with cached rows, errors, unknown prices, two
+    suites sharing a run id and a run written by two writers."""
+    ws = store.Workspace(tmp_path / "ws")
+    _write_run(ws, "s", "20260101T000000-aaaaaa", {"a": [1.0, 0.5], "b": [0.2]})
+    _write_run(ws, "s", "20260102T000000-bbbbbb", {"a": [0.9]}, hours=24)
+    _write_run(ws, "s", "20260102T000000-bbbbbb", {"c": [0.7, 0.1, 0.3]}, writer="w1", hours=25)
+    _write_run(ws, "t", "20260102T000000-bbbbbb", {"a": [0.4]}, hours=26)
+    odd = [{"run_id": "20260103T000000-cccccc", "suite": "s", "suite_version": "v1", "example_id": f"ex-{i}",
+            "candidate": "b", "model": "m/b", "family": "b", "repeat": 0, "request_hash": f"odd-{i}",
+            "output": None if i == 0 else "x", "error_kind": "rate_limit" if i == 0 else None,
+            "latency_ms": 1.0, "cost_usd": None if i < 2 else 0.5, "cached": i == 3, "attempts": 1,
+            "created_at": T0 + timedelta(days=3, minutes=i), "schema_version": 1} for i in range(4)]
+    store.atomic_write_table(ws.result_part("s", "20260103T000000-cccccc", "w0"),
+                             store.table_from_rows(odd, store.RESULTS_SCHEMA))
+    q = Queries(ws)
+    direct = q._df("""
+        SELECT suite, run_id, count(*) AS results, count(error_kind) AS errors,
+               sum(CASE WHEN cached THEN 1 ELSE 0 END) AS cached,
+               sum(cost_usd) FILTER (WHERE NOT cached) AS spent_usd, count(DISTINCT candidate) AS candidates,
+               min(created_at) AS first_result, max(created_at) AS last_result
+        FROM results WHERE ($suite IS NULL OR suite = $suite)
+        GROUP BY suite, run_id ORDER BY run_id DESC, suite""", {"suite": None})
+    got = q.run_counts()
+    assert got[["suite", "run_id"]].values.tolist() == direct[["suite", "run_id"]].values.tolist()
+    for col in ("results", "errors", "cached", "candidates"):
+        assert got[col].astype(int).tolist() == direct[col].astype(int).tolist(), col
+    assert got["spent_usd"].fillna(-1).round(9).tolist() == direct["spent_usd"].fillna(-1).round(9).tolist()
+    assert got["first_result"].tolist() == direct["first_result"].tolist()
+    assert got["last_result"].tolist() == direct["last_result"].tolist()
+    assert q.run_counts("t")["run_id"].tolist() == ["20260102T000000-bbbbbb"]
+    assert q.run_counts("s", "nope").empty
+    held = q._df("SELECT DISTINCT run_id, candidate FROM results WHERE suite = 's' ORDER BY run_id DESC, candidate")
+    assert q.run_candidates("s").values.tolist() == held.values.tolist()
+    assert q._latest_runs("s") == (["a", "b", "c"], ["20260102T000000-bbbbbb", "20260103T000000-cccccc",
+                                                     "20260102T000000-bbbbbb"])
+    assert q._latest_runs("s", "20260101T000000-aaaaaa") == (["a", "b"], ["20260101T000000-aaaaaa"] * 2)
+    _write_run(ws, "s", "20260104T000000-dddddd", {"a": [0.1]}, hours=96)  # new files: the index is rebuilt
+    q._ensure_views()  # private: its callers list the files first
+    assert q._latest_runs("s")[1][0] == "20260104T000000-dddddd"
+    assert q.run_counts("s")["run_id"].tolist()[0] == "20260104T000000-dddddd"
