@@ -12,6 +12,10 @@ For every page:
   (best of 3). This includes loading Streamlit's frontend and opening the websocket, so it is printed beside
   the floor: a two-line Streamlit app's full load on the same machine at the same time.
 The "warm" target (< 1 s) is read on in-app navigation; the full-load figures are shown for reference.
+Two floors are measured beside the pages, each a trivial script on its own server: a two-line app, and the
+element floor, a page with a select box, a 10-row table and a chart (Streamlit's frontend loads the code of each
+kind of element when the first one arrives: ~2 MB of JavaScript for a table and a chart). Every dashboard page
+shows at least those, so its first render minus the element floor is the share of the app's own work.
 Also a filter change on Explore and Compare, and the dashboard process's RSS at the end. Prints a table with
 the targets beside the figures and writes it to bench/results/dashboard-<stamp>.txt.
 
@@ -211,11 +215,22 @@ def _pick(page, label: str, option: str, watch: str) -> float:
 
 
 _HELLO = 'import streamlit as st\nst.title("Hello")\nst.write("ready marker")\n'
+# The element floor: what every dashboard page shows at least (a select box, a table, a chart), with a trivial
+# script. Streamlit's frontend loads each element's code (the table's ~1.2 MB, Vega's ~0.8 MB of JavaScript) only
+# when the first such element arrives, so a page with a table and a chart costs this much before any data work.
+_ELEMENTS = (
+    "import altair as alt\nimport pandas as pd\nimport streamlit as st\n"
+    "st.title('Elements')\nst.selectbox('Pick', ['a', 'b'], key='p')\n"
+    "df = pd.DataFrame({'candidate': [f'm{i}' for i in range(10)], 'mean': [0.5 + i / 30 for i in range(10)]})\n"
+    "st.dataframe(df, hide_index=True)\n"
+    "st.altair_chart(alt.Chart(df).mark_bar().encode(x='mean:Q', y='candidate:N'), width='stretch')\n"
+    "st.write('ready marker')\n")
 
 
-def baseline(tmp: Path) -> float:
+def baseline(tmp: Path, app: str = _HELLO, name: str = "hello.py") -> float:
     """Best of 3 renders of a two-line Streamlit app on this machine now: the floor under every page figure
-    (loading Streamlit's frontend, the websocket, one script run), so a reader can tell the app's share."""
+    (loading Streamlit's frontend, the websocket, one script run), so a reader can tell the app's share. With
+    `app=_ELEMENTS`: the same for a page with a select box, a table and a chart (the element floor)."""
     import os
     import subprocess
     import urllib.request
@@ -223,9 +238,9 @@ def baseline(tmp: Path) -> float:
     from dashboard_testing import free_port
     from playwright.sync_api import sync_playwright
 
-    (tmp / "hello.py").write_text(_HELLO)
+    (tmp / name).write_text(app)
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(tmp / "hello.py"), "--server.headless",
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(tmp / name), "--server.headless",
                              "true", "--server.address", "127.0.0.1", "--server.port", str(port),
                              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
@@ -255,6 +270,7 @@ def measure(root: Path | str, log: Path) -> dict[str, object]:
 
     out: dict[str, object] = {"first": {}, "warm": {}, "rerun": {}, "reload": {}, "filter": {}}
     out["baseline"] = baseline(log.parent)
+    out["elements"] = baseline(log.parent, _ELEMENTS, "elements.py")
     with StreamlitServer(root, log, timeout_s=120) as srv, sync_playwright() as pw:  # type: ignore[arg-type]
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for name, path, marker in PAGES:  # first render: a new session, nothing of this page cached yet
@@ -320,6 +336,14 @@ def report(n: int, files: int, size_mb: float, gen_s: float, m: dict[str, object
         t = m["reload"][name]  # type: ignore[index]
         lines.append(f"{name:<12} {t:>7.2f} s {t - floor:>10.2f} s")  # type: ignore[operator]
     lines.append("First renders are full loads too (the floor is inside them); in-app navigation and reruns are not.")
+    if "elements" in m:
+        lines.append(f"Element floor: a page with a select box, a 10-row table and a chart, trivial script, "
+                     f"{m['elements']:.2f} s (best of 3): what any page showing those costs in this browser "
+                     "before any data work (Streamlit loads each element's code when the first one arrives).")
+        lines.append(f"{'page':<12} {'first render':>12} {'minus element floor':>20}")
+        for name, _, _ in PAGES:
+            t = m["first"][name]  # type: ignore[index]
+            lines.append(f"{name:<12} {t:>10.2f} s {t - m['elements']:>18.2f} s")  # type: ignore[operator]
     try:
         load = Path("/proc/loadavg").read_text().split()[:3]
         lines.append(f"Load average at the end: {' '.join(load)} on {__import__('os').cpu_count()} cores.")

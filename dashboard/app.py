@@ -84,5 +84,5 @@ try:
 finally:
     if access.EDITOR in allowed:
         # The runner's fork server loads litellm in its own process, once, while people read: started after the
-        # page's script, so its ~4 s of CPU does not compete with the first page a person opens.
+        # page's script and at a lower CPU priority, so its ~4 s of CPU does not compete with the pages people open.
         run_jobs.warm_workers()
