@@ -80,9 +80,10 @@ if trace:
     with open(trace, "a", encoding="utf-8") as f:
         f.write(f"{current.url_path}\t{scripts.get(current.url_path, '?')}\t{identity.email or identity.mode}\n")
 try:
-    current.run()
+    with run_jobs.page_running():
+        current.run()
 finally:
     if access.EDITOR in allowed:
-        # The runner's fork server loads litellm in its own process, once, while people read: started after the
-        # page's script and at a lower CPU priority, so its ~4 s of CPU does not compete with the pages people open.
+        # The runner's fork server loads litellm in its own process, once, while people read: once no page has
+        # run for a moment, at a lower CPU priority, so its ~4 s of CPU does not compete with the pages people open.
         run_jobs.warm_workers()

@@ -15,6 +15,8 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,20 +147,46 @@ def registry() -> Registry:
 
 _warm_lock = threading.Lock()
 _warm_thread: threading.Thread | None = None
+_warm_now = threading.Event()  # a run is starting: warm up at once, quiet or not
+QUIET_S = 2.0  # the warm-up waits until no page script has run for this long (the browser is done drawing too)
+_pages = {"active": 0, "last": time.monotonic()}
+_pages_lock = threading.Lock()
+
+
+@contextmanager
+def page_running() -> Iterator[None]:
+    """Around every page script run (app.py): the warm-up starts only once nobody is waiting for a page."""
+    with _pages_lock:
+        _pages["active"] += 1
+    try:
+        yield
+    finally:
+        with _pages_lock:
+            _pages["active"] -= 1
+            _pages["last"] = time.monotonic()
+
+
+def _quiet_for() -> float:
+    """Seconds since the last page script ended; 0 while one runs."""
+    with _pages_lock:
+        return 0.0 if _pages["active"] else time.monotonic() - _pages["last"]
 
 
 def _start_workers() -> None:
     from evalcore.runner import start_workers
 
+    while not _warm_now.is_set() and (quiet := _quiet_for()) < QUIET_S:
+        _warm_now.wait(QUIET_S - quiet)
     try:
-        start_workers(background=True)  # at a lower CPU priority: the page someone opens comes first
+        start_workers(background=True)  # at a lower CPU priority too: the page someone opens comes first
     except Exception:  # noqa: BLE001 - only an optimisation: a run starts the fork server itself if needed
         pass
 
 
 def wait_for_warm_up() -> None:
-    """Until the app's fork-server warm-up (if any) has returned: a run started meanwhile would set up the same
-    fork server from another thread."""
+    """Until the app's fork-server warm-up (if any) has returned, starting it now if it still waits for a quiet
+    moment: a run started meanwhile would set up the same fork server from another thread."""
+    _warm_now.set()
     with _warm_lock:
         thread = _warm_thread
     if thread is not None:
@@ -167,8 +195,10 @@ def wait_for_warm_up() -> None:
 
 def warm_workers() -> bool:
     """Start the runner's fork server once per process, as the app starts: it loads litellm in its own process
-    (seconds, in the background), so the first run from the Run page starts sending at once. Importing the runner
-    (~0.8 s) happens on a background thread, not in the page's script run. True once the warm-up has started."""
+    (seconds, in the background), so the first run from the Run page starts sending at once. It waits until no
+    page has run for QUIET_S (people opening pages do not share the CPU with it), then loads at a lower priority.
+    Importing the runner (~0.8 s) happens on a background thread, not in the page's script run. True once the
+    warm-up has been scheduled."""
     global _warm_thread
     with _warm_lock:
         if _warm_thread is None:
