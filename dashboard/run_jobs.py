@@ -148,7 +148,8 @@ def registry() -> Registry:
 _warm_lock = threading.Lock()
 _warm_thread: threading.Thread | None = None
 _warm_now = threading.Event()  # a run is starting: warm up at once, quiet or not
-QUIET_S = 2.0  # the warm-up waits until no page script has run for this long (the browser is done drawing too)
+QUIET_S = 5.0  # the warm-up waits until no page script has run for this long: the browser draws a page for a second
+# or more after its script ends, and the next page's frontend loads for another before its script starts
 _pages = {"active": 0, "last": time.monotonic()}
 _pages_lock = threading.Lock()
 
