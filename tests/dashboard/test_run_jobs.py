@@ -28,17 +28,22 @@ def run_jobs(monkeypatch):
     sys.modules.pop("run_jobs", None)
 
 
-def test_warm_up_waits_while_a_page_runs_and_for_a_quiet_moment_after(run_jobs) -> None:
-    release = threading.Event()
-
+def _page_then_warm(run_jobs, release: threading.Event, longest_s: float) -> threading.Thread:
+    """A page script running on its own thread until `release` (or `longest_s`), then the app's warm-up call."""
     def page() -> None:
         with run_jobs.page_running():
-            release.wait(5)
+            release.wait(longest_s)
 
     t = threading.Thread(target=page)
     t.start()
     time.sleep(0.05)
     run_jobs.warm_workers()
+    return t
+
+
+def test_warm_up_waits_while_a_page_runs_and_for_a_quiet_moment_after(run_jobs) -> None:
+    release = threading.Event()
+    t = _page_then_warm(run_jobs, release, 5)
     time.sleep(0.6)  # twice the quiet time, but a page is still running
     assert run_jobs.started == []
     ended = time.monotonic()
@@ -51,14 +56,7 @@ def test_warm_up_waits_while_a_page_runs_and_for_a_quiet_moment_after(run_jobs) 
 
 
 def test_a_run_starts_the_warm_up_at_once(run_jobs) -> None:
-    def page() -> None:
-        with run_jobs.page_running():
-            time.sleep(2)
-
-    t = threading.Thread(target=page)
-    t.start()
-    time.sleep(0.05)
-    run_jobs.warm_workers()
+    t = _page_then_warm(run_jobs, threading.Event(), 2)
     asked = time.monotonic()
     run_jobs.wait_for_warm_up()  # what Job.run does before run_suite
     assert run_jobs.started and run_jobs.started[0] - asked < 0.5
