@@ -328,18 +328,14 @@ def human_table(workspace: Any, suite: str, *, run_id: str | None = None, every_
     q = _queries(workspace)
     runs = q.label_runs(suite) if every_run else [run_id] if run_id else None
     columns = ["run_id", "candidate", "example_id", "rating", "ok", "n_labels"]
-    given = answers(q, suite, RATING)  # every current answer of the suite: few, and none before anyone labels
-    if not given:  # nobody has rated this suite: count the outputs, without reading or hashing them
+    if not q.has_label_events(suite):  # nobody has labeled this suite: count the outputs, without reading them
         table = pd.DataFrame([], columns=columns if every_run else columns[1:])
         table.attrs["examples"] = q.output_counts(suite, runs=runs)
         return table
     outputs = q.label_outputs(suite, runs=runs)
-    shown = set(outputs["output_hash"])
     per_hash_r: dict[str, list[int]] = {}
     per_hash_ok: dict[str, list[bool]] = {}
-    for a in given:
-        if a["output_hash"] not in shown:
-            continue
+    for a in answers(q, suite, RATING, list(dict.fromkeys(outputs["output_hash"]))):
         if a["rating"] is not None:
             per_hash_r.setdefault(a["output_hash"], []).append(a["rating"])
         if a["ok"] is not None:

@@ -234,9 +234,6 @@ class Queries:
         return {(e, c, int(r)) for e, c, r in rows}
 
     # -- runs ---------------------------------------------------------------------------------------------
-    _RUN_INDEX_COLUMNS = ["suite", "run_id", "candidate", "results", "errors", "cached", "spent_usd", "first_result",
-                          "last_result"]
-
     def _run_index(self) -> pd.DataFrame:
         """Per (suite, run, candidate): results, errors, cached, spend and first/last result time, in one scan of
         the results, reused while their files are unchanged. The runs list, which candidates each run holds and
@@ -712,15 +709,22 @@ class Queries:
     def output_counts(self, suite: str, *, runs: list[str] | None = None) -> dict[str, int]:
         """{candidate: examples with a good output} in each candidate's latest run (or in `runs`): what
         `label_outputs` would count, without hashing or fetching a single output (a suite nobody labeled yet)."""
-        params: dict[str, Any] = {"suite": suite, "runs": list(runs or []), "candidates": []}
-        cands, latest = ([], []) if runs else self._latest_runs(suite)
-        params.update({"_cands": cands, "_runs": latest})
-        read = list(runs) if runs else latest
-        outputs = self._OUTPUTS.format(res=self._runs_source("results", suite, read, "_res_files", params),
-                                       sc=self._runs_source("scores", suite, read, "_sc_files", params))
-        sql = f"WITH {outputs} SELECT candidate, count(DISTINCT example_id) FROM chosen GROUP BY candidate"
-        rows = self._memoized("results", ("output_counts", suite, tuple(read)), lambda: tuple(self._rows(sql, params)))
+        def count() -> tuple[tuple[str, int], ...]:
+            params: dict[str, Any] = {"suite": suite, "runs": list(runs or []), "candidates": []}
+            cands, latest = ([], []) if runs else self._latest_runs(suite)
+            params.update({"_cands": cands, "_runs": latest})
+            read = list(runs) if runs else latest
+            outputs = self._OUTPUTS.format(res=self._runs_source("results", suite, read, "_res_files", params),
+                                           sc=self._runs_source("scores", suite, read, "_sc_files", params))
+            return tuple(self._rows(f"WITH {outputs} SELECT candidate, count(DISTINCT example_id) FROM chosen "
+                                    "GROUP BY candidate", params))
+
+        rows = self._memoized("results", ("output_counts", suite, tuple(runs or ())), count)
         return {str(c): int(n) for c, n in sorted(rows)}
+
+    def has_label_events(self, suite: str) -> bool:
+        """Whether anyone has ever labeled this suite (any event, cleared ones too)."""
+        return self.ws.read_label_events(suite).num_rows > 0
 
     @_listed_once
     def label_outputs(self, suite: str, *, runs: list[str] | None = None, candidates: list[str] | None = None,
