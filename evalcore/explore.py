@@ -295,13 +295,46 @@ def example_detail(workspace: str | Path | Queries | None, suite: str, example_i
 
 
 def _interval_rows(df: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
-    """Per group of `keys`: the clustered mean interval of the per-example values in `df`."""
+    """Per group of `keys`: the clustered mean interval of the per-example values in `df`. When every group holds
+    one value per example and the same number of them (a trend over the examples every point shares), all groups
+    go through one vectorised `mean_rows` call, which is what `clustered_mean_interval` computes for each: 2,000
+    runs x candidates took ~2.3 s one by one."""
+    fast = _interval_rows_at_once(df, keys)
+    return fast if fast is not None else _interval_rows_one_by_one(df, keys)
+
+
+def _interval_rows_one_by_one(df: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
     out = []
     for key, g in df.groupby(keys, sort=False):
         iv = stats.clustered_mean_interval(g["value"].to_numpy(dtype=float), g["example_id"].to_numpy())
         out.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True)),
                     "mean": iv.estimate, "low": iv.low, "high": iv.high, "n": iv.n})
     return out
+
+
+def _interval_rows_at_once(df: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]] | None:
+    """`_interval_rows` in one call, or None when its shape does not allow it (then the loop runs, and says
+    what is wrong with bad values)."""
+    from evalcore.stats.intervals import mean_rows
+
+    grouped = df.groupby(keys, sort=False)
+    codes = grouped.ngroup().to_numpy()
+    keep = codes >= 0  # rows whose keys hold a missing value belong to no group, as in the loop
+    values = df["value"].to_numpy(dtype=float)[keep]
+    sizes = grouped.size()
+    if not len(sizes) or sizes.nunique() != 1 or int(sizes.iloc[0]) < 2:
+        return None
+    if not np.isfinite(values).all() or (values < 0).any() or (values > 1).any():
+        return None
+    if (grouped["example_id"].nunique().to_numpy() != sizes.to_numpy()).any():
+        return None  # repeats of an example inside a group: the clustered path averages them first
+    n = int(sizes.iloc[0])
+    matrix = values[np.argsort(codes[keep], kind="stable")].reshape(len(sizes), n)
+    est, low, high, _const = mean_rows(matrix, 0.0, 1.0, 0.95)
+    index = sizes.index
+    labels = [key if isinstance(key, tuple) else (key,) for key in index]
+    return [{**dict(zip(keys, key, strict=True)), "mean": float(e), "low": float(lo), "high": float(hi), "n": n}
+            for key, e, lo, hi in zip(labels, est, low, high, strict=True)]
 
 
 def trend(workspace: str | Path | Queries | None, suite: str, scorer: str | None = None, *,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evalcore import analysis, explore
@@ -249,3 +249,37 @@ def test_show_strips_terminal_escapes_from_real_model_output(server, tmp_path: P
     assert proc.returncode == 0, proc.stderr
     assert "RED <script>alert(1)</script>" in proc.stdout
     assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+
+
+@settings(max_examples=200, deadline=None)
+@given(groups=st.integers(1, 6), n=st.integers(1, 8), ragged=st.booleans(), repeats=st.booleans(),
+       seed=st.integers(0, 2**31 - 1), missing_family=st.booleans(), at_bound=st.floats(0.0, 1.0))
+def test_trend_intervals_at_once_equal_the_clustered_interval_of_each_group(groups, n, ragged, repeats, seed,
+                                                                           missing_family, at_bound) -> None:
+    """The vectorised trend intervals give exactly what `clustered_mean_interval` gives per group, and step aside
+    (to the per-group loop) for ragged groups, repeats of an example and groups of one."""
+    import numpy as np
+    import pandas as pd
+
+    from evalcore.explore import _interval_rows, _interval_rows_one_by_one
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for g in range(groups):
+        size = n + (g if ragged else 0)
+        for i in range(size):
+            value = 1.0 if rng.random() < at_bound else float(rng.random())
+            fam = None if (missing_family and g == 0) else f"f{g % 2}"
+            rows.append({"run_id": f"r{g // 2}", "candidate": f"c{g}", "family": fam, "example_id": f"e{i}",
+                         "value": value})
+            if repeats and i == 0:
+                rows.append({**rows[-1], "value": float(rng.random())})
+    df = pd.DataFrame(rows).sample(frac=1.0, random_state=seed % 1000)  # any row order
+    keys = ["run_id", "candidate", "family"]
+    got = sorted(_interval_rows(df, keys), key=lambda r: r["candidate"])
+    want = sorted(_interval_rows_one_by_one(df, keys), key=lambda r: r["candidate"])
+    assert [r["candidate"] for r in got] == [r["candidate"] for r in want]
+    for a, b in zip(got, want, strict=True):
+        assert a.keys() == b.keys() and a["n"] == b["n"]
+        for k in ("mean", "low", "high"):
+            assert (a[k] is None and b[k] is None) or abs(a[k] - b[k]) < 1e-12, (k, a, b)
