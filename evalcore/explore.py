@@ -25,6 +25,7 @@ from evalcore import stats
 from evalcore.analysis import ScoreData, _queries, score_data
 from evalcore.errors import EvalcoreError, did_you_mean
 from evalcore.queries import Queries
+from evalcore.stats.intervals import mean_rows
 
 __all__ = ["OUTCOMES", "Change", "Changes", "changes_since_previous_run", "clean_text", "disagreements",
            "example_detail", "example_table", "filter_examples", "hardest_examples", "head_to_head", "human_trend",
@@ -315,8 +316,6 @@ def _interval_rows_one_by_one(df: pd.DataFrame, keys: list[str]) -> list[dict[st
 def _interval_rows_at_once(df: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]] | None:
     """`_interval_rows` in one call, or None when its shape does not allow it (then the loop runs, and says
     what is wrong with bad values)."""
-    from evalcore.stats.intervals import mean_rows
-
     grouped = df.groupby(keys, sort=False)
     codes = grouped.ngroup().to_numpy()
     keep = codes >= 0  # rows whose keys hold a missing value belong to no group, as in the loop
@@ -331,8 +330,7 @@ def _interval_rows_at_once(df: pd.DataFrame, keys: list[str]) -> list[dict[str, 
     n = int(sizes.iloc[0])
     matrix = values[np.argsort(codes[keep], kind="stable")].reshape(len(sizes), n)
     est, low, high, _const = mean_rows(matrix, 0.0, 1.0, 0.95)
-    index = sizes.index
-    labels = [key if isinstance(key, tuple) else (key,) for key in index]
+    labels = [key if isinstance(key, tuple) else (key,) for key in sizes.index]
     return [{**dict(zip(keys, key, strict=True)), "mean": float(e), "low": float(lo), "high": float(hi), "n": n}
             for key, e, lo, hi in zip(labels, est, low, high, strict=True)]
 
