@@ -8,12 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalcore import analysis, explore
+from evalcore import analysis, explore, stats
 from evalcore.demo_build import DEMO_SUITE, build_demo
 from evalcore.errors import EvalcoreError
 from evalcore.queries import Queries
@@ -283,3 +284,32 @@ def test_trend_intervals_at_once_equal_the_clustered_interval_of_each_group(grou
         assert a.keys() == b.keys() and a["n"] == b["n"]
         for k in ("mean", "low", "high"):
             assert (a[k] is None and b[k] is None) or abs(a[k] - b[k]) < 1e-12, (k, a, b)
+
+
+def test_changes_pair_each_candidate_with_its_own_previous_run(tmp_path: Path) -> None:
+    """The newest run against each candidate's own previous run (not the store's previous run): one join for all
+    candidates gives what pairing each candidate by hand gives."""
+    from test_queries_listing import _write_run
+
+    from evalcore import store
+
+    ws = store.Workspace(tmp_path / "ws")
+    _write_run(ws, "s", "20260101T000000-aaaaaa", {"a": [0.1, 0.2, 0.3, 0.4] * 2, "b": [0.5, 0.6, 0.7, 0.8] * 2,
+                                                   "c": [1.0] * 8})
+    _write_run(ws, "s", "20260102T000000-bbbbbb", {"a": [0.9, 0.9, 0.8, 0.7] * 2}, hours=24)
+    _write_run(ws, "s", "20260103T000000-cccccc", {"a": [0.2, 0.1, 0.3, 0.2] * 2, "b": [0.5, 0.7, 0.6, 0.9] * 2,
+                                                   "d": [0.4] * 8}, hours=48)
+    c = explore.changes_since_previous_run(ws.root, "s")
+    assert (c.run_id, c.previous_run_id) == ("20260103T000000-cccccc", "20260102T000000-bbbbbb")
+    assert c.new_candidates == ["d"]
+    by = {ch.candidate: ch for ch in c.changes}
+    assert set(by) == {"a", "b"}  # c is not in the newest run
+    for cand, after, before in (("a", [0.2, 0.1, 0.3, 0.2] * 2, [0.9, 0.9, 0.8, 0.7] * 2),
+                                ("b", [0.5, 0.7, 0.6, 0.9] * 2, [0.5, 0.6, 0.7, 0.8] * 2)):
+        ref = stats.paired_difference(after, before)
+        ch = by[cand]
+        assert (ch.before, ch.after, ch.n) == (pytest.approx(np.mean(before)), pytest.approx(np.mean(after)), 8)
+        assert (ch.diff, ch.low, ch.high) == pytest.approx((ref.diff.estimate, ref.diff.low, ref.diff.high))
+        assert ch.significant == ref.significant
+    assert by["a"].regression and not by["b"].regression
+    assert [ch.candidate for ch in c.changes] == ["a", "b"]  # biggest drop first
