@@ -7,14 +7,21 @@ same process, so the server answers its health check only once a first visit can
 loaded (pages that do not run models never import it). Everything else is plain `streamlit run`: options,
 `.streamlit/config.toml` and secrets work as documented. Hosts that call `streamlit run` themselves (Streamlit
 Community Cloud) still work; only their first visit pays the imports.
+
+It also warms the workspace (`data.warm`: listing, local copies of object-storage parts, views, the default
+leaderboard) for up to `WARM_BUDGET_S`; a slower workspace keeps warming in the background while Streamlit
+serves, and the first page waits only for what it still needs.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
+import time
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent / "app.py"
+WARM_BUDGET_S = 30.0  # the longest the health check waits for the warm-up (a huge store keeps warming after)
 
 
 def preload() -> None:
@@ -37,6 +44,40 @@ def preload() -> None:
     skip_bare_python_check()
 
 
+def warm_workspace(budget_s: float = WARM_BUDGET_S) -> str:
+    """`data.warm` on the workspace the pages will show, through the very module they import (`streamlit run`
+    puts the app's folder on sys.path, so `import data` there finds this module object and its caches). Waits at
+    most `budget_s`; returns a line for the log."""
+    import logging
+
+    folder = str(APP.parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    # Each st.cache_data decorator checks its options against the runtime's cache storage, and logs "No runtime
+    # found" once per function when imported before the server exists. The caches themselves are made on first
+    # call, by then in the runtime (the warm-up calls only st.cache_resource functions, which need none).
+    from streamlit.runtime.caching import cache_data_api  # its logger exists (Streamlit sets its level) first
+
+    quiet = logging.getLogger(cache_data_api.__name__)
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        import data
+    finally:
+        quiet.setLevel(level)
+
+    ws = data.workspace()
+    said: list[str] = []
+    t = time.perf_counter()
+    thread = threading.Thread(target=lambda: said.append(data.warm(ws)), name="evalcore-warm-workspace", daemon=True)
+    thread.start()
+    thread.join(budget_s)
+    took = time.perf_counter() - t
+    if thread.is_alive():
+        return f"evalcore: still warming the workspace after {took:.0f} s; serving now, it goes on in the background"
+    return f"evalcore: warmed {said[0] if said else 'nothing'} in {took:.1f} s"
+
+
 def skip_bare_python_check() -> None:
     """Streamlit's first element in a process checks whether it runs in a bare REPL (to print "use streamlit
     run") with `inspect.stack()`, which reads the source of every frame of the script thread: 0.13-0.2 s of the
@@ -50,6 +91,7 @@ def skip_bare_python_check() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     preload()
+    print(warm_workspace(), file=sys.stderr, flush=True)
     from streamlit.web import cli
 
     cli.main(["run", str(APP), *(sys.argv[1:] if argv is None else argv)], prog_name="streamlit")

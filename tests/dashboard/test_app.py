@@ -153,6 +153,45 @@ def test_the_launcher_preloads_the_pages_libraries_but_not_litellm() -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
+def test_the_launcher_warms_the_workspace_the_pages_then_read(demo_workspace: Path, tmp_path: Path) -> None:
+    """`serve.warm_workspace` fills the caches the first page starts from, in the module object the pages import:
+    afterwards the default leaderboard is served without computing it again. A missing or broken workspace
+    never stops the launcher (the page says what is wrong)."""
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(DASHBOARD)!r})\n"
+        "import serve\n"
+        "said = serve.warm_workspace()\n"
+        "assert 'leaderboard' in said, said\n"
+        "import data\n"
+        "from evalcore import analysis\n"
+        "def boom(*a, **k):\n"
+        "    raise AssertionError('computed again')\n"
+        "analysis.leaderboard = boom\n"
+        "ws = data.workspace()\n"
+        "tok = data.data_token(ws)\n"
+        "[suite] = data.suites(ws, tok)\n"
+        "scorer = data.scorers(ws, tok, suite)[0]\n"
+        "assert data._leaderboard(ws, tok, suite, scorer).rows\n"
+        "assert data._queries(ws)._present['results']\n"
+        "print(said)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO), "EVALCORE_WORKSPACE": str(demo_workspace)}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    broken = tmp_path / "broken"
+    part = broken / "results" / "suite=s" / "run=r" / "part-w.parquet"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(b"not parquet")
+    for where in (tmp_path / "absent", broken):
+        code = f"import sys\nsys.path.insert(0, {str(DASHBOARD)!r})\nimport serve\nprint(serve.warm_workspace())\n"
+        proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": str(REPO), "EVALCORE_WORKSPACE": str(where)})
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert proc.stdout.startswith("evalcore: warmed"), proc.stdout
+
+
 def test_dashboard_data_layer_does_not_import_litellm(demo_workspace: Path) -> None:
     """In a fresh interpreter: the modules the pages import, and every cached query, leave litellm alone."""
     code = (
