@@ -375,8 +375,9 @@ def human_summary(workspace: Any, suite: str, *, run_id: str | None = None,
     table = human_table(workspace, suite, run_id=run_id)
     examples = table.attrs["examples"]
     rows = []
+    labels_of = table.groupby("candidate")["n_labels"].sum().to_dict() if len(table) else {}
     for cand, r in people_rows(table, candidates=sorted(examples), min_items=min_items, examples=examples).items():
-        n_labels = int(table.loc[table["candidate"] == cand, "n_labels"].sum())
+        n_labels = int(labels_of.get(cand, 0))
         note = "" if r.weighed else (f"only {r.n} of {r.examples} examples labeled by people: too few to conclude "
                                      f"(need {min_items})")
         rows.append(HumanRow(cand, r.rating.estimate, r.rating.low, r.rating.high, r.ok.estimate, r.ok.low,

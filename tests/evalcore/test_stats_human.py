@@ -45,6 +45,18 @@ def test_rows_are_the_library_intervals_and_weighed_from_min_items() -> None:
     assert split.ok == S.mean_interval([0.5] + [1.0] * 9, bounds=(0.0, 1.0))
 
 
+def test_a_candidate_nobody_labeled_gets_the_empty_intervals_in_the_order_asked() -> None:
+    t = people({"a": [(4, 1)] * 3})
+    rows = people_rows(t, candidates=["z", "a", "y"], examples={"z": 5, "a": 3})
+    assert list(rows) == ["z", "a", "y"]
+    empty = S.mean_interval([], bounds=(1.0, 5.0))
+    for c in ("z", "y"):
+        assert rows[c].n == 0 and not rows[c].weighed and rows[c].rating == empty
+        assert rows[c].ok == S.mean_interval([], bounds=(0.0, 1.0))
+    assert rows["z"].examples == 5 and rows["y"].examples is None and rows["a"].n == 3
+    assert people_rows(people({}), candidates=["q"])["q"].rating == empty
+
+
 def test_table_with_two_rows_for_one_example_is_refused() -> None:
     t = pd.concat([people({"a": [(4, 1)]}), people({"a": [(3, 0)]})])
     with pytest.raises(S.StatsInputError, match="two rows"):
