@@ -101,6 +101,10 @@ def test_runs_list_and_latest_runs_from_the_run_index_equal_direct_scans(tmp_pat
             "created_at": T0 + timedelta(days=3, minutes=i), "schema_version": 1} for i in range(4)]
     store.atomic_write_table(ws.result_part("s", "20260103T000000-cccccc", "w0"),
                              store.table_from_rows(odd, store.RESULTS_SCHEMA))
+    unpriced = [dict(r, run_id="20260103T000000-eeeeee", request_hash=f"unpriced-{i}", cost_usd=None)
+                for i, r in enumerate(odd)]  # no spend recorded at all: missing, not 0
+    store.atomic_write_table(ws.result_part("s", "20260103T000000-eeeeee", "w0"),
+                             store.table_from_rows(unpriced, store.RESULTS_SCHEMA))
     q = Queries(ws)
     direct = q._df("""
         SELECT suite, run_id, count(*) AS results, count(error_kind) AS errors,
@@ -114,13 +118,14 @@ def test_runs_list_and_latest_runs_from_the_run_index_equal_direct_scans(tmp_pat
     for col in ("results", "errors", "cached", "candidates"):
         assert got[col].astype(int).tolist() == direct[col].astype(int).tolist(), col
     assert got["spent_usd"].fillna(-1).round(9).tolist() == direct["spent_usd"].fillna(-1).round(9).tolist()
+    assert got.loc[got["run_id"] == "20260103T000000-eeeeee", "spent_usd"].isna().all()
     assert got["first_result"].tolist() == direct["first_result"].tolist()
     assert got["last_result"].tolist() == direct["last_result"].tolist()
     assert q.run_counts("t")["run_id"].tolist() == ["20260102T000000-bbbbbb"]
     assert q.run_counts("s", "nope").empty
     held = q._df("SELECT DISTINCT run_id, candidate FROM results WHERE suite = 's' ORDER BY run_id DESC, candidate")
     assert q.run_candidates("s").values.tolist() == held.values.tolist()
-    assert q._latest_runs("s") == (["a", "b", "c"], ["20260102T000000-bbbbbb", "20260103T000000-cccccc",
+    assert q._latest_runs("s") == (["a", "b", "c"], ["20260102T000000-bbbbbb", "20260103T000000-eeeeee",
                                                      "20260102T000000-bbbbbb"])
     assert q._latest_runs("s", "20260101T000000-aaaaaa") == (["a", "b"], ["20260101T000000-aaaaaa"] * 2)
     _write_run(ws, "s", "20260104T000000-dddddd", {"a": [0.1]}, hours=96)  # new files: the index is rebuilt
