@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import data
+import element_code
 from evalcore import formatting as fmt
 from evalcore import workspace_suites as wsuites
 from evalcore.errors import EvalcoreError
@@ -104,7 +105,7 @@ if notice and notice[0] == "suite":
 
 editable = [s for s in suites if s["path"]]
 if not editable:
-    st.stop()
+    element_code.stop()
 
 # -- one suite ----------------------------------------------------------------------------------------------------
 st.subheader("Suite")
@@ -123,7 +124,7 @@ try:
     doc = wsuites.load_document(ws, chosen)
 except EvalcoreError as exc:
     show_error(exc, "load_errors")
-    st.stop()
+    element_code.stop()
 
 with st.expander("Candidates and scorers", expanded=False, key="edit_suite"):
     with st.form("edit_suite_form", enter_to_submit=False):
