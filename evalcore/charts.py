@@ -7,6 +7,9 @@ chart can be built and checked in a test without a running app, and rendered off
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
@@ -171,6 +174,23 @@ def fmt_score(v: object) -> str:
     return formatting.score(v, 2)
 
 
+def _time_axis(times: pd.Series) -> tuple[str, float, str]:
+    """Label format, least tick step (ms) and title for run dates spanning what `times` span: runs minutes or
+    seconds apart (a rerun after a fix, the demo) were all labelled with the same "%Y-%m-%d %H:%M". Ticks are at
+    least one unit of the format's finest field apart, so no two labels read the same; a day left out of the
+    labels is in the title."""
+    t = pd.to_datetime(times, utc=True)
+    span = (t.max() - t.min()).total_seconds() if len(t) else 0.0
+    day = f" on {t.min():%Y-%m-%d}" if len(t) and t.min().date() == t.max().date() else ""
+    if span <= 120:
+        return "%H:%M:%S", 1_000.0, f"run time{day} (UTC)"
+    if span <= 2 * 3600:
+        return "%H:%M", 60_000.0, f"run time{day} (UTC)"
+    if span <= 3 * 86400:
+        return "%m-%d %H:%M", 60_000.0, "run date (UTC)"
+    return "%Y-%m-%d", 86_400_000.0, "run date (UTC)"
+
+
 def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
                 score_label: str = "mean score", text: str = "candidate", title: str | None = None,
                 y_format: str = ".3f") -> alt.LayerChart:
@@ -180,9 +200,11 @@ def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
     df = rows.copy()
     field = "release" if x == "release" else "started"
     df = df.dropna(subset=[field, "mean"])
-    x_enc = alt.X(f"{field}:T", title="release date" if x == "release" else "run date (UTC)",
-                  axis=alt.Axis(format="%Y-%m-%d" if x == "release" else "%Y-%m-%d %H:%M", labelAngle=-30),
-                  scale=alt.Scale(padding=30))
+    fmt_, step, x_title = ("%Y-%m-%d", 86_400_000.0, "release date") if x == "release" else _time_axis(df[field])
+    # a UTC scale: labels in UTC, as the title says (a time scale labels in the browser's zone, and a release
+    # date at midnight UTC read as the day before west of Greenwich)
+    x_enc = alt.X(f"{field}:T", title=x_title, axis=alt.Axis(format=fmt_, labelAngle=-30, tickMinStep=step),
+                  scale=alt.Scale(type="utc", padding=30))
     y_scale = alt.Scale(domain=_padded(float(df["low"].min()), float(df["high"].max())), nice=False)
     y = alt.Y("mean:Q", title=f"{score_label} (95% band)", scale=y_scale,
               axis=alt.Axis(format=y_format) if y_format != ".3f" else alt.Undefined)

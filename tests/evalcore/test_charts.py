@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evalcore import charts
 from chart_rows import leaderboard_rows
@@ -93,3 +95,28 @@ def test_heatmap_labels_every_candidate_and_shows_n_in_each_cell() -> None:
     [values] = spec["datasets"].values()
     assert {v["n_label"] for v in values} == {"n=30", "n=4"}
     assert {v["tag_label"] for v in values} == {"clean (n=30)", "edge (n=4, small)"}
+
+
+FINEST_MS = {"%H:%M:%S": 1_000, "%H:%M": 60_000, "%m-%d %H:%M": 60_000, "%Y-%m-%d": 86_400_000}
+
+
+@given(st.floats(min_value=0, max_value=2 * 365 * 86400, allow_nan=False))
+@settings(max_examples=200, deadline=None)
+def test_run_date_ticks_are_never_finer_than_their_labels(span_s: float) -> None:
+    start = pd.Timestamp("2026-03-01 10:00:00", tz="UTC")
+    fmt, step_ms, title = charts._time_axis(pd.Series([start, start + pd.Timedelta(seconds=span_s)]))
+    assert step_ms >= FINEST_MS[fmt]  # consecutive ticks differ in what their labels show
+    assert "UTC" in title
+    if fmt.startswith("%H"):  # the day the labels leave out is in the title
+        assert "2026-03-01" in title or "on " not in title
+
+
+def test_runs_seconds_apart_are_labelled_by_time_with_the_day_in_the_title() -> None:
+    t = pd.Timestamp("2026-12-01 09:30:00", tz="UTC")
+    rows = pd.DataFrame({"candidate": ["a", "a"], "family": ["f", "f"], "started": [t, t + pd.Timedelta(seconds=4)],
+                         "mean": [0.5, 0.6], "low": [0.4, 0.5], "high": [0.6, 0.7], "n": [10, 10]})
+    spec = charts.trend_chart(rows, ["f"], x="run", basis="over all 10 examples").to_dict()  # validated
+    x = spec["layer"][0]["encoding"]["x"]
+    assert x["axis"]["format"] == "%H:%M:%S" and x["title"] == "run time on 2026-12-01 (UTC)"
+    assert x["axis"]["tickMinStep"] == 1000 and x["scale"]["type"] == "utc"  # labels in UTC, as the title says
+    assert charts._time_axis(pd.Series([t, t + pd.Timedelta(days=40)]))[0] == "%Y-%m-%d"
