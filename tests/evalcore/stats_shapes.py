@@ -18,6 +18,11 @@ RATINGS = {  # 1-5 rating distributions with means 4.3, 4.5 and 4.7
     "4.3": [0.02, 0.03, 0.08, 0.35, 0.52],
     "4.5": [0.01, 0.02, 0.06, 0.25, 0.66],
     "4.7": [0.0, 0.01, 0.03, 0.21, 0.75],
+    # for SKEW_CHECK only: one candidate with rare 1s, the other never below 3
+    "rare 1s 4.76": [0.03, 0.0, 0.0, 0.12, 0.85],
+    "4s and 5s 4.66": [0.0, 0.0, 0.02, 0.30, 0.68],
+    "rare 1s 4.74": [0.04, 0.0, 0.0, 0.10, 0.86],
+    "4s and 5s 4.74": [0.0, 0.0, 0.0, 0.26, 0.74],
 }
 
 
@@ -197,4 +202,21 @@ HELD_OUT_DIFF: dict[str, Paired] = {
     "A near misses, B partial credit uniform, 95% vs 90%": paired_ceiling(0.95, 0.90, "small", "uniform"),
     "A partial credit uniform, B near misses, 95% vs 90%": paired_ceiling(0.95, 0.90, "uniform", "small"),
     "both 90% at 1.0, A's misses nearer (U(0.9, 1) vs U(0.7, 1))": paired_ceiling(0.9, 0.9, "U(0.9, 1)", "U(0.7, 1)"),
+}
+
+# A second hold-out, written down before the skewness-aware interval was chosen (on the shapes above) and run only
+# to check it: other mixes of rare large and frequent small differences, and skewed nulls (equal means, unequal
+# shapes), where the one-sided error of the non-inferiority test shows.
+SKEW_CHECK_DIFF: dict[str, Paired] = {
+    "A partial credit uniform 97%, B near misses 92%": paired_ceiling(0.97, 0.92, "uniform", "small"),
+    "A partial credit uniform 95%, B misses U(0.9, 1) 85%": paired_ceiling(0.95, 0.85, "uniform", "U(0.9, 1)"),
+    "A near misses 85%, B partial credit uniform 93%": paired_ceiling(0.85, 0.93, "small", "uniform"),
+    "ratings, A rare 1s (4.76) vs B 4s and 5s (4.66)": paired_rating("rare 1s 4.76", "4s and 5s 4.66"),
+}
+
+SKEW_CHECK_NULL: dict[str, Paired] = {  # equal means, so d is skewed with mean 0
+    "A partial credit uniform 96% vs B near misses 76% (both 0.98)": paired_ceiling(0.96, 0.76, "uniform", "small"),
+    "A partial credit uniform 98% vs B misses U(0.9, 1) 80% (both 0.99)": paired_ceiling(0.98, 0.80, "uniform",
+                                                                                        "U(0.9, 1)"),
+    "ratings, A rare 1s vs B 4s and 5s (both 4.74)": paired_rating("rare 1s 4.74", "4s and 5s 4.74"),
 }
