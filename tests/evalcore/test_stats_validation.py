@@ -17,9 +17,10 @@ each of those is named in DISCRETE with a test that shows the reason by simulati
   samples have at most 5 examples that differ, where no exact test at 5% can reject anything (the smallest
   two-sided p is 1/16), so an interval that agrees with the test must hold 0, and with it the small true gap.
 
-One cell is not discrete and still over-covers: near misses 95% vs 90% on 50 examples. Its test shows that the
-variance floors that bring it into the band under-cover a held-out look-alike (stats_shapes.HELD_OUT_DIFF, the
-shapes no method choice was made on; bench_stats.py prints them all).
+One cell is not discrete and still over-covers: near misses 95% vs 90% on 50 examples. Its test shows that a
+variance floor scaled to the scores seen brings it into the band; before the skewness-corrected ends that floor
+under-covered a held-out look-alike (stats_shapes.HELD_OUT_DIFF; bench_stats.py prints them all), with them it no
+longer does, but it is not shipped yet (see the test).
 """
 
 from __future__ import annotations
@@ -54,11 +55,13 @@ DISCRETE = {
     ("diff", "0/1 at p=0.97 vs 0.9", 20): 1.0,
     ("diff", "0/1 at p=0.97 vs 0.9", 50): 0.99,
     ("diff", "near-ceiling near misses 95% vs 90%", 20): 1.0,
-    # Not discrete, known conservative (README's **), and kept so because a held-out look-alike needs the floor:
-    # test_near_misses_95_vs_90_on_50_examples_stay_conservative_because_a_look_alike_needs_the_floor. Figures at
-    # 10,000 replications (bench seeds): a floor scaled to the off-bound range seen brings this cell to 95.0% and the
-    # look-alike to 91.5%; widened for the draws unseen, 97.8% and 94.6%; a pseudo-observation at the range (weight
-    # 1) leaves this cell at 98.7% while A-partial-credit/B-near-misses falls to 86.2%. Shipped: 99.8% and 99.7%.
+    # Not discrete, known conservative (README's **):
+    # test_near_misses_95_vs_90_on_50_examples_stay_conservative_and_what_would_bring_them_into_the_band. Figures at
+    # 10,000 replications (bench seeds), before the skewness-corrected ends: a floor scaled to the off-bound range
+    # seen brings this cell to 95.0% and the look-alike to 91.5% (with the ends, at the test's seeds: 95.3% and
+    # 95.0%, from 92.2%); widened for the draws unseen, 97.8% and 94.6%; a pseudo-observation at the range
+    # (weight 1) leaves this cell at 98.7% while A-partial-credit/B-near-misses falls to 86.2%. Shipped: 99.8% and
+    # 99.7%.
     ("diff", "near-ceiling near misses 95% vs 90%", 50): 1.0,
 }
 
@@ -215,9 +218,9 @@ def observed_deficit_scale(a: np.ndarray, b: np.ndarray, hi: float, span: float,
 
 
 def coverage_with_floor_scale(monkeypatch: pytest.MonkeyPatch, shape: Paired, key: tuple, n: int,
-                              correct: bool | None) -> float:
+                              correct: bool | None, skew: bool = True) -> float:
     """Coverage of the shipped interval, or (correct not None) of the same interval with the variance floor scaled
-    to `observed_deficit_scale` instead of the full range."""
+    to `observed_deficit_scale` instead of the full range; `skew` False drops the skewness-corrected ends."""
     a, b, truth, (lo, hi) = shape(rng_for(*key), LOOK_REPS, n)
     span = hi - lo
     shipped = paired.floored_variance
@@ -231,18 +234,24 @@ def coverage_with_floor_scale(monkeypatch: pytest.MonkeyPatch, shape: Paired, ke
                 return np.maximum(d.var(axis=1, ddof=1), floor), m, same
 
             mp.setattr(paired, "floored_variance", floored)
+        if not skew:
+            mp.setattr(paired, "row_skewness", lambda d, *_: np.zeros(d.shape[0]))
         r = paired_rows(a - b, span)
     return covered(r.low, r.high, truth)
 
 
-def test_near_misses_95_vs_90_on_50_examples_stay_conservative_because_a_look_alike_needs_the_floor(monkeypatch):
+def test_near_misses_95_vs_90_on_50_examples_stay_conservative_and_what_would_bring_them_into_the_band(monkeypatch):
     """Near misses 95% vs 90% on 50 examples (the README's **): the true gap is 0.004. About half the samples show
     at most 5 disagreements, where no exact test can reject, so the interval holds 0 and covers unless its upper
     end is below 0.004; on the other half the shipped interval covers over 97%. Reaching 97% therefore takes
     intervals from <= 5 small disagreements that rule out more than a 0.004 gain: a variance floor scaled to the
-    scores seen rather than to the range. Scaled to the off-bound range seen, it brings this cell into the band but
-    a held-out look-alike (both at 90%, A's misses within 0.1, B's within 0.3: few disagreements look the same)
-    below it; widened for the draws unseen, it keeps the look-alike but leaves this cell above 97%."""
+    scores seen rather than to the range. Scaled to the off-bound range seen, it brings this cell into the band.
+    Without the skewness-corrected ends it put a held-out look-alike (both at 90%, A's misses within 0.1, B's
+    within 0.3: few disagreements look the same) below the band, which is why the full-range floor was kept; with
+    them the look-alike stays in the band: its misses were one-sided misses of the skewed kind (B's larger misses
+    are the rare large differences). The floor stays for now: a floor scaled to the scores needs each candidate's
+    scores (`paired_rows` sees differences only) and has not been run on the other shapes. Widened for the draws
+    unseen, it keeps the look-alike but leaves this cell above 97%."""
     a, b, truth, (lo, hi) = PAIRED_DIFF[NEAR_MISSES](rng_for("diff", NEAR_MISSES, 50), LOOK_REPS, 50)
     d = a - b
     r = paired_rows(d, hi - lo)
@@ -254,7 +263,8 @@ def test_near_misses_95_vs_90_on_50_examples_stay_conservative_because_a_look_al
     run = {(which, correct): coverage_with_floor_scale(monkeypatch, shape, key, 50, correct)
            for which, (key, shape) in (("cell", cell), ("look-alike", look)) for correct in (None, False, True)}
     assert run["cell", None] > 0.99 and run["look-alike", None] > 0.97  # shipped: both conservative
-    assert 0.93 <= run["cell", False] <= 0.97 and run["look-alike", False] < 0.93  # floor scaled to the range seen
+    assert 0.93 <= run["cell", False] <= 0.97 and 0.93 <= run["look-alike", False] <= 0.97  # floor scaled to the range
+    assert coverage_with_floor_scale(monkeypatch, *look[::-1], 50, False, skew=False) < 0.93  # ... without the ends
     assert run["cell", True] > 0.97 and 0.93 <= run["look-alike", True] <= 0.97  # ... widened for draws unseen
 
 
