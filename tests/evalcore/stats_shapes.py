@@ -182,7 +182,9 @@ PAIRED_DIFF: dict[str, Paired] = {  # different candidates: for the coverage of 
 }
 
 # Held out: shapes no method choice was made on, to check that a change is not tuned to the cells above (issue 7:
-# "extend the simulations rather than tune to these numbers"). Run by bench_stats.py --coverage at n = 30, 50, 100.
+# "extend the simulations rather than tune to these numbers"). Run by bench_stats.py --coverage at n = 30, 50, 100
+# and 200. Exception: the skewness-corrected end of the paired interval was chosen on HELD_OUT_DIFF (its mixed-
+# deficit shapes showed the problem); SKEW_CHECK_* below are the hold-out for that choice.
 HELD_OUT_NULL: dict[str, Paired] = {
     "near misses U(0.8, 1), 95% vs 95%": paired_ceiling(0.95, 0.95, "U(0.8, 1)"),
     "near misses U(0.9, 1), 90% vs 90%": paired_ceiling(0.90, 0.90, "U(0.9, 1)"),
@@ -206,7 +208,9 @@ HELD_OUT_DIFF: dict[str, Paired] = {
 
 # A second hold-out, written down before the skewness-aware interval was chosen (on the shapes above) and run only
 # to check it: other mixes of rare large and frequent small differences, and skewed nulls (equal means, unequal
-# shapes), where the one-sided error of the non-inferiority test shows.
+# shapes), where the one-sided error of the non-inferiority test shows. It was first run on a Hall-transformation
+# candidate; the shipped end replaced that one for reasons of its own (paired module docstring), and does a little
+# worse here than it did.
 SKEW_CHECK_DIFF: dict[str, Paired] = {
     "A partial credit uniform 97%, B near misses 92%": paired_ceiling(0.97, 0.92, "uniform", "small"),
     "A partial credit uniform 95%, B misses U(0.9, 1) 85%": paired_ceiling(0.95, 0.85, "uniform", "U(0.9, 1)"),
