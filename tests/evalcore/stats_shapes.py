@@ -18,6 +18,11 @@ RATINGS = {  # 1-5 rating distributions with means 4.3, 4.5 and 4.7
     "4.3": [0.02, 0.03, 0.08, 0.35, 0.52],
     "4.5": [0.01, 0.02, 0.06, 0.25, 0.66],
     "4.7": [0.0, 0.01, 0.03, 0.21, 0.75],
+    # for SKEW_CHECK only: one candidate with rare 1s, the other never below 3
+    "rare 1s 4.76": [0.03, 0.0, 0.0, 0.12, 0.85],
+    "4s and 5s 4.66": [0.0, 0.0, 0.02, 0.30, 0.68],
+    "rare 1s 4.74": [0.04, 0.0, 0.0, 0.10, 0.86],
+    "4s and 5s 4.74": [0.0, 0.0, 0.0, 0.26, 0.74],
 }
 
 
@@ -177,7 +182,9 @@ PAIRED_DIFF: dict[str, Paired] = {  # different candidates: for the coverage of 
 }
 
 # Held out: shapes no method choice was made on, to check that a change is not tuned to the cells above (issue 7:
-# "extend the simulations rather than tune to these numbers"). Run by bench_stats.py --coverage at n = 30, 50, 100.
+# "extend the simulations rather than tune to these numbers"). Run by bench_stats.py --coverage at n = 30, 50, 100
+# and 200. Exception: the skewness-corrected end of the paired interval was chosen on HELD_OUT_DIFF (its mixed-
+# deficit shapes showed the problem); SKEW_CHECK_* below are the hold-out for that choice.
 HELD_OUT_NULL: dict[str, Paired] = {
     "near misses U(0.8, 1), 95% vs 95%": paired_ceiling(0.95, 0.95, "U(0.8, 1)"),
     "near misses U(0.9, 1), 90% vs 90%": paired_ceiling(0.90, 0.90, "U(0.9, 1)"),
@@ -197,4 +204,23 @@ HELD_OUT_DIFF: dict[str, Paired] = {
     "A near misses, B partial credit uniform, 95% vs 90%": paired_ceiling(0.95, 0.90, "small", "uniform"),
     "A partial credit uniform, B near misses, 95% vs 90%": paired_ceiling(0.95, 0.90, "uniform", "small"),
     "both 90% at 1.0, A's misses nearer (U(0.9, 1) vs U(0.7, 1))": paired_ceiling(0.9, 0.9, "U(0.9, 1)", "U(0.7, 1)"),
+}
+
+# A second hold-out, written down before the skewness-aware interval was chosen (on the shapes above) and run only
+# to check it: other mixes of rare large and frequent small differences, and skewed nulls (equal means, unequal
+# shapes), where the one-sided error of the non-inferiority test shows. It was first run on a Hall-transformation
+# candidate; the shipped end replaced that one for reasons of its own (paired module docstring), and does a little
+# worse here than it did.
+SKEW_CHECK_DIFF: dict[str, Paired] = {
+    "A partial credit uniform 97%, B near misses 92%": paired_ceiling(0.97, 0.92, "uniform", "small"),
+    "A partial credit uniform 95%, B misses U(0.9, 1) 85%": paired_ceiling(0.95, 0.85, "uniform", "U(0.9, 1)"),
+    "A near misses 85%, B partial credit uniform 93%": paired_ceiling(0.85, 0.93, "small", "uniform"),
+    "ratings, A rare 1s (4.76) vs B 4s and 5s (4.66)": paired_rating("rare 1s 4.76", "4s and 5s 4.66"),
+}
+
+SKEW_CHECK_NULL: dict[str, Paired] = {  # equal means, so d is skewed with mean 0
+    "A partial credit uniform 96% vs B near misses 76% (both 0.98)": paired_ceiling(0.96, 0.76, "uniform", "small"),
+    "A partial credit uniform 98% vs B misses U(0.9, 1) 80% (both 0.99)": paired_ceiling(0.98, 0.80, "uniform",
+                                                                                        "U(0.9, 1)"),
+    "ratings, A rare 1s vs B 4s and 5s (both 4.74)": paired_rating("rare 1s 4.74", "4s and 5s 4.74"),
 }

@@ -70,8 +70,14 @@ def test_rank_ranges_could_be_best_and_gap_to_the_leader(board):
         assert r["could_be_best"] == (r["rank_low"] == 1)
         assert r["diff_low"] <= r["diff_vs_best"] <= r["diff_high"]
         assert not {"tie_group", "tied_with", "better_than"} & set(r)
-    cirrus_mini = next(r for r in board.rows if r["candidate"] == "cirrus-mini")
-    assert not cirrus_mini["could_be_best"] and cirrus_mini["diff_high"] < 0  # the audit's "tied" case
+    by_name = {r["candidate"]: r for r in board.rows}
+    for clearly_worse in ("delta-lite", "basalt-8b", "cirrus-pro-2"):
+        assert not by_name[clearly_worse]["could_be_best"] and by_name[clearly_worse]["diff_high"] < 0
+    # The audit's "tied" case, cirrus-mini, lost 26 of its 28 disagreements with the leader but won one by the
+    # whole range (1.0 against 0): its gap's upper end is on the long-tail side, moved out by the skewness
+    # (paired module docstring) from -0.002 to about +0.06, so it could be best (its lower end stays -0.16).
+    cirrus_mini = by_name["cirrus-mini"]
+    assert cirrus_mini["could_be_best"] and 0 < cirrus_mini["diff_high"] < 0.1 and cirrus_mini["diff_low"] < -0.15
 
 
 @needs_demo

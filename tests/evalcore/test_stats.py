@@ -20,6 +20,7 @@ from statsmodels.stats.power import TTestPower
 from statsmodels.stats.proportion import proportion_confint
 
 from evalcore import stats as S
+from evalcore.stats import paired
 from evalcore.stats import (
     Interval,
     StatsInputError,
@@ -137,16 +138,25 @@ def test_score_interval_is_asymmetric_near_the_bound():
     assert iv.high < 1.0  # one zero and one half do not prove the mean could be 1, nor is it excluded by much
 
 
-def test_paired_t_matches_scipy_ttest_rel():
+def test_paired_t_matches_scipy_ttest_rel(monkeypatch):
+    """Without the skewness (the Cornish-Fisher end on the long-tail side, paired module docstring) the paired
+    interval and p are scipy's t; with it, the end on the side of the skew moves out and p can only grow."""
     rng = np.random.default_rng(4)
     a = rng.beta(6, 2, 50)
     b = (a - rng.normal(0.03, 0.1, 50)).clip(0, 1)
-    res = paired_difference(a, b, seed=0)
+    shipped = paired_difference(a, b, seed=0)
     ref = sps.ttest_rel(a, b)
     ci = ref.confidence_interval(0.95)
+    with monkeypatch.context() as mp:
+        mp.setattr(paired, "row_skewness", lambda d, *_: np.zeros(d.shape[0]))
+        res = paired_difference(a, b, seed=0)
     assert res.p_value == pytest.approx(ref.pvalue, rel=1e-9)
     assert (res.diff.low, res.diff.high) == pytest.approx((ci.low, ci.high), abs=1e-12)
     assert res.n == 50 and res.wins + res.losses + res.ties == 50
+    g = paired.sign_plausible_skewness((a - b)[None], np.array([np.std(a - b, ddof=1)]), 1.0, 0.95)[0]
+    assert g != 0 and shipped.p_value >= ref.pvalue
+    moved, kept = ((shipped.diff.low, ci.low), (shipped.diff.high, ci.high))[::1 if g < 0 else -1]
+    assert abs(moved[0] - moved[1]) > 1e-4 and kept[0] == pytest.approx(kept[1], abs=1e-12)
 
 
 def test_mcnemar_matches_statsmodels_exact():
@@ -287,6 +297,31 @@ def test_paired_difference_is_consistent(data, draw):
         excludes_zero = res.diff.low > 0 or res.diff.high < 0
         if not res.significant:  # the interval is widened to agree with the (exact) test
             assert not excludes_zero
+
+
+@PROPS
+@given(st.integers(5, 80), st.floats(0.02, 0.6), st.floats(0.0, 0.3), st.integers(0, 2**32 - 1))
+def test_skewness_corrected_ends_never_undercut_t_and_agree_with_the_one_sided_test(n, rare, common, seed):
+    """On rare large and frequent small differences of either sign: the interval holds the t interval, p is at
+    least the t test's, significant <=> the interval excludes 0, and the one-sided test at the interval's level
+    rejects a shift just below the lower end of its t part and not one just above."""
+    rng = np.random.default_rng(seed)
+    size = np.where(rng.random((6, n)) < 0.5, rng.random((6, n)), 0.05 * rng.random((6, n)))
+    sign = np.where(rng.random((6, n)) < rare, -1.0, np.where(rng.random((6, n)) < common, 1.0, 0.0))
+    d = sign * size * np.where(rng.random(6) < 0.5, 1.0, -1.0)[:, None]
+    d[0, :2] = (0.3, -0.01)  # never all ties
+    r = paired.paired_rows(d, 1.0)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(paired, "row_skewness", lambda d, *_: np.zeros(d.shape[0]))
+        t = paired.paired_rows(d, 1.0)
+    assert (r.low <= t.low + 1e-12).all() and (r.high >= t.high - 1e-12).all() and (r.p >= t.p - 1e-12).all()
+    assert np.array_equal(r.p < 0.05, (r.low > 0) | (r.high < 0))
+    var, _, same = paired.floored_variance(d, 1.0, 0.95)
+    g = paired.row_skewness(d, var, same, 1.0, 0.95)
+    low, _ = paired.skew_ends(d.mean(axis=1), np.sqrt(var / n), g, n, float(sps.t.ppf(0.975, n - 1)))
+    ok = ~r.const
+    assert (paired.one_sided_p(d, low - 1e-7, 1.0)[ok] < 0.025).all()
+    assert (paired.one_sided_p(d, low + 1e-7, 1.0)[ok] > 0.025).all()
 
 
 @PROPS

@@ -17,9 +17,16 @@ each of those is named in DISCRETE with a test that shows the reason by simulati
   samples have at most 5 examples that differ, where no exact test at 5% can reject anything (the smallest
   two-sided p is 1/16), so an interval that agrees with the test must hold 0, and with it the small true gap.
 
-One cell is not discrete and still over-covers: near misses 95% vs 90% on 50 examples. Its test shows that the
-variance floors that bring it into the band under-cover a held-out look-alike (stats_shapes.HELD_OUT_DIFF, the
-shapes no method choice was made on; bench_stats.py prints them all).
+One cell is not discrete and still over-covers: near misses 95% vs 90% on 50 examples. Its test shows that a
+variance floor scaled to the scores seen brings it into the band; before the skewness-corrected ends that floor
+under-covered a held-out look-alike (stats_shapes.HELD_OUT_DIFF; bench_stats.py prints them all), with them it no
+longer does, but it is not shipped yet (see the test).
+
+Skewed differences (rare large ones against frequent small ones) are checked per side, since a miss on one side is
+what makes the non-inferiority test behind the recommendation anti-conservative: the held-out paired shapes miss at
+most ~3.5% on each side (nominal 2.5%) but for the cells named in SKEW_SIDE_EXCEPTIONS (up to 5.4%), the
+recommendation is checked on one of them, and a second hold-out (stats_shapes.SKEW_CHECK_*), written before the
+method was chosen, shows where it still fails and why: samples that show none of the rare large differences.
 """
 
 from __future__ import annotations
@@ -30,8 +37,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as sps
-from stats_shapes import (HELD_OUT_DIFF, HELD_OUT_NULL, MEAN_SHAPES, PAIRED_DIFF, PAIRED_NULL, Paired, binary, ceiling,
-                          rating)
+from stats_shapes import (HELD_OUT_DIFF, HELD_OUT_NULL, MEAN_SHAPES, PAIRED_DIFF, PAIRED_NULL, SKEW_CHECK_DIFF,
+                          SKEW_CHECK_NULL, Paired, binary, ceiling, rating)
 
 from evalcore import stats as S
 from evalcore.stats import paired
@@ -54,11 +61,13 @@ DISCRETE = {
     ("diff", "0/1 at p=0.97 vs 0.9", 20): 1.0,
     ("diff", "0/1 at p=0.97 vs 0.9", 50): 0.99,
     ("diff", "near-ceiling near misses 95% vs 90%", 20): 1.0,
-    # Not discrete, known conservative (README's **), and kept so because a held-out look-alike needs the floor:
-    # test_near_misses_95_vs_90_on_50_examples_stay_conservative_because_a_look_alike_needs_the_floor. Figures at
-    # 10,000 replications (bench seeds): a floor scaled to the off-bound range seen brings this cell to 95.0% and the
-    # look-alike to 91.5%; widened for the draws unseen, 97.8% and 94.6%; a pseudo-observation at the range (weight
-    # 1) leaves this cell at 98.7% while A-partial-credit/B-near-misses falls to 86.2%. Shipped: 99.8% and 99.7%.
+    # Not discrete, known conservative (README's **):
+    # test_near_misses_95_vs_90_on_50_examples_stay_conservative_and_what_would_bring_them_into_the_band. Figures at
+    # 10,000 replications (bench seeds), before the skewness-corrected ends: a floor scaled to the off-bound range
+    # seen brings this cell to 95.0% and the look-alike to 91.5% (with the ends, at the test's seeds: 95.3% and
+    # 95.0%, from 92.2%); widened for the draws unseen, 97.8% and 94.6%; a pseudo-observation at the range
+    # (weight 1) leaves this cell at 98.7% while A-partial-credit/B-near-misses falls to 86.2%. Shipped: 99.8% and
+    # 99.7%.
     ("diff", "near-ceiling near misses 95% vs 90%", 50): 1.0,
 }
 
@@ -145,6 +154,105 @@ def test_paired_difference_interval_covers(name, n):
         f"{name}, n={n}: coverage {cov:.3f}"
 
 
+# -- skewed differences: rare large ones against frequent small ones ----------------------------------------------
+
+SKEW_NS = (50, 100, 200)
+SKEW_SIDE = 0.035  # issue 7: each end may miss on its side at most ~3.5% (nominal 2.5%)
+# Held-out cells that miss more on one side, with the share allowed (before the Monte Carlo allowance) and why.
+SKEW_SIDE_EXCEPTIONS = {
+    # The two mixed-deficit cells on 100 examples (t interval: 10.9% and 7.4%): the studentized mean's 97.5% point
+    # is 1.93 times t's there, the Cornish-Fisher end reaches about 1.4-1.9 (paired module docstring), and 2.5% of
+    # the samples show none of the rare large differences at all.
+    ("A partial credit uniform, B near misses, 95% vs 90%", 100): 0.055,
+    ("A near misses, B partial credit uniform, 95% vs 90%", 100): 0.045,
+    # Skew in how often each sign occurs rather than in the sizes (B's misses 2.7 times as frequent as A's, the
+    # same uniform sizes), which the sign-plausible skewness hardly sees (t interval: 5.9% and 4.9%).
+    ("partial credit uniform, 97% vs 92%", 100): 0.055,
+    ("partial credit uniform, 97% vs 92%", 200): 0.045,
+}
+SKEW_CELLS = [(name, n) for name in HELD_OUT_DIFF for n in SKEW_NS]
+
+
+def t_only(monkeypatch: pytest.MonkeyPatch, d: np.ndarray, span: float) -> paired.PairedRows:
+    """`paired_rows` without the skewness-corrected ends (skewness 0): the t interval it never undercuts."""
+    with monkeypatch.context() as mp:
+        mp.setattr(paired, "row_skewness", lambda d, *_: np.zeros(d.shape[0]))
+        return paired_rows(d, span)
+
+
+@pytest.mark.parametrize("name,n", SKEW_CELLS, ids=[f"{a} n={b}" for a, b in SKEW_CELLS])
+def test_held_out_differences_cover_and_miss_at_most_3_5_percent_on_each_side(name, n, monkeypatch):
+    """Held-out paired shapes (no method choice was made on them before the skewness-corrected ends; those were
+    chosen on these cells, where the two mixed-deficit ones read 88.8% with 10.9% above the truth and 92.0% with
+    7.4% below at n = 100 under the t interval): coverage >= 93% and each side's miss <= 3.5% (+ Monte Carlo
+    allowance) but for SKEW_SIDE_EXCEPTIONS, and neither end ever inside the t interval's (so no side's miss can
+    exceed the t interval's)."""
+    a, b, truth, (lo, hi) = HELD_OUT_DIFF[name](rng_for("held-out", "diff", name, n), NULL_REPS, n)
+    d = a - b
+    r = paired_rows(d, hi - lo)
+    above, below = float(np.mean(r.low > truth)), float(np.mean(r.high < truth))
+    side = SKEW_SIDE_EXCEPTIONS.get((name, n), SKEW_SIDE) + 2 * np.sqrt(SKEW_SIDE * (1 - SKEW_SIDE) / NULL_REPS)
+    assert covered(r.low, r.high, truth) >= 0.93 and max(above, below) <= side, \
+        f"{name}, n={n}: coverage {covered(r.low, r.high, truth):.3f}, above the truth {above:.3f}, below {below:.3f}"
+    t = t_only(monkeypatch, d, hi - lo)
+    assert (r.low <= t.low + 1e-12).all() and (r.high >= t.high - 1e-12).all() and (r.p >= t.p - 1e-12).all()
+
+
+REC_SKEW = "A partial credit uniform, B near misses, 95% vs 90%"  # d: A's rare large losses, B's frequent small ones
+
+
+@pytest.mark.parametrize("n", SKEW_NS)
+def test_recommendation_rarely_picks_a_cheap_candidate_with_rare_large_losses_worse_by_more_than_the_margin(n):
+    """The cheap candidate loses partial credit anywhere in (0, 1) on 5% of examples, the best a few hundredths on
+    10%: the cheap one is worse by 1/60. With margins 0.005 and 0.01 it is worse by more than the margin, and with
+    the margin 1/60 it sits on the boundary (the one-sided null of the non-inferiority test, nominal 2.5%): it
+    must be picked (shown non-inferior) in at most 5% of boards. Here: 0.4/1.0/3.5% (n = 50), 1.1/2.5/4.7%
+    (n = 100), 0.2/0.5/1.9% (n = 200) for margins 0.005/0.01/boundary; the boundary at n = 100 read 5.8% at other
+    seeds, so about 5% is what it is, and 6% is allowed there. The t interval: 10.1% (n = 100) and 7.9% (n = 200)
+    at the boundary, 4.2% at margin 0.01 (n = 100)."""
+    best_b_cheap_a = HELD_OUT_DIFF[REC_SKEW]
+    a, b, truth, _ = best_b_cheap_a(rng_for("recommend-skew", n), NULL_REPS, n)
+    assert truth == pytest.approx(-1 / 60)
+    boards = np.stack([b, a], axis=1)
+    for margin in (0.005, 0.01, -truth):
+        ni = noninferior_rows(boards, margin, 1.0)
+        allowed = 0.06 if (n, margin) == (100, -truth) else 0.05
+        assert float(np.mean(ni[:, 1])) <= allowed, f"n={n}, margin {margin:.4f}: picked in {np.mean(ni[:, 1]):.3f}"
+    for i in range(2):  # the public recommendation agrees with the vectorised rule
+        rows = [{"candidate": c, "example_id": f"e{j}", "repeat": 0, "value": float(boards[i, k, j])}
+                for k, c in enumerate(["best", "cheap"]) for j in range(n)]
+        rec = S.recommend(pd.DataFrame(rows), cost_per_example={"best": 0.01, "cheap": 0.001}, margin=-truth)
+        assert (rec.pick == "cheap") == bool(noninferior_rows(boards[i:i + 1], -truth, 1.0)[0, 1])
+
+
+SKEW_CHECK_CELLS = [(kind, name, n) for kind, shapes in (("diff", SKEW_CHECK_DIFF), ("null", SKEW_CHECK_NULL))
+                    for name in shapes for n in (30, 50, 100, 200)]
+
+
+@pytest.mark.parametrize("kind,name,n", SKEW_CHECK_CELLS, ids=[f"{k} {a} n={b}" for k, a, b in SKEW_CHECK_CELLS])
+def test_skewed_cells_miss_on_the_rare_side_only_where_the_sample_shows_none_of_the_rare_large_differences(
+        kind, name, n, monkeypatch):
+    """The second hold-out (stats_shapes.SKEW_CHECK_*: rarer large differences, and skewed nulls with equal means)
+    is not all in the band: e.g. A partial credit uniform at 98% against B's misses within 0.1 at 80% rejects
+    equality 17.6% of the time on 100 examples (t interval: 21.3%). Every such excess comes from samples that hold
+    no difference beyond 0.3 of the range on the side of the rare large ones (27% of those samples): nothing in
+    them shows that large differences occur, so no use of the sample can widen their interval, and a floor for
+    unseen ones as large as the rule of three would widen every interval. Where a sample shows at least one, the
+    interval misses on that side at most 2.5% of the time (nominal), and neither end is ever inside the t
+    interval's."""
+    shapes = SKEW_CHECK_DIFF if kind == "diff" else SKEW_CHECK_NULL
+    a, b, truth, (lo, hi) = shapes[name](rng_for("skew-check", kind, name, n), NULL_REPS, n)
+    d, span = a - b, hi - lo
+    side = np.sign(np.mean((d - d.mean()) ** 3))  # the side of the rare large differences
+    r = paired_rows(d, span)
+    miss = r.low > truth if side < 0 else r.high < truth
+    shows = (side * d > 0.3 * span).any(axis=1)
+    rate = float(miss[shows].mean())
+    assert rate <= 0.025 + 2 * np.sqrt(0.025 * 0.975 / shows.sum()), f"{name}, n={n}: {rate:.4f} where shown"
+    t = t_only(monkeypatch, d, span)
+    assert (r.low <= t.low + 1e-12).all() and (r.high >= t.high - 1e-12).all()
+
+
 # -- the discrete cells, shown ---------------------------------------------------------------------------------
 
 
@@ -215,9 +323,9 @@ def observed_deficit_scale(a: np.ndarray, b: np.ndarray, hi: float, span: float,
 
 
 def coverage_with_floor_scale(monkeypatch: pytest.MonkeyPatch, shape: Paired, key: tuple, n: int,
-                              correct: bool | None) -> float:
+                              correct: bool | None, skew: bool = True) -> float:
     """Coverage of the shipped interval, or (correct not None) of the same interval with the variance floor scaled
-    to `observed_deficit_scale` instead of the full range."""
+    to `observed_deficit_scale` instead of the full range; `skew` False drops the skewness-corrected ends."""
     a, b, truth, (lo, hi) = shape(rng_for(*key), LOOK_REPS, n)
     span = hi - lo
     shipped = paired.floored_variance
@@ -231,18 +339,24 @@ def coverage_with_floor_scale(monkeypatch: pytest.MonkeyPatch, shape: Paired, ke
                 return np.maximum(d.var(axis=1, ddof=1), floor), m, same
 
             mp.setattr(paired, "floored_variance", floored)
+        if not skew:
+            mp.setattr(paired, "row_skewness", lambda d, *_: np.zeros(d.shape[0]))
         r = paired_rows(a - b, span)
     return covered(r.low, r.high, truth)
 
 
-def test_near_misses_95_vs_90_on_50_examples_stay_conservative_because_a_look_alike_needs_the_floor(monkeypatch):
+def test_near_misses_95_vs_90_on_50_examples_stay_conservative_and_what_would_bring_them_into_the_band(monkeypatch):
     """Near misses 95% vs 90% on 50 examples (the README's **): the true gap is 0.004. About half the samples show
     at most 5 disagreements, where no exact test can reject, so the interval holds 0 and covers unless its upper
     end is below 0.004; on the other half the shipped interval covers over 97%. Reaching 97% therefore takes
     intervals from <= 5 small disagreements that rule out more than a 0.004 gain: a variance floor scaled to the
-    scores seen rather than to the range. Scaled to the off-bound range seen, it brings this cell into the band but
-    a held-out look-alike (both at 90%, A's misses within 0.1, B's within 0.3: few disagreements look the same)
-    below it; widened for the draws unseen, it keeps the look-alike but leaves this cell above 97%."""
+    scores seen rather than to the range. Scaled to the off-bound range seen, it brings this cell into the band.
+    Without the skewness-corrected ends it put a held-out look-alike (both at 90%, A's misses within 0.1, B's
+    within 0.3: few disagreements look the same) below the band, which is why the full-range floor was kept; with
+    them the look-alike stays in the band: its misses were one-sided misses of the skewed kind (B's larger misses
+    are the rare large differences). The floor stays for now: a floor scaled to the scores needs each candidate's
+    scores (`paired_rows` sees differences only) and has not been run on the other shapes. Widened for the draws
+    unseen, it keeps the look-alike but leaves this cell above 97%."""
     a, b, truth, (lo, hi) = PAIRED_DIFF[NEAR_MISSES](rng_for("diff", NEAR_MISSES, 50), LOOK_REPS, 50)
     d = a - b
     r = paired_rows(d, hi - lo)
@@ -254,7 +368,8 @@ def test_near_misses_95_vs_90_on_50_examples_stay_conservative_because_a_look_al
     run = {(which, correct): coverage_with_floor_scale(monkeypatch, shape, key, 50, correct)
            for which, (key, shape) in (("cell", cell), ("look-alike", look)) for correct in (None, False, True)}
     assert run["cell", None] > 0.99 and run["look-alike", None] > 0.97  # shipped: both conservative
-    assert 0.93 <= run["cell", False] <= 0.97 and run["look-alike", False] < 0.93  # floor scaled to the range seen
+    assert 0.93 <= run["cell", False] <= 0.97 and 0.93 <= run["look-alike", False] <= 0.97  # floor scaled to the range
+    assert coverage_with_floor_scale(monkeypatch, *look[::-1], 50, False, skew=False) < 0.93  # ... without the ends
     assert run["cell", True] > 0.97 and 0.93 <= run["look-alike", True] <= 0.97  # ... widened for draws unseen
 
 
