@@ -12,7 +12,6 @@ import os
 import streamlit as st
 
 import access
-import element_code
 import run_jobs
 from page_list import EDITOR_PAGES, LOGIN_PAGE, NO_ACCESS_PAGE, VIEWER_PAGES
 
@@ -81,7 +80,7 @@ if trace:
     with open(trace, "a", encoding="utf-8") as f:
         f.write(f"{current.url_path}\t{scripts.get(current.url_path, '?')}\t{identity.email or identity.mode}\n")
 try:
-    with run_jobs.page_running(), element_code.loading_while_the_page_runs():
+    with run_jobs.page_running():
         current.run()
 finally:
     if access.EDITOR in allowed:

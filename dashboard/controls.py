@@ -9,7 +9,6 @@ from __future__ import annotations
 import streamlit as st
 
 import data
-import element_code
 
 
 def can_edit() -> bool:
@@ -35,7 +34,7 @@ def suite_and_scorer(ws: str, token: data.Token) -> tuple[str, str]:
             f"- Or measure your own task: `evalcore init my-task`, edit `my-task/suite.yaml`, then "
             f"`evalcore run my-task/suite.yaml --workspace {shown}`."
         )
-        element_code.stop()
+        st.stop()
     notice = st.container()  # the synthetic-data warning goes above everything once the suite is known
     left, right = st.columns(2)
     if st.session_state.get("suite") not in suites:
@@ -46,7 +45,7 @@ def suite_and_scorer(ws: str, token: data.Token) -> tuple[str, str]:
         st.error(f"Suite `{data.markdown_safe(suite)}` has results but no scores: a run is still going, or "
                  f"scoring failed. `evalcore runs --suite {data.markdown_safe(suite)} --workspace {shown}` shows its runs; `evalcore run` "
                  "again scores what is missing.")
-        element_code.stop()
+        st.stop()
     if st.session_state.get("scorer") not in scorers:  # a new suite: start from its primary scorer
         st.session_state["scorer"] = scorers[0]
     scorer = right.selectbox("Scorer", scorers, key="scorer", bind="query-params",
@@ -70,5 +69,5 @@ def board_or_stop(ws: str, token: data.Token, suite: str, scorer: str) -> dict:
         return data.leaderboard(ws, token, suite, scorer)
     except EvalcoreError as exc:
         st.error(data.markdown_safe(str(exc)))
-        element_code.stop()
-        raise  # element_code.stop() raises; this line only tells type checkers the function never falls through
+        st.stop()
+        raise  # st.stop() raises; this line only tells type checkers the function never falls through

@@ -7,7 +7,6 @@ import streamlit as st
 
 import controls
 import data
-import element_code
 from evalcore import formatting as fmt
 from evalcore.errors import EvalcoreError
 
@@ -73,7 +72,7 @@ if wanted and wanted not in options:
     options.insert(0, wanted)  # a deep link to an example the filters hide still opens it
 if not options:
     st.info("No result matches these filters. Set Outcome to 'all' or choose another tag.")
-    element_code.stop()
+    st.stop()
 if st.session_state.get("example") not in options:
     st.session_state["example"] = wanted if wanted in options else options[0]
 example_id = st.selectbox("Example", options, key="example", bind="query-params")
@@ -82,7 +81,7 @@ try:
     ex = data.example_detail(ws, token, suite, example_id, tuple(order))
 except EvalcoreError as exc:
     st.error(data.markdown_safe(str(exc)))
-    element_code.stop()
+    st.stop()
 
 st.subheader(f"Example {example_id}")
 st.caption("Tags: " + (data.markdown_safe(", ".join(ex["tags"])) or "none"))

@@ -15,7 +15,6 @@ from typing import Any
 import streamlit as st
 
 import data
-import element_code
 from evalcore.errors import EvalcoreError
 
 ws = data.workspace()
@@ -26,7 +25,7 @@ suites = data.suites(ws, token)
 if not suites:
     st.info(f"No outputs to label in this workspace yet. Run a suite first (`evalcore run SUITE --workspace {ws}`), "
             f"or build the offline demo: `evalcore demo --workspace {ws}`.")
-    element_code.stop()
+    st.stop()
 
 # -- who is labeling: asked once per browser session ------------------------------------------------------
 reviewer = data.reviewer()
@@ -39,9 +38,9 @@ if reviewer is None:
             data.set_reviewer(name)
         except EvalcoreError as exc:
             st.error(data.markdown_safe(str(exc)))
-            element_code.stop()
+            st.stop()
         st.rerun()
-    element_code.stop()
+    st.stop()
 
 # -- what to label --------------------------------------------------------------------------------------------
 with st.sidebar:
@@ -73,7 +72,7 @@ if lab is None or lab["settings"] != settings:
                                  tuple(tags), bool(disagree), overlap, 0)
     except EvalcoreError as exc:
         st.error(data.markdown_safe(str(exc)))
-        element_code.stop()
+        st.stop()
     items = list(queue["done"]) + list(queue["todo"])
     key_of = (lambda i: i["key"]) if mode == "pairwise" else (lambda i: i["output_hash"])
     answers = {key_of(i): (i["mine"] if mode == "pairwise" else dict(i["mine"])) for i in queue["done"]}

@@ -8,7 +8,6 @@ import pandas as pd
 import streamlit as st
 
 import data
-import element_code
 from evalcore import formatting as fmt
 from evalcore import workspace_suites as wsuites
 from evalcore.errors import EvalcoreError
@@ -105,7 +104,7 @@ if notice and notice[0] == "suite":
 
 editable = [s for s in suites if s["path"]]
 if not editable:
-    element_code.stop()
+    st.stop()
 
 # -- one suite ----------------------------------------------------------------------------------------------------
 st.subheader("Suite")
@@ -124,7 +123,7 @@ try:
     doc = wsuites.load_document(ws, chosen)
 except EvalcoreError as exc:
     show_error(exc, "load_errors")
-    element_code.stop()
+    st.stop()
 
 with st.expander("Candidates and scorers", expanded=False, key="edit_suite"):
     with st.form("edit_suite_form", enter_to_submit=False):

@@ -8,7 +8,6 @@ import streamlit as st
 import chart_out
 import controls
 import data
-import element_code
 from evalcore import charts
 from evalcore import formatting as fmt
 
@@ -61,12 +60,12 @@ if rec["status"] == "all_failed" or (calls and errors == calls):
     st.page_link("views/explore.py", label="Read the errors in Explore",
                  query_params=controls.link_params(suite, scorer, outcome="error"))
     report_button()
-    element_code.stop()
+    st.stop()
 if rec["status"] == "no_scores":
     st.error(f"**No scores**: {rec['headline']} If a judge scored this suite, its replies may have been "
              "unreadable: open Explore to read the scorer details, then `evalcore run` again.")
     report_button()
-    element_code.stop()
+    st.stop()
 
 card = st.container(border=True)
 with card:

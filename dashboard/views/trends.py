@@ -5,7 +5,6 @@ import streamlit as st
 import chart_out
 import controls
 import data
-import element_code
 from evalcore import charts
 from evalcore import formatting as fmt
 from evalcore.errors import EvalcoreError
@@ -31,7 +30,7 @@ try:
     series = data.trend(ws, token, suite, scorer, None if tag == "whole suite" else tag, x or "release")
 except EvalcoreError as exc:
     st.error(data.markdown_safe(str(exc)))
-    element_code.stop()
+    st.stop()
 points = series["rows"]
 if points.empty or points[["release" if series["x"] == "release" else "started"]].isna().all().all():
     st.info("No candidate has a release date: add `release: YYYY-MM-DD` to the candidates in suite.yaml, or "
@@ -101,7 +100,7 @@ ranks = data.public_ranks(ws, token, suite, scorer)
 if ranks is None:
     st.info("No public benchmark scores match this suite's candidates. Import some with `evalcore public import "
             "scores.csv` (model, benchmark, score, source) to see whether the public ranking holds on your task.")
-    element_code.stop()
+    st.stop()
 benchmarks = sorted(ranks["rows"]["benchmark"].unique())
 if st.session_state.get("benchmark") not in benchmarks:
     st.session_state["benchmark"] = benchmarks[0]
