@@ -326,6 +326,8 @@ def measure(root: Path | str, log: Path) -> dict[str, object]:
         page.close()
         browser.close()
         out["rss_mb"] = _settled_rss_mb(srv.pid)
+    out["warm_up"] = next((line.strip() for line in log.read_text(errors="replace").splitlines()
+                           if line.startswith("evalcore: ")), "")
     return out
 
 
@@ -365,6 +367,8 @@ def report(n: int, files: int, size_mb: float, gen_s: float, m: dict[str, object
         for name, _, _ in PAGES:
             t = m["first"][name]  # type: ignore[index]
             lines.append(f"{name:<12} {t:>10.2f} s {t - m['elements']:>18.2f} s")  # type: ignore[operator]
+    if m.get("warm_up"):
+        lines.append(f"Server start (before its health check answered): {m['warm_up']}.")
     try:
         load = Path("/proc/loadavg").read_text().split()[:3]
         lines.append(f"Load average at the end: {' '.join(load)} on {__import__('os').cpu_count()} cores.")
