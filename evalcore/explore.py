@@ -515,7 +515,7 @@ def changes_since_previous_run(workspace: str | Path | Queries | None, suite: st
     out.new_candidates = sorted(str(c) for c in now["candidate"].unique() if c not in previous)
     # each candidate's newest scores beside its previous run's, in one join (a merge per candidate cost 14 ms each)
     prev_of = pd.DataFrame({"candidate": list(previous), "run_id": list(previous.values())}, dtype=object)
-    prev = older.merge(prev_of, on=["candidate", "run_id"]) if len(prev_of) else older.iloc[:0]
+    prev = older.merge(prev_of, on=["candidate", "run_id"])
     paired = now.merge(prev[["candidate", "example_id", "value"]], on=["candidate", "example_id"],
                        suffixes=("", "_before"))
     for cand, both in paired.groupby("candidate", sort=True):
