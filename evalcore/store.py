@@ -142,8 +142,11 @@ def utcnow() -> datetime:
 
 
 def new_run_id() -> str:
-    """Time-sortable and unique: 20261123T234501-3f9a1c."""
-    return utcnow().strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+    """Time-sortable and unique: 20261123T234501-0f4a1c. The suffix is the microsecond in 5 hex digits and one random
+    one, so two runs started in the same second still sort in the order they started (a random suffix made a
+    rerun a second after a run its "previous" run half the time, and the latest run the older one)."""
+    now = utcnow()
+    return now.strftime("%Y%m%dT%H%M%S") + "-" + f"{now.microsecond:05x}" + secrets.token_hex(1)[0]
 
 
 def resolve_workspace(path: str | Path | None = None) -> Path | str:

@@ -697,3 +697,13 @@ def test_a_full_disk_mid_run_stops_cleanly_keeps_what_was_stored_and_the_rerun_c
     assert server.stats()["requests"] == missing  # exactly the missing calls
     with queries(Workspace(ws)) as q:
         assert len(q.run_keys("big", run_id)) == 80 and q.run_counts("big", run_id)["results"].tolist() == [80]
+
+
+def test_run_ids_made_in_the_same_second_sort_in_the_order_they_were_made() -> None:
+    import re
+
+    from evalcore.store import new_run_id
+
+    ids = [new_run_id() for _ in range(200)]
+    assert all(re.fullmatch(r"\d{8}T\d{6}-[0-9a-f]{6}", i) for i in ids)
+    assert ids == sorted(ids)
