@@ -1,5 +1,5 @@
 """Explore: the failing edge cases. Filter, then read one example's input, reference and every candidate's
-output side by side. Outputs are text: st.code / st.text never interpret HTML, markdown or scripts."""
+output side by side. Outputs are text (`text_out`, st.text): never interpreted as HTML, markdown or scripts."""
 
 import json
 
@@ -7,6 +7,7 @@ import streamlit as st
 
 import controls
 import data
+import text_out
 from evalcore import formatting as fmt
 from evalcore.errors import EvalcoreError
 
@@ -83,15 +84,28 @@ except EvalcoreError as exc:
     st.error(data.markdown_safe(str(exc)))
     st.stop()
 
+text_out.style()
 st.subheader(f"Example {example_id}")
 st.caption("Tags: " + (data.markdown_safe(", ".join(ex["tags"])) or "none"))
 i_col, r_col = st.columns(2)
 with i_col:
     st.markdown("**Input**")
-    st.code(ex["input"], language=None, wrap_lines=True, height=260)
+    text_out.show(st, ex["input"], key=f"input:{example_id}", height=260)
 with r_col:
     st.markdown("**Reference**")
-    st.code(ex["expected"] or "(no reference answer)", language=None, wrap_lines=True, height=260)
+    text_out.show(st, ex["expected"], key=f"expected:{example_id}", height=260, empty="(no reference answer)")
+
+
+def _details(rep: dict) -> None:
+    """One repeat's diff against the reference and each scorer's value and detail."""
+    if rep["diff"]:
+        st.code(rep["diff"], language="diff", wrap_lines=True)
+    for s in rep["scores"]:
+        st.text(f"{s['scorer']}: {fmt.score(s['value'])} "
+                f"({'pass' if s['passed'] else 'fail' if s['passed'] is not None else '-'})")
+        st.code(json.dumps(s["detail"], indent=1, ensure_ascii=False, default=str)[:4000], language="json",
+                wrap_lines=True)
+
 
 shown = [c for c in ex["candidates"] if not picked or c["candidate"] in picked]
 st.markdown(f"**Every candidate's output** ({fmt.count(len(shown), 'candidate')}, in leaderboard order)")
@@ -113,12 +127,11 @@ for start in range(0, len(shown), PER_ROW):
                 st.caption(data.markdown_safe(head))
                 if rep["error_kind"]:
                     st.error(data.markdown_safe(f"{rep['error_kind']}: {rep['error'] or 'no message'}"), icon="⚠️")
-                st.code(rep["output"] or "(no output)", language=None, wrap_lines=True, height=180)
-                with st.expander("Diff against the reference and scorer details"):
-                    if rep["diff"]:
-                        st.code(rep["diff"], language="diff", wrap_lines=True)
-                    for s in rep["scores"]:
-                        st.text(f"{s['scorer']}: {fmt.score(s['value'])} "
-                                f"({'pass' if s['passed'] else 'fail' if s['passed'] is not None else '-'})")
-                        st.code(json.dumps(s["detail"], indent=1, ensure_ascii=False, default=str)[:4000],
-                                language="json", wrap_lines=True)
+                where = f"{example_id}:{cand['candidate']}:{rep['repeat']}"
+                text_out.show(st, rep["output"], key=f"output:{where}", empty="(no output)")
+                # Opening reruns the page and only then renders the diff and details: closed, they are ~60 of
+                # Explore's elements at 10 candidates, and the highlighter's code the browser would fetch for them.
+                with st.expander("Diff against the reference and scorer details", on_change="rerun",
+                                 key=f"detail:{where}") as details:
+                    if details.open:
+                        _details(rep)

@@ -164,8 +164,8 @@ def test_hostile_output_is_rendered_inert(browser, hostile_url: str) -> None:
         assert page.evaluate("() => window.__pwned") is None  # neither the script nor the onerror ran
         assert page.locator("img[src=x]").count() == 0
         assert page.locator("[data-testid=stMain] b").filter(has_text="b").count() == 0
-        code = page.locator("[data-testid=stCode]").filter(has_text="<script>").first
-        assert "<img src=x onerror=" in code.inner_text() and "**bold**" in code.inner_text()
+        shown = page.locator("[data-testid=stText]").filter(has_text="<script>").first
+        assert "<img src=x onerror=" in shown.inner_text() and "**bold**" in shown.inner_text()
         _no_exception(page)
         _shot(page, "hostile-explore")
     finally:

@@ -149,11 +149,27 @@ def test_explore_deep_link_opens_one_example_with_every_output_as_text(demo_work
     at = _page(demo_workspace, monkeypatch, "views/explore.py", {"example": "inv-040", "outcome": "all"})
     assert at.selectbox(key="example").value == "inv-040"
     ex = explore.example_detail(demo_workspace, DEMO_SUITE, "inv-040")
-    codes = [c.value for c in at.code]
-    assert ex["input"] in codes and ex["expected"] in codes
+    texts = [t.value for t in at.text]
+    assert ex["input"] in texts and ex["expected"] in texts
     for cand in ex["candidates"]:
-        assert cand["repeats"][0]["output"] in codes
+        assert cand["repeats"][0]["output"] in texts
     assert any(s.value.startswith("Example inv-040") for s in at.subheader)
+
+
+def test_explore_renders_a_diff_and_scorer_details_only_once_opened(demo_workspace: Path, monkeypatch) -> None:
+    at = _page(demo_workspace, monkeypatch, "views/explore.py", {"example": "inv-040", "outcome": "all"})
+    ex = explore.example_detail(demo_workspace, DEMO_SUITE, "inv-040")
+    first = ex["candidates"][0]
+    labels = [e.label for e in at.expander]
+    assert labels.count("Diff against the reference and scorer details") == sum(len(c["repeats"]) for c in ex["candidates"])
+    assert not at.code  # closed: no diff, no JSON detail sent to the browser
+    at.session_state[f"detail:inv-040:{first['candidate']}:0"] = True  # what clicking the expander sets
+    at.run()
+    rep = first["repeats"][0]
+    codes = [c.value for c in at.code]
+    assert (rep["diff"] in codes) == bool(rep["diff"])
+    scorer_lines = [t.value for t in at.text if t.value.startswith(tuple(s["scorer"] + ":" for s in rep["scores"]))]
+    assert len(scorer_lines) == len(rep["scores"]) and len(codes) == len(rep["scores"]) + bool(rep["diff"])
 
 
 # -- Overview ----------------------------------------------------------------------------------------------------
@@ -171,8 +187,8 @@ def test_overview_says_what_changed_since_the_previous_run(demo_workspace: Path,
 
 def test_hostile_output_is_shown_as_text_never_as_markdown_or_html(hostile_workspace: Path, monkeypatch) -> None:
     at = _page(hostile_workspace, monkeypatch, "views/explore.py", {"example": "e000", "outcome": "all"})
-    codes = [c.value for c in at.code]
-    assert any("<script>" in c and "<img src=x onerror=" in c for c in codes)
+    texts = [t.value for t in at.text]
+    assert any("<script>" in t and "<img src=x onerror=" in t for t in texts)
     rendered = [m.value for m in at.markdown] + [c.value for c in at.caption]
     assert not any("<script>" in v or "<img" in v for v in rendered)
 
