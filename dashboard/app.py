@@ -76,7 +76,7 @@ with st.sidebar:
         st.button("Sign out", key="sign_out", on_click=st.logout)
 
 trace = os.environ.get("EVALCORE_TRACE_PAGES")  # tests: proves which page scripts ran, not just what showed
-if trace:
+if trace and not st.session_state.get("_warm_up"):  # the launcher's warm runs (serve.py) are not visits
     with open(trace, "a", encoding="utf-8") as f:
         f.write(f"{current.url_path}\t{scripts.get(current.url_path, '?')}\t{identity.email or identity.mode}\n")
 try:

@@ -10,7 +10,8 @@ Community Cloud) still work; only their first visit pays the imports.
 
 It also warms the workspace (`data.warm`: listing, local copies of object-storage parts, views, the default
 leaderboard) for up to `WARM_BUDGET_S`; a slower workspace keeps warming in the background while Streamlit
-serves, and the first page waits only for what it still needs.
+serves, and the first page waits only for what it still needs. Then it runs each viewer page once, as a first
+visitor's default view (`warm_pages`), so that visitor finds its tables, decision and chart specs computed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parent / "app.py"
 WARM_BUDGET_S = 30.0  # the longest the health check waits for the warm-up (a huge store keeps warming after)
+PAGES_BUDGET_S = 30.0  # the longest the viewer pages' warm runs may take together; pages not reached stay cold
 
 
 def preload() -> None:
@@ -78,6 +80,56 @@ def warm_workspace(budget_s: float = WARM_BUDGET_S) -> str:
     return f"evalcore: warmed {said[0] if said else 'nothing'} in {took:.1f} s"
 
 
+def load_run_config(argv: list[str]) -> None:
+    """Parse the config (config.toml, environment, and these `streamlit run` flags) exactly as `streamlit run`
+    will, so the warm-up sees the server's real options (its address decides who may edit), and Streamlit's
+    own parse later finds nothing changed (otherwise it warns that a [server] option changed)."""
+    from streamlit.web import bootstrap, cli
+
+    ctx = cli.main_run.make_context("run", [str(APP), *argv])
+    bootstrap.load_config_options(flag_options={k: v for k, v in ctx.params.items() if k not in ("target", "args")})
+
+
+def warm_pages(budget_s: float = PAGES_BUDGET_S) -> str:
+    """Run every viewer page once with its default widgets, before the server starts, through Streamlit's
+    in-process script runner (`streamlit.testing.v1.AppTest`): the pages' own code fills the caches they read
+    (decision, what changed, head-to-head, trends, the example Explore opens on) and the chart specs, so this
+    cannot drift from what a page computes. The first visit at 1M results then skips 0.1-0.3 s of work per page.
+    Not when login is configured (who logs in decides what they see; the workspace warm-up still ran). Never
+    raises: a page that fails here fails the same way for its visitor, in its own words. Returns a log line."""
+    import logging
+
+    import access
+    from page_list import VIEWER_PAGES
+    from streamlit.runtime import Runtime
+
+    if access.auth_configured():
+        return "no pages (login is configured)"
+    from streamlit.testing.v1 import AppTest
+
+    quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # "missing ScriptRunContext" from setting session state outside a run
+    t = time.perf_counter()
+    done: list[str] = []
+    try:
+        at = AppTest.from_file(str(APP), default_timeout=budget_s)
+        at.session_state["_warm_up"] = True  # app.py: not a visit (tests trace the visits)
+        for script, title, _ in VIEWER_PAGES:
+            left = budget_s - (time.perf_counter() - t)
+            if left <= 0:
+                break
+            (at.switch_page(script) if done else at).run(timeout=left)
+            done.append(title)
+    except Exception as exc:  # noqa: BLE001 - a warm-up never stops the server
+        return (f"pages {', '.join(done) or 'none'}, then stopped ({type(exc).__name__}: {str(exc)[:200]}) "
+                f"after {time.perf_counter() - t:.1f} s")
+    finally:
+        Runtime._instance = None  # AppTest's stand-in runtime, also after a timeout: the server makes the real one
+        quiet.setLevel(level)
+    return f"pages {', '.join(done) or 'none'} in {time.perf_counter() - t:.1f} s"
+
+
 def skip_bare_python_check() -> None:
     """Streamlit's first element in a process checks whether it runs in a bare REPL (to print "use streamlit
     run") with `inspect.stack()`, which reads the source of every frame of the script thread: 0.13-0.2 s of the
@@ -90,11 +142,14 @@ def skip_bare_python_check() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
     preload()
+    load_run_config(args)
     print(warm_workspace(), file=sys.stderr, flush=True)
+    print(f"evalcore: warmed {warm_pages()}", file=sys.stderr, flush=True)
     from streamlit.web import cli
 
-    cli.main(["run", str(APP), *(sys.argv[1:] if argv is None else argv)], prog_name="streamlit")
+    cli.main(["run", str(APP), *args], prog_name="streamlit")
 
 
 if __name__ == "__main__":

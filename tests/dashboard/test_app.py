@@ -192,6 +192,63 @@ def test_the_launcher_warms_the_workspace_the_pages_then_read(demo_workspace: Pa
         assert proc.stdout.startswith("evalcore: warmed"), proc.stdout
 
 
+def test_the_launcher_runs_each_viewer_page_once_so_a_first_visit_computes_nothing(demo_workspace: Path,
+                                                                                     tmp_path: Path) -> None:
+    """`serve.warm_pages` runs the viewer pages' own code before the server starts. Afterwards, every viewer
+    page's default view (as a first visitor opens it) issues no DuckDB statement and builds no chart spec; the
+    warm runs are not traced as visits, leave no stand-in runtime behind, and are skipped when login is on."""
+    trace = tmp_path / "trace.tsv"
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(DASHBOARD)!r})\n"
+        "import serve\n"
+        "serve.preload()\n"
+        "serve.load_run_config([])\n"
+        "serve.warm_workspace()\n"
+        "said = serve.warm_pages()\n"
+        "assert said.startswith('pages Overview, Compare, Trends, Explore in '), said\n"
+        "from streamlit.runtime import Runtime\n"
+        "assert Runtime._instance is None\n"
+        f"assert not __import__('os').path.exists({str(trace)!r}), 'a warm run was traced as a visit'\n"
+        "import chart_out, data\n"
+        "from page_list import VIEWER_PAGES\n"
+        "q = data._queries(data.workspace())\n"
+        "class Counting:\n"
+        "    def __init__(self, con):\n"
+        "        self.con, self.n = con, 0\n"
+        "    def cursor(self):\n"
+        "        self.n += 1\n"
+        "        return self.con.cursor()\n"
+        "    def execute(self, *a, **k):\n"
+        "        self.n += 1\n"
+        "        return self.con.execute(*a, **k)\n"
+        "    def __getattr__(self, name):\n"
+        "        return getattr(self.con, name)\n"
+        "q.con = Counting(q.con)\n"
+        "built = []\n"
+        "spec = chart_out.spec\n"
+        "chart_out.spec = lambda chart: built.append(chart) or spec(chart)\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "at = AppTest.from_file(str(serve.APP), default_timeout=60)\n"
+        "for i, (script, title, _) in enumerate(VIEWER_PAGES):\n"
+        "    (at.switch_page(script) if i else at).run()\n"
+        "    assert not at.exception, (title, at.exception)\n"
+        "    assert at.title[0].value == title\n"
+        "    assert q.con.n == 0, f'{title} queried DuckDB {q.con.n} times'\n"
+        "    assert not built, f'{title} built {len(built)} chart specs'\n"
+        f"assert len(open({str(trace)!r}).read().splitlines()) == len(VIEWER_PAGES)\n"
+        "import access\n"
+        "access.auth_configured = lambda: True\n"
+        "assert serve.warm_pages() == 'no pages (login is configured)'\n"
+        "print(said)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO), "EVALCORE_WORKSPACE": str(demo_workspace),
+           "EVALCORE_TRACE_PAGES": str(trace)}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
 def test_dashboard_data_layer_does_not_import_litellm(demo_workspace: Path) -> None:
     """In a fresh interpreter: the modules the pages import, and every cached query, leave litellm alone."""
     code = (
