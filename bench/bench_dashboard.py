@@ -326,8 +326,8 @@ def measure(root: Path | str, log: Path) -> dict[str, object]:
         page.close()
         browser.close()
         out["rss_mb"] = _settled_rss_mb(srv.pid)
-    out["warm_up"] = next((line.strip() for line in log.read_text(errors="replace").splitlines()
-                           if line.startswith("evalcore: ")), "")
+    out["warm_up"] = "; ".join(line.strip().removeprefix("evalcore: ") for line in
+                               log.read_text(errors="replace").splitlines() if line.startswith("evalcore: "))
     return out
 
 

@@ -2,8 +2,9 @@
 
 Every answer is appended to the store the moment its key is pressed (`data.save_rating`), so closing the tab
 loses nothing and the next session resumes at the first unanswered item. The item and its buttons live in an
-`st.fragment`: a keypress reruns only that, not the page. Outputs and inputs are shown as text (`st.code`),
-never as markdown or HTML: a model's output must not be able to format or script the page.
+`st.fragment`: a keypress reruns only that, not the page. Outputs and inputs are shown as text (`text_out`:
+`st.text` in fixed-height boxes, so the buttons stay where the keys expect them), never as markdown or HTML: a
+model's output must not be able to format or script the page.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import streamlit as st
 
 import data
+import text_out
 from evalcore.errors import EvalcoreError
 
 ws = data.workspace()
@@ -220,15 +222,15 @@ def labeler() -> None:
         st.caption("Rubric: " + data.markdown_safe(rubric))
     if mode == "pairwise":
         st.text("Input")
-        st.code(item["input"], language=None, wrap_lines=True)
+        text_out.show(st, item["input"], key=f"lab_in:{key}", height=160)
         if show_ref and item.get("expected"):
             st.text("Reference")
-            st.code(item["expected"], language=None, wrap_lines=True)
+            text_out.show(st, item["expected"], key=f"lab_ref:{key}", height=120)
         cols = st.columns(2)
         for side, col, label in (("left", cols[0], "Output 1"), ("right", cols[1], "Output 2")):
             col.text(label + (f" · {', '.join(item[side]['candidates'])}"
                               if not blind or key in lab["reveal"] else ""))
-            col.code(item[side]["output"], language=None, wrap_lines=True)
+            text_out.show(col, item[side]["output"], key=f"lab_{side}:{key}", height=300, empty="(no output)")
         b = st.columns(3)
         for i, (value, text) in enumerate(((1, "1 is better"), (2, "2 is better"), (0, "Tie"))):
             b[i].button(text, key=f"lab_pair_{value}", shortcut=str(value), on_click=_answer, args=("choice", value),
@@ -236,13 +238,14 @@ def labeler() -> None:
     else:
         revealed = not blind or key in lab["reveal"]
         left_col, right_col = st.columns(2)
+        has_ref = bool(show_ref and item.get("expected"))
         left_col.text("Input")
-        left_col.code(item["input"], language=None, wrap_lines=True)
-        if show_ref and item.get("expected"):
+        text_out.show(left_col, item["input"], key=f"lab_in:{key}", height=180 if has_ref else 320)
+        if has_ref:
             left_col.text("Reference")
-            left_col.code(item["expected"], language=None, wrap_lines=True)
+            text_out.show(left_col, item["expected"], key=f"lab_ref:{key}", height=100)
         right_col.text("Output" + (f" · {', '.join(item['candidates'])}" if revealed else ""))
-        right_col.code(item["output"], language=None, wrap_lines=True)
+        text_out.show(right_col, item["output"], key=f"lab_out:{key}", height=320, empty="(no output)")
         a = answer or {}
         row = st.columns(7)
         for r in range(1, 6):
@@ -264,6 +267,7 @@ def labeler() -> None:
     nav[4].button("Next", key="lab_next", shortcut="Enter", on_click=_move, args=(1,), type="primary", width="stretch")
 
 
+text_out.style()  # the boxes' code font; outside the fragment, so its reruns keep it
 labeler()
 
 # After a setting changes (a full run), hand the keyboard back to the labeler: shortcuts do not fire while a

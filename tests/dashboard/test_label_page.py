@@ -88,6 +88,20 @@ def test_rating_and_yes_store_an_answer_and_advance(ws: Path, monkeypatch: pytes
     assert f"1 of {_total(ws)} answered" in at.get("progress")[0].proto.text
 
 
+def test_the_item_is_shown_as_plain_text(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Input and output are st.text, verbatim (never markdown, HTML or the code element, whose highlighter is
+    1.5 MB of JavaScript), on this item and the next."""
+    at = _page(ws, monkeypatch)
+    queue = {i["output_hash"][:8]: i for i in labels.rating_queue(Queries(ws), DEMO_SUITE, "ann")["todo"]}
+    for _ in range(2):
+        item = queue[_item(at)[1][:8]]
+        texts = [t.value for t in at.text]
+        assert item["output"] in texts and item["input"] in texts
+        assert not at.code and not any(item["output"] in m.value for m in at.markdown)
+        _press(at, "lab_rate_3")
+        _press(at, "lab_yes")
+
+
 def test_undo_clears_the_answer_and_goes_back(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = _page(ws, monkeypatch)
     first = _item(at)
