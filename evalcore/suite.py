@@ -227,8 +227,10 @@ class Candidate(_Strict):
         # `release: "1721260800"` would be a date nobody meant: only YYYY-MM-DD (or a YAML date) is a date.
         # The loader keeps an impossible YAML date (2025-13-45) as its text, so it is said here, with the reason.
         if isinstance(v, (bool, int, float, datetime)) or (isinstance(v, str) and not _ISO_DATE.match(v.strip())):
-            shown = v.isoformat(sep=" ") if isinstance(v, datetime) else v
-            raise ValueError(f"{shown!r} is not a date; write the release date as YYYY-MM-DD, e.g. 2026-02-01")
+            shown = repr(v.isoformat(sep=" ") if isinstance(v, datetime) else v)
+            if isinstance(v, str) and looks_like_key(v):  # a key pasted in the wrong field is never echoed
+                shown = "the value (shaped like an API key, not shown)"
+            raise ValueError(f"{shown} is not a date; write the release date as YYYY-MM-DD, e.g. 2026-02-01")
         if isinstance(v, str):
             try:
                 return date.fromisoformat(v.strip())
