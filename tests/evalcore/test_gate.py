@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evalcore.cli import main
 from evalcore.errors import EvalcoreError
@@ -97,3 +99,28 @@ def test_a_constant_drop_on_every_example_is_certain():
     base = np.full(50, 0.9)
     drop, low, high, p, failed = gate_decision(base - 0.05, base, max_drop=0.02)
     assert drop == pytest.approx(0.05, abs=1e-9) and failed
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.integers(2, 150), st.sampled_from(["pass/fail", "near ceiling", "continuous", "constant"]),
+       st.sampled_from([0.0, 0.01, 0.02, 0.05, 0.1]), st.integers(0, 2**32 - 1))
+def test_the_printed_p_agrees_with_the_verdict(n, shape, max_drop, seed):
+    """p < 5% exactly when the gate fails, on the shapes where a plain t test disagreed with the bound (sparse
+    pass/fail drops: p = 0.02-0.05 printed beside a passing gate, whose exact test could not reject)."""
+    rng = np.random.default_rng(seed)
+    if shape == "pass/fail":
+        base = (rng.random(n) < 0.95).astype(float)
+        cand = np.where(rng.random(n) < rng.uniform(0, 0.2), 0.0, base)
+    elif shape == "near ceiling":
+        base = np.where(rng.random(n) < 0.9, 1.0, rng.random(n))
+        cand = np.where(rng.random(n) < 0.85, base, rng.random(n))
+    elif shape == "continuous":
+        base = np.clip(rng.normal(0.8, 0.1, n), 0, 1)
+        cand = np.clip(base - rng.uniform(0, 0.1) + rng.normal(0, 0.05, n), 0, 1)
+    else:
+        base = np.full(n, 0.9)
+        cand = base - rng.choice([0.0, 0.01, 0.03, 0.2])
+    drop, low, high, p, failed = gate_decision(cand, base, max_drop=max_drop)
+    assert p is not None and 0 <= p <= 1
+    assert failed == (p < 0.05), (drop, low, p)
+    assert low <= drop <= high
