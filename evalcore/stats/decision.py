@@ -135,7 +135,7 @@ def _blockers(stacked: np.ndarray, order: list[str], margin: float, span: float,
         if not others:
             continue
         d = np.stack([stacked[x] - stacked[j] for j in others])
-        p = one_sided_p(d, -margin, span)
+        p = one_sided_p(d, -margin, span, 1 - alpha)
         worst = int(np.argmax(p))
         if p[worst] >= alpha / 2:
             rows = paired_rows(d[worst][None], span, 1 - alpha)
@@ -149,7 +149,7 @@ def noninferior_rows(means: np.ndarray, margin: float, span: float, alpha: float
     boards, k, n = means.shape
     pairs = [(c, j) for c in range(k) for j in range(k) if c != j]
     d = np.concatenate([means[:, c] - means[:, j] for c, j in pairs])
-    p = one_sided_p(d, -margin, span).reshape(len(pairs), boards)
+    p = one_sided_p(d, -margin, span, 1 - alpha).reshape(len(pairs), boards)
     ok = np.ones((boards, k), dtype=bool)
     for x, (c, _) in enumerate(pairs):
         ok[:, c] &= p[x] < alpha / 2
@@ -221,7 +221,7 @@ def recommend(
     non_inferior = {c: bool(ni[x]) for x, c in enumerate(order)}
     blockers = _blockers(stacked, order, margin, span, alpha)
     # the non-inferiority p against the leader (one-sided: "loses at most `margin`")
-    p_ni = {c: float(one_sided_p((stacked[x] - stacked[0])[None], -margin, span)[0]) for x, c in enumerate(order)
+    p_ni = {c: float(one_sided_p((stacked[x] - stacked[0])[None], -margin, span, 1 - alpha)[0]) for x, c in enumerate(order)
             if x > 0}
     rows_by = {r.candidate: r for r in board}
     could = [c for c in order if rows_by[c].could_be_best]
