@@ -34,19 +34,13 @@ __all__ = ["OUTCOMES", "Change", "Changes", "changes_since_previous_run", "clean
 
 OUTCOMES = ("all", "fail", "pass", "error")
 
-# ANSI escape sequences (CSI, OSC, and two-character escapes) and the C0/C1 control characters a terminal
-# would act on; newlines and tabs stay.
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def clean_text(text: Any) -> str:
-    """A model's output as plain text: terminal control sequences and control characters removed (a
-    carriage return that would overwrite a line included), newlines and tabs kept. None becomes ""."""
+    """A model's output as plain text that shows what the model sent, safely: CRLF read as a newline, then
+    `formatting.visible` (control and bidi characters as escapes, so `\\u001b[31mred` says the answer carries a
+    terminal colour code; the same escapes as the CLI's messages and the report). Idempotent. None becomes ""."""
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ""
-    s = str(text).replace("\r\n", "\n")
-    return _CONTROL.sub("", _ANSI.sub("", s))
+    return fmt.visible(str(text).replace("\r\n", "\n"))
 
 
 def _tags(value: Any) -> list[str]:

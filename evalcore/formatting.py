@@ -7,16 +7,30 @@ None (or NaN) and returns "-" for it, so callers need not guard. Pure functions,
 - rates: whole percent ("94%"), one decimal only where rounding would say 0% or 100% of something that is not;
 - money: per 1,000 examples with 3 significant digits ("$1.27 per 1,000 examples"), unknown prices say so;
 - latency: "850 ms", "1.2 s", "14 s";
-- words: "1 other", "2 others"; "a, b and c"; lists in CSV cells as "a; b".
+- words: "1 other", "2 others"; "a, b and c"; lists in CSV cells as "a; b";
+- text from files and models: `visible`, the characters that could hide or reorder what is shown as escapes.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 MISSING = "-"
+
+# Control characters (except tab and newline), bidi marks, overrides and isolates, lone surrogates: shown as \uXXXX.
+# ESC starts every terminal escape and CR overwrites a line; the bidi characters reorder the text around them (a
+# reviewer would read another answer than the model gave); a lone surrogate cannot be encoded to send or store.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def visible(text: Any) -> str:
+    """Text with the characters that could hide or reorder what is shown (or that SVG cannot hold) replaced by
+    visible escapes (ESC reads `\\u001b`), which no terminal or browser acts on. Idempotent: the escapes are ASCII.
+    Joiners stay (scripts and emoji need them)."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(text))
 
 
 def _num(x: Any) -> float | None:

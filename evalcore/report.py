@@ -15,13 +15,13 @@ the model is plain (never markup) and numbers in it are already worded by `evalc
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from evalcore import formatting as fmt
+from evalcore.formatting import visible
 from evalcore.errors import EvalcoreError
 
 if TYPE_CHECKING:
@@ -35,16 +35,6 @@ FORMATS: tuple[str, ...] = ("html", "md")
 Tone = Literal["plain", "note", "pick", "nopick", "warn"]
 DEFAULT_CASES = 5
 MAX_REPEATS_SHOWN = 3  # per candidate and example; the rest are counted
-
-
-# Control characters (except tab and newline), bidi overrides and isolates, lone surrogates: shown as \uXXXX.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def visible(text: Any) -> str:
-    """Text with the characters that could hide or reorder what is shown (or that SVG cannot hold) replaced by
-    visible escapes; both renderers apply it to every piece of text, and the charts' data gets it too."""
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(text))
 
 
 def _visible_frame(df: pd.DataFrame) -> pd.DataFrame:

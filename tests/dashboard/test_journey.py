@@ -148,7 +148,7 @@ def hostile_url(_server_process, tmp_path_factory: pytest.TempPathFactory) -> It
 
     tmp = tmp_path_factory.mktemp("hostile")
     hostile = ("[[reply:<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\"> "
-               "**bold** <b>b</b> $x^2$ \x1b[31mred]]")
+               "**bold** <b>b</b> $x^2$ \x1b[31mred \u202eevil\u202c]]")
     run_suite(make_suite(tmp, _server_process.base_url, [hostile, "plain"], candidates=2), tmp / "ws")
     with StreamlitServer(tmp / "ws", tmp / "streamlit.log") as srv:
         yield srv.url
@@ -166,6 +166,7 @@ def test_hostile_output_is_rendered_inert(browser, hostile_url: str) -> None:
         assert page.locator("[data-testid=stMain] b").filter(has_text="b").count() == 0
         shown = page.locator("[data-testid=stText]").filter(has_text="<script>").first
         assert "<img src=x onerror=" in shown.inner_text() and "**bold**" in shown.inner_text()
+        assert "\\u001b[31mred \\u202eevil\\u202c" in shown.inner_text()  # the codes are seen, not obeyed
         _no_exception(page)
         _shot(page, "hostile-explore")
     finally:

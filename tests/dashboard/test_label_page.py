@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard_testing import DASHBOARD, REPO, demo_workspace  # noqa: F401 (a fixture)
 from evalcore import labels
 from evalcore.demo_build import DEMO_SUITE
+from evalcore.explore import clean_text
 from evalcore.queries import Queries
 
 
@@ -96,7 +97,7 @@ def test_the_item_is_shown_as_plain_text(ws: Path, monkeypatch: pytest.MonkeyPat
     for _ in range(2):
         item = queue[_item(at)[1][:8]]
         texts = [t.value for t in at.text]
-        assert item["output"] in texts and item["input"] in texts
+        assert clean_text(item["output"]) in texts and clean_text(item["input"]) in texts
         assert not at.code and not any(item["output"] in m.value for m in at.markdown)
         _press(at, "lab_rate_3")
         _press(at, "lab_yes")

@@ -191,6 +191,27 @@ def test_hostile_output_is_shown_as_text_never_as_markdown_or_html(hostile_works
     assert any("<script>" in t and "<img src=x onerror=" in t for t in texts)
     rendered = [m.value for m in at.markdown] + [c.value for c in at.caption]
     assert not any("<script>" in v or "<img" in v for v in rendered)
+    # a colour code and a right-to-left override are shown as escapes, never sent to the browser raw
+    shown = next(t for t in texts if "<script>" in t and "**bold**" in t)
+    assert "\\u001b[31mred \\u202eevil\\u202c" in shown
+    assert not any("\x1b" in t or "\u202e" in t for t in texts)
+
+
+def test_label_shows_a_hostile_output_as_text_with_its_escapes(hostile_workspace: Path, monkeypatch) -> None:
+    """The Label page reads outputs from the label queue, not Explore's cleaned detail: the same escaping."""
+    at = _page(hostile_workspace, monkeypatch, None)
+    at.session_state["reviewer"] = "ann"
+    at.switch_page("views/label.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    for _ in range(4):  # the two outputs of each example, in the reviewer's shuffled order
+        texts = [t.value for t in at.text]
+        assert not any("\x1b" in t or "\u202e" in t for t in texts)
+        if any("<script>" in t for t in texts):
+            assert any("\\u001b[31mred \\u202eevil\\u202c" in t for t in texts)
+            assert not any("<script>" in m.value for m in at.markdown)
+            return
+        at.button(key="lab_skip").click().run()
+    raise AssertionError("the hostile output never came up")
 
 
 def test_a_run_whose_calls_all_failed_names_no_leader(failed_workspace: Path, monkeypatch) -> None:
@@ -211,7 +232,7 @@ def hostile_workspace(_server_process, tmp_path_factory: pytest.TempPathFactory)
 
     tmp = tmp_path_factory.mktemp("hostile")
     inputs = ["[[reply:<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\"> **bold** "
-              "\x1b[31mred]]", "plain"]
+              "\x1b[31mred \u202eevil\u202c]]", "plain"]
     run_suite(make_suite(tmp, _server_process.base_url, inputs, candidates=2), tmp / "ws")
     return tmp / "ws"
 

@@ -30,18 +30,26 @@ def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # -- clean text -----------------------------------------------------------------------------------------------
 
 
-def test_clean_text_strips_terminal_control_sequences_and_keeps_layout() -> None:
-    raw = "a\x1b[31mred\x1b[0m\tb\r\nc\x1b]0;title\x07d\x07\x1b[2J\x1b[Hend\x00"
-    assert explore.clean_text(raw) == "ared\tb\ncdend"
+def test_clean_text_shows_control_sequences_escaped_and_keeps_layout() -> None:
+    """What the model sent stays visible (a reviewer must see that an answer carries a colour code or a bidi
+    override), written so no terminal or browser acts on it."""
+    raw = "a\x1b[31mred\x1b[0m\tb\r\nc\x1b]0;title\x07d\rend\x00 \u202eevil\u202c \u2067x\u2069"
+    assert explore.clean_text(raw) == ("a\\u001b[31mred\\u001b[0m\tb\nc\\u001b]0;title\\u0007d\\u000dend\\u0000 "
+                                       "\\u202eevil\\u202c \\u2067x\\u2069")
     assert explore.clean_text(None) == "" and explore.clean_text(float("nan")) == ""
     assert explore.clean_text("<script>x</script> **b**") == "<script>x</script> **b**"  # text, not stripped
+    kept = "请求书 🧾👩\u200d👩\u200d👧 می\u200cخواهم שלום"  # joiners and ZWNJ are text
+    assert explore.clean_text(kept) == kept
+    assert explore.clean_text("a\u200fb\ud800") == "a\\u200fb\\ud800"  # as the report shows them
 
 
 @given(st.text())
-def test_clean_text_never_leaves_an_escape_or_control_character(text: str) -> None:
+def test_clean_text_never_leaves_an_escape_or_control_character_and_is_idempotent(text: str) -> None:
     out = explore.clean_text(text)
     assert "\x1b" not in out and "\r" not in out and "\x9b" not in out
-    assert all(ch in "\n\t" or not (ord(ch) < 32 or 127 <= ord(ch) <= 159) for ch in out)
+    assert all(ch in "\n\t" or not (ord(ch) < 32 or 127 <= ord(ch) <= 159 or 0x202a <= ord(ch) <= 0x202e
+                                     or 0x2066 <= ord(ch) <= 0x2069 or ch in "\u200e\u200f") for ch in out)
+    assert explore.clean_text(out) == out
 
 
 # -- pure table logic ---------------------------------------------------------------------------------------------
@@ -237,7 +245,7 @@ def test_show_unknown_candidate_or_example_is_a_clear_error(demo_ws: Path) -> No
     assert proc.returncode == 2 and "no example 'inv-999'" in proc.stderr
 
 
-def test_show_strips_terminal_escapes_from_real_model_output(server, tmp_path: Path) -> None:
+def test_show_writes_terminal_escapes_from_real_model_output_as_text(server, tmp_path: Path) -> None:
     from suite_factory import make_suite
 
     from evalcore.runner import run_suite
@@ -248,7 +256,7 @@ def test_show_strips_terminal_escapes_from_real_model_output(server, tmp_path: P
     run_suite(suite, ws)
     proc = _cli("show", "--suite", "t", "--workspace", str(ws), "--example", "e000")
     assert proc.returncode == 0, proc.stderr
-    assert "RED <script>alert(1)</script>" in proc.stdout
+    assert "\\u001b[2J\\u001b[31mRED\\u001b[0m <script>alert(1)</script>\\u0007" in proc.stdout  # seen, not obeyed
     assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
 
 
