@@ -6,6 +6,8 @@ kept for the session, so switching pages keeps the suite. A page that lacks data
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 import data
@@ -53,6 +55,19 @@ def suite_and_scorer(ws: str, token: data.Token) -> tuple[str, str]:
     if suite == data.DEMO_SUITE:
         notice.warning(data.SYNTHETIC_NOTICE, icon="⚠️")
     return suite, scorer
+
+
+def labelled_choice(where: Any, label: str, labels: dict[str, str], *, key: str, **kw: Any) -> str:
+    """A required segmented control over `labels` (value -> what it shows), bound to the URL. Streamlit's binding
+    keeps the label in the URL (`?x=run+date`) and seeds the widget only from a label, so a link written by hand
+    with the value (`?x=run`, `?policy=best`, as suite.yaml and the CLI spell it) fell back to the default without a
+    word; here such a value is taken. (The binding drops it from the address bar until the next interaction, so a
+    link copied straight after opening one lacks it.) Call it after the page's own default for `key`."""
+    raw = st.query_params.get(key)
+    if raw in labels and raw not in labels.values():
+        st.session_state[key] = raw
+    return where.segmented_control(label, list(labels), key=key, bind="query-params", required=True,
+                                   format_func=labels.__getitem__, **kw)
 
 
 def link_params(suite: str, scorer: str, **more: str) -> dict[str, str]:

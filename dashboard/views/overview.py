@@ -29,10 +29,9 @@ if st.session_state.get("policy") not in data.POLICY_LABELS:
 if not isinstance(st.session_state.get("margin"), float):
     st.session_state["margin"] = declared_margin
 p_col, m_col = st.columns([2, 1])
-policy = p_col.segmented_control("Pick by", list(data.POLICY_LABELS), key="policy", bind="query-params",
-                                 required=True, format_func=data.POLICY_LABELS.get,
-                                 help="Among the candidates not credibly worse than the leader, pick the best, "
-                                      "the cheapest or the fastest")
+policy = controls.labelled_choice(p_col, "Pick by", data.POLICY_LABELS, key="policy",
+                                  help="Among the candidates not credibly worse than the leader, pick the best, "
+                                       "the cheapest or the fastest")
 margin = m_col.number_input("Acceptable quality drop", min_value=0.0, max_value=0.5, step=0.01, format="%.2f",
                             key="margin", bind="query-params",
                             help="A drop from the leader's score up to this much is fine, e.g. 0.02")

@@ -23,9 +23,9 @@ if st.session_state.get("x") not in ("release", "run"):
 c1, c2 = st.columns(2)
 tag = c1.selectbox("Examples", ["whole suite", *tags], key="trend_tag", bind="query-params",
                    help="The whole suite, or only the examples carrying one tag")
-x = c2.segmented_control("Over", ["release", "run"], key="x", bind="query-params", required=True,
-                         format_func=lambda v: "release date" if v == "release" else "run date",
-                         help="release date: each candidate's latest run; run date: every run")
+X_LABELS = {"release": "release date", "run": "run date"}
+x = controls.labelled_choice(c2, "Over", X_LABELS, key="x",
+                             help="release date: each candidate's latest run; run date: every run")
 try:
     series = data.trend(ws, token, suite, scorer, None if tag == "whole suite" else tag, x or "release")
 except EvalcoreError as exc:
@@ -57,9 +57,9 @@ ltoken = data.labels_token(ws)
 HUMAN = {"rating": "mean human rating (1-5)", "ok": "\"ok to show\" rate"}
 if st.session_state.get("human_measure") not in HUMAN:
     st.session_state["human_measure"] = "rating"
-measure = st.segmented_control("People's verdict", list(HUMAN), key="human_measure", bind="query-params",
-                               required=True, format_func=lambda v: "mean rating 1-5" if v == "rating" else
-                               "\"ok to show\" rate", help="From reviewers' latest answers on the Label page")
+MEASURE_LABELS = {"rating": "mean rating 1-5", "ok": "\"ok to show\" rate"}
+measure = controls.labelled_choice(st, "People's verdict", MEASURE_LABELS, key="human_measure",
+                                   help="From reviewers' latest answers on the Label page")
 human = data.human_trend(ws, token, ltoken, suite, measure or "rating", None if tag == "whole suite" else tag,
                          x or "release")
 hp = human["rows"]

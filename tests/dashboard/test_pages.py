@@ -284,3 +284,22 @@ def test_compare_and_overview_show_people_ratings_once_outputs_are_labeled(demo_
     assert "What the reviewers said" in [h.value for h in overview.subheader]
     shown = [d.value for d in overview.dataframe if "mean rating (1-5)" in d.value.columns]
     assert len(shown) == 1 and shown[0].equals(people[0])
+
+
+@pytest.mark.parametrize(("page", "key", "typed", "value"), [
+    ("views/trends.py", "x", "run", "run"), ("views/trends.py", "x", "run date", "run"),
+    ("views/trends.py", "human_measure", "ok", "ok"), (None, "policy", "best", "best"),
+    (None, "policy", "best quality", "best"), (None, "policy", "fastest", "fastest")])
+def test_a_hand_written_link_may_name_the_value_or_its_label(demo_workspace: Path, monkeypatch, page, key, typed,
+                                                             value) -> None:
+    """`?x=run` (the value, as suite.yaml and the CLI spell it) opens the same view as `?x=run+date` (the label
+    Streamlit's binding writes); before, it fell back to release dates without a word."""
+    monkeypatch.setenv("EVALCORE_WORKSPACE", str(demo_workspace))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(DASHBOARD / "app.py"), default_timeout=60)
+    at.query_params[key] = typed
+    if page:
+        at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state[key] == value
