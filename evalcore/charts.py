@@ -191,6 +191,50 @@ def _time_axis(times: pd.Series) -> tuple[str, float, str]:
     return "%Y-%m-%d", 86_400_000.0, "run date (UTC)"
 
 
+LABEL_GAP = 13 / 220  # a label's height (11 px text) over the trend chart's plot, as a share of the y domain: the
+# chart is 380 px with its title and axes (Streamlit fits it), so the plot is ~220 px (measured in Chromium)
+LABEL_REACH = 0.12  # a label (~70 px) overlaps the labels of points this close on x (share of the x span)
+
+
+def label_positions(x: list[float], y: list[float], y_span: float, gap: float = LABEL_GAP,
+                    reach: float = LABEL_REACH) -> list[float]:
+    """Where each point's label goes on y: points whose x lie within `reach` of the x span of one another form a
+    column, and within it labels keep the points' order and are pushed apart (around the points' middle) to at
+    least `gap` of `y_span`, so two candidates at nearly the same score and time both stay readable."""
+    n = len(x)
+    out = list(map(float, y))
+    if n < 2 or y_span <= 0:
+        return out
+    lo, hi = min(x), max(x)
+    xs = [(v - lo) / (hi - lo) if hi > lo else 0.0 for v in x]
+    step = gap * y_span
+    order = sorted(range(n), key=lambda i: xs[i])
+    group: list[int] = []
+    groups: list[list[int]] = []
+    for i in order:
+        if group and xs[i] - xs[group[0]] > reach:
+            groups.append(group)
+            group = []
+        group.append(i)
+    groups.append(group)
+    for g in groups:
+        g = sorted(g, key=lambda i: (-out[i], i))
+        blocks: list[list[float]] = []  # runs of labels that touch, each evenly spaced around its points' mean
+        for v in (out[i] for i in g):
+            blocks.append([v])
+            while len(blocks) > 1:
+                a, b = blocks[-2], blocks[-1]
+                bottom_a = sum(a) / len(a) - (len(a) - 1) * step / 2
+                top_b = sum(b) / len(b) + (len(b) - 1) * step / 2
+                if bottom_a - top_b >= step:
+                    break
+                blocks[-2:] = [a + b]
+        placed = [sum(b) / len(b) + ((len(b) - 1) / 2 - k) * step for b in blocks for k in range(len(b))]
+        for i, v in zip(g, placed, strict=True):
+            out[i] = v
+    return out
+
+
 def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
                 score_label: str = "mean score", text: str = "candidate", title: str | None = None,
                 y_format: str = ".3f") -> alt.LayerChart:
@@ -218,8 +262,14 @@ def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
                       alt.Tooltip("mean:Q", format=y_format),
                       alt.Tooltip("low:Q", title="95% low", format=y_format),
                       alt.Tooltip("high:Q", title="95% high", format=y_format), alt.Tooltip("n:Q")])
-    labels = base.mark_text(align="left", dx=6, dy=-8, fontSize=11).encode(y=y, text=f"{text}:N")
-    return alt.layer(band, bars, line, labels).properties(
+    times = df[field].map(lambda t: pd.Timestamp(t).value).astype(float).tolist()
+    domain = y_scale.domain
+    df["label_y"] = label_positions(times, df["mean"].astype(float).tolist(), float(domain[1] - domain[0]))
+    at = alt.Chart(df).encode(x=x_enc, y=alt.Y("label_y:Q", scale=y_scale), text=f"{text}:N")
+    style = {"align": "left", "baseline": "middle", "dx": 8, "fontSize": 11}
+    halo = at.mark_text(**style, stroke="white", strokeWidth=3, strokeOpacity=0.85)  # readable over lines and bands
+    labels = at.mark_text(**style).encode(color=family_color(families, legend=False))
+    return alt.layer(band, bars, line, halo, labels).properties(
         height=380, title=alt.Title(title or f"{score_label} per family over time", subtitle=basis))
 
 

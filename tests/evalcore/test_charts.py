@@ -120,3 +120,23 @@ def test_runs_seconds_apart_are_labelled_by_time_with_the_day_in_the_title() -> 
     assert x["axis"]["format"] == "%H:%M:%S" and x["title"] == "run time on 2026-12-01 (UTC)"
     assert x["axis"]["tickMinStep"] == 1000 and x["scale"]["type"] == "utc"  # labels in UTC, as the title says
     assert charts._time_axis(pd.Series([t, t + pd.Timedelta(days=40)]))[0] == "%Y-%m-%d"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 10), st.floats(0, 1)), min_size=1, max_size=30))
+def test_trend_labels_keep_their_order_and_never_touch_within_a_column(points):
+    """Two candidates at nearly the same score and time got labels drawn on top of each other (the demo's run-date
+    view: aurora-1.5 over cirrus-pro); labels near each other on x are now at least a label's height apart, in
+    the points' order, and a label with nothing near it stays at its point."""
+    x, y = [p[0] for p in points], [p[1] for p in points]
+    got = charts.label_positions(x, y, 1.0)
+    step = charts.LABEL_GAP
+    span = (max(x) - min(x)) or 1.0
+    for i in range(len(x)):
+        for j in range(len(x)):
+            if i != j and abs(x[i] - x[j]) <= 1e-12 and (y[i], -i) > (y[j], -j):
+                assert got[i] > got[j] - 1e-9 and got[i] - got[j] >= step - 1e-9
+        alone = all(abs(x[i] - x[j]) > charts.LABEL_REACH * span * 2 or abs(y[i] - y[j]) > step * len(x)
+                    for j in range(len(x)) if j != i)
+        if alone:
+            assert got[i] == pytest.approx(y[i])
