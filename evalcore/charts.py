@@ -239,7 +239,8 @@ def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
                 score_label: str = "mean score", text: str = "candidate", title: str | None = None,
                 y_format: str = ".3f") -> alt.LayerChart:
     """One line per family across releases (x="release") or run dates (x="run"), a 95% band around it and
-    every point labelled with its `text` column (the candidate, or "candidate (n=12)"); the subtitle says which
+    every candidate labelled with its `text` column (the candidate, or "candidate (n=12)") at its point (over run
+    dates, at its newest), the labels spaced so none covers another (`label_positions`); the subtitle says which
     examples the points are computed over. `y_format` ".0%" for rates."""
     df = rows.copy()
     field = "release" if x == "release" else "started"
@@ -262,10 +263,12 @@ def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
                       alt.Tooltip("mean:Q", format=y_format),
                       alt.Tooltip("low:Q", title="95% low", format=y_format),
                       alt.Tooltip("high:Q", title="95% high", format=y_format), alt.Tooltip("n:Q")])
-    times = df[field].map(lambda t: pd.Timestamp(t).value).astype(float).tolist()
+    # over releases each point is its own candidate; over run dates a line is one candidate: label its newest point
+    named = df if x == "release" else df.sort_values(field).groupby("candidate", sort=False).tail(1).copy()
+    times = named[field].map(lambda t: pd.Timestamp(t).value).astype(float).tolist()
     domain = y_scale.domain
-    df["label_y"] = label_positions(times, df["mean"].astype(float).tolist(), float(domain[1] - domain[0]))
-    at = alt.Chart(df).encode(x=x_enc, y=alt.Y("label_y:Q", scale=y_scale), text=f"{text}:N")
+    named["label_y"] = label_positions(times, named["mean"].astype(float).tolist(), float(domain[1] - domain[0]))
+    at = alt.Chart(named).encode(x=x_enc, y=alt.Y("label_y:Q", scale=y_scale), text=f"{text}:N")
     style = {"align": "left", "baseline": "middle", "dx": 8, "fontSize": 11}
     halo = at.mark_text(**style, stroke="white", strokeWidth=3, strokeOpacity=0.85)  # readable over lines and bands
     labels = at.mark_text(**style).encode(color=family_color(families, legend=False))

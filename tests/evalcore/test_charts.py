@@ -134,9 +134,22 @@ def test_trend_labels_keep_their_order_and_never_touch_within_a_column(points):
     span = (max(x) - min(x)) or 1.0
     for i in range(len(x)):
         for j in range(len(x)):
-            if i != j and abs(x[i] - x[j]) <= 1e-12 and (y[i], -i) > (y[j], -j):
+            if i != j and x[i] == x[j] and (y[i], -i) > (y[j], -j):  # the same column, whatever the span
                 assert got[i] > got[j] - 1e-9 and got[i] - got[j] >= step - 1e-9
         alone = all(abs(x[i] - x[j]) > charts.LABEL_REACH * span * 2 or abs(y[i] - y[j]) > step * len(x)
                     for j in range(len(x)) if j != i)
         if alone:
             assert got[i] == pytest.approx(y[i])
+
+
+def test_over_run_dates_each_candidate_is_named_once_at_its_newest_run() -> None:
+    """At 200 runs x 10 candidates every point carried its candidate's name: 2,000 labels in one blur."""
+    t = pd.Timestamp("2026-12-01 09:30:00", tz="UTC")
+    rows = pd.DataFrame([{"candidate": c, "family": "f", "started": t + pd.Timedelta(hours=r), "mean": 0.5 + r / 100,
+                          "low": 0.4, "high": 0.7, "n": 10} for c in ("a", "b", "c") for r in range(20)])
+    spec = charts.trend_chart(rows, ["f"], x="run", basis="over all 10 examples").to_dict()
+    texts = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    assert len(texts) == 2  # the halo and the label
+    named = spec["datasets"][texts[1]["data"]["name"]]
+    assert sorted(r["candidate"] for r in named) == ["a", "b", "c"]
+    assert {r["mean"] for r in named} == {0.69}  # each at its newest run
