@@ -264,7 +264,7 @@ def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
                       alt.Tooltip("low:Q", title="95% low", format=y_format),
                       alt.Tooltip("high:Q", title="95% high", format=y_format), alt.Tooltip("n:Q")])
     # over releases each point is its own candidate; over run dates a line is one candidate: label its newest point
-    named = df if x == "release" else df.sort_values(field).groupby("candidate", sort=False).tail(1).copy()
+    named = (df if x == "release" else df.sort_values(field).groupby("candidate", sort=False).tail(1)).copy()
     times = named[field].map(lambda t: pd.Timestamp(t).value).astype(float).tolist()
     domain = y_scale.domain
     named["label_y"] = label_positions(times, named["mean"].astype(float).tolist(), float(domain[1] - domain[0]))

@@ -18,12 +18,12 @@ families = data.families(ws, token, suite)
 tags = data.tags(ws, token, suite, scorer)
 if st.session_state.get("trend_tag") not in ["whole suite", *tags]:
     st.session_state["trend_tag"] = "whole suite"
-if st.session_state.get("x") not in ("release", "run"):
+X_LABELS = {"release": "release date", "run": "run date"}
+if st.session_state.get("x") not in X_LABELS:
     st.session_state["x"] = "release"
 c1, c2 = st.columns(2)
 tag = c1.selectbox("Examples", ["whole suite", *tags], key="trend_tag", bind="query-params",
                    help="The whole suite, or only the examples carrying one tag")
-X_LABELS = {"release": "release date", "run": "run date"}
 x = controls.labelled_choice(c2, "Over", X_LABELS, key="x",
                              help="release date: each candidate's latest run; run date: every run")
 try:

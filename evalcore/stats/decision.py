@@ -221,8 +221,8 @@ def recommend(
     non_inferior = {c: bool(ni[x]) for x, c in enumerate(order)}
     blockers = _blockers(stacked, order, margin, span, alpha)
     # the non-inferiority p against the leader (one-sided: "loses at most `margin`")
-    p_ni = {c: float(one_sided_p((stacked[x] - stacked[0])[None], -margin, span, 1 - alpha)[0]) for x, c in enumerate(order)
-            if x > 0}
+    p_ni = {c: float(one_sided_p((stacked[x] - stacked[0])[None], -margin, span, 1 - alpha)[0])
+            for x, c in enumerate(order) if x > 0}
     rows_by = {r.candidate: r for r in board}
     could = [c for c in order if rows_by[c].could_be_best]
     vs = paired_rows(np.stack([M[idx[c]] - M[idx[leader]] for c in order[1:]]), span, 1 - alpha)

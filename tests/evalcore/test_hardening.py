@@ -624,7 +624,8 @@ def test_fuzzed_suite_values_raise_nothing_but_evalcore_errors(slot: tuple[Any, 
 def test_a_key_pasted_as_the_release_date_is_not_echoed() -> None:
     """Found by the fuzz test above: the release field's "is not a date" message quoted the value."""
     data = {"name": "t", "prompt": "{{ input }}", "dataset": "d.csv",
-            "candidates": [{"name": "a", "model": "openai/x", "release": KEY}], "scorers": [{"type": "regex", "pattern": "x"}]}
+            "candidates": [{"name": "a", "model": "openai/x", "release": KEY}],
+            "scorers": [{"type": "regex", "pattern": "x"}]}
     with pytest.raises(EvalcoreError) as err:
         parse_suite(data)
     assert KEY not in str(err.value) and "not a date" in str(err.value) and "candidates.0.release" in str(err.value)
