@@ -15,7 +15,10 @@ The "warm" target (< 1 s) is read on in-app navigation; the full-load figures ar
 Two floors are measured beside the pages, each a trivial script on its own server: a two-line app, and the
 element floor, a page with a select box, a 10-row table and a chart (Streamlit's frontend loads the code of each
 kind of element when the first one arrives: ~2 MB of JavaScript for a table and a chart). Every dashboard page
-shows at least those, so its first render minus the element floor is the share of the app's own work.
+shows at least those, so its first render minus the element floor is the share of the app's own work. Both
+floors are served with the launcher's socket fix (dashboard/serve.py, `tcp_nodelay_listener`), as the pages are;
+beside them, the time to fetch the frontend's ~60 files over 6 keep-alive connections from plain `streamlit run`
+(Nagle left on) and with the fix.
 Also a filter change on Explore and Compare, and the dashboard process's RSS at the end. Prints a table with
 the targets beside the figures and writes it to bench/results/dashboard-<stamp>.txt.
 
@@ -39,6 +42,8 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -248,20 +253,58 @@ _ELEMENTS = (
     "st.write('ready marker')\n")
 
 
-def baseline(tmp: Path, app: str = _HELLO, name: str = "hello.py") -> float:
-    """Best of 3 renders of a two-line Streamlit app on this machine now: the floor under every page figure
-    (loading Streamlit's frontend, the websocket, one script run), so a reader can tell the app's share. With
-    `app=_ELEMENTS`: the same for a page with a select box, a table and a chart (the element floor)."""
+def frontend_files_s(base_url: str, connections: int = 6) -> float:
+    """Seconds to fetch the files Streamlit's index.html names (~60) as a browser does: over `connections`
+    keep-alive connections, each request after the previous one on its connection. Plain `streamlit run` 1.67
+    leaves Nagle on (dashboard/serve.py, `tcp_nodelay_listener`), so each request after a connection's first
+    waits ~40 ms for the client's delayed ACK; this shows it beside the launcher, in the same minutes."""
+    import http.client
+    import re
+    import threading
+    from urllib.parse import urlsplit
+
+    where = urlsplit(base_url)
+    first = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    first.request("GET", "/")
+    files = ["/" + f.removeprefix("./") for f in re.findall(r'(?:src|href)="(\./static/[^"]+)"',
+                                                              first.getresponse().read().decode())]
+    first.close()
+
+    def fetch(share: list[str]) -> None:
+        conn = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+        for f in share:
+            conn.request("GET", f)
+            conn.getresponse().read()
+        conn.close()
+
+    t = time.perf_counter()
+    threads = [threading.Thread(target=fetch, args=(files[k::connections],)) for k in range(connections)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return time.perf_counter() - t
+
+
+# A trivial app served as the launcher serves the dashboard's (Nagle off, `serve.tcp_nodelay_listener`), or with
+# nodelay False as plain `streamlit run` does.
+_TRIVIAL_RUN = ("import sys\nsys.path.insert(0, {dashboard!r})\nimport serve\n{patch}"
+                "from streamlit.web import cli\ncli.main(['run', *sys.argv[1:]], prog_name='streamlit')\n")
+
+
+@contextmanager
+def _trivial_server(tmp: Path, app: str, name: str, nodelay: bool = True) -> Iterator[str]:
+    """A one-file Streamlit app on a free port of 127.0.0.1 until the block ends; yields its URL."""
     import os
     import subprocess
     import urllib.request
 
     from dashboard_testing import free_port
-    from playwright.sync_api import sync_playwright
 
     (tmp / name).write_text(app)
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(tmp / name), "--server.headless",
+    run = _TRIVIAL_RUN.format(dashboard=str(REPO / "dashboard"), patch="serve.tcp_nodelay_listener()\n" * nodelay)
+    proc = subprocess.Popen([sys.executable, "-c", run, str(tmp / name), "--server.headless",
                              "true", "--server.address", "127.0.0.1", "--server.port", str(port),
                              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
@@ -272,18 +315,37 @@ def baseline(tmp: Path, app: str = _HELLO, name: str = "hello.py") -> float:
                 break
             except OSError:
                 time.sleep(0.2)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            times = []
-            for _ in range(3):
-                page = browser.new_page()
-                times.append(_render(page, f"http://127.0.0.1:{port}/", "ready marker"))
-                page.close()
-            browser.close()
-        return min(times)
+        yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def baseline(tmp: Path, app: str = _HELLO, name: str = "hello.py") -> float:
+    """Best of 3 renders of a two-line Streamlit app on this machine now: the floor under every page figure
+    (loading Streamlit's frontend, the websocket, one script run), so a reader can tell the app's share. With
+    `app=_ELEMENTS`: the same for a page with a select box, a table and a chart (the element floor). Served with
+    the launcher's socket fix, as the pages are, so the difference stays the app's own work."""
+    from playwright.sync_api import sync_playwright
+
+    with _trivial_server(tmp, app, name) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        times = []
+        for _ in range(3):
+            page = browser.new_page()
+            times.append(_render(page, f"{url}/", "ready marker"))
+            page.close()
+        browser.close()
+    return min(times)
+
+
+def files_plain_and_fixed(tmp: Path) -> tuple[float, float]:
+    """`frontend_files_s` (best of 3) from plain `streamlit run` and from the same app with the launcher's fix."""
+    out = []
+    for nodelay in (False, True):
+        with _trivial_server(tmp, _HELLO, "files.py", nodelay) as url:
+            out.append(min(frontend_files_s(url) for _ in range(3)))
+    return out[0], out[1]
 
 
 def measure(root: Path | str, log: Path) -> dict[str, object]:
@@ -291,8 +353,10 @@ def measure(root: Path | str, log: Path) -> dict[str, object]:
 
     out: dict[str, object] = {"first": {}, "warm": {}, "rerun": {}, "reload": {}, "filter": {}}
     out["baseline"] = baseline(log.parent)
+    out["files_plain"], out["files_fixed"] = files_plain_and_fixed(log.parent)
     out["elements"] = baseline(log.parent, _ELEMENTS, "elements.py")
     with StreamlitServer(root, log, timeout_s=120) as srv, sync_playwright() as pw:  # type: ignore[arg-type]
+        out["files_launcher"] = min(frontend_files_s(srv.url) for _ in range(3))
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for name, path, marker in PAGES:  # first render: a new session, nothing of this page cached yet
             page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -367,6 +431,12 @@ def report(n: int, files: int, size_mb: float, gen_s: float, m: dict[str, object
         for name, _, _ in PAGES:
             t = m["first"][name]  # type: ignore[index]
             lines.append(f"{name:<12} {t:>10.2f} s {t - m['elements']:>18.2f} s")  # type: ignore[operator]
+    if "files_launcher" in m:
+        lines.append(f"Streamlit's frontend files (index.html's ~60) over 6 keep-alive connections, best of 3: "
+                     f"{m['files_launcher']:.3f} s from the dashboard's launcher; a two-line app "
+                     f"{m['files_fixed']:.3f} s with the launcher's socket fix, {m['files_plain']:.3f} s from plain "
+                     "`streamlit run` (Nagle left on: ~40 ms per request after a connection's first). The floors "
+                     "above are served with the fix.")
     if m.get("warm_up"):
         lines.append(f"Server start (before its health check answered): {m['warm_up']}.")
     try:

@@ -141,8 +141,45 @@ def skip_bare_python_check() -> None:
     delta_generator._use_warning_has_been_displayed = True
 
 
+def tcp_nodelay_listener() -> bool:
+    """Make the server's connections send without Nagle's delay, as plain uvicorn's do.
+
+    Streamlit 1.67 binds its listening socket itself (`starlette_server._bind_socket`, for its port retry) with
+    `socket.socket(family)`, so the socket's proto is 0; accepted connections inherit it, and asyncio sets
+    TCP_NODELAY only on sockets whose proto is IPPROTO_TCP. With Nagle on, every response after the first on a
+    keep-alive connection waits ~40 ms for the browser's delayed ACK (uvicorn issue #3149): 44 ms for each of
+    the ~60 frontend files a first visit fetches over 6 connections, and for each lazily loaded chunk after
+    them. The same file descriptor re-wrapped with proto IPPROTO_TCP changes nothing else about the socket.
+    Returns False (and leaves Streamlit as it is) when the function is gone, so a Streamlit upgrade cannot stop
+    the server; `tests/dashboard/test_serve.py` fails then, to say the patch needs a look."""
+    import socket
+
+    try:
+        from streamlit.web.server.starlette import starlette_server
+    except ImportError:
+        return False
+    bind = getattr(starlette_server, "_bind_socket", None)
+    if bind is None or getattr(bind, "evalcore_nodelay", False):
+        return bind is not None
+
+    def bind_tcp(address: str, port: int, backlog: int) -> socket.socket:
+        sock = bind(address, port, backlog)
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto != socket.IPPROTO_TCP:
+            tcp = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+            tcp.setblocking(False)
+            tcp.set_inheritable(True)
+            return tcp
+        return sock
+
+    bind_tcp.evalcore_nodelay = True  # type: ignore[attr-defined]
+    starlette_server._bind_socket = bind_tcp
+    return True
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    if not tcp_nodelay_listener():
+        print("evalcore: Streamlit's socket binding changed; serving with its defaults", file=sys.stderr, flush=True)
     preload()
     load_run_config(args)
     print(warm_workspace(), file=sys.stderr, flush=True)

@@ -153,6 +153,53 @@ def test_the_launcher_preloads_the_pages_libraries_but_not_litellm() -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
+_NODELAY_CHECK = """
+import asyncio, socket, sys
+sys.path.insert(0, {dashboard!r})
+from streamlit.web.server.starlette import starlette_server
+
+def accepted_nodelay() -> int:
+    '''TCP_NODELAY on a connection accepted by asyncio from the socket Streamlit's own bind makes.'''
+    listener = starlette_server._bind_socket("127.0.0.1", 0, 8)
+    seen = []
+    class Probe(asyncio.Protocol):
+        def connection_made(self, transport):
+            seen.append(transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+    async def go():
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
+        reader, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+        while not seen:
+            await asyncio.sleep(0.01)
+        writer.close()
+        server.close()
+    asyncio.run(go())
+    return seen[0]
+
+before = accepted_nodelay()
+import serve
+{call}
+after = accepted_nodelay()
+print(before, after, starlette_server._bind_socket.evalcore_nodelay)
+"""
+
+
+@pytest.mark.parametrize("call", ["assert serve.tcp_nodelay_listener()",
+                                  "from streamlit.web import cli\ncli.main = lambda *a, **k: None\nserve.main([])"],
+                         ids=["the function", "main"])
+def test_the_launcher_turns_nagle_off_on_the_servers_connections(call: str, demo_workspace: Path) -> None:
+    """Streamlit 1.67 binds its listener without proto, so asyncio leaves Nagle on every connection and each
+    response after the first on a keep-alive connection waited ~40 ms for the browser's delayed ACK. After the
+    launcher's patch (as `main` applies it before serving) asyncio sets TCP_NODELAY on what the server accepts.
+    If `before` ever reads 1, Streamlit binds correctly itself and `serve.tcp_nodelay_listener` can go."""
+    code = _NODELAY_CHECK.format(dashboard=str(DASHBOARD), call=call)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "EVALCORE_WORKSPACE": str(demo_workspace)}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split()[-3:] == ["0", "1", "True"], proc.stdout[-500:]
+
+
 def test_the_launcher_warms_the_workspace_the_pages_then_read(demo_workspace: Path, tmp_path: Path) -> None:
     """`serve.warm_workspace` fills the caches the first page starts from, in the module object the pages import:
     afterwards the default leaderboard is served without computing it again. A missing or broken workspace
