@@ -282,8 +282,13 @@ def suite_examples(ws: str, token: tuple[Token, tuple[int, int]], suite_file: st
 
 
 def examples_frame(examples: list[Any]) -> pd.DataFrame:
-    """Examples as the Data page's preview table; every value is text shown as text."""
-    return pd.DataFrame([{"id": e.id, "input": e.input, "expected": e.expected, "tags": list(e.tags), "row": e.row}
+    """Examples as the Data page's preview table; every value is text shown as text, with control and bidi
+    characters as escapes (`explore.clean_text`, as Explore shows them: a right-to-left override in an uploaded
+    input would otherwise reverse the preview's cell)."""
+    text = explore.clean_text
+    return pd.DataFrame([{"id": text(e.id), "input": text(e.input),
+                          "expected": None if e.expected is None else text(e.expected),
+                          "tags": [text(t) for t in e.tags], "row": e.row}
                          for e in examples], columns=["id", "input", "expected", "tags", "row"])
 
 

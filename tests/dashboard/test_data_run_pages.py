@@ -81,6 +81,15 @@ def test_data_page_creates_a_valid_suite_and_refuses_an_invalid_one(tmp_path: Pa
     assert any("No usable examples yet" in i.value and "examples.csv" in i.value for i in at.info)
 
 
+def test_data_page_shows_control_and_bidi_characters_in_examples_as_escapes(tmp_path: Path, monkeypatch) -> None:
+    """The examples table draws text on a canvas, where a right-to-left override would reverse the cell and a
+    terminal colour code would vanish: they read as escapes there, as in Explore."""
+    ws = tmp_path / "ws"
+    _suite_in(ws, "http://127.0.0.1:9/v1", ["\u202eevil", "\x1b[31mred", "line one\nline two"])
+    table = _table(_page(ws, monkeypatch, "manage"), "expected")
+    assert list(table["input"]) == ["\\u202eevil", "\\u001b[31mred", "line one\nline two"]
+
+
 def test_data_page_edits_candidates_and_scorers(tmp_path: Path, monkeypatch) -> None:
     ws = tmp_path / "ws"
     _suite_in(ws, "http://127.0.0.1:9/v1", ["a", "b", "c"])
