@@ -12,6 +12,9 @@ It also warms the workspace (`data.warm`: listing, local copies of object-storag
 leaderboard) for up to `WARM_BUDGET_S`; a slower workspace keeps warming in the background while Streamlit
 serves, and the first page waits only for what it still needs. Then it runs each viewer page once, as a first
 visitor's default view (`warm_pages`), so that visitor finds its tables, decision and chart specs computed.
+And it turns Nagle's algorithm off on the server's connections (`tcp_nodelay_listener`), which Streamlit 1.67
+leaves on: ~40 ms per request after the first on each keep-alive connection (a first visit fetched the
+frontend's ~60 files in 0.44 s instead of 0.08 s).
 """
 
 from __future__ import annotations
