@@ -52,7 +52,8 @@ for note in board["notes"]:
     st.caption(note)
 if (data.human_summary(ws, token, ltoken, suite)["n_examples"] > 0).any():
     with st.expander("People's ratings (Label page)", key="compare_people"):
-        st.dataframe(data.human_summary_table(ws, token, ltoken, suite), hide_index=True, key="compare_people_table")
+        st.dataframe(data.human_summary_table(ws, token, ltoken, suite), hide_index=True, key="compare_people_table",
+                     column_config={"candidate": st.column_config.TextColumn("candidate", pinned=True)})
         st.caption("Mean 1-5 rating with its 95% interval and the \"ok to show\" rate (Wilson), per candidate, from "
                    "the reviewers' latest answers; a candidate with too few labeled examples is marked so.")
 

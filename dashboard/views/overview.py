@@ -143,7 +143,8 @@ for note in board["notes"]:
 
 if (data.human_summary(ws, token, ltoken, suite)["n_examples"] > 0).any():
     st.subheader("What the reviewers said")
-    st.dataframe(data.human_summary_table(ws, token, ltoken, suite), hide_index=True, key="overview_people_table")
+    st.dataframe(data.human_summary_table(ws, token, ltoken, suite), hide_index=True, key="overview_people_table",
+                 column_config={"candidate": st.column_config.TextColumn("candidate", pinned=True)})
     st.caption("Mean 1-5 rating with its 95% interval and the \"ok to show\" rate (Wilson), from each reviewer's "
                "latest answer on the Label page. The pick above weighs them once candidates have enough labeled "
                "examples; label more where a candidate shows \"too few\".")

@@ -284,6 +284,9 @@ def test_compare_and_overview_show_people_ratings_once_outputs_are_labeled(demo_
     assert "What the reviewers said" in [h.value for h in overview.subheader]
     shown = [d.value for d in overview.dataframe if "mean rating (1-5)" in d.value.columns]
     assert len(shown) == 1 and shown[0].equals(people[0])
+    for app in (at, overview):  # on a 1,024 px screen the table scrolls under its candidate column, never away
+        [table] = [d for d in app.dataframe if "mean rating (1-5)" in d.value.columns]
+        assert json.loads(table.proto.columns)["candidate"]["pinned"] is True
 
 
 @pytest.mark.parametrize(("page", "key", "typed", "value"), [
