@@ -27,7 +27,7 @@ st.dataframe(
                   "p50", "p95", "family", "human"],
     column_config={
         "rank": st.column_config.NumberColumn("rank", format="%d", width="small", pinned=True,
-                                              help="1 + the number of candidates significantly better"),
+                                              help="position by mean (1 = best mean)"),
         "candidate": st.column_config.TextColumn("candidate", pinned=True),
         "score": st.column_config.TextColumn("mean", width="small"),
         "ci": st.column_config.TextColumn("95% interval", width=120),
