@@ -607,7 +607,7 @@ def human_trend(ws: str, token: Token, ltoken: LabelsToken, suite: str, measure:
 
 def human_summary_table(ws: str, token: Token, ltoken: LabelsToken, suite: str) -> pd.DataFrame:
     """`human_summary` worded for a table (evalcore.formatting): best mean rating first."""
-    from evalcore import formatting
+    from evalcore import formatting, labels
 
     df = human_summary(ws, token, ltoken, suite).sort_values("rating", ascending=False, na_position="last")
     return pd.DataFrame({
@@ -618,5 +618,7 @@ def human_summary_table(ws: str, token: Token, ltoken: LabelsToken, suite: str) 
         "ok 95% interval": [f"[{formatting.pct(lo)}, {formatting.pct(hi)}]" if lo == lo and lo is not None else
                             formatting.MISSING for lo, hi in zip(df["ok_low"], df["ok_high"])],
         "labeled examples": [f"{n} of {m}" for n, m in zip(df["n_examples"], df["examples"])],
-        "note": df["note"],
+        # "labeled examples" already says "3 of 52", so the note says only what to do, short enough to read whole
+        "note": ["" if enough else f"too few to conclude: label at least {labels.MIN_ITEMS}"
+                 for enough in df["enough"]],
     })

@@ -5,6 +5,7 @@ import streamlit as st
 import chart_out
 import controls
 import data
+import table_columns
 from evalcore import charts
 from evalcore import formatting as fmt
 
@@ -25,21 +26,9 @@ st.dataframe(
     rows, hide_index=True, key="compare_table", row_height=35, height=36 + 35 * len(rows),
     column_order=["rank", "candidate", "score", "ci", "could_be_best", "vs_leader", "n", "pass", "errors", "cost_1k",
                   "p50", "p95", "family", "human"],
-    column_config={
-        "rank": st.column_config.NumberColumn("rank", format="%d", width="small", pinned=True,
-                                              help="position by mean (1 = best mean)"),
-        "candidate": st.column_config.TextColumn("candidate", pinned=True),
-        "score": st.column_config.TextColumn("mean", width="small"),
-        "ci": st.column_config.TextColumn("95% interval", width=120),
-        "n": st.column_config.NumberColumn("n", format="%d", width="small", help="examples scored"),
-        "pass": st.column_config.TextColumn("pass rate", width="small"),
-        "errors": st.column_config.NumberColumn("errors", format="%d", width="small", help="failed calls"),
-        "cost_1k": st.column_config.TextColumn("$ per 1,000 examples", width="small"),
-        "p50": st.column_config.TextColumn("p50 latency", width="small"),
+    column_config=table_columns.leaderboard_columns(cost_label="$ per 1,000 examples") | {
         "p95": st.column_config.TextColumn("p95 latency", width="small"),
         "family": st.column_config.TextColumn("family", width="small"),
-        "could_be_best": st.column_config.CheckboxColumn("could be best", width="small",
-                                                         help="no candidate is credibly better (paired tests)"),
         "vs_leader": st.column_config.TextColumn("vs leader", width=150,
                                                  help="paired difference from the leader, 95% CI"),
         "human": st.column_config.TextColumn("human rating", width="small",
@@ -53,7 +42,7 @@ for note in board["notes"]:
 if (data.human_summary(ws, token, ltoken, suite)["n_examples"] > 0).any():
     with st.expander("People's ratings (Label page)", key="compare_people"):
         st.dataframe(data.human_summary_table(ws, token, ltoken, suite), hide_index=True, key="compare_people_table",
-                     column_config={"candidate": st.column_config.TextColumn("candidate", pinned=True)})
+                     column_config=table_columns.people_columns())
         st.caption("Mean 1-5 rating with its 95% interval and the \"ok to show\" rate (Wilson), per candidate, from "
                    "the reviewers' latest answers; a candidate with too few labeled examples is marked so.")
 

@@ -8,6 +8,7 @@ import streamlit as st
 import chart_out
 import controls
 import data
+import table_columns
 from evalcore import charts
 from evalcore import formatting as fmt
 
@@ -121,20 +122,7 @@ st.dataframe(
     row_height=35,
     height=36 + 35 * len(table),  # every candidate visible, no inner scrollbar
     column_order=["rank", "candidate", "score", "ci", "could_be_best", "pass", "cost_1k", "p50", "errors", "n"],
-    column_config={
-        "rank": st.column_config.NumberColumn("rank", format="%d", width="small", pinned=True,
-                                              help="position by mean (1 = best mean)"),
-        "candidate": st.column_config.TextColumn("candidate", pinned=True),
-        "score": st.column_config.TextColumn("mean", width="small"),
-        "ci": st.column_config.TextColumn("95% interval", width=120),
-        "could_be_best": st.column_config.CheckboxColumn("could be best", width="small",
-                                                         help="no candidate is credibly better (paired tests)"),
-        "pass": st.column_config.TextColumn("pass rate", width="small"),
-        "cost_1k": st.column_config.TextColumn("$ per 1,000", width="small"),
-        "p50": st.column_config.TextColumn("p50 latency", width="small"),
-        "errors": st.column_config.NumberColumn("errors", format="%d", width="small", help="failed calls"),
-        "n": st.column_config.NumberColumn("n", format="%d", width="small", help="examples scored"),
-    },
+    column_config=table_columns.leaderboard_columns(),
 )
 st.caption("Ordered by mean. 'Could be best': no candidate is credibly better in paired tests on shared examples "
            "(adjusted for each candidate's comparisons). Intervals are 95%. Compare has the full table.")
@@ -144,7 +132,7 @@ for note in board["notes"]:
 if (data.human_summary(ws, token, ltoken, suite)["n_examples"] > 0).any():
     st.subheader("What the reviewers said")
     st.dataframe(data.human_summary_table(ws, token, ltoken, suite), hide_index=True, key="overview_people_table",
-                 column_config={"candidate": st.column_config.TextColumn("candidate", pinned=True)})
+                 column_config=table_columns.people_columns())
     st.caption("Mean 1-5 rating with its 95% interval and the \"ok to show\" rate (Wilson), from each reviewer's "
                "latest answer on the Label page. The pick above weighs them once candidates have enough labeled "
                "examples; label more where a candidate shows \"too few\".")

@@ -69,6 +69,21 @@ def test_compare_table_and_charts_follow_the_leaderboard_order(demo_workspace: P
     assert "Pareto" in quality["title"]["subtitle"]
 
 
+def test_overview_and_compare_leaderboards_word_their_shared_columns_alike(demo_workspace: Path, monkeypatch) -> None:
+    """Both pages print the leaderboard; a title or help text changed on one once stayed stale on the other (rank's
+    help still described the old rank), so the columns both show must read the same, pins included."""
+    def board_columns(page: str | None) -> dict:
+        [board] = [d for d in _page(demo_workspace, monkeypatch, page).dataframe if "could_be_best" in d.value.columns]
+        return json.loads(board.proto.columns)
+
+    compare, overview = board_columns("views/compare.py"), board_columns(None)
+    shared = (set(compare) & set(overview)) - {"cost_1k"}  # Compare has room to say "per 1,000 examples"
+    assert {"rank", "candidate", "score", "ci", "could_be_best", "pass", "p50", "errors", "n"} <= shared
+    assert {c: compare[c] for c in shared} == {c: overview[c] for c in shared}
+    assert compare["rank"]["help"] == "position by mean (1 = best mean)"
+    assert compare["rank"]["pinned"] is True and compare["candidate"]["pinned"] is True
+
+
 def test_compare_head_to_head_equals_the_library(demo_workspace: Path, monkeypatch) -> None:
     at = _page(demo_workspace, monkeypatch, "views/compare.py")
     at.selectbox(key="a").set_value("cirrus-pro")
@@ -286,7 +301,10 @@ def test_compare_and_overview_show_people_ratings_once_outputs_are_labeled(demo_
     assert len(shown) == 1 and shown[0].equals(people[0])
     for app in (at, overview):  # on a 1,024 px screen the table scrolls under its candidate column, never away
         [table] = [d for d in app.dataframe if "mean rating (1-5)" in d.value.columns]
-        assert json.loads(table.proto.columns)["candidate"]["pinned"] is True
+        columns = json.loads(table.proto.columns)
+        assert columns["candidate"]["pinned"] is True
+        assert columns["note"]["width"] == 280  # wide enough for the note it holds, read whole at 1,024 px
+        assert set(table.value["note"]) == {"", f"too few to conclude: label at least {labels.MIN_ITEMS}"}
 
 
 @pytest.mark.parametrize(("page", "key", "typed", "value"), [

@@ -1,0 +1,37 @@
+"""Column settings for the tables more than one page shows, kept in one place so their wording cannot drift.
+
+Overview and Compare both print the leaderboard and the people's ratings; a column's title or help text changed
+on one page and not the other once (rank's help still described the old rank), so both read them from here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+
+def leaderboard_columns(*, cost_label: str = "$ per 1,000") -> dict[str, Any]:
+    """The leaderboard's shared columns: rank and candidate pinned, so a 1,024 px screen scrolls under them."""
+    return {
+        "rank": st.column_config.NumberColumn("rank", format="%d", width="small", pinned=True,
+                                              help="position by mean (1 = best mean)"),
+        "candidate": st.column_config.TextColumn("candidate", pinned=True),
+        "score": st.column_config.TextColumn("mean", width="small"),
+        "ci": st.column_config.TextColumn("95% interval", width=120),
+        "could_be_best": st.column_config.CheckboxColumn("could be best", width="small",
+                                                         help="no candidate is credibly better (paired tests)"),
+        "pass": st.column_config.TextColumn("pass rate", width="small"),
+        "cost_1k": st.column_config.TextColumn(cost_label, width="small"),
+        "p50": st.column_config.TextColumn("p50 latency", width="small"),
+        "errors": st.column_config.NumberColumn("errors", format="%d", width="small", help="failed calls"),
+        "n": st.column_config.NumberColumn("n", format="%d", width="small", help="examples scored"),
+    }
+
+
+def people_columns() -> dict[str, Any]:
+    """The people's-ratings table: candidate pinned, and the note wide enough to be read whole at 1,024 px."""
+    return {
+        "candidate": st.column_config.TextColumn("candidate", pinned=True),
+        "note": st.column_config.TextColumn("note", width=280),
+    }
