@@ -129,11 +129,19 @@ def quality_cost_chart(rows: pd.DataFrame, families: list[str], frontier: list[s
     bars = base.mark_rule(strokeWidth=2, opacity=0.6).encode(
         y=alt.Y("low:Q", title=f"{score_label} (95% interval)", scale=y_scale), y2="high:Q")
     points = base.mark_point(filled=True, size=80).encode(y=y, tooltip=tooltip)
-    labels = base.mark_text(align="left", dx=7, dy=-7, fontSize=11).encode(y=y, text="candidate:N")
+    # candidates at nearly the same cost and score (the demo's four at $1.3-1.8 and 0.84-0.91) had their names
+    # drawn over one another; labels are spaced as the trend chart's are, on the log axis the reader sees
+    domain = y_scale.domain
+    df["label_y"] = label_positions([math.log10(max(c, 1e-12)) for c in df["cost_1k"]],
+                                    df["mean"].astype(float).tolist(), float(domain[1] - domain[0]))
+    at = alt.Chart(df).encode(x=x, y=alt.Y("label_y:Q", scale=y_scale), text="candidate:N")
+    style = {"align": "left", "baseline": "middle", "dx": 8, "fontSize": 11}
+    halo = at.mark_text(**style, stroke="white", strokeWidth=3, strokeOpacity=0.85)  # readable over the bars
+    labels = at.mark_text(**style).encode(color=family_color(families, legend=False))
     line_df = df[df["on_frontier"]].sort_values("cost_1k")
     front = alt.Chart(line_df).mark_line(strokeDash=[5, 4], color="#555", opacity=0.7).encode(
         x=x, y=y, order="cost_1k:Q")
-    return alt.layer(front, bars, points, labels).properties(
+    return alt.layer(front, bars, points, halo, labels).properties(
         height=380, title=alt.Title("Quality against cost", subtitle="dashed: the Pareto frontier (nothing "
                                     "cheaper scores higher); bars: 95% intervals"), usermeta=SVG)
 

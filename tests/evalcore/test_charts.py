@@ -66,6 +66,29 @@ def test_every_chart_keeps_one_colour_per_family_and_pads_the_score_axis() -> No
     assert trend["title"]["subtitle"] == "over all 50 examples"
 
 
+def test_quality_cost_labels_of_neighbours_never_cover_each_other() -> None:
+    """The demo's cirrus-pro, aurora-1.5, aurora-2 and aurora-1 (cost $1.3-1.8 per 1,000, means 0.84-0.91) had
+    their names drawn over one another; labels near each other on the log cost axis are now a label apart, in
+    the points' order, and a candidate alone keeps its label at its point."""
+    import pandas as pd
+
+    rows = pd.DataFrame({"candidate": ["cirrus-pro", "aurora-1.5", "aurora-2", "aurora-1", "delta-lite"],
+                         "family": ["c", "a", "a", "a", "d"], "mean": [0.900, 0.914, 0.851, 0.835, 0.750],
+                         "low": [0.81, 0.82, 0.74, 0.74, 0.66], "high": [0.95, 0.96, 0.92, 0.90, 0.82],
+                         "cost_per_example_usd": [0.00126, 0.00183, 0.00173, 0.00171, 0.0000182],
+                         "rank": [2, 1, 3, 4, 5]})
+    spec = charts.quality_cost_chart(rows, ["a", "c", "d"], ["delta-lite", "aurora-1.5"]).to_dict()
+    halo, text = spec["layer"][3], spec["layer"][4]
+    assert text["mark"]["type"] == "text" and text["encoding"]["y"]["field"] == "label_y"
+    assert halo["mark"]["stroke"] == "white"  # readable over the interval bars
+    lo, hi = text["encoding"]["y"]["scale"]["domain"]
+    placed = {v["candidate"]: v["label_y"] for v in spec["datasets"][text["data"]["name"]]}
+    cluster = ["aurora-1.5", "cirrus-pro", "aurora-2", "aurora-1"]  # by mean, top to bottom
+    ys = [placed[c] for c in cluster]
+    assert all(a - b >= charts.LABEL_GAP * (hi - lo) - 1e-9 for a, b in zip(ys, ys[1:]))
+    assert placed["delta-lite"] == pytest.approx(0.750)
+
+
 def test_leaderboard_chart_tooltip_has_interval_n_rank_cost_and_latency() -> None:
     tooltip = _spec(leaderboard_rows())["layer"][1]["encoding"]["tooltip"]
     assert [t["field"] for t in tooltip] == ["candidate", "mean", "low", "high", "n", "rank",
