@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 
-def leaderboard_columns(*, cost_label: str = "$ per 1,000") -> dict[str, Any]:
+def leaderboard_columns() -> dict[str, Any]:
     """The leaderboard's shared columns: rank and candidate pinned, so a 1,024 px screen scrolls under them."""
     return {
         "rank": st.column_config.NumberColumn("rank", format="%d", width="small", pinned=True,
@@ -19,10 +19,10 @@ def leaderboard_columns(*, cost_label: str = "$ per 1,000") -> dict[str, Any]:
         "candidate": st.column_config.TextColumn("candidate", pinned=True),
         "score": st.column_config.TextColumn("mean", width="small"),
         "ci": st.column_config.TextColumn("95% interval", width=120),
-        "could_be_best": st.column_config.CheckboxColumn("could be best", width="small",
+        "could_be_best": st.column_config.CheckboxColumn("could be best", width=104,  # "small" cut it to "could be be"
                                                          help="no candidate is credibly better (paired tests)"),
         "pass": st.column_config.TextColumn("pass rate", width="small"),
-        "cost_1k": st.column_config.TextColumn(cost_label, width="small"),
+        "cost_1k": st.column_config.TextColumn("$ per 1,000", width=84, help="USD per 1,000 examples"),
         "p50": st.column_config.TextColumn("p50 latency", width="small"),
         "errors": st.column_config.NumberColumn("errors", format="%d", width="small", help="failed calls"),
         "n": st.column_config.NumberColumn("n", format="%d", width="small", help="examples scored"),

@@ -26,12 +26,12 @@ st.dataframe(
     rows, hide_index=True, key="compare_table", row_height=35, height=36 + 35 * len(rows),
     column_order=["rank", "candidate", "score", "ci", "could_be_best", "vs_leader", "n", "pass", "errors", "cost_1k",
                   "p50", "p95", "family", "human"],
-    column_config=table_columns.leaderboard_columns(cost_label="$ per 1,000 examples") | {
+    column_config=table_columns.leaderboard_columns() | {
         "p95": st.column_config.TextColumn("p95 latency", width="small"),
         "family": st.column_config.TextColumn("family", width="small"),
-        "vs_leader": st.column_config.TextColumn("vs leader", width=150,
+        "vs_leader": st.column_config.TextColumn("vs leader", width=160,
                                                  help="paired difference from the leader, 95% CI"),
-        "human": st.column_config.TextColumn("human rating", width="small",
+        "human": st.column_config.TextColumn("human rating", width=210,  # "4.20 [3.81, 4.59], ok 85%" read whole
                                              help="mean 1-5 rating and 'ok to show' rate, once outputs are labeled"),
     },
 )

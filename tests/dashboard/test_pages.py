@@ -77,8 +77,8 @@ def test_overview_and_compare_leaderboards_word_their_shared_columns_alike(demo_
         return json.loads(board.proto.columns)
 
     compare, overview = board_columns("views/compare.py"), board_columns(None)
-    shared = (set(compare) & set(overview)) - {"cost_1k"}  # Compare has room to say "per 1,000 examples"
-    assert {"rank", "candidate", "score", "ci", "could_be_best", "pass", "p50", "errors", "n"} <= shared
+    shared = set(compare) & set(overview)
+    assert {"rank", "candidate", "score", "ci", "could_be_best", "pass", "cost_1k", "p50", "errors", "n"} <= shared
     assert {c: compare[c] for c in shared} == {c: overview[c] for c in shared}
     assert compare["rank"]["help"] == "position by mean (1 = best mean)"
     assert compare["rank"]["pinned"] is True and compare["candidate"]["pinned"] is True
