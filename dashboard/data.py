@@ -409,8 +409,8 @@ def public_ranks(ws: str, token: Token, suite: str, scorer: str) -> dict[str, An
     sig = {(f.benchmark, f.public_winner) for f in pc.flips if f.significant} | {
         (f.benchmark, f.task_winner) for f in pc.flips if f.significant}
     rows["significant_flip"] = [(b, c) in sig for b, c in zip(rows["benchmark"], rows["candidate"], strict=True)]
-    return {"rows": rows, "flips": [{"benchmark": f.benchmark, "significant": f.significant,
-                                     "text": markdown_safe(f.text())} for f in pc.flips],
+    return {"rows": rows, "flips": [{"benchmark": f.benchmark, "significant": f.significant, "task_gap": f.task_gap,
+                                     "text": markdown_safe(f.text(named=False))} for f in pc.flips],
             "correlations": pc.correlations, "unmatched": pc.unmatched}
 
 

@@ -174,10 +174,11 @@ class Flip:
     task_gap: float
     significant: bool  # whether your task's difference is statistically significant
 
-    def text(self) -> str:
+    def text(self, *, named: bool = True) -> str:
+        """One sentence; `named=False` leaves out the benchmark's name, for a view that already shows it."""
         sure = "significant" if self.significant else "not significant on your data"
-        return (f"{self.benchmark}: {self.public_winner} is ahead publicly (+{self.public_gap:.3g}), but "
-                f"{self.task_winner} is ahead on your task (+{self.task_gap:.3f}, {sure}).")
+        return (f"{self.benchmark + ': ' if named else ''}{self.public_winner} is ahead publicly "
+                f"(+{self.public_gap:.3g}), but {self.task_winner} is ahead on your task (+{self.task_gap:.3f}, {sure}).")
 
 
 @dataclass

@@ -105,10 +105,14 @@ benchmarks = sorted(ranks["rows"]["benchmark"].unique())
 if st.session_state.get("benchmark") not in benchmarks:
     st.session_state["benchmark"] = benchmarks[0]
 bench = st.selectbox("Benchmark", benchmarks, key="benchmark", bind="query-params")
-sig = [f for f in ranks["flips"] if f["benchmark"] == bench and f["significant"]]
+# largest difference on the task first; all of them listed (the box had "8 flips" and showed 3, the rest nowhere)
+sig = sorted((f for f in ranks["flips"] if f["benchmark"] == bench and f["significant"]), key=lambda f: -f["task_gap"])
 if sig:
-    st.error(f"**{fmt.count(len(sig), 'rank flip')} significant on your data**: "
-             + " ".join(f["text"] for f in sig[:3]))
+    st.warning(f"**{fmt.count(len(sig), 'rank flip')} against {data.markdown_safe(bench)} significant on your "
+               f"data**{', the largest first' if len(sig) > 1 else ''}:\n"
+               + "\n".join(f"- {f['text']}" for f in sig[:3])
+               + (f"\n\n{'The other one is' if len(sig) == 4 else f'The other {len(sig) - 3} are'} under "
+                  f"\"All {len(sig)} significant flips\"." if len(sig) > 3 else ""))
 else:
     st.info(f"No rank flip against {data.markdown_safe(bench)} is significant on your data.")
 rho = ranks["correlations"].get(bench)
@@ -118,6 +122,9 @@ chart_out.show(left, lambda: charts.rank_chart(ranks["rows"], bench, families), 
 with right:
     st.metric("Rank correlation (Spearman)", "n/a" if rho is None else f"{rho:+.2f}",
               help="+1: the public benchmark orders these candidates as your task does")
+    if len(sig) > 3:
+        with st.expander(f"All {fmt.count(len(sig), 'significant flip')}", key="significant_flips"):
+            st.markdown("\n".join(f"- {f['text']}" for f in sig))
     others = [f for f in ranks["flips"] if f["benchmark"] == bench and not f["significant"]]
     if others:
         with st.expander(f"{fmt.count(len(others), 'other flip')}, not significant", key="other_flips"):

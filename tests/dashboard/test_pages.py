@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard_testing import DASHBOARD, REPO, demo_workspace  # noqa: F401 (a fixture)
+from dashboard_testing import DASHBOARD, REPO, dashboard_module, demo_workspace  # noqa: F401 (a fixture)
 from evalcore import analysis, explore
 from evalcore import formatting as fmt
 from evalcore.demo import SYNTHETIC_NOTICE
@@ -122,8 +122,20 @@ def test_trends_points_equal_the_library_and_flips_are_highlighted(demo_workspac
     points = {v["candidate"]: v["mean"] for v in _values(trend_spec)}
     assert points == pytest.approx({r["candidate"]: r["mean"] for r in series["rows"].to_dict("records")})
     assert trend_spec["title"]["subtitle"] == "over all 52 examples (one suite version)"
-    [flips] = at.error
-    assert "significant on your data" in flips.value and "cirrus-pro-2" in flips.value
+    [flips] = [w for w in at.warning if "significant on your" in w.value]  # a warning, not an error: nothing failed
+    assert "cirrus-pro-2" in flips.value and not at.error
+    bench = at.selectbox(key="benchmark").value
+    sig = sorted((f for f in analysis.public_comparison(demo_workspace, DEMO_SUITE).flips
+                  if f.benchmark == bench and f.significant), key=lambda f: -f.task_gap)
+    assert len(sig) > 3  # the demo's story; the box names the count and the largest three...
+    assert flips.value.startswith(f"**{len(sig)} rank flips against {bench} significant on your data**")
+    bullets = [line for line in flips.value.splitlines() if line.startswith("- ")]
+    assert len(bullets) == 3
+    for line, f in zip(bullets, sig[:3], strict=True):  # in the library's order of size, without "IFEval:" each time
+        assert line == "- " + dashboard_module("data").markdown_safe(f.text(named=False)) and not line.startswith(f"- {bench}")
+    assert flips.value.endswith(f'The other {len(sig) - 3} are under "All {len(sig)} significant flips".')
+    listed = at.expander(key="significant_flips").markdown[0].value.splitlines()  # ...and the list has every one
+    assert len(listed) == len(sig)
     thick = {v["candidate"] for v in _values(rank_spec) if v.get("significant_flip")}
     assert "cirrus-pro-2" in thick
 
