@@ -43,12 +43,13 @@ st.caption(f"{fmt.count(len(rows), 'result')} on {fmt.count(n_examples, 'example
 left, right = st.columns([3, 2])
 with left:
     st.markdown("**Matching results**")
-    table = rows.assign(score=rows["value"].map(fmt.score), tag_list=rows["tags"].map(", ".join))
+    table = rows.assign(score=rows["value"].map(fmt.score), tag_list=rows["tags"].map(", ".join),
+                        error_kind=rows["error_kind"].fillna(""))  # blank, not a grey "None", where a call succeeded
     st.dataframe(table, hide_index=True, key="explore_table", height=300,
                  column_order=["example_id", "candidate", "score", "passed", "error_kind", "tag_list"],
                  column_config={"example_id": st.column_config.TextColumn("example", pinned=True),
                                 "candidate": st.column_config.TextColumn("candidate"),
-                                "score": st.column_config.TextColumn(scorer, width="small"),
+                                "score": st.column_config.TextColumn("score", width="small", help=scorer),
                                 "passed": st.column_config.CheckboxColumn("passed", width="small"),
                                 "error_kind": st.column_config.TextColumn("error", width="small"),
                                 "tag_list": st.column_config.TextColumn("tags")})

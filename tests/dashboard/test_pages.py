@@ -159,6 +159,10 @@ def test_explore_filters_count_what_the_library_counts(demo_workspace: Path, mon
     assert at.selectbox(key="outcome").value == "fail"  # Explore opens on the failures
     failing = explore.filter_examples(table, outcome="fail")
     assert len(at.dataframe[0].value) == len(failing)
+    at.selectbox(key="outcome").set_value("all").run()
+    errors = at.dataframe[0].value["error_kind"]  # a call that succeeded has a blank error cell, not "None"
+    assert errors.notna().all() and "" in set(errors)
+    at.selectbox(key="outcome").set_value("fail").run()
     open_before = at.selectbox(key="example").value
 
     at.selectbox(key="tag").set_value("adversarial")
