@@ -257,7 +257,7 @@ def labeler() -> None:
                       type="primary" if a.get("ok") is False else "secondary", width="stretch")
         st.text_input("Note (optional; Tab here, Enter saves)", value=a.get("note") or "", key=f"note_{key}",
                       on_change=_note)
-    nav = st.columns(5)
+    nav = st.columns([1.5, 1, 1, 1, 1.1])  # "Back" beside its "Backspace" key needs ~125 px: equal columns cut it to "B"
     nav[0].button("Back", key="lab_back", shortcut="Backspace", on_click=_move, args=(-1,), disabled=pos == 0,
                   width="stretch")
     nav[1].button("Skip", key="lab_skip", shortcut="s", on_click=_move, args=(1,), width="stretch")

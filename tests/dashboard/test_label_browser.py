@@ -48,6 +48,13 @@ def test_twenty_items_by_keyboard_only_land_in_the_store(demo_workspace: Path, t
             body = page.inner_text("body")
             assert "**" not in body and "Backspace" in body  # the cheat-sheet, rendered
             _screenshot(page, "label-first.png")
+            page.set_viewport_size({"width": 1024, "height": 900})  # a laptop: every button still says what it does
+            page.wait_for_timeout(500)
+            clipped = page.evaluate("() => [...document.querySelectorAll('[data-testid=stButton] .stMarkdownEllipsis')]"
+                                    ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)")
+            assert clipped == [], f"button labels cut at 1,024 px: {clipped}"  # "Back" beside "Backspace" read "B"
+            _screenshot(page, "label-1024.png")
+            page.set_viewport_size({"width": 1280, "height": 900})
             for k in range(20):
                 rating, ok = 1 + (k * 3) % 5, k % 3 != 0
                 if k == 5:  # a change of mind before the second answer: the latest rating counts
