@@ -220,6 +220,11 @@ def runs(ws: str, token: Token, suite: str) -> pd.DataFrame:
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_$~\[\]<>|])")
 
 
+def bullets(lines: list[str]) -> str:
+    """A markdown list of `lines` (already escaped: see `markdown_safe`), one item each."""
+    return "\n".join(f"- {line}" for line in lines)
+
+
 def markdown_safe(text: str) -> str:
     """Escape the characters Streamlit's markdown would interpret (emphasis, code, LaTeX, links, HTML)."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)

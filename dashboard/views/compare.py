@@ -78,7 +78,7 @@ else:
         m2.metric(f"{b} better", h2h["losses"])
         m3.metric("same score", h2h["ties"])
         with st.expander("The paired test in full", key="paired_details"):
-            st.markdown("\n".join(f"- {line}" for line in paired["lines"]))
+            st.markdown(data.bullets(paired["lines"]))
         differ = h2h["rows"][h2h["rows"]["outcome"] != "same"].head(8)
         if len(differ):
             st.markdown("**Where they differ most** (open one in Explore):")

@@ -286,7 +286,7 @@ if st.toggle("Show progress and agreement", False, key="label_stats"):
     ltoken = data.labels_token(ws)
     st.dataframe(data.label_progress(ws, ltoken, suite), hide_index=True, key="label_progress_table")
     report = data.label_agreement(ws, token, ltoken, suite)
-    st.markdown("\n".join(f"- {line}" for line in report["lines"] if not line.startswith("Judge ")))
+    st.markdown(data.bullets([line for line in report["lines"] if not line.startswith("Judge ")]))
     for j in report["judges"]:
         (st.success if j["trusted"] else st.warning)(f"Judge '{data.markdown_safe(j['scorer'])}': {j['verdict']}")
     mine = {k for k, v in lab["answers"].items() if v}

@@ -220,6 +220,6 @@ if notice and notice[0] == "outputs":
     del st.session_state["_data_notice"]
     lines, by_candidate = notice[1], notice[2]
     st.success(safe(lines[0]))
-    st.markdown("\n".join(f"- {safe(line)}" for line in lines[1:]))
+    st.markdown(data.bullets([safe(line) for line in lines[1:]]))
     st.dataframe(pd.DataFrame([{"candidate": c, "outputs": n} for c, n in by_candidate.items()]),
                  hide_index=True, key="imported_table")

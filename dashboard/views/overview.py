@@ -105,7 +105,7 @@ with card:
             st.dataframe(view, hide_index=True, key="decision_table",
                          column_config={"pick": st.column_config.CheckboxColumn("pick", width="small"),
                                         "candidate": st.column_config.TextColumn("candidate", pinned=True)})
-            st.markdown("\n".join(f"- {line}" for line in rec["details"]))
+            st.markdown(data.bullets(rec["details"]))
 
 report_button()
 

@@ -110,7 +110,7 @@ sig = sorted((f for f in ranks["flips"] if f["benchmark"] == bench and f["signif
 if sig:
     st.warning(f"**{fmt.count(len(sig), 'rank flip')} against {data.markdown_safe(bench)} significant on your "
                f"data**{', the largest first' if len(sig) > 1 else ''}:\n"
-               + "\n".join(f"- {f['text']}" for f in sig[:3])
+               + data.bullets([f["text"] for f in sig[:3]])
                + (f"\n\n{'The other one is' if len(sig) == 4 else f'The other {len(sig) - 3} are'} under "
                   f"\"All {len(sig)} significant flips\"." if len(sig) > 3 else ""))
 else:
@@ -124,10 +124,10 @@ with right:
               help="+1: the public benchmark orders these candidates as your task does")
     if len(sig) > 3:
         with st.expander(f"All {fmt.count(len(sig), 'significant flip')}", key="significant_flips"):
-            st.markdown("\n".join(f"- {f['text']}" for f in sig))
+            st.markdown(data.bullets([f["text"] for f in sig]))
     others = [f for f in ranks["flips"] if f["benchmark"] == bench and not f["significant"]]
     if others:
         with st.expander(f"{fmt.count(len(others), 'other flip')}, not significant", key="other_flips"):
-            st.markdown("\n".join(f"- {f['text']}" for f in others))
+            st.markdown(data.bullets([f["text"] for f in others]))
     if ranks["unmatched"]:
         st.caption("No public score for: " + data.markdown_safe(fmt.names(ranks["unmatched"], limit=10)) + ".")
