@@ -108,6 +108,13 @@ def _padded(lo: float, hi: float, pad: float = 0.04) -> list[float]:
     return [lo - span * pad * 2, hi + span * pad * 2]
 
 
+# The quality-vs-cost chart carries a legend above its plot (58 px) that the trend chart does not: at the trend
+# chart's 380 px its plot was 171 px tall (measured in Chromium at 1,024 px), four close candidates crowded into
+# a band a label high. 440 px gives the plot ~230 px, the trend chart's height.
+QUALITY_COST_HEIGHT = 440
+QUALITY_COST_PLOT = 230
+
+
 def quality_cost_chart(rows: pd.DataFrame, families: list[str], frontier: list[str], *,
                        score_label: str = "mean score") -> alt.LayerChart:
     """Quality (mean with 95% interval) against cost per 1,000 examples on a log axis; every candidate
@@ -133,7 +140,8 @@ def quality_cost_chart(rows: pd.DataFrame, families: list[str], frontier: list[s
     # drawn over one another; labels are spaced as the trend chart's are, on the log axis the reader sees
     domain = y_scale.domain
     df["label_y"] = label_positions([math.log10(max(c, 1e-12)) for c in df["cost_1k"]],
-                                    df["mean"].astype(float).tolist(), float(domain[1] - domain[0]))
+                                    df["mean"].astype(float).tolist(), float(domain[1] - domain[0]),
+                                    gap=13 / QUALITY_COST_PLOT)
     at = alt.Chart(df).encode(x=x, y=alt.Y("label_y:Q", scale=y_scale), text="candidate:N")
     style = {"align": "left", "baseline": "middle", "dx": 8, "fontSize": 11}
     halo = at.mark_text(**style, stroke="white", strokeWidth=3, strokeOpacity=0.85)  # readable over the bars
@@ -142,7 +150,7 @@ def quality_cost_chart(rows: pd.DataFrame, families: list[str], frontier: list[s
     front = alt.Chart(line_df).mark_line(strokeDash=[5, 4], color="#555", opacity=0.7).encode(
         x=x, y=y, order="cost_1k:Q")
     return alt.layer(front, bars, points, halo, labels).properties(
-        height=380, title=alt.Title("Quality against cost", subtitle="dashed: the Pareto frontier (nothing "
+        height=QUALITY_COST_HEIGHT, title=alt.Title("Quality against cost", subtitle="dashed: the Pareto frontier (nothing "
                                     "cheaper scores higher); bars: 95% intervals"), usermeta=SVG)
 
 

@@ -60,6 +60,13 @@ def _choose(page, label: str, option: str) -> None:
     wait_idle(page)
 
 
+def _plot_height(page, title: str) -> float:
+    """The height in px of the plot (the frame inside the axes) of the Vega chart titled `title`."""
+    return page.evaluate("""t => { const svg = [...document.querySelectorAll('.vega-embed svg')].find(
+        s => (s.querySelector('g.role-title text') || {}).textContent === t);
+        return svg.querySelector('g.role-frame path.background').getBoundingClientRect().height; }""", title)
+
+
 def _no_exception(page) -> None:
     assert page.locator("[data-testid=stException]").count() == 0, page.inner_text("body")[:2000]
 
@@ -94,6 +101,8 @@ def test_viewer_journey_from_the_pick_to_a_failing_edge_case_and_the_trends(brow
         body = page.inner_text("body")
         assert re.search(rf"aurora-1.5 better\s+{h2h.wins}\b", body), body[-3000:]
         assert re.search(rf"aurora-2 better\s+{h2h.losses}\b", body)
+        # the quality-vs-cost plot keeps room for its points and their spaced labels under its legend (it was 171 px)
+        assert _plot_height(page, "Quality against cost") >= 220
         _no_exception(page)
         _shot(page, "2-compare")
 
