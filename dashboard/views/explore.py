@@ -40,32 +40,34 @@ rows = data.example_filters(ws, token, suite, scorer, tag=None if tag == "all" e
 n_examples = rows["example_id"].nunique()
 st.caption(f"{fmt.count(len(rows), 'result')} on {fmt.count(n_examples, 'example')} match.")
 
-left, right = st.columns([3, 2])
-with left:
-    st.markdown("**Matching results**")
-    table = rows.assign(score=rows["value"].map(fmt.score), tag_list=rows["tags"].map(", ".join),
-                        error_kind=rows["error_kind"].fillna(""))  # blank, not a grey "None", where a call succeeded
-    st.dataframe(table, hide_index=True, key="explore_table", height=300,
-                 column_order=["example_id", "candidate", "score", "passed", "error_kind", "tag_list"],
-                 column_config={"example_id": st.column_config.TextColumn("example", pinned=True),
-                                "candidate": st.column_config.TextColumn("candidate"),
-                                "score": st.column_config.TextColumn("score", width="small", help=scorer),
-                                "passed": st.column_config.CheckboxColumn("passed", width="small"),
-                                "error_kind": st.column_config.TextColumn("error", width="small"),
-                                "tag_list": st.column_config.TextColumn("tags")})
-with right:
-    st.markdown("**Where the candidates disagree most**")
-    disagree = data.disagreements(ws, token, suite, scorer,
-                                  frame=data.examples(ws, token, suite, scorer).pipe(
-                                      lambda t: t[t["example_id"].isin(set(rows["example_id"]))]), limit=10)
-    disagree = disagree.assign(gap=disagree["spread"].map(fmt.score),
-                               passing=[f"{p} of {c}" for p, c in zip(disagree["passed"], disagree["candidates"],
-                                                                     strict=True)])
-    st.dataframe(disagree, hide_index=True, key="disagree_table", height=300,
-                 column_order=["example_id", "gap", "best", "worst", "passing"],
-                 column_config={"example_id": st.column_config.TextColumn("example", pinned=True),
-                                "gap": st.column_config.TextColumn("best - worst", width="small"),
-                                "passing": st.column_config.TextColumn("passed", width="small")})
+# one above the other: side by side at 1,024 px each table showed three of its five columns (the disagreement
+# table lost "worst" and "passed", the results table its tags)
+st.markdown("**Matching results**")
+table = rows.assign(score=rows["value"].map(fmt.score), tag_list=rows["tags"].map(", ".join),
+                    error_kind=rows["error_kind"].fillna(""))  # blank, not a grey "None", where a call succeeded
+# the error column only where some call failed: blank on every row it pushed the tags off a 1,024 px screen
+failed = bool((table["error_kind"] != "").any())
+st.dataframe(table, hide_index=True, key="explore_table", height=300,
+             column_order=["example_id", "candidate", "score", *(["error_kind"] if failed else []), "passed",
+                           "tag_list"],
+             column_config={"example_id": st.column_config.TextColumn("example", pinned=True),
+                            "candidate": st.column_config.TextColumn("candidate"),
+                            "score": st.column_config.TextColumn("score", width="small", help=scorer),
+                            "passed": st.column_config.CheckboxColumn("passed", width="small"),
+                            "error_kind": st.column_config.TextColumn("error", width="small"),
+                            "tag_list": st.column_config.TextColumn("tags")})
+st.markdown("**Where the candidates disagree most**")
+disagree = data.disagreements(ws, token, suite, scorer,
+                              frame=data.examples(ws, token, suite, scorer).pipe(
+                                  lambda t: t[t["example_id"].isin(set(rows["example_id"]))]), limit=10)
+disagree = disagree.assign(gap=disagree["spread"].map(fmt.score),
+                           passing=[f"{p} of {c}" for p, c in zip(disagree["passed"], disagree["candidates"],
+                                                                 strict=True)])
+st.dataframe(disagree, hide_index=True, key="disagree_table", height=250,
+             column_order=["example_id", "gap", "best", "worst", "passing"],
+             column_config={"example_id": st.column_config.TextColumn("example", pinned=True),
+                            "gap": st.column_config.TextColumn("best - worst", width="small"),
+                            "passing": st.column_config.TextColumn("passed", width="small")})
 
 # The example: from the URL, else the one the candidates disagree on most among the matches.
 options = list(dict.fromkeys([*disagree["example_id"], *rows["example_id"]]))

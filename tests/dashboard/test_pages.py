@@ -162,6 +162,8 @@ def test_explore_filters_count_what_the_library_counts(demo_workspace: Path, mon
     at.selectbox(key="outcome").set_value("all").run()
     errors = at.dataframe[0].value["error_kind"]  # a call that succeeded has a blank error cell, not "None"
     assert errors.notna().all() and "" in set(errors)
+    # no demo call failed: no column of blanks (it pushed the tags off a 1,024 px screen)
+    assert "error_kind" not in at.dataframe[0].proto.column_order
     at.selectbox(key="outcome").set_value("fail").run()
     open_before = at.selectbox(key="example").value
 
@@ -253,6 +255,14 @@ def test_a_run_whose_calls_all_failed_names_no_leader(failed_workspace: Path, mo
     assert at.get("page_link")  # the next step: read the errors in Explore
     # the report is offered here too (it says the same: no leader, every call failed)
     assert [b for b in at.get("download_button") if b.proto.id.endswith("-download_report")]
+
+
+def test_explore_shows_the_error_column_when_calls_failed(failed_workspace: Path, monkeypatch) -> None:
+    at = _page(failed_workspace, monkeypatch, "views/explore.py")
+    at.selectbox(key="outcome").set_value("error").run()
+    assert not at.exception
+    table = at.dataframe[0]
+    assert "error_kind" in table.proto.column_order and (table.value["error_kind"] != "").all()
 
 
 @pytest.fixture(scope="module")
