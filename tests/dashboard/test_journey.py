@@ -132,6 +132,9 @@ def test_viewer_journey_from_the_pick_to_a_failing_edge_case_and_the_trends(brow
         page.locator("[data-testid=stVegaLiteChart] svg, [data-testid=stVegaLiteChart] canvas").first.wait_for(
             timeout=TIMEOUT_MS)
         wait_idle(page)
+        # each of the demo's 10 ranks keeps room for its 11 px names on both sides (they had 17 px)
+        page.get_by_text("IFEval rank against your task").first.wait_for(timeout=TIMEOUT_MS)
+        assert _plot_height(page, "IFEval rank against your task's rank") >= 10 * 22
         _no_exception(page)
         _shot(page, "4-trends")
 
