@@ -71,6 +71,19 @@ def require_suite(q: Queries, suite: str) -> None:
                            how="Run one first: evalcore run SUITE_FILE (or build the demo: evalcore demo).")
 
 
+def only_suite(workspace: str | Path | Queries | None) -> str:
+    """The workspace's one suite with results, for commands that name a suite when there is nothing to choose
+    between; with none or several, says so and lists them."""
+    known = _queries(workspace).suites()
+    if len(known) == 1:
+        return known[0]
+    if not known:
+        raise EvalcoreError("this workspace has no results yet, so there is no suite to show.",
+                            hint="Run one first: evalcore run SUITE_FILE (or build the demo: evalcore demo).")
+    listed = ", ".join(known[:30]) + (f" and {len(known) - 30} more" if len(known) > 30 else "")
+    raise EvalcoreError(f"this workspace has {len(known)} suites: name one with --suite.", hint=f"Suites: {listed}.")
+
+
 def require_run(q: Queries, suite: str, run_id: str) -> None:
     """A run id must be a run of the suite (newest listed first), not silently an empty selection."""
     runs = [m["run_id"] for m in q.ws.manifests(suite)]

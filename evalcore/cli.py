@@ -56,6 +56,24 @@ def _workspace_option(fn: Callable[..., Any]) -> Callable[..., Any]:
                         help=WORKSPACE_HELP)(fn)
 
 
+def _suite_option(help: str = "Suite name") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--suite, optional when the workspace holds one suite: typing the only name there is was busywork."""
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @_friendly  # outside the command's own: a workspace with several suites is said like any other error
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if kwargs.get("suite") is None:
+                from evalcore.analysis import only_suite
+
+                kwargs["suite"] = only_suite(kwargs.get("workspace"))
+            return fn(*args, **kwargs)
+
+        return click.option("--suite", default=None,
+                            help=f"{help} (default: the workspace's only suite, when it has one).")(wrapper)
+
+    return decorate
+
+
 def _format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
                         show_default=True, help="Output format.")(fn)
@@ -393,7 +411,7 @@ def runs(workspace: str | None, suite: str | None, fmt: str) -> None:
 
 
 @main.command()
-@click.option("--suite", required=True, help="Suite name.")
+@_suite_option()
 @click.option("--scorer", default=None, help="Scorer to rank by (default: the suite's first scorer).")
 @click.option("--run", "run_id", default=None, help="One run id (default: each candidate's latest run).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Kept for scripts; nothing is random.")
@@ -438,7 +456,7 @@ def leaderboard(suite: str, scorer: str | None, run_id: str | None, seed: int, w
 
 
 @main.command()
-@click.option("--suite", required=True, help="Suite name.")
+@_suite_option()
 @click.argument("a")
 @click.argument("b")
 @click.option("--scorer", default=None, help="Scorer to compare on (default: the suite's first scorer).")
@@ -456,7 +474,7 @@ def compare(suite: str, a: str, b: str, scorer: str | None, seed: int, workspace
 
 
 @main.command()
-@click.option("--suite", required=True, help="Suite name.")
+@_suite_option()
 @click.option("--scorer", default=None, help="Scorer to decide on (default: the suite's first scorer).")
 @click.option("--policy", type=click.Choice(["cheapest", "best", "fastest"]), default=None,
               help="Pick the cheapest, fastest or best candidate shown within the margin (default: the suite's "
@@ -496,7 +514,7 @@ def decide(suite: str, scorer: str | None, policy: str | None, margin: float | N
 
 
 @main.command()
-@click.option("--suite", required=True, help="Suite name.")
+@_suite_option()
 @click.option("--scorer", default=None, help="Scorer (default: the suite's first scorer).")
 @click.option("--min-n", type=click.IntRange(1), default=10, show_default=True,
               help="Tags with fewer examples are flagged too small to conclude from.")
@@ -579,7 +597,7 @@ def _show_example(ex: dict[str, Any], scorer: str, candidates: set[str] | None, 
 
 
 @main.command()
-@click.option("--suite", required=True, help="Suite name.")
+@_suite_option()
 @click.option("--example", "example_id", default=None, help="One example id (default: every matching example).")
 @click.option("--candidate", "candidates", multiple=True, help="Only this candidate (repeat for several).")
 @click.option("--failing", is_flag=True, help="Only outputs that failed the scorer or whose call failed.")
@@ -649,7 +667,7 @@ def public_import(file: str, workspace: str | None, encoding: str | None) -> Non
 
 
 @public.command("compare")
-@click.option("--suite", required=True, help="Suite name.")
+@_suite_option()
 @click.option("--scorer", default=None, help="Scorer for your ranking (default: the suite's first scorer).")
 @click.option("--benchmark", default=None, help="Only this public benchmark.")
 @_workspace_option
@@ -706,7 +724,7 @@ def labels() -> None:
 
 @labels.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--suite", required=True, help="Suite the labelled outputs belong to.")
+@_suite_option("Suite the labelled outputs belong to")
 @click.option("--reviewer", default=None, help="Reviewer for rows that leave the reviewer column empty.")
 @click.option("--encoding", default=None, help="Text encoding of the CSV (default UTF-8).")
 @_workspace_option
@@ -724,7 +742,7 @@ def labels_import(file: str, suite: str, reviewer: str | None, encoding: str | N
 
 @labels.command("export")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--suite", required=True, help="Suite name.")
+@_suite_option()
 @click.option("--history", is_flag=True, help="Every event (changes, undos) instead of the current answers.")
 @_workspace_option
 @_friendly
@@ -742,7 +760,7 @@ def labels_export(file: str, suite: str, history: bool, workspace: str | None) -
 
 
 @labels.command("agreement")
-@click.option("--suite", required=True, help="Suite name.")
+@_suite_option()
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
 @_workspace_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -771,7 +789,7 @@ def labels_agreement(suite: str, seed: int, workspace: str | None, fmt: str) -> 
 
 
 @main.command()
-@click.option("--suite", required=True, help="Suite name.")
+@_suite_option()
 @click.option("--candidate", required=True, help="The candidate to check (its latest run).")
 @click.option("--baseline", required=True,
               help="A run id (the same candidate in that run) or another candidate's name (its latest run).")
@@ -796,7 +814,7 @@ def gate(suite: str, candidate: str, baseline: str, max_drop: float, scorer: str
 
 
 @main.command()
-@click.option("--suite", required=True, help="Suite name.")
+@_suite_option()
 @click.option("--out", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="The file to write (report.html, report.md), or - for standard output.")
 @click.option("--format", "fmt", type=click.Choice(["html", "md"]), default=None,

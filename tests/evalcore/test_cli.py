@@ -607,6 +607,32 @@ def test_every_read_command_names_the_closest_suite_for_a_typo(ran, command):
     assert err == "Error: this workspace has no suite 'tt'. Did you mean 't'? Known suites: t.\n"
 
 
+@pytest.mark.parametrize("command", [
+    ["leaderboard"], ["decide"], ["tags"], ["show"], ["compare", "m0", "m1"], ["labels", "agreement"],
+    ["gate", "--candidate", "m0", "--baseline", "m1"],
+])
+def test_the_suite_may_be_left_out_when_the_workspace_has_one(ran, command):
+    named = _invoke(*command, "--suite", "t", "--workspace", ran)
+    implied = _invoke(*command, "--workspace", ran)
+    assert (implied.exit_code, implied.stdout) == (named.exit_code, named.stdout)
+    assert implied.stdout.strip()
+
+
+def test_a_workspace_with_several_suites_asks_which(ran, tmp_path, server):
+    other = tmp_path / "other"
+    other.mkdir()
+    make_suite(other, server.base_url, ["a"], extra={"name": "u"})
+    assert _invoke("run", other / "suite.yaml", "--workspace", ran).exit_code == 0
+    err = _people_error(_invoke("leaderboard", "--workspace", ran))
+    assert err == "Error: this workspace has 2 suites: name one with --suite. Suites: t, u.\n"
+    assert _invoke("leaderboard", "--workspace", ran, "--suite", "u").exit_code == 0
+
+
+def test_a_workspace_with_no_results_says_there_is_no_suite_yet(tmp_path):
+    (tmp_path / "ws").mkdir()
+    _people_error(_invoke("decide", "--workspace", tmp_path / "ws"), "no results yet", "evalcore run")
+
+
 def test_labels_export_of_an_unknown_suite_writes_no_file(ran, tmp_path):
     err = _people_error(_invoke("labels", "export", tmp_path / "out.csv", "--suite", "tt", "--workspace", ran))
     assert err == "Error: this workspace has no suite 'tt'. Did you mean 't'? Known suites: t.\n"
