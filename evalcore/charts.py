@@ -113,22 +113,31 @@ def _padded(lo: float, hi: float, pad: float = 0.04) -> list[float]:
 # a band a label high. 440 px gives the plot ~230 px, the trend chart's height.
 QUALITY_COST_HEIGHT = 440
 QUALITY_COST_PLOT = 230
+PLOT_WIDTH = 470  # px: the quality and trend charts' plots at 1,024 px (503 and 470 measured); wider screens spread
+# the points, so labels spaced for this width never touch there
+PADDED = 1.12  # the axes' padding (24-30 px a side) widens the x span by about this much
 
 
 def quality_cost_chart(rows: pd.DataFrame, families: list[str], frontier: list[str], *,
                        score_label: str = "mean score") -> alt.LayerChart:
     """Quality (mean with 95% interval) against cost per 1,000 examples on a log axis; every candidate
     labelled, coloured by family; the Pareto frontier (nothing cheaper is better) drawn as a dashed line.
-    Candidates with no known price are left off (the page lists them)."""
+    Candidates with no known price, or a price of $0, are left off (the page lists them)."""
     df = rows[["candidate", "family", "mean", "low", "high", "cost_per_example_usd", "rank"]].copy()
     df = df.dropna(subset=["mean", "cost_per_example_usd"])
     df["family"] = df["family"].fillna("(no family)")
     df["cost_1k"] = df["cost_per_example_usd"] * 1000
+    df = df[df["cost_1k"] > 0]  # a free candidate has no place on a log axis (the page names it)
     df["on_frontier"] = df["candidate"].isin(frontier)
     y_scale = alt.Scale(domain=_padded(float(df["low"].min()), float(df["high"].max())), nice=False)
     y = alt.Y("mean:Q", title=f"{score_label} (95% interval)", scale=y_scale)
+    # whole decades, as nice=True rounded them, but known here: the labels' spacing is measured on this axis
+    costs = df["cost_1k"].astype(float)
+    decades = ([math.floor(math.log10(costs.min())), math.ceil(math.log10(costs.max()))] if len(costs) else [-1, 1])
+    decades[1] = max(decades[1], decades[0] + 1)
     x = alt.X("cost_1k:Q", title="cost per 1,000 examples (USD, log scale)",
-              scale=alt.Scale(type="log", nice=True, padding=24), axis=alt.Axis(format="$,.3~g"))
+              scale=alt.Scale(type="log", domain=[10.0 ** d for d in decades], nice=False, padding=24),
+              axis=alt.Axis(format="$,.3~g"))
     base = alt.Chart(df).encode(x=x, color=family_color(families))
     tooltip = [alt.Tooltip("candidate:N"), alt.Tooltip("mean:Q", format=".3f"),
                alt.Tooltip("low:Q", title="95% low", format=".3f"), alt.Tooltip("high:Q", title="95% high", format=".3f"),
@@ -139,9 +148,10 @@ def quality_cost_chart(rows: pd.DataFrame, families: list[str], frontier: list[s
     # candidates at nearly the same cost and score (the demo's four at $1.3-1.8 and 0.84-0.91) had their names
     # drawn over one another; labels are spaced as the trend chart's are, on the log axis the reader sees
     domain = y_scale.domain
-    df["label_y"] = label_positions([math.log10(max(c, 1e-12)) for c in df["cost_1k"]],
+    df["label_y"] = label_positions([math.log10(c) for c in df["cost_1k"]],
                                     df["mean"].astype(float).tolist(), float(domain[1] - domain[0]),
-                                    gap=13 / QUALITY_COST_PLOT)
+                                    gap=13 / QUALITY_COST_PLOT, x_span=(decades[1] - decades[0]) * PADDED,
+                                    widths=label_widths(df["candidate"].tolist(), PLOT_WIDTH))
     at = alt.Chart(df).encode(x=x, y=alt.Y("label_y:Q", scale=y_scale), text="candidate:N")
     style = {"align": "left", "baseline": "middle", "dx": 8, "fontSize": 11}
     halo = at.mark_text(**style, stroke="white", strokeWidth=3, strokeOpacity=0.85)  # readable over the bars
@@ -212,42 +222,48 @@ LABEL_GAP = 13 / 220  # a label's height (11 px text) over the trend chart's plo
 LABEL_REACH = 0.12  # a label (~70 px) overlaps the labels of points this close on x (share of the x span)
 
 
+def label_widths(names: list[str], plot_px: float) -> list[float]:
+    """Each label's width (11 px text, ~6.5 px a character, 8 px from its point) as a share of a plot `plot_px`
+    wide: "claude-3-5-sonnet-20241022" reaches four times as far as "m0"."""
+    return [(8 + 6.5 * len(str(name))) / plot_px for name in names]
+
+
 def label_positions(x: list[float], y: list[float], y_span: float, gap: float = LABEL_GAP,
-                    reach: float = LABEL_REACH) -> list[float]:
-    """Where each point's label goes on y: points whose x lie within `reach` of the x span of one another form a
-    column, and within it labels keep the points' order and are pushed apart (around the points' middle) to at
-    least `gap` of `y_span`, so two candidates at nearly the same score and time both stay readable."""
+                    reach: float = LABEL_REACH, *, x_span: float | None = None,
+                    widths: list[float] | None = None) -> list[float]:
+    """Where each point's label goes on y, so that no two labels cover each other: labels whose points lie within
+    `reach` of the x span of one another (a label's width) end up at least `gap` of `y_span` apart, each as near its
+    point as the labels already placed allow (placed top first), and labels at the same x keep their points' order.
+    `x_span` is the axis's span in x's units (default: the data's; on an axis padded or rounded beyond the data
+    a label's pixels cover more of x); `widths` each label's own reach, as a share of the axis.
+    Columns of neighbours were spaced before, but a label at the edge of one column could still sit on a label of
+    the next (30 candidates on the quality-vs-cost chart: six names in one blur around $1 per 1,000)."""
     n = len(x)
     out = list(map(float, y))
     if n < 2 or y_span <= 0:
         return out
     lo, hi = min(x), max(x)
-    xs = [(v - lo) / (hi - lo) if hi > lo else 0.0 for v in x]
+    span = x_span if x_span and x_span > 0 else hi - lo
+    xs = [(v - lo) / span if span > 0 else 0.0 for v in x]
+    reaches = widths if widths is not None else [reach] * n
+
+    def overlap(i: int, j: int) -> bool:  # the label on the left runs right, into the other's
+        left, right = (i, j) if (xs[i], i) <= (xs[j], j) else (j, i)
+        return xs[right] - xs[left] < reaches[left]
+
     step = gap * y_span
-    order = sorted(range(n), key=lambda i: xs[i])
-    group: list[int] = []
-    groups: list[list[int]] = []
-    for i in order:
-        if group and xs[i] - xs[group[0]] > reach:
-            groups.append(group)
-            group = []
-        group.append(i)
-    groups.append(group)
-    for g in groups:
-        g = sorted(g, key=lambda i: (-out[i], i))
-        blocks: list[list[float]] = []  # runs of labels that touch, each evenly spaced around its points' mean
-        for v in (out[i] for i in g):
-            blocks.append([v])
-            while len(blocks) > 1:
-                a, b = blocks[-2], blocks[-1]
-                bottom_a = sum(a) / len(a) - (len(a) - 1) * step / 2
-                top_b = sum(b) / len(b) + (len(b) - 1) * step / 2
-                if bottom_a - top_b >= step:
-                    break
-                blocks[-2:] = [a + b]
-        placed = [sum(b) / len(b) + ((len(b) - 1) / 2 - k) * step for b in blocks for k in range(len(b))]
-        for i, v in zip(g, placed, strict=True):
-            out[i] = v
+    placed: list[int] = []
+    for i in sorted(range(n), key=lambda k: (-out[k], k)):
+        near = [j for j in placed if overlap(i, j)]
+        ceiling = min((out[j] - step for j in near if x[j] == x[i]), default=math.inf)  # keep a column's order
+
+        def free(v: float) -> bool:
+            return v <= ceiling + 1e-12 and all(abs(v - out[j]) >= step - 1e-12 for j in near)
+
+        want = min(out[i], ceiling)
+        options = [want, *(out[j] + d for j in near for d in (-step, step))]
+        out[i] = min((v for v in options if free(v)), key=lambda v: (abs(v - out[i]), -v))
+        placed.append(i)
     return out
 
 
@@ -283,7 +299,9 @@ def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
     named = (df if x == "release" else df.sort_values(field).groupby("candidate", sort=False).tail(1)).copy()
     times = named[field].map(lambda t: pd.Timestamp(t).value).astype(float).tolist()
     domain = y_scale.domain
-    named["label_y"] = label_positions(times, named["mean"].astype(float).tolist(), float(domain[1] - domain[0]))
+    named["label_y"] = label_positions(times, named["mean"].astype(float).tolist(), float(domain[1] - domain[0]),
+                                       x_span=(max(times) - min(times)) * PADDED if times else None,
+                                       widths=label_widths(named[text].tolist(), PLOT_WIDTH))
     at = alt.Chart(named).encode(x=x_enc, y=alt.Y("label_y:Q", scale=y_scale), text=f"{text}:N")
     style = {"align": "left", "baseline": "middle", "dx": 8, "fontSize": 11}
     halo = at.mark_text(**style, stroke="white", strokeWidth=3, strokeOpacity=0.85)  # readable over lines and bands

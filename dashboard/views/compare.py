@@ -55,6 +55,9 @@ chart_out.show(right, lambda: charts.quality_cost_chart(board["rows"], families,
 unpriced = rows.loc[rows["cost_per_example_usd"].isna(), "candidate"].tolist()
 if unpriced:
     right.caption(f"Not on the chart (no known price): {data.markdown_safe(fmt.names(unpriced))}.")
+free = rows.loc[rows["cost_per_example_usd"] == 0, "candidate"].tolist()
+if free:
+    right.caption(f"Not on the chart (free: $0 has no place on a log axis): {data.markdown_safe(fmt.names(free))}.")
 right.caption(f"Pareto frontier, cheapest first: {data.markdown_safe(fmt.names(frontier, limit=10))}.")
 
 st.subheader("Head-to-head")

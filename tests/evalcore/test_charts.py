@@ -147,7 +147,7 @@ def test_runs_seconds_apart_are_labelled_by_time_with_the_day_in_the_title() -> 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.floats(0, 10), st.floats(0, 1)), min_size=1, max_size=30))
-def test_trend_labels_keep_their_order_and_never_touch_within_a_column(points):
+def test_labels_never_touch_a_neighbour_and_keep_their_order_within_a_column(points):
     """Two candidates at nearly the same score and time got labels drawn on top of each other (the demo's run-date
     view: aurora-1.5 over cirrus-pro); labels near each other on x are now at least a label's height apart, in
     the points' order, and a label with nothing near it stays at its point."""
@@ -159,6 +159,8 @@ def test_trend_labels_keep_their_order_and_never_touch_within_a_column(points):
         for j in range(len(x)):
             if i != j and x[i] == x[j] and (y[i], -i) > (y[j], -j):  # the same column, whatever the span
                 assert got[i] > got[j] - 1e-9 and got[i] - got[j] >= step - 1e-9
+            if i != j and abs(x[i] - x[j]) < charts.LABEL_REACH * span:  # neighbours on x, in any column
+                assert abs(got[i] - got[j]) >= step - 1e-9, (i, j)
         alone = all(abs(x[i] - x[j]) > charts.LABEL_REACH * span * 2 or abs(y[i] - y[j]) > step * len(x)
                     for j in range(len(x)) if j != i)
         if alone:
@@ -176,3 +178,32 @@ def test_over_run_dates_each_candidate_is_named_once_at_its_newest_run() -> None
     named = spec["datasets"][texts[1]["data"]["name"]]
     assert sorted(r["candidate"] for r in named) == ["a", "b", "c"]
     assert {r["mean"] for r in named} == {0.69}  # each at its newest run
+
+
+def test_quality_cost_axis_is_whole_decades_and_leaves_a_free_candidate_off() -> None:
+    """The labels are spaced on the axis the reader sees, so the chart fixes it (whole decades around the costs);
+    a $0 candidate has no place on a log axis (Compare names it under the chart)."""
+    import pandas as pd
+
+    rows = pd.DataFrame({"candidate": ["free", "cheap", "dear", "unpriced"], "family": ["f", "f", "g", "g"],
+                         "mean": [0.9, 0.8, 0.7, 0.6], "low": [0.8, 0.7, 0.6, 0.5], "high": [0.95, 0.9, 0.8, 0.7],
+                         "cost_per_example_usd": [0.0, 0.000012, 0.0031, None], "rank": [1, 2, 3, 4]})
+    spec = charts.quality_cost_chart(rows, ["f", "g"], ["free", "cheap", "dear"]).to_dict()
+    points = spec["layer"][2]
+    assert points["encoding"]["x"]["scale"]["domain"] == [0.01, 10.0]  # $0.012 and $3.1 per 1,000
+    assert [v["candidate"] for v in spec["datasets"][points["data"]["name"]]] == ["cheap", "dear"]
+
+
+def test_a_long_label_pushes_aside_the_label_it_runs_into() -> None:
+    """Reach is each label's own width: a long name to the left covers a short one further right than a short
+    name would; on an axis wider than the data (padding, whole decades) every label covers more of x."""
+    x, y = [0.0, 0.3, 1.0], [0.5, 0.5, 0.9]
+    long_names = charts.label_widths(["claude-3-5-sonnet-20241022", "m1", "m2"], 470)  # 0.38 of the axis
+    short = charts.label_positions(x, y, 1.0, widths=charts.label_widths(["m0", "m1", "m2"], 470))
+    assert short[:2] == [0.5, 0.5]  # "m0" ends long before the next point
+    long = charts.label_positions(x, y, 1.0, widths=long_names)
+    assert long[0] == 0.5 and abs(long[1] - 0.5) == pytest.approx(charts.LABEL_GAP)
+    x = [0.0, 0.5, 1.0]
+    assert charts.label_positions(x, y, 1.0, widths=long_names)[:2] == [0.5, 0.5]
+    on_axis = charts.label_positions(x, y, 1.0, widths=long_names, x_span=2.0)  # the data is half the axis
+    assert abs(on_axis[0] - on_axis[1]) >= charts.LABEL_GAP - 1e-9
