@@ -350,3 +350,17 @@ def test_a_hand_written_link_may_name_the_value_or_its_label(demo_workspace: Pat
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state[key] == value
+
+
+def test_compare_names_a_free_candidate_that_a_log_cost_axis_cannot_show(_server_process, tmp_path: Path,
+                                                                         monkeypatch) -> None:
+    from suite_factory import make_suite
+
+    from evalcore.runner import run_suite
+
+    suite = make_suite(tmp_path, _server_process.base_url, ["a says", "b says"], candidates=2,
+                       candidate_extra={"input_price_per_mtok": 0.0, "output_price_per_mtok": 0.0})
+    run_suite(suite, tmp_path / "ws")
+    at = _page(tmp_path / "ws", monkeypatch, "views/compare.py")
+    captions = [c.value for c in at.caption]
+    assert any("Not on the chart (free: $0" in c and "m0 and m1" in c for c in captions), captions
