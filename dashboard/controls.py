@@ -61,11 +61,20 @@ def labelled_choice(where: Any, label: str, labels: dict[str, str], *, key: str,
     """A required segmented control over `labels` (value -> what it shows), bound to the URL. Streamlit's binding
     keeps the label in the URL (`?x=run+date`) and seeds the widget only from a label, so a link written by hand
     with the value (`?x=run`, `?policy=best`, as suite.yaml and the CLI spell it) fell back to the default without a
-    word; here such a value is taken. (The binding drops it from the address bar until the next interaction, so a
-    link copied straight after opening one lacks it.) Call it after the page's own default for `key`."""
+    word; here such a value is taken: the param is rewritten to its label before the widget is bound and the page
+    reruns once, seeded from it. (Setting the widget's state instead opened the view, but the binding then cleared
+    the param it could not read, so a link copied straight after opening one lost it.) Call it after the page's
+    own default for `key`."""
     raw = st.query_params.get(key)
     if raw in labels and raw not in labels.values():
-        st.session_state[key] = raw
+        from streamlit.errors import StreamlitAPIException
+
+        try:
+            st.query_params[key] = labels[raw]  # refused once the widget is bound (a later rerun)
+        except StreamlitAPIException:
+            st.session_state[key] = raw
+        else:
+            st.rerun()
     return where.segmented_control(label, list(labels), key=key, bind="query-params", required=True,
                                    format_func=labels.__getitem__, **kw)
 

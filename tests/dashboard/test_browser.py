@@ -86,3 +86,22 @@ def test_overview_in_a_browser_shows_the_demo_and_follows_the_scorer(dashboard_u
         assert page.locator("[data-testid=stException]").count() == 0
     finally:
         page.close()
+
+
+@pytest.mark.parametrize(("path", "kept"), [("trends?x=run", "x=run+date"), ("?policy=best", "policy=best+quality")])
+def test_a_link_naming_a_value_keeps_its_view_in_the_address_bar(dashboard_url: str, browser, path: str,
+                                                                  kept: str) -> None:
+    """`?x=run` (as the CLI and suite.yaml spell it) opens the run-date view, and the address bar keeps it: it was
+    cleared on opening, so a link copied straight away opened release dates."""
+    page = browser.new_page(viewport={"width": 1024, "height": 900})
+    try:
+        page.goto(f"{dashboard_url}/{path}", wait_until="domcontentloaded")
+        page.locator("[data-testid=stButtonGroup]").first.wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=stSkeleton], [data-testid=stStatusWidgetRunningIcon]')",
+            timeout=TIMEOUT_MS)
+        page.wait_for_timeout(500)
+        assert page.url.endswith(kept), page.url
+        assert page.locator("[data-testid=stException]").count() == 0
+    finally:
+        page.close()
