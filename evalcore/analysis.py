@@ -198,12 +198,14 @@ def leaderboard(workspace: str | Path | Queries | None, suite: str, *, scorer: s
         notes.append(f"Candidates' latest runs used {len(versions)} different versions of the suite (examples, "
                      "prompt or scorers changed): rerun all candidates for a like-for-like comparison.")
     if data.unscored:
-        notes.append(f"{data.unscored} result(s) have no '{data.scorer}' score (the judge call failed or its reply "
+        notes.append(f"{fmt.count(data.unscored, 'result')} {'has' if data.unscored == 1 else 'have'} no "
+                     f"'{data.scorer}' score (the judge call failed or its reply "
                      "could not be read); "
                      "they are left out of n.")
     errs = sum(r["errors"] for r in rows)
     if errs:
-        notes.append(f"{errs} call(s) failed and score 0 here; `evalcore run` again retries them.")
+        notes.append(f"{fmt.count(errs, 'call')} failed and score{'s' if errs == 1 else ''} 0 here; `evalcore run` "
+                     f"again retries {'it' if errs == 1 else 'them'}.")
     unpriced = [r["candidate"] for r in rows if r["cost_per_example_usd"] is None]
     if unpriced:
         notes.append(f"No price known for {', '.join(unpriced)}: set input/output_price_per_mtok in the suite.")

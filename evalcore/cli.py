@@ -448,7 +448,7 @@ def leaderboard(suite: str, scorer: str | None, run_id: str | None, seed: int, w
     click.echo(render_rows(rows, columns, fmt))
     if fmt == "table":
         click.echo(terminal_text(
-            f"\nScorer '{lb.scorer}', {lb.n_examples} examples, {lb.repeats} repeat(s). Ordered by mean. "
+            f"\nScorer '{lb.scorer}', {lb.n_examples} examples, {f.count(lb.repeats, 'repeat')}. Ordered by mean. "
             "'could be best': no candidate is credibly better; rank ranges and 'vs leader' come from paired "
             "tests on shared examples, adjusted for each candidate's comparisons (Bonferroni)."))
         for note in lb.notes:
@@ -641,7 +641,11 @@ def show(suite: str, example_id: str | None, candidates: tuple[str, ...], failin
     for ex in details:
         lines += _show_example(ex, lb.scorer, set(candidates) or None, failing) + [""]
     if len(ids) > limit:
-        lines.append(f"{len(ids) - limit} more example(s) match: raise --limit, or pick one with --example.")
+        from evalcore.formatting import count
+
+        more = len(ids) - limit
+        lines.append(f"{count(more, 'more example')} match{'es' if more == 1 else ''}: raise --limit, or pick one "
+                     "with --example.")
     click.echo("\n".join(lines))
 
 
@@ -697,6 +701,7 @@ def public_compare(suite: str, scorer: str | None, benchmark: str | None, worksp
 def doctor(workspace: str | None, quarantine: bool) -> None:
     """List the workspace's broken files (truncated or foreign Parquet parts, damaged manifests) and, with
     --quarantine, move them aside so every command reads the rest. Exits 1 while broken files remain."""
+    from evalcore.formatting import count
     from evalcore.store import Workspace
 
     ws = Workspace(workspace, create=False, check=False)
@@ -707,13 +712,13 @@ def doctor(workspace: str | None, quarantine: bool) -> None:
     for path, problem in broken:
         click.echo(terminal_text(f"broken  {ws.relative(path)}: {problem}"))
     if not quarantine:
-        click.echo(f"\n{len(broken)} broken file(s). Move them aside with: evalcore doctor --workspace {ws.uri} "
+        click.echo(f"\n{count(len(broken), 'broken file')}. Move them aside with: evalcore doctor --workspace {ws.uri} "
                    "--quarantine (then rerun the suites concerned to redo what they held).", err=True)
         sys.exit(1)
     moved = ws.quarantine(p for p, _ in broken)
     for target in moved:
         click.echo(terminal_text(f"moved   {target.relative_to(ws.root)}"))
-    click.echo(f"\n{len(moved)} file(s) moved to {moved[0].relative_to(ws.root).parts[0]}/"
+    click.echo(f"\n{count(len(moved), 'file')} moved to {moved[0].relative_to(ws.root).parts[0]}/"
                f"{moved[0].relative_to(ws.root).parts[1]}/. Rerun the suites concerned to redo what they held.")
 
 

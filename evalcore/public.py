@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from evalcore.errors import IngestError, Problem
+from evalcore.formatting import count
 
 REQUIRED = ("benchmark", "score", "source")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")  # 1,234.5; a comma anywhere else is ambiguous
@@ -122,7 +123,7 @@ class ImportReport:
         out = [f"Imported {self.rows} public score{'s' if self.rows != 1 else ''} "
                f"({', '.join(self.benchmarks)}) from {file}."]
         if self.unmatched_models:
-            out.append(f"Note: {len(self.unmatched_models)} model name(s) match no candidate or model string in "
+            out.append(f"Note: {count(len(self.unmatched_models), 'model name')} match{'es' if len(self.unmatched_models) == 1 else ''} no candidate or model string in "
                        f"this workspace's runs yet: {', '.join(self.unmatched_models[:10])}"
                        f"{' ...' if len(self.unmatched_models) > 10 else ''}. They are compared once a candidate "
                        "with that name (or litellm model string, with or without its provider prefix) has run.")

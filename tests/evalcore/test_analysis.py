@@ -238,7 +238,7 @@ def test_unscored_results_are_left_out_of_n_and_noted(tmp_path, server):
     run_suite(suite, tmp_path / "ws")
     lb = analysis.leaderboard(tmp_path / "ws", "t", scorer="judge")
     assert {r["n"] for r in lb.rows} == {2}
-    assert any("2 result(s) have no 'judge' score" in n for n in lb.notes), lb.notes
+    assert any("2 results have no 'judge' score" in n for n in lb.notes), lb.notes
     assert all(r["mean"] == pytest.approx(0.75) for r in lb.rows)
     primary = analysis.leaderboard(tmp_path / "ws", "t")  # json_valid scored all three
     assert primary.scorer == "json_valid" and {r["n"] for r in primary.rows} == {3}

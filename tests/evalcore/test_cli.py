@@ -288,7 +288,7 @@ def test_leaderboard_table_names_the_scorer_and_explains_the_columns(ran):
     result = _invoke("leaderboard", "--suite", "t", "--workspace", ran)
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0].split()[:3] == ["rank", "candidate", "says"]
-    assert "Scorer 'says', 8 examples, 1 repeat(s)" in result.stdout
+    assert "Scorer 'says', 8 examples, 1 repeat." in result.stdout
     assert "Note: Only 8 examples" in result.stdout
     assert "'could be best': no candidate is credibly better" in result.stdout
 
