@@ -262,3 +262,11 @@ def test_the_suites_decision_policy_and_margin_are_used_and_arguments_win(tmp_pa
 def test_a_decision_block_with_unknown_keys_is_refused(tmp_path, server):
     with pytest.raises(EvalcoreError, match="decision"):
         make_suite(tmp_path, server.base_url, ["q"], extra={"decision": {"policy": "cheapest", "delta": 0.02}})
+
+
+def test_failed_calls_are_counted_in_words(tmp_path, server):
+    """One failed call of one candidate on two examples: '1 call failed and scores 0 here', not 'call(s)'."""
+    suite = make_suite(tmp_path, server.base_url, ["[[500:1000]] a", "b"], candidates=1, run={"max_attempts": 1})
+    run_suite(suite, tmp_path / "ws")
+    notes = analysis.leaderboard(tmp_path / "ws", "t").notes
+    assert "1 call failed and scores 0 here; `evalcore run` again retries it." in notes, notes
