@@ -160,8 +160,9 @@ def quality_cost_chart(rows: pd.DataFrame, families: list[str], frontier: list[s
     front = alt.Chart(line_df).mark_line(strokeDash=[5, 4], color="#555", opacity=0.7).encode(
         x=x, y=y, order="cost_1k:Q")
     return alt.layer(front, bars, points, halo, labels).properties(
-        height=QUALITY_COST_HEIGHT, title=alt.Title("Quality against cost", subtitle="dashed: the Pareto frontier (nothing "
-                                    "cheaper scores higher); bars: 95% intervals"), usermeta=SVG)
+        height=QUALITY_COST_HEIGHT, usermeta=SVG,
+        title=alt.Title("Quality against cost", subtitle="dashed: the Pareto frontier (nothing cheaper scores "
+                        "higher); bars: 95% intervals"))
 
 
 def tag_heatmap(cells: pd.DataFrame, order: list[str]) -> alt.LayerChart:

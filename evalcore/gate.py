@@ -155,8 +155,8 @@ def gate(workspace: str | Path | Queries | None, suite: str, candidate: str, bas
     shared = cand.index.intersection(basev.index)
     notes = []
     if len(shared) < 2:
-        raise EvalcoreError(f"{candidate} and {label} share {fmt.count(len(shared), 'scored example')}; a paired comparison "
-                            "needs at least 2.", hint="Run both on the same suite version.")
+        raise EvalcoreError(f"{candidate} and {label} share {fmt.count(len(shared), 'scored example')}; a paired "
+                            "comparison needs at least 2.", hint="Run both on the same suite version.")
     if len(shared) < max(len(cand), len(basev)):
         notes.append(f"Compared on the {len(shared)} examples both have ({len(cand)} for {candidate}, "
                      f"{len(basev)} for {label}).")

@@ -123,7 +123,8 @@ class ImportReport:
         out = [f"Imported {self.rows} public score{'s' if self.rows != 1 else ''} "
                f"({', '.join(self.benchmarks)}) from {file}."]
         if self.unmatched_models:
-            out.append(f"Note: {count(len(self.unmatched_models), 'model name')} match{'es' if len(self.unmatched_models) == 1 else ''} no candidate or model string in "
+            n = len(self.unmatched_models)
+            out.append(f"Note: {count(n, 'model name')} match{'es' if n == 1 else ''} no candidate or model string in "
                        f"this workspace's runs yet: {', '.join(self.unmatched_models[:10])}"
                        f"{' ...' if len(self.unmatched_models) > 10 else ''}. They are compared once a candidate "
                        "with that name (or litellm model string, with or without its provider prefix) has run.")
