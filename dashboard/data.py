@@ -181,14 +181,14 @@ def recommendation(ws: str, token: Token, ltoken: "LabelsToken", suite: str, sco
     q = _queries(ws)
     lb = _leaderboard(ws, token, suite, scorer)
     rec = analysis.recommendation(q, suite, scorer=scorer, policy=policy, margin=margin, board=lb)
-    alts = pd.DataFrame(rec.alternatives)
+    evidence = pd.DataFrame([*([rec.pick_row] if rec.pick_row else []), *rec.alternatives])  # the pick's row too
     people = dict(rec.people) if rec.people is not None else None
     if people is not None:
         people["worse"] = {c: markdown_safe(t) for c, t in people["worse"].items()}
     return {"status": rec.status, "headline": markdown_safe(rec.headline),
             "details": [markdown_safe(d) for d in rec.details], "pick": rec.pick, "leader": rec.leader,
             "policy": rec.policy, "margin": rec.margin, "shared_examples": rec.shared_examples,
-            "could_be_best": list(rec.could_be_best), "alternatives": alts,
+            "could_be_best": list(rec.could_be_best), "evidence": evidence,
             "warnings": [markdown_safe(w) for w in rec.warnings], "people": people}
 
 

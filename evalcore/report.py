@@ -68,12 +68,14 @@ class Bullets:
 @dataclass(frozen=True)
 class Table:
     """Cells are plain text. `hover` (same shape as `rows`, optional) holds a detail per cell (the interval
-    behind a per-tag mean) that HTML shows on hover; `numeric` are the column indexes aligned right."""
+    behind a per-tag mean) that HTML shows on hover; `numeric` are the column indexes aligned right; `prose` the
+    columns of sentences, which wrap (names and numbers never do)."""
 
     columns: list[str]
     rows: list[list[str]]
     numeric: frozenset[int] = frozenset()
     hover: list[list[str]] | None = None
+    prose: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -265,8 +267,8 @@ def _decision_section(rec: Any, lb: Leaderboard) -> Section:
                           "they are.", "note"))
     if rec.alternatives:
         order = [r["candidate"] for r in lb.rows]
-        alts = sorted(rec.alternatives, key=lambda a: order.index(a["candidate"]) if a["candidate"] in order
-                      else len(order))
+        every = [*([rec.pick_row] if rec.pick_row else []), *rec.alternatives]  # the pick's own numbers too
+        alts = sorted(every, key=lambda a: order.index(a["candidate"]) if a["candidate"] in order else len(order))
         rows = []
         for a in alts:
             vs = "-" if a["candidate"] == rec.leader else (f"{fmt.diff(a['diff'])} "
@@ -274,7 +276,7 @@ def _decision_section(rec: Any, lb: Leaderboard) -> Section:
             rows.append([a["candidate"], a["verdict"], vs, _cost(a["cost_per_example_usd"]),
                          fmt.latency(a["latency_p50_ms"])])
         items.append(Table(["candidate", "verdict", "vs the leader (95% CI)", "$ per 1,000 examples", "p50 latency"],
-                           rows, numeric=frozenset({2, 3, 4})))
+                           rows, numeric=frozenset({2, 3, 4}), prose=frozenset({1})))
     if rec.details:
         items.append(Bullets(list(rec.details), summary="The evidence, in words"))
     return Section("decision", "The decision", items)

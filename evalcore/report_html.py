@@ -110,6 +110,7 @@ nav { font-size: 13px; margin: 12px 0 0; } nav a { margin-right: 14px; color: va
 .table { overflow-x: auto; margin: 10px 0; }
 table { border-collapse: collapse; font-size: 13px; }
 td:nth-child(-n+2) { white-space: nowrap; }
+td.prose { white-space: normal; min-width: 14em; }
 details > summary { cursor: pointer; color: var(--nopick); font-size: 14px; margin: 8px 0; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 9px; text-align: left; vertical-align: top;
   unicode-bidi: isolate; }
@@ -179,7 +180,7 @@ def _para(p: Para) -> str:
 
 def _table(t: Table) -> str:
     def cls(i: int) -> str:
-        return ' class="num"' if i in t.numeric else ""
+        return ' class="num"' if i in t.numeric else ' class="prose"' if i in t.prose else ""
 
     head = "".join(f"<th{cls(i)}>{_t(c)}</th>" for i, c in enumerate(t.columns))
     body = []

@@ -82,7 +82,7 @@ with card:
                    "People's ratings are weighed: a candidate they rate credibly worse than another is never picked.")
     elif labeled and not people["weighed"]:
         st.caption(people["note"])
-    alts = rec["alternatives"]
+    alts = rec["evidence"]
     if not alts.empty:
         order = rows["candidate"].tolist()
         alts = alts.set_index("candidate").reindex([c for c in order if c in set(alts["candidate"])]).reset_index()

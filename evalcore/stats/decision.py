@@ -68,6 +68,9 @@ class Recommendation(ToDict):
     """What people said, when labels were given (`stats.human`): weighed, note, level, the pick's numbers
     (`pick`), and the candidates people rate credibly worse (`worse`: candidate -> reason)."""
     warnings: list[str] = field(default_factory=list)
+    pick_row: dict[str, Any] | None = None
+    """The pick's numbers in the shape of an alternative (its verdict starts "the pick"), so a table of the evidence
+    can show the pick's own gap, cost and latency beside the others'."""
     """Reasons to distrust the recommendation, e.g. it rests on an LLM judge that people disagree with."""
 
     def to_dict(self) -> dict[str, Any]:
@@ -258,17 +261,18 @@ def recommend(
     details.append(f"{leader} has the best mean on them: {fmt.score(lead_iv.estimate)} "
                    f"{fmt.interval(lead_iv.low, lead_iv.high)}.")
     alternatives = []
+    pick_row: dict[str, Any] | None = None
     for c in order:
-        if c == pick:
-            continue
         if c == leader:
             diff, low, high, p = 0.0, 0.0, 0.0, None
         else:
             diff, low, high, p = comp[c]
         verdict = "the leader (best mean)" if c == leader else _verdict(diff, low, high, margin, c in could,
                                                                         non_inferior[c], blockers.get(c), leader)
+        if c == pick:
+            verdict = f"the pick; {verdict}"
         pr = None if not pass_mean else pass_mean[c] - pass_mean[leader]
-        alternatives.append({
+        entry = {
             "candidate": c, "diff": diff, "diff_low": low, "diff_high": high, "pass_rate_diff": pr, "p_value": p,
             "p_value_test": "two-sided paired, exact where the t test is not trustworthy",
             "p_noninferiority": p_ni.get(c),
@@ -276,7 +280,11 @@ def recommend(
             "cost_per_example_usd": _known(cost, c), "latency_p50_ms": _known(lat, c),
             **row_fields(people.rows.get(c) if people is not None else None),
             "people_worse": vetoed[c].text if c in vetoed else None,
-        })
+        }
+        if c == pick:
+            pick_row = entry
+            continue
+        alternatives.append(entry)
         if c != leader:
             details.append(f"{c}: {fmt.diff(diff)} {fmt.diff_interval(low, high)} vs {leader}"
                            + (f", pass rate {fmt.pct_points(pr)}" if pr is not None else "")
@@ -366,7 +374,7 @@ def recommend(
     if unknown and cost_per_example is not None:
         details.append(f"Cost unknown for {fmt.names(unknown, 5)}.")
     return Recommendation(status, headline, details, pick, leader, policy, margin, n, alternatives, could, sample,
-                          people_dict)
+                          people_dict, pick_row=pick_row)
 
 
 def _first_clause(text: str) -> str:

@@ -61,6 +61,11 @@ def test_demo_overview_shows_warning_decision_chart_and_table(demo_workspace: Pa
     rec = analysis.recommendation(demo_workspace, DEMO_SUITE)
     text = _decision_text(at)
     assert text == f"**{dashboard_module('data').markdown_safe(rec.headline)}**"
+    # the evidence lists every candidate, in the leaderboard's order, the pick ticked (it was missing, the box
+    # never ticked)
+    [evidence] = [d for d in at.dataframe if "verdict" in d.value.columns]
+    assert evidence.value["candidate"].tolist() == [r["candidate"] for r in expected.rows]
+    assert evidence.value.loc[evidence.value["pick"], "candidate"].tolist() == [rec.pick]
 
     spec = _chart_spec(at)
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rule", "point", "text"]

@@ -148,6 +148,10 @@ def test_recommendation_on_the_demo_is_honest_about_52_examples(demo_ws, board):
     assert rec.details[0] == "Computed on the 52 examples all 10 candidates share."
     alts = {a["candidate"]: a for a in rec.alternatives}
     assert rec.pick not in alts and set(alts) | {rec.pick} == {r["candidate"] for r in board.rows}
+    # the pick's own row, for the evidence tables: its gap to the leader, cost and latency beside the others'
+    assert rec.pick_row is not None and rec.pick_row["candidate"] == rec.pick
+    assert rec.pick_row["verdict"].startswith("the pick; ") and rec.pick_row["non_inferior"]
+    assert rec.pick_row["diff_low"] > -rec.margin and set(rec.pick_row) == set(next(iter(alts.values())))
     for a in alts.values():  # a verdict agrees with its interval; clearly worse candidates are said to be
         if a["candidate"] != rec.leader and a["diff_high"] < -rec.margin:
             assert a["verdict"].startswith("worse by at least") and not a["could_be_best"]
@@ -156,6 +160,7 @@ def test_recommendation_on_the_demo_is_honest_about_52_examples(demo_ws, board):
     assert not any(a["non_inferior"] for c, a in alts.items() if costs[c] < costs[rec.pick])  # cheapest that qualifies
     strict = analysis.recommendation(demo_ws, DEMO_SUITE, board=board, margin=0.02)
     assert strict.margin == 0.02 and strict.status == "inconclusive" and strict.pick is None  # 52 examples
+    assert strict.pick_row is None
     assert any("if the two are truly equal" in d for d in strict.details)
     assert rec.to_dict()["alternatives"] == [dict(a) for a in rec.alternatives]
 

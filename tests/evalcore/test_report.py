@@ -134,6 +134,9 @@ def test_html_report_has_every_section_with_the_librarys_numbers(demo_ws: Path) 
         assert cells[:4] == [fmt.score(r["mean"]), fmt.interval(r["low"], r["high"]), ranks,
                              "yes" if r["could_be_best"] else "no"]
         assert fmt.money(r["cost_per_example_usd"] * 1000) in cells
+    # the decision's table has the pick's own row, its verdict a sentence that wraps
+    pick = re.search(rf"<tr><td>{re.escape(rec.pick)}</td><td class=\"prose\">the pick; (.*?)</tr>", page)
+    assert pick, rec.pick
     # people's ratings: the library's summary, and the leaderboard's human column
     human = {h.candidate: h for h in labels.human_summary(demo_ws, DEMO_SUITE)}
     for cand in ("cirrus-pro", "basalt-70b"):
