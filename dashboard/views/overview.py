@@ -89,8 +89,10 @@ with card:
         view = pd.DataFrame({
             "candidate": alts["candidate"],
             "verdict": alts["verdict"],
-            "vs leader": [fmt.diff(d) + " " + fmt.diff_interval(lo, hi) if d is not None else "-"
-                          for d, lo, hi in zip(alts["diff"], alts["diff_low"], alts["diff_high"], strict=True)],
+            "vs leader": ["leader" if c == rec["leader"] else fmt.diff(d) + " " + fmt.diff_interval(lo, hi)
+                          if d is not None else "-" for c, d, lo, hi in zip(alts["candidate"], alts["diff"],
+                                                                            alts["diff_low"], alts["diff_high"],
+                                                                            strict=True)],
             "cost per 1,000": [fmt.money(c * 1000) if pd.notna(c) else "unknown price"
                                for c in alts["cost_per_example_usd"]],
             "p50 latency": alts["latency_p50_ms"].map(fmt.latency),

@@ -66,6 +66,7 @@ def test_demo_overview_shows_warning_decision_chart_and_table(demo_workspace: Pa
     [evidence] = [d for d in at.dataframe if "verdict" in d.value.columns]
     assert evidence.value["candidate"].tolist() == [r["candidate"] for r in expected.rows]
     assert evidence.value.loc[evidence.value["pick"], "candidate"].tolist() == [rec.pick]
+    assert evidence.value.loc[evidence.value["candidate"] == rec.leader, "vs leader"].tolist() == ["leader"]
 
     spec = _chart_spec(at)
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rule", "point", "text"]
