@@ -1262,7 +1262,7 @@ def judge_outputs(ctx: RunContext, items: Sequence[tuple[Task, str | None]]) -> 
     """Score rows of every llm_judge in `ctx.scorers` for outputs that already exist (imported ones), through the
     same judge requests, retries, reply parsing and judge cache (`ctx.judge_cache`) as a run. The judge calls are
     sent from this process, with the suite's concurrency limit; a failed judge call is a row with the error."""
-    from evalcore import llm
+    from evalcore import calls, llm
 
     judges = [s for s in ctx.scorers if isinstance(s, LlmJudgeScorer)]
     if not judges or not items:
@@ -1278,6 +1278,9 @@ def judge_outputs(ctx: RunContext, items: Sequence[tuple[Task, str | None]]) -> 
                 row, _cost, _sent, _failure = await _judge(ctx, task, scorer, output, rng, utcnow())
                 return row
 
-        return list(await asyncio.gather(*(one(t, o, j) for t, o in items for j in judges)))
+        try:
+            return list(await asyncio.gather(*(one(t, o, j) for t, o in items for j in judges)))
+        finally:
+            await calls.aclose()  # else the pool outlives its loop and aiohttp reports it at exit
 
     return asyncio.run(judge_all())

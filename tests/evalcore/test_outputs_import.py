@@ -302,3 +302,17 @@ def test_judge_rates_imported_outputs_through_the_runner(tmp_path: Path, server)
 
     again = import_outputs(f, suite, tmp_path / "ws", judge=True)  # the same judgement is not asked twice
     assert again.scored == ["contains", "llm_judge"] and server.stats()["requests"] == 3
+
+
+def test_cli_judged_import_exits_without_an_unclosed_connection_report(tmp_path: Path, server) -> None:
+    """`import outputs --judge` left its judge connections open when its event loop ended: aiohttp reported an
+    unclosed session on stderr as the process exited."""
+    make_suite(tmp_path, NOWHERE, INPUTS, scorers=[
+        {"type": "llm_judge", "model": "openai/judge", "api_base": server.base_url, "rubric": "5 if it says"}])
+    f = write_csv(tmp_path / "o.csv", [{"example_id": "e000", "candidate": "m0",
+                                        "output": 'm0 says [[reply:{"reasoning": "ok", "rating": 5}]]'}])
+    done = _cli("import", "outputs", str(f), "--suite", str(tmp_path / "suite.yaml"), "--workspace",
+                str(tmp_path / "ws"), "--judge", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert server.stats()["requests"] == 1
+    assert "Unclosed" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
