@@ -176,11 +176,17 @@ def tag_heatmap(cells: pd.DataFrame, order: list[str]) -> alt.LayerChart:
     df["n_label"] = [f"n={n}" for n in df["n"]]
     tag_order = df.drop_duplicates("tag").sort_values("tag")["tag_label"].tolist()
     cand_order = [c for c in order if c in set(df["candidate"])]
+    # candidates across, tags down; with many candidates (30: cells 12 px wide, their numbers printed over each
+    # other) candidates go down, in the page's order from the top, as the leaderboard lists them
+    across = len(cand_order) <= HEATMAP_COLUMNS or len(cand_order) <= len(tag_order)
+    cand = {"field": "candidate", "type": "nominal", "sort": cand_order, "title": None}
+    tag = {"field": "tag_label", "type": "nominal", "sort": tag_order, "title": None}
+    # labelOverlap off: every candidate keeps its label at 30 candidates as at 3 (Vega drops some otherwise)
+    slanted = alt.Axis(labelAngle=-45, labelLimit=160, labelOverlap=False, labelFontSize=10)
+    side = alt.Axis(labelLimit=240, labelOverlap=False)
     base = alt.Chart(df).encode(
-        # labelOverlap off: every candidate keeps its label at 30 candidates as at 3 (Vega drops some otherwise)
-        x=alt.X("candidate:N", sort=cand_order, title=None,
-                axis=alt.Axis(labelAngle=-45, labelLimit=160, labelOverlap=False, labelFontSize=10)),
-        y=alt.Y("tag_label:N", sort=tag_order, title=None, axis=alt.Axis(labelLimit=240)),
+        x=alt.X(**(cand if across else tag), axis=slanted),
+        y=alt.Y(**(tag if across else cand), axis=side),
     )
     rect = base.mark_rect(stroke="white", strokeWidth=1).encode(
         color=alt.Color("mean:Q", title="mean", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen")),
@@ -190,9 +196,16 @@ def tag_heatmap(cells: pd.DataFrame, order: list[str]) -> alt.LayerChart:
                  alt.Tooltip("high:Q", title="95% high", format=".3f"), alt.Tooltip("n:Q"), alt.Tooltip("flag:N")])
     text = base.mark_text(fontSize=10, dy=-5).encode(text="label:N")
     ntext = base.mark_text(fontSize=8, dy=7, opacity=0.8).encode(text="n_label:N")
+    rows = len(tag_order) if across else len(cand_order)
+    faded = "rows" if across else "columns"
     return alt.layer(rect, text, ntext).properties(
-        height=34 * len(tag_order) + 40,
-        title=alt.Title("Mean per tag", subtitle="faded rows: fewer than 10 examples, too small to conclude from"))
+        height=HEATMAP_ROW * rows + HEATMAP_FRAME,
+        title=alt.Title("Mean per tag", subtitle=f"faded {faded}: fewer than 10 examples, too small to conclude from"))
+
+
+HEATMAP_COLUMNS = 14  # candidates across at most: at 1,024 px a column is then ~33 px, room for "0.96" and "n=28"
+HEATMAP_ROW = 30  # px a row, for a cell's mean and its n
+HEATMAP_FRAME = 140  # px of the height that the title and the slanted labels below the cells take (measured)
 
 
 def fmt_score(v: object) -> str:

@@ -112,9 +112,17 @@ def test_heatmap_labels_every_candidate_and_shows_n_in_each_cell() -> None:
     cells = pd.DataFrame([{"tag": t, "candidate": f"c{i:02d}", "mean": 0.5, "low": 0.4, "high": 0.6, "n": n,
                            "pass_rate": 0.5, "flag": "too small (n < 10)" if n < 10 else "", "note": ""}
                           for t, n in (("clean", 30), ("edge", 4)) for i in range(30)])
-    spec = charts.tag_heatmap(cells, [f"c{i:02d}" for i in range(30)]).to_dict()
-    x = spec["layer"][0]["encoding"]["x"]
-    assert x["axis"]["labelOverlap"] is False and len(x["sort"]) == 30
+    order = [f"c{i:02d}" for i in range(30)]
+    spec = charts.tag_heatmap(cells, order).to_dict()
+    # 30 candidates go down the side, in the page's order (across, each column was 12 px: numbers over numbers)
+    y = spec["layer"][0]["encoding"]["y"]
+    assert y["field"] == "candidate" and y["axis"]["labelOverlap"] is False and y["sort"] == order
+    assert spec["height"] == charts.HEATMAP_ROW * 30 + charts.HEATMAP_FRAME
+    assert "faded columns" in spec["title"]["subtitle"]
+    few = charts.tag_heatmap(cells[cells["candidate"].isin(order[:10])], order[:10]).to_dict()
+    x = few["layer"][0]["encoding"]["x"]
+    assert x["field"] == "candidate" and x["axis"]["labelOverlap"] is False and x["sort"] == order[:10]
+    assert "faded rows" in few["title"]["subtitle"]
     [values] = spec["datasets"].values()
     assert {v["n_label"] for v in values} == {"n=30", "n=4"}
     assert {v["tag_label"] for v in values} == {"clean (n=30)", "edge (n=4, small)"}
