@@ -43,7 +43,14 @@ SCORER_COLUMNS = {
 
 
 def _table(rows: list[dict], columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=columns).astype(object)
+    """Rows for an editable table: an unset text cell is blank (the editor printed a grey "None" in each), an unset
+    price empty; saving reads both as unset."""
+    frame = pd.DataFrame(rows, columns=columns)
+    prices = [c for c in columns if c.endswith("_per_mtok")]
+    text = [c for c in columns if c not in prices]
+    frame[text] = frame[text].astype(object).where(frame[text].notna(), "")
+    frame[prices] = frame[prices].astype(float)
+    return frame
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

@@ -232,3 +232,19 @@ def test_a_run_whose_calls_all_fail_says_so_with_the_errors(tmp_path: Path, monk
     codes = [c.value for c in at.code]
     assert codes and "connection" in codes[0]
     assert "(2 calls)" in at.error[0].value and not at.success  # a run with no answer is no success
+
+
+def test_data_page_saves_blank_cells_as_unset(tmp_path: Path, monkeypatch) -> None:
+    """The editors show unset cells blank (they read as a grey 'None' in every row): saving the tables unchanged
+    writes no empty keys (no `api_key_env: ''`), the suite file stays what it was."""
+    import yaml
+
+    ws = tmp_path / "ws"
+    _suite_in(ws, "http://127.0.0.1:9/v1", ["a", "b"])
+    at = _page(ws, monkeypatch, "manage")
+    path = ws / "suites" / "t" / "suite.yaml"
+    before = yaml.safe_load(path.read_text())
+    at.button(key="save_suite_button").click().run()
+    assert not at.exception and at.success[0].value == "Saved suite t."
+    after = yaml.safe_load(path.read_text())
+    assert after["candidates"] == before["candidates"] and after["scorers"] == before["scorers"]
