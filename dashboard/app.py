@@ -39,19 +39,33 @@ def _stand_in(script: str, title: str, url_path: str, *, default: bool = False) 
     return page
 
 
+def _to_default() -> None:
+    """/overview (the default page's name, typed by analogy with /compare) showed Streamlit's "Page not found":
+    it opens the default page at "/", with the link's query parameters."""
+    st.switch_page(pages[0], query_params=st.query_params.to_dict())
+
+
+# The default page is served at "/"; Streamlit still reserves the path it declares, yet answers it "Page not found",
+# so it declares one nobody types and its own name (/overview) is a hidden page that opens it.
+ROOT = "_default"
 every = VIEWER_PAGES + EDITOR_PAGES
 if identity.mode == "login" and not identity.logged_in:
     # Every URL runs the login page, which parks the requested view so the login round trip can restore it.
-    pages = [_stand_in(LOGIN_PAGE, "Sign in", path, default=i == 0) for i, (_, _, path) in enumerate(every)]
-elif not allowed:
-    pages = [_stand_in(NO_ACCESS_PAGE, "No access", path, default=i == 0)
+    pages = [_stand_in(LOGIN_PAGE, "Sign in", ROOT if i == 0 else path, default=i == 0)
              for i, (_, _, path) in enumerate(every)]
+    pages.append(_stand_in(LOGIN_PAGE, "Sign in", every[0][2]))
+elif not allowed:
+    pages = [_stand_in(NO_ACCESS_PAGE, "No access", ROOT if i == 0 else path, default=i == 0)
+             for i, (_, _, path) in enumerate(every)]
+    pages.append(_stand_in(NO_ACCESS_PAGE, "No access", every[0][2]))
 else:
-    pages = [_page(s, t, p, default=i == 0) for i, (s, t, p) in enumerate(VIEWER_PAGES)]
+    pages = [_page(s, t, ROOT if i == 0 else p, default=i == 0) for i, (s, t, p) in enumerate(VIEWER_PAGES)]
     if access.EDITOR in allowed:
         pages += [_page(s, t, p) for s, t, p in EDITOR_PAGES]
     else:  # a viewer at an editor URL is told so; the editor page's script never runs
         pages += [_stand_in(NO_ACCESS_PAGE, t, p) for _, t, p in EDITOR_PAGES]
+    pages.append(st.Page(_to_default, title=VIEWER_PAGES[0][1], url_path=VIEWER_PAGES[0][2], visibility="hidden"))
+    scripts[VIEWER_PAGES[0][2]] = f"(opens {VIEWER_PAGES[0][0]} at /)"
 
 current = st.navigation(pages)
 st.session_state["_requested_page"] = current.url_path

@@ -105,3 +105,20 @@ def test_a_link_naming_a_value_keeps_its_view_in_the_address_bar(dashboard_url: 
         assert page.locator("[data-testid=stException]").count() == 0
     finally:
         page.close()
+
+
+def test_the_default_pages_own_name_opens_it_at_the_root(dashboard_url: str, browser) -> None:
+    """/overview, typed by analogy with /compare, showed Streamlit's "Page not found" dialog over the page."""
+    page = browser.new_page(viewport={"width": 1024, "height": 900})
+    try:
+        page.goto(f"{dashboard_url}/overview?policy=fastest", wait_until="domcontentloaded")
+        page.get_by_text("Leaderboard: line_items_f1 on").wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=stSkeleton], [data-testid=stStatusWidgetRunningIcon]')",
+            timeout=TIMEOUT_MS)
+        page.wait_for_timeout(500)
+        assert "Page not found" not in page.inner_text("body")
+        assert page.url == f"{dashboard_url}/?policy=fastest", page.url
+        assert page.locator("[data-testid=stException]").count() == 0
+    finally:
+        page.close()
