@@ -68,10 +68,10 @@ class Recommendation(ToDict):
     """What people said, when labels were given (`stats.human`): weighed, note, level, the pick's numbers
     (`pick`), and the candidates people rate credibly worse (`worse`: candidate -> reason)."""
     warnings: list[str] = field(default_factory=list)
+    """Reasons to distrust the recommendation, e.g. it rests on an LLM judge that people disagree with."""
     pick_row: dict[str, Any] | None = None
     """The pick's numbers in the shape of an alternative (its verdict starts "the pick"), so a table of the evidence
     can show the pick's own gap, cost and latency beside the others'."""
-    """Reasons to distrust the recommendation, e.g. it rests on an LLM judge that people disagree with."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
