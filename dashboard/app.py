@@ -49,15 +49,13 @@ def _to_default() -> None:
 # so it declares one nobody types and its own name (/overview) is a hidden page that opens it.
 ROOT = "_default"
 every = VIEWER_PAGES + EDITOR_PAGES
-if identity.mode == "login" and not identity.logged_in:
-    # Every URL runs the login page, which parks the requested view so the login round trip can restore it.
-    pages = [_stand_in(LOGIN_PAGE, "Sign in", ROOT if i == 0 else path, default=i == 0)
-             for i, (_, _, path) in enumerate(every)]
-    pages.append(_stand_in(LOGIN_PAGE, "Sign in", every[0][2]))
-elif not allowed:
-    pages = [_stand_in(NO_ACCESS_PAGE, "No access", ROOT if i == 0 else path, default=i == 0)
-             for i, (_, _, path) in enumerate(every)]
-    pages.append(_stand_in(NO_ACCESS_PAGE, "No access", every[0][2]))
+logged_out = identity.mode == "login" and not identity.logged_in
+if logged_out or not allowed:
+    # Every URL runs the stand-in: the login page (which parks the requested view so the login round trip can
+    # restore it), or the page saying whom to ask.
+    script, title = (LOGIN_PAGE, "Sign in") if logged_out else (NO_ACCESS_PAGE, "No access")
+    paths = [ROOT, *(path for _, _, path in every[1:]), every[0][2]]
+    pages = [_stand_in(script, title, path, default=i == 0) for i, path in enumerate(paths)]
 else:
     pages = [_page(s, t, ROOT if i == 0 else p, default=i == 0) for i, (s, t, p) in enumerate(VIEWER_PAGES)]
     if access.EDITOR in allowed:

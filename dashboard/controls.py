@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 import data
 
@@ -67,8 +68,6 @@ def labelled_choice(where: Any, label: str, labels: dict[str, str], *, key: str,
     own default for `key`."""
     raw = st.query_params.get(key)
     if raw in labels and raw not in labels.values():
-        from streamlit.errors import StreamlitAPIException
-
         try:
             st.query_params[key] = labels[raw]  # refused once the widget is bound (a later rerun)
         except StreamlitAPIException:

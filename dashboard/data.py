@@ -181,7 +181,7 @@ def recommendation(ws: str, token: Token, ltoken: "LabelsToken", suite: str, sco
     q = _queries(ws)
     lb = _leaderboard(ws, token, suite, scorer)
     rec = analysis.recommendation(q, suite, scorer=scorer, policy=policy, margin=margin, board=lb)
-    evidence = pd.DataFrame([*([rec.pick_row] if rec.pick_row else []), *rec.alternatives])  # the pick's row too
+    evidence = pd.DataFrame(rec.evidence)
     people = dict(rec.people) if rec.people is not None else None
     if people is not None:
         people["worse"] = {c: markdown_safe(t) for c, t in people["worse"].items()}

@@ -17,7 +17,7 @@ import pandas as pd
 
 from evalcore import formatting as fmt
 from evalcore import stats
-from evalcore.errors import EvalcoreError, unknown_name
+from evalcore.errors import EvalcoreError, listing, unknown_name
 from evalcore.queries import Queries
 
 
@@ -80,8 +80,8 @@ def only_suite(workspace: str | Path | Queries | None) -> str:
     if not known:
         raise EvalcoreError("this workspace has no results yet, so there is no suite to show.",
                             hint="Run one first: evalcore run SUITE_FILE (or build the demo: evalcore demo).")
-    listed = ", ".join(known[:30]) + (f" and {len(known) - 30} more" if len(known) > 30 else "")
-    raise EvalcoreError(f"this workspace has {len(known)} suites: name one with --suite.", hint=f"Suites: {listed}.")
+    raise EvalcoreError(f"this workspace has {len(known)} suites: name one with --suite.",
+                        hint=f"Suites: {listing(known)}.")
 
 
 def require_run(q: Queries, suite: str, run_id: str) -> None:

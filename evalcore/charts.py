@@ -165,6 +165,11 @@ def quality_cost_chart(rows: pd.DataFrame, families: list[str], frontier: list[s
                         "higher); bars: 95% intervals"))
 
 
+HEATMAP_COLUMNS = 14  # candidates across at most: at 1,024 px a column is then ~33 px, room for "0.96" and "n=28"
+HEATMAP_ROW = 30  # px a row, for a cell's mean and its n
+HEATMAP_FRAME = 140  # px of the height that the title and the slanted labels below the cells take (measured)
+
+
 def tag_heatmap(cells: pd.DataFrame, order: list[str]) -> alt.LayerChart:
     """Mean per (tag, candidate), candidates in the page's order, tags flagged when their n is small; each
     cell shows its mean and n. Colour runs 0 to 1 whatever the data, so a cell reads the same on every page."""
@@ -201,11 +206,6 @@ def tag_heatmap(cells: pd.DataFrame, order: list[str]) -> alt.LayerChart:
     return alt.layer(rect, text, ntext).properties(
         height=HEATMAP_ROW * rows + HEATMAP_FRAME,
         title=alt.Title("Mean per tag", subtitle=f"faded {faded}: fewer than 10 examples, too small to conclude from"))
-
-
-HEATMAP_COLUMNS = 14  # candidates across at most: at 1,024 px a column is then ~33 px, room for "0.96" and "n=28"
-HEATMAP_ROW = 30  # px a row, for a cell's mean and its n
-HEATMAP_FRAME = 140  # px of the height that the title and the slanted labels below the cells take (measured)
 
 
 def fmt_score(v: object) -> str:

@@ -129,13 +129,18 @@ def did_you_mean(name: str, known: Iterable[str], cutoff: float = 0.6) -> str:
     return f" Did you mean '{guess}'?" if guess is not None else ""
 
 
+def listing(names: list[str], limit: int = 30) -> str:
+    """'a, b, c' for the names a message offers, the first `limit` of them and how many more."""
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
 def unknown_name(kind: str, name: str, known: Iterable[str], *, within: str, plural: str | None = None,
                  how: str | None = None) -> EvalcoreError:
     """'suite 't' has no scorer 'x'. Did you mean 'y'? Known scorers: a, b.' for a name typed on the command
     line (a run, suite, candidate or scorer); `how` says how to create one when none is known."""
     names = list(dict.fromkeys(str(k) for k in known))  # in the caller's order (declared, newest first...)
-    listed = ", ".join(names[:30]) + (f" and {len(names) - 30} more" if len(names) > 30 else "")
-    hint = (f"Known {plural or kind + 's'}: {listed}." if names else how or f"There are no {plural or kind + 's'} yet.")
+    hint = (f"Known {plural or kind + 's'}: {listing(names)}." if names else
+            how or f"There are no {plural or kind + 's'} yet.")
     return EvalcoreError(f"{within} has no {kind} '{name}'.{did_you_mean(name, names)}", hint=hint)
 
 

@@ -267,8 +267,8 @@ def _decision_section(rec: Any, lb: Leaderboard) -> Section:
                           "they are.", "note"))
     if rec.alternatives:
         order = [r["candidate"] for r in lb.rows]
-        every = [*([rec.pick_row] if rec.pick_row else []), *rec.alternatives]  # the pick's own numbers too
-        alts = sorted(every, key=lambda a: order.index(a["candidate"]) if a["candidate"] in order else len(order))
+        alts = sorted(rec.evidence, key=lambda a: order.index(a["candidate"]) if a["candidate"] in order
+                      else len(order))
         rows = []
         for a in alts:
             vs = "-" if a["candidate"] == rec.leader else (f"{fmt.diff(a['diff'])} "

@@ -67,6 +67,15 @@ if rec["status"] == "no_scores":
     report_button()
     st.stop()
 
+def _gap(row: dict) -> str:
+    """A candidate's paired gap to the leader with its interval; the leader's own row says so."""
+    if row["candidate"] == rec["leader"]:
+        return "leader"
+    if row["diff"] is None:
+        return "-"
+    return f"{fmt.diff(row['diff'])} {fmt.diff_interval(row['diff_low'], row['diff_high'])}"
+
+
 card = st.container(border=True)
 with card:
     (st.success if rec["status"] == "pick" else st.info)(f"**{rec['headline']}**")
@@ -89,10 +98,7 @@ with card:
         view = pd.DataFrame({
             "candidate": alts["candidate"],
             "verdict": alts["verdict"],
-            "vs leader": ["leader" if c == rec["leader"] else fmt.diff(d) + " " + fmt.diff_interval(lo, hi)
-                          if d is not None else "-" for c, d, lo, hi in zip(alts["candidate"], alts["diff"],
-                                                                            alts["diff_low"], alts["diff_high"],
-                                                                            strict=True)],
+            "vs leader": [_gap(r) for r in alts.to_dict("records")],
             "cost per 1,000": [fmt.money(c * 1000) if pd.notna(c) else "unknown price"
                                for c in alts["cost_per_example_usd"]],
             "p50 latency": alts["latency_p50_ms"].map(fmt.latency),

@@ -73,6 +73,11 @@ class Recommendation(ToDict):
     """The pick's numbers in the shape of an alternative (its verdict starts "the pick"), so a table of the evidence
     can show the pick's own gap, cost and latency beside the others'."""
 
+    @property
+    def evidence(self) -> list[dict[str, Any]]:
+        """Every compared candidate's row, the pick's first: what a table of the evidence lists."""
+        return [*([self.pick_row] if self.pick_row else []), *self.alternatives]
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
