@@ -177,6 +177,7 @@ def _reveal() -> None:
         lab["reveal"].add(lab["keys"][lab["pos"]])
 
 
+RATING_WORDS = ("Bad", "Poor", "Fair", "Good", "Great")  # 1-5; each button shows its number as the key hint
 CHEATS = {
     "rate": "**1-5** rate · **y / n** OK to show? · **Enter** next · **Backspace** back · **s** skip · "
             "**u** undo · **v** reveal the candidate (after rating) · **Tab** to the note (Enter saves it)",
@@ -216,8 +217,8 @@ def labeler() -> None:
         lab["shown"], lab["shown_at"] = key, time.monotonic()
     answer = lab["answers"].get(key)
     st.caption(f"Item {pos + 1} of {n} · ref {key[:8]} · example {item['example_id']}")
-    st.markdown(f"**{data.markdown_safe(guide['question'])}** Rate 1 (bad) to 5 (excellent)."
-                if mode == "rate" else "**Which output is better for this input?**")
+    if mode == "pairwise":
+        st.markdown("**Which output is better for this input?**")
     for rubric in guide["rubrics"]:
         st.caption("Rubric: " + data.markdown_safe(rubric))
     if mode == "pairwise":
@@ -247,13 +248,19 @@ def labeler() -> None:
         right_col.text("Output" + (f" · {', '.join(item['candidates'])}" if revealed else ""))
         text_out.show(right_col, item["output"], key=f"lab_out:{key}", height=320, empty="(no output)")
         a = answer or {}
-        row = st.columns(7)
-        for r in range(1, 6):
-            row[r - 1].button(str(r), key=f"lab_rate_{r}", shortcut=str(r), on_click=_answer, args=("rating", r),
-                              type="primary" if a.get("rating") == r else "secondary", width="stretch")
-        row[5].button("Yes", key="lab_yes", shortcut="y", on_click=_answer, args=("ok", True),
+        # Two labelled rows, not one row of seven: the 1-5 rating and the yes/no question are different
+        # questions, and a number on a button beside its own key hint read "1 1". At 1,024 px the main column
+        # is ~560 px: a word and its key hint fit in a fifth of it, not in a seventh.
+        st.markdown("**How good is this output?** 1 (bad) to 5 (great), keys 1-5")
+        rates = st.columns(5, gap="small")
+        for r, word in enumerate(RATING_WORDS, start=1):
+            rates[r - 1].button(word, key=f"lab_rate_{r}", shortcut=str(r), on_click=_answer, args=("rating", r),
+                                type="primary" if a.get("rating") == r else "secondary", width="stretch")
+        st.markdown(f"**{data.markdown_safe(guide['question'])}** keys y / n")
+        oks = st.columns(5, gap="small")
+        oks[0].button("Yes", key="lab_yes", shortcut="y", on_click=_answer, args=("ok", True),
                       type="primary" if a.get("ok") is True else "secondary", width="stretch")
-        row[6].button("No", key="lab_no", shortcut="n", on_click=_answer, args=("ok", False),
+        oks[1].button("No", key="lab_no", shortcut="n", on_click=_answer, args=("ok", False),
                       type="primary" if a.get("ok") is False else "secondary", width="stretch")
         st.text_input("Note (optional; Tab here, Enter saves)", value=a.get("note") or "", key=f"note_{key}",
                       on_change=_note)

@@ -84,6 +84,13 @@ def press_and_wait_for_next(page: Any, key: str, ref: str) -> float:
     return time.perf_counter() - t0
 
 
+def wait_rated(page: Any, rating: int) -> None:
+    """Wait until the rating button `rating` is drawn as chosen (found by its widget key: its label is a word)."""
+    page.wait_for_function(
+        "(r) => !!document.querySelector(`.st-key-lab_rate_${r} [data-testid=stBaseButton-primary]`)",
+        arg=rating, timeout=TIMEOUT_MS, polling="raf")
+
+
 def answer(page: Any, rating: int, ok: bool) -> tuple[str, float]:
     """Rate the item on screen and answer yes/no; returns (its ref, seconds from the second key to the next
     item). The rating key's own rerun is waited for first, so the two keys cannot race."""
@@ -91,7 +98,5 @@ def answer(page: Any, rating: int, ok: bool) -> tuple[str, float]:
     assert item is not None
     ref = item[2]
     page.keyboard.press(str(rating))
-    page.wait_for_function(
-        "(r) => [...document.querySelectorAll('[data-testid=stBaseButton-primary]')]"
-        ".some(b => b.innerText.trim().startsWith(r))", arg=str(rating), timeout=TIMEOUT_MS, polling="raf")
+    wait_rated(page, rating)
     return ref, press_and_wait_for_next(page, "y" if ok else "n", ref)

@@ -15,7 +15,7 @@ from dashboard_testing import demo_workspace  # noqa: F401 (a fixture)
 from evalcore import labels
 from evalcore.demo_build import DEMO_SUITE
 from evalcore.queries import Queries
-from label_driver import CHROMIUM, TIMEOUT_MS, answer, current_item, launch, open_label_page, streamlit_server
+from label_driver import CHROMIUM, TIMEOUT_MS, answer, current_item, launch, open_label_page, streamlit_server, wait_rated
 
 pytestmark = pytest.mark.browser
 
@@ -59,9 +59,7 @@ def test_twenty_items_by_keyboard_only_land_in_the_store(demo_workspace: Path, t
                 rating, ok = 1 + (k * 3) % 5, k % 3 != 0
                 if k == 5:  # a change of mind before the second answer: the latest rating counts
                     page.keyboard.press("2")
-                    page.wait_for_function(
-                        "() => [...document.querySelectorAll('[data-testid=stBaseButton-primary]')]"
-                        ".some(b => b.innerText.trim().startsWith('2'))", timeout=TIMEOUT_MS)
+                    wait_rated(page, 2)
                 try:
                     ref, _ = answer(page, rating, ok)
                 except Exception:

@@ -89,6 +89,18 @@ def test_rating_and_yes_store_an_answer_and_advance(ws: Path, monkeypatch: pytes
     assert f"1 of {_total(ws)} answered" in at.get("progress")[0].proto.text
 
 
+def test_rating_buttons_say_a_word_beside_their_number_key(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A digit label beside the digit's own key hint read "1 1"; the suite's yes/no question stands above
+    its two buttons, not above the 1-5 rating."""
+    at = _page(ws, monkeypatch)
+    rates = [at.button(key=f"lab_rate_{r}") for r in range(1, 6)]
+    assert [b.label for b in rates] == ["Bad", "Poor", "Fair", "Good", "Great"]
+    assert [b.proto.shortcut for b in rates] == ["1", "2", "3", "4", "5"]
+    md = [m.value for m in at.markdown]
+    question = next(i for i, m in enumerate(md) if "comfortable showing this to a user" in m)
+    assert "1 (bad) to 5 (great)" in md[question - 1]
+
+
 def test_the_item_is_shown_as_plain_text(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Input and output are st.text, verbatim (never markdown, HTML or the code element, whose highlighter is
     1.5 MB of JavaScript), on this item and the next."""
