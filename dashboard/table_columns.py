@@ -11,6 +11,16 @@ from typing import Any
 import streamlit as st
 
 
+ROW = 35  # Streamlit's dataframe row height (px); the header row is one more pixel
+
+
+def table_height(rows: int, cap: int | None = None) -> int:
+    """A dataframe's height that shows `rows` rows with no blank ones under them and no inner scrollbar, up
+    to `cap` px (then it scrolls): a fixed height drew 4 matching results above five empty rows."""
+    height = 36 + ROW * max(rows, 1)
+    return height if cap is None else min(height, cap)
+
+
 def leaderboard_columns() -> dict[str, Any]:
     """The leaderboard's shared columns: rank and candidate pinned, so a 1,024 px screen scrolls under them."""
     return {

@@ -23,7 +23,8 @@ families = data.families(ws, token, suite)
 
 st.subheader(f"Leaderboard: {scorer} on {fmt.count(board['n_examples'], 'example')}")
 st.dataframe(
-    rows, hide_index=True, key="compare_table", row_height=35, height=36 + 35 * len(rows),
+    rows, hide_index=True, key="compare_table", row_height=table_columns.ROW,
+    height=table_columns.table_height(len(rows)),
     column_order=["rank", "candidate", "score", "ci", "could_be_best", "vs_leader", "n", "pass", "errors", "cost_1k",
                   "p50", "p95", "family", "human"],
     column_config=table_columns.leaderboard_columns() | {

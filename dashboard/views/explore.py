@@ -7,6 +7,7 @@ import streamlit as st
 
 import controls
 import data
+import table_columns
 import text_out
 from evalcore import formatting as fmt
 from evalcore.errors import EvalcoreError
@@ -47,7 +48,8 @@ table = rows.assign(score=rows["value"].map(fmt.score), tag_list=rows["tags"].ma
                     error_kind=rows["error_kind"].fillna(""))  # blank, not a grey "None", where a call succeeded
 # the error column only where some call failed: blank on every row it pushed the tags off a 1,024 px screen
 failed = bool((table["error_kind"] != "").any())
-st.dataframe(table, hide_index=True, key="explore_table", height=300,
+st.dataframe(table, hide_index=True, key="explore_table",
+             height=table_columns.table_height(len(table), cap=table_columns.table_height(8)),  # then it scrolls
              column_order=["example_id", "candidate", "score", *(["error_kind"] if failed else []), "passed",
                            "tag_list"],
              column_config={"example_id": st.column_config.TextColumn("example", pinned=True),
@@ -63,7 +65,8 @@ disagree = data.disagreements(ws, token, suite, scorer,
 disagree = disagree.assign(gap=disagree["spread"].map(fmt.score),
                            passing=[f"{p} of {c}" for p, c in zip(disagree["passed"], disagree["candidates"],
                                                                  strict=True)])
-st.dataframe(disagree, hide_index=True, key="disagree_table", height=250,
+st.dataframe(disagree, hide_index=True, key="disagree_table",
+             height=table_columns.table_height(len(disagree)),
              column_order=["example_id", "gap", "best", "worst", "passing"],
              column_config={"example_id": st.column_config.TextColumn("example", pinned=True),
                             "gap": st.column_config.TextColumn("best - worst", width="small"),
@@ -93,10 +96,10 @@ st.caption("Tags: " + (data.markdown_safe(", ".join(ex["tags"])) or "none"))
 i_col, r_col = st.columns(2)
 with i_col:
     st.markdown("**Input**")
-    text_out.show(st, ex["input"], key=f"input:{example_id}", height=260)
+    text_out.show(st, ex["input"], key=f"input:{example_id}", height=320, grow=True)
 with r_col:
     st.markdown("**Reference**")
-    text_out.show(st, ex["expected"], key=f"expected:{example_id}", height=260, empty="(no reference answer)")
+    text_out.show(st, ex["expected"], key=f"expected:{example_id}", height=320, grow=True, empty="(no reference answer)")
 
 
 def _details(rep: dict) -> None:
@@ -131,7 +134,7 @@ for start in range(0, len(shown), PER_ROW):
                 if rep["error_kind"]:
                     st.error(data.markdown_safe(f"{rep['error_kind']}: {rep['error'] or 'no message'}"), icon="⚠️")
                 where = f"{example_id}:{cand['candidate']}:{rep['repeat']}"
-                text_out.show(st, rep["output"], key=f"output:{where}", empty="(no output)")
+                text_out.show(st, rep["output"], key=f"output:{where}", height=320, grow=True, empty="(no output)")
                 # Opening reruns the page and only then renders the diff and details: closed, they are ~60 of
                 # Explore's elements at 10 candidates, and the highlighter's code the browser would fetch for them.
                 with st.expander("Diff against the reference and scorer details", on_change="rerun",

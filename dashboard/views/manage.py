@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import data
+import table_columns
 from evalcore import formatting as fmt
 from evalcore import workspace_suites as wsuites
 from evalcore.errors import EvalcoreError
@@ -161,7 +162,7 @@ try:
     current = data.suite_examples(ws, token, entry["path"])
     st.caption(f"{fmt.count(len(current), 'example')} in {safe(doc.get('dataset', ''))}.")
     st.dataframe(current, hide_index=True, key="current_examples", width="stretch",
-                 height=min(36 + 35 * len(current), 388),
+                 height=table_columns.table_height(len(current), 388),
                  column_config={"tags": st.column_config.ListColumn("tags"),
                                 "row": st.column_config.NumberColumn("row", format="%d", width="small")})
 except EvalcoreError as exc:
@@ -186,7 +187,7 @@ if not read_only:
             st.success(f"{safe(upload.name)}: {len(preview)} valid examples"
                        + (f", tags: {safe(', '.join(tags))}" if tags else "") + ". Nothing is saved until you say so.")
             st.dataframe(data.examples_frame(preview), hide_index=True, key="examples_preview", width="stretch",
-                         height=min(36 + 35 * len(preview), 388),
+                         height=table_columns.table_height(len(preview), 388),
                          column_config={"tags": st.column_config.ListColumn("tags")})
             if st.button(f"Use these {len(preview)} examples", key="save_examples", type="primary"):
                 try:

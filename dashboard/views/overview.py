@@ -127,8 +127,8 @@ st.dataframe(
     table,
     hide_index=True,
     key="leaderboard_table",
-    row_height=35,
-    height=36 + 35 * len(table),  # every candidate visible, no inner scrollbar
+    row_height=table_columns.ROW,
+    height=table_columns.table_height(len(table)),  # every candidate visible, no inner scrollbar
     column_order=["rank", "candidate", "score", "ci", "could_be_best", "pass", "cost_1k", "p50", "errors", "n"],
     column_config=table_columns.leaderboard_columns(),
 )

@@ -161,7 +161,8 @@ def hostile_url(_server_process, tmp_path_factory: pytest.TempPathFactory) -> It
     tmp = tmp_path_factory.mktemp("hostile")
     hostile = ("[[reply:<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\"> "
                "**bold** <b>b</b> $x^2$ \x1b[31mred \u202eevil\u202c]]")
-    run_suite(make_suite(tmp, _server_process.base_url, [hostile, "plain"], candidates=2), tmp / "ws")
+    long = "[[reply:" + " ".join(f"word{i}" for i in range(400)) + "]]"  # e002: an output longer than its box
+    run_suite(make_suite(tmp, _server_process.base_url, [hostile, "plain", long], candidates=2), tmp / "ws")
     with StreamlitServer(tmp / "ws", tmp / "streamlit.log") as srv:
         yield srv.url
 
@@ -181,5 +182,45 @@ def test_hostile_output_is_rendered_inert(browser, hostile_url: str) -> None:
         assert "\\u001b[31mred \\u202eevil\\u202c" in shown.inner_text()  # the codes are seen, not obeyed
         _no_exception(page)
         _shot(page, "hostile-explore")
+    finally:
+        page.close()
+
+
+_CUES = """() => [...document.querySelectorAll("[class*='st-key-evtext-']")].map(b => ({
+    cut: b.scrollHeight > b.clientHeight + 1, height: b.clientHeight,
+    tag: getComputedStyle(b, '::after').content.includes('scroll for more')
+        ? Number(getComputedStyle(b, '::after').opacity) : 0,
+    shade: getComputedStyle(b).boxShadow.includes('rgba(120, 120, 120')}))"""  # at its end: a transparent shadow
+
+
+def test_a_cut_output_says_there_is_more_and_a_whole_one_does_not(browser, hostile_url: str) -> None:
+    """Text boxes scroll past their height; a box that does shows a shade and "scroll for more" until its end
+    (CSS scroll timelines, no script), a box whose text fits shows neither and is only as tall as its text."""
+    page = browser.new_page(viewport={"width": 1024, "height": 900})
+    try:
+        page.goto(f"{hostile_url}/explore?example=e002&outcome=all", wait_until="domcontentloaded")
+        page.get_by_text("Example e002").wait_for(timeout=TIMEOUT_MS)
+        wait_idle(page)
+        page.wait_for_timeout(500)
+        boxes = page.evaluate(_CUES)
+        cut = [b for b in boxes if b["cut"]]
+        assert cut and all(b["tag"] == 1 and b["shade"] for b in cut), boxes
+        _shot(page, "long-output-explore")
+        page.goto(f"{hostile_url}/explore?example=e001&outcome=all", wait_until="domcontentloaded")
+        page.get_by_text("Example e001").wait_for(timeout=TIMEOUT_MS)
+        wait_idle(page)
+        page.wait_for_timeout(500)
+        whole = page.evaluate(_CUES)
+        assert whole and not any(b["cut"] or b["tag"] or b["shade"] for b in whole), whole
+        assert max(b["height"] for b in whole) < 120, whole  # "plain": a line, not a 320 px box
+        page.goto(f"{hostile_url}/explore?example=e002&outcome=all", wait_until="domcontentloaded")
+        page.get_by_text("Example e002").wait_for(timeout=TIMEOUT_MS)
+        wait_idle(page)
+        page.wait_for_timeout(500)
+        page.evaluate("() => { for (const b of document.querySelectorAll(\"[class*='st-key-evtext-']\"))"
+                      " b.scrollTop = b.scrollHeight; }")
+        page.wait_for_timeout(300)
+        ended = page.evaluate(_CUES)
+        assert not any(b["tag"] or b["shade"] for b in ended), ended  # read to the end: the cue goes
     finally:
         page.close()
