@@ -20,7 +20,7 @@ from evalcore.explore import clean_text
 
 _PREFIX = "evtext-"  # containers keyed so get the class st-key-evtext-..., which the style below targets
 _GROW = "evtext-upto"  # ...-upto<px>-...: a box as tall as its text, up to <px>, then it scrolls
-GROW_HEIGHTS = (320, 420)  # the caps a growing box may have (one CSS rule each)
+GROW_HEIGHTS = (320,)  # the caps a growing box may have (one CSS rule each; add one here to use it)
 
 # The code font; for growing boxes their cap; and a "more below" cue on any box that scrolls: a shade along
 # the bottom edge and a "scroll for more" tag pinned to it, driven by the box's scroll position (the box's

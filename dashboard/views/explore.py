@@ -99,7 +99,8 @@ with i_col:
     text_out.show(st, ex["input"], key=f"input:{example_id}", height=320, grow=True)
 with r_col:
     st.markdown("**Reference**")
-    text_out.show(st, ex["expected"], key=f"expected:{example_id}", height=320, grow=True, empty="(no reference answer)")
+    text_out.show(st, ex["expected"], key=f"expected:{example_id}", height=320, grow=True,
+                  empty="(no reference answer)")
 
 
 def _details(rep: dict) -> None:

@@ -257,7 +257,7 @@ def labeler() -> None:
             rates[r - 1].button(word, key=f"lab_rate_{r}", shortcut=str(r), on_click=_answer, args=("rating", r),
                                 type="primary" if a.get("rating") == r else "secondary", width="stretch")
         st.markdown(f"**{data.markdown_safe(guide['question'])}** keys y / n")
-        oks = st.columns(5, gap="small")
+        oks = st.columns(5, gap="small")  # two of five: Yes and No as wide as the rating buttons above
         oks[0].button("Yes", key="lab_yes", shortcut="y", on_click=_answer, args=("ok", True),
                       type="primary" if a.get("ok") is True else "secondary", width="stretch")
         oks[1].button("No", key="lab_no", shortcut="n", on_click=_answer, args=("ok", False),

@@ -167,13 +167,18 @@ def hostile_url(_server_process, tmp_path_factory: pytest.TempPathFactory) -> It
         yield srv.url
 
 
+def _open_example(page, url: str, example: str) -> None:
+    """Explore at one example, every outcome shown, settled."""
+    page.goto(f"{url}/explore?example={example}&outcome=all", wait_until="domcontentloaded")
+    page.get_by_text(f"Example {example}").wait_for(timeout=TIMEOUT_MS)
+    wait_idle(page)
+    page.wait_for_timeout(500)
+
+
 def test_hostile_output_is_rendered_inert(browser, hostile_url: str) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
-        page.goto(f"{hostile_url}/explore?example=e000&outcome=all", wait_until="domcontentloaded")
-        page.get_by_text("Example e000").wait_for(timeout=TIMEOUT_MS)
-        wait_idle(page)
-        page.wait_for_timeout(500)
+        _open_example(page, hostile_url, "e000")
         assert page.evaluate("() => window.__pwned") is None  # neither the script nor the onerror ran
         assert page.locator("img[src=x]").count() == 0
         assert page.locator("[data-testid=stMain] b").filter(has_text="b").count() == 0
@@ -198,29 +203,19 @@ def test_a_cut_output_says_there_is_more_and_a_whole_one_does_not(browser, hosti
     (CSS scroll timelines, no script), a box whose text fits shows neither and is only as tall as its text."""
     page = browser.new_page(viewport={"width": 1024, "height": 900})
     try:
-        page.goto(f"{hostile_url}/explore?example=e002&outcome=all", wait_until="domcontentloaded")
-        page.get_by_text("Example e002").wait_for(timeout=TIMEOUT_MS)
-        wait_idle(page)
-        page.wait_for_timeout(500)
+        _open_example(page, hostile_url, "e002")
         boxes = page.evaluate(_CUES)
         cut = [b for b in boxes if b["cut"]]
         assert cut and all(b["tag"] == 1 and b["shade"] for b in cut), boxes
         _shot(page, "long-output-explore")
-        page.goto(f"{hostile_url}/explore?example=e001&outcome=all", wait_until="domcontentloaded")
-        page.get_by_text("Example e001").wait_for(timeout=TIMEOUT_MS)
-        wait_idle(page)
-        page.wait_for_timeout(500)
-        whole = page.evaluate(_CUES)
-        assert whole and not any(b["cut"] or b["tag"] or b["shade"] for b in whole), whole
-        assert max(b["height"] for b in whole) < 120, whole  # "plain": a line, not a 320 px box
-        page.goto(f"{hostile_url}/explore?example=e002&outcome=all", wait_until="domcontentloaded")
-        page.get_by_text("Example e002").wait_for(timeout=TIMEOUT_MS)
-        wait_idle(page)
-        page.wait_for_timeout(500)
         page.evaluate("() => { for (const b of document.querySelectorAll(\"[class*='st-key-evtext-']\"))"
                       " b.scrollTop = b.scrollHeight; }")
         page.wait_for_timeout(300)
         ended = page.evaluate(_CUES)
         assert not any(b["tag"] or b["shade"] for b in ended), ended  # read to the end: the cue goes
+        _open_example(page, hostile_url, "e001")
+        whole = page.evaluate(_CUES)
+        assert whole and not any(b["cut"] or b["tag"] or b["shade"] for b in whole), whole
+        assert max(b["height"] for b in whole) < 120, whole  # "plain": a line, not a 320 px box
     finally:
         page.close()
