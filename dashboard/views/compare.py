@@ -41,11 +41,12 @@ st.caption("Ordered by mean; 'could be best': no candidate is credibly better (p
 for note in board["notes"]:
     st.caption(note)
 if (data.human_summary(ws, token, ltoken, suite)["n_examples"] > 0).any():
-    with st.expander("People's ratings (Label page)", key="compare_people"):
-        st.dataframe(data.human_summary_table(ws, token, ltoken, suite), hide_index=True, key="compare_people_table",
-                     column_config=table_columns.people_columns())
-        st.caption("Mean 1-5 rating with its 95% interval and the \"ok to show\" rate (Wilson), per candidate, from "
-                   "the reviewers' latest answers; a candidate with too few labeled examples is marked so.")
+    with st.expander("People's ratings (Label page)", key="compare_people", on_change="rerun") as people:
+        if people.open:  # rendered on opening: a closed expander's table still costs its grid on first render
+            st.dataframe(data.human_summary_table(ws, token, ltoken, suite), hide_index=True,
+                         key="compare_people_table", column_config=table_columns.people_columns())
+            st.caption("Mean 1-5 rating with its 95% interval and the \"ok to show\" rate (Wilson), per candidate, "
+                       "from the reviewers' latest answers; a candidate with too few labeled examples is marked so.")
 
 chart_out.show(st, lambda: charts.leaderboard_chart(board["rows"], score_label=f"mean {scorer}", families=families),
                width="stretch", key="compare_interval_chart", cache=(ws, token, suite, scorer))

@@ -109,11 +109,12 @@ with card:
                                   for w in alts["people_worse"]]
         if rec["pick"]:
             view.insert(0, "pick", view["candidate"] == rec["pick"])
-        with st.expander("The evidence", expanded=False, key="decision_details"):
-            st.dataframe(view, hide_index=True, key="decision_table",
-                         column_config={"pick": st.column_config.CheckboxColumn("pick", width="small"),
-                                        "candidate": st.column_config.TextColumn("candidate", pinned=True)})
-            st.markdown(data.bullets(rec["details"]))
+        with st.expander("The evidence", key="decision_details", on_change="rerun") as evidence:
+            if evidence.open:  # a closed expander's table would still cost its grid on every first render
+                st.dataframe(view, hide_index=True, key="decision_table",
+                             column_config={"pick": st.column_config.CheckboxColumn("pick", width="small"),
+                                            "candidate": st.column_config.TextColumn("candidate", pinned=True)})
+                st.markdown(data.bullets(rec["details"]))
 
 report_button()
 
@@ -173,17 +174,18 @@ st.dataframe(
         "spent_usd": st.column_config.NumberColumn("spent", format="dollar", help="cost of uncached calls"),
     },
 )
-with st.expander("Every run of this suite", key="runs"):
-    st.dataframe(
-        data.runs(ws, token, suite),
-        hide_index=True,
-        key="runs_table",
-        column_config={
-            "run_id": st.column_config.TextColumn("run"),
-            "started_at": st.column_config.TextColumn("started (UTC)"),
-            "finished_at": st.column_config.TextColumn("finished (UTC)"),
-            "spent_usd": st.column_config.NumberColumn("spent", format="dollar", help="cost of uncached calls"),
-            "suite_version": st.column_config.TextColumn("suite version",
-                                                         help="hash of the examples, prompt and scorers"),
-        },
-    )
+with st.expander("Every run of this suite", key="runs", on_change="rerun") as every_run:
+    if every_run.open:  # rendered on opening: a closed expander's table still costs its grid on first render
+        st.dataframe(
+            data.runs(ws, token, suite),
+            hide_index=True,
+            key="runs_table",
+            column_config={
+                "run_id": st.column_config.TextColumn("run"),
+                "started_at": st.column_config.TextColumn("started (UTC)"),
+                "finished_at": st.column_config.TextColumn("finished (UTC)"),
+                "spent_usd": st.column_config.NumberColumn("spent", format="dollar", help="cost of uncached calls"),
+                "suite_version": st.column_config.TextColumn("suite version",
+                                                             help="hash of the examples, prompt and scorers"),
+            },
+        )

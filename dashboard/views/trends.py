@@ -43,14 +43,15 @@ else:
                "bands overlap, the data cannot tell those releases apart.")
     show = points.assign(score=points["mean"].map(fmt.score),
                          ci=[fmt.interval(lo, hi) for lo, hi in zip(points["low"], points["high"], strict=True)])
-    with st.expander("The points", key="trend_points"):
-        st.dataframe(show, hide_index=True, key="trend_table",
-                     column_order=[c for c in ["family", "candidate", "release", "started", "score", "ci", "n"]
-                                   if c in show.columns],
-                     column_config={"score": st.column_config.TextColumn("mean"),
-                                    "ci": st.column_config.TextColumn("95% interval"),
-                                    "release": st.column_config.DateColumn("release"),
-                                    "started": st.column_config.DatetimeColumn("run started (UTC)")})
+    with st.expander("The points", key="trend_points", on_change="rerun") as opened:
+        if opened.open:  # rendered on opening: a closed expander's table still costs its grid on first render
+            st.dataframe(show, hide_index=True, key="trend_table",
+                         column_order=[c for c in ["family", "candidate", "release", "started", "score", "ci", "n"]
+                                       if c in show.columns],
+                         column_config={"score": st.column_config.TextColumn("mean"),
+                                        "ci": st.column_config.TextColumn("95% interval"),
+                                        "release": st.column_config.DateColumn("release"),
+                                        "started": st.column_config.DatetimeColumn("run started (UTC)")})
 
 st.subheader("What people said, per family")
 ltoken = data.labels_token(ws)
@@ -85,15 +86,16 @@ else:
     shown = hp.assign(value=[fmt.score(v, 2) if measure == "rating" else fmt.pct(v) for v in hp["mean"]],
                       ci=[fmt.interval(lo, hi, 2) if measure == "rating" else f"[{fmt.pct(lo)}, {fmt.pct(hi)}]"
                           for lo, hi in zip(hp["low"], hp["high"], strict=True)])
-    with st.expander("The people's points", key="human_trend_points"):
-        st.dataframe(shown, hide_index=True, key="human_trend_table",
-                     column_order=[c for c in ["family", "candidate", "release", "started", "value", "ci", "n",
-                                               "enough"] if c in shown.columns],
-                     column_config={"value": st.column_config.TextColumn(label),
-                                    "ci": st.column_config.TextColumn("95% interval"),
-                                    "enough": st.column_config.CheckboxColumn("enough labels"),
-                                    "release": st.column_config.DateColumn("release"),
-                                    "started": st.column_config.DatetimeColumn("run started (UTC)")})
+    with st.expander("The people's points", key="human_trend_points", on_change="rerun") as opened:
+        if opened.open:
+            st.dataframe(shown, hide_index=True, key="human_trend_table",
+                         column_order=[c for c in ["family", "candidate", "release", "started", "value", "ci", "n",
+                                                   "enough"] if c in shown.columns],
+                         column_config={"value": st.column_config.TextColumn(label),
+                                        "ci": st.column_config.TextColumn("95% interval"),
+                                        "enough": st.column_config.CheckboxColumn("enough labels"),
+                                        "release": st.column_config.DateColumn("release"),
+                                        "started": st.column_config.DatetimeColumn("run started (UTC)")})
 
 st.subheader("Public benchmarks against your task")
 ranks = data.public_ranks(ws, token, suite, scorer)

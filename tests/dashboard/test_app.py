@@ -63,6 +63,9 @@ def test_demo_overview_shows_warning_decision_chart_and_table(demo_workspace: Pa
     assert text == f"**{dashboard_module('data').markdown_safe(rec.headline)}**"
     # the evidence lists every candidate, in the leaderboard's order, the pick ticked (it was missing, the box
     # never ticked)
+    assert not [d for d in at.dataframe if "verdict" in d.value.columns]  # closed, the table is not even sent
+    at.session_state["decision_details"] = True  # what clicking the expander sets
+    at.run()
     [evidence] = [d for d in at.dataframe if "verdict" in d.value.columns]
     assert evidence.value["candidate"].tolist() == [r["candidate"] for r in expected.rows]
     assert evidence.value.loc[evidence.value["pick"], "candidate"].tolist() == [rec.pick]
@@ -134,7 +137,7 @@ def test_workspace_without_results_says_how_to_get_some(kind: str, tmp_path: Pat
 
 
 def test_another_workspace_is_not_served_from_the_cache(demo_workspace: Path, tmp_path: Path, monkeypatch) -> None:
-    assert len(_app(demo_workspace, monkeypatch).dataframe) == 4  # evidence, leaderboard, suites, runs
+    assert len(_app(demo_workspace, monkeypatch).dataframe) == 2  # leaderboard, suites (the closed expanders send none)
     empty = _app(tmp_path, monkeypatch)
     assert not empty.dataframe and "evalcore demo" in empty.info[0].value
 

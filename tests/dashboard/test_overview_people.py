@@ -38,6 +38,9 @@ def _overview(ws: Path, monkeypatch: pytest.MonkeyPatch, margin: float, scorer: 
 
 
 def _evidence(at: AppTest):
+    """The card's evidence table, once its expander is opened (closed, the table is not sent)."""
+    at.session_state["decision_details"] = True
+    at.run()
     [table] = [d.value for d in at.dataframe if "verdict" in d.value.columns]
     return table.set_index("candidate")
 
