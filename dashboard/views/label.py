@@ -228,12 +228,13 @@ def labeler() -> None:
             st.text("Reference")
             text_out.show(st, item["expected"], key=f"lab_ref:{key}", height=120)
         cols = st.columns(2)
-        for side, col, label in (("left", cols[0], "Output 1"), ("right", cols[1], "Output 2")):
+        for side, col, label in (("left", cols[0], "Left output"), ("right", cols[1], "Right output")):
             col.text(label + (f" · {', '.join(item[side]['candidates'])}"
                               if not blind or key in lab["reveal"] else ""))
             text_out.show(col, item[side]["output"], key=f"lab_{side}:{key}", height=300, empty="(no output)")
+        # words beside the key hints ("1 is better" beside its hint read "1 is better 1")
         b = st.columns(3)
-        for i, (value, text) in enumerate(((1, "1 is better"), (2, "2 is better"), (0, "Tie"))):
+        for i, (value, text) in enumerate(((1, "Left is better"), (2, "Right is better"), (0, "Tie"))):
             b[i].button(text, key=f"lab_pair_{value}", shortcut=str(value), on_click=_answer, args=("choice", value),
                         type="primary" if answer == value else "secondary", width="stretch")
     else:

@@ -180,6 +180,10 @@ def test_pairwise_mode_stores_the_choice(ws: Path, monkeypatch: pytest.MonkeyPat
     at.radio(key="label_mode").set_value("pairwise").run()
     assert not at.exception
     pair = at.session_state["lab"]["items"][0]
+    buttons = [at.button(key=f"lab_pair_{v}") for v in (1, 2, 0)]  # a word beside each key hint, never "1 ... 1"
+    assert [(b.label, b.proto.shortcut) for b in buttons] == [("Left is better", "1"), ("Right is better", "2"),
+                                                              ("Tie", "0")]
+    assert {"Left output", "Right output"} <= {t.value for t in at.text}
     _press(at, "lab_pair_2")
     assert _item(at)[0] == 2
     got = _answers(ws, "pairwise")
