@@ -14,7 +14,9 @@ serves, and the first page waits only for what it still needs. Then it runs each
 visitor's default view (`warm_pages`), so that visitor finds its tables, decision and chart specs computed.
 And it turns Nagle's algorithm off on the server's connections (`tcp_nodelay_listener`), which Streamlit 1.67
 leaves on: ~40 ms per request after the first on each keep-alive connection (a first visit fetched the
-frontend's ~60 files in 0.44 s instead of 0.08 s).
+frontend's ~60 files in 0.44 s instead of 0.08 s), and keeps Streamlit's content-hashed frontend files in memory
+once read (`memory_static_files`), so the ~80 chunks of element code a first visit fetches while its page's script
+runs are not each sent through worker threads that wait for the GIL.
 """
 
 from __future__ import annotations
@@ -154,7 +156,7 @@ def tcp_nodelay_listener() -> bool:
     the ~60 frontend files a first visit fetches over 6 connections, and for each lazily loaded chunk after
     them. The same file descriptor re-wrapped with proto IPPROTO_TCP changes nothing else about the socket.
     Returns False (and leaves Streamlit as it is) when the function is gone, so a Streamlit upgrade cannot stop
-    the server; `tests/dashboard/test_serve.py` fails then, to say the patch needs a look."""
+    the server; `tests/dashboard/test_app.py` fails then, to say the patch needs a look."""
     import socket
 
     try:
@@ -179,10 +181,55 @@ def tcp_nodelay_listener() -> bool:
     return True
 
 
+def memory_static_files() -> bool:
+    """Serve Streamlit's hashed frontend files from memory once read.
+
+    Starlette's StaticFiles sends each file through worker threads (a stat, an open, a read per 64 KB), each hop
+    waiting for the GIL while a page's script runs; a first visit fetches ~80 chunks of element code exactly then,
+    and the page's own messages queue behind them on the same event loop. Only responses Streamlit marks immutable
+    (content-hashed names) are kept, so index.html and everything else is served as before. Returns False (and leaves
+    Streamlit as it is) when the factory is gone; `tests/dashboard/test_app.py` fails then."""
+    try:
+        from starlette.responses import FileResponse, Response
+        from streamlit.web.server.starlette import starlette_static_routes as routes
+    except ImportError:
+        return False
+    make = getattr(routes, "create_streamlit_static_handler", None)
+    if make is None or getattr(make, "evalcore_memory", False):
+        return make is not None
+
+    def make_in_memory(directory: str, base_url: str | None) -> object:
+        handler = make(directory, base_url)
+        served = handler.get_response
+        kept: dict[str, tuple[bytes, dict[str, str]]] = {}
+
+        async def get_response(path: str, scope: dict) -> Response:
+            plain = scope.get("method") == "GET" and not any(k == b"range" for k, _ in scope.get("headers", ()))
+            hit = kept.get(path) if plain else None
+            if hit is not None:
+                return Response(hit[0], headers=hit[1])
+            response = await served(path, scope)
+            if (plain and isinstance(response, FileResponse) and response.status_code == 200
+                    and "immutable" in response.headers.get("cache-control", "")):
+                with open(response.path, "rb") as f:
+                    body = f.read()
+                kept[path] = (body, {k: v for k, v in response.headers.items()
+                                     if k not in ("content-length", "accept-ranges")})
+            return response
+
+        handler.get_response = get_response
+        return handler
+
+    make_in_memory.evalcore_memory = True  # type: ignore[attr-defined]
+    routes.create_streamlit_static_handler = make_in_memory
+    return True
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if not tcp_nodelay_listener():
         print("evalcore: Streamlit's socket binding changed; serving with its defaults", file=sys.stderr, flush=True)
+    memory_static_files()
     preload()
     load_run_config(args)
     print(warm_workspace(), file=sys.stderr, flush=True)
