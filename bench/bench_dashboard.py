@@ -16,8 +16,8 @@ Two floors are measured beside the pages, each a trivial script on its own serve
 element floor, a page with a select box, a 10-row table and a chart (Streamlit's frontend loads the code of each
 kind of element when the first one arrives: ~2 MB of JavaScript for a table and a chart). Every dashboard page
 shows at least those, so its first render minus the element floor is the share of the app's own work. Both
-floors are served with the launcher's socket fix and in-memory frontend files (dashboard/serve.py,
-`tcp_nodelay_listener`, `memory_static_files`), as the pages are;
+floors are served with the launcher's socket fix and in-memory, gzipped frontend files (dashboard/serve.py,
+`tcp_nodelay_listener`, `memory_static_files`, `pack_frontend`), as the pages are;
 beside them, the time to fetch the frontend's ~60 files over 6 keep-alive connections from plain `streamlit run`
 (Nagle left on) and with the fix.
 Also a filter change on Explore and Compare, and the dashboard process's RSS at the end. Prints a table with
@@ -288,7 +288,8 @@ def frontend_files_s(base_url: str, connections: int = 6) -> float:
 
 
 # A trivial app served as the launcher serves the dashboard's (Nagle off, `serve.tcp_nodelay_listener`; frontend
-# files from memory, `serve.memory_static_files`), or with nodelay False as plain `streamlit run` does.
+# files from memory and gzipped, `serve.memory_static_files`, `serve.pack_frontend`), or with nodelay False as
+# plain `streamlit run` does.
 _TRIVIAL_RUN = ("import sys\nsys.path.insert(0, {dashboard!r})\nimport serve\n{patch}"
                 "from streamlit.web import cli\ncli.main(['run', *sys.argv[1:]], prog_name='streamlit')\n")
 
@@ -304,7 +305,7 @@ def _trivial_server(tmp: Path, app: str, name: str, nodelay: bool = True) -> Ite
 
     (tmp / name).write_text(app)
     port = free_port()
-    patch = "serve.tcp_nodelay_listener()\nserve.memory_static_files()\n" * nodelay
+    patch = "serve.tcp_nodelay_listener()\nserve.memory_static_files()\nserve.pack_frontend()\n" * nodelay
     run = _TRIVIAL_RUN.format(dashboard=str(REPO / "dashboard"), patch=patch)
     proc = subprocess.Popen([sys.executable, "-c", run, str(tmp / name), "--server.headless",
                              "true", "--server.address", "127.0.0.1", "--server.port", str(port),
