@@ -185,16 +185,15 @@ def tcp_nodelay_listener() -> bool:
 
 def accepts_gzip(headers: list[tuple[bytes, bytes]]) -> bool:
     """Whether a request's Accept-Encoding allows gzip (a `gzip;q=0` or an absent header does not)."""
-    for key, value in headers:
-        if key == b"accept-encoding":
-            for token in value.decode("latin-1").lower().split(","):
-                name, _, params = token.strip().partition(";")
-                q = params.strip().removeprefix("q=") if params.strip().startswith("q=") else "1"
-                if name.strip() in ("gzip", "*"):
-                    try:
-                        return float(q) > 0
-                    except ValueError:
-                        return False
+    value = next((v for k, v in headers if k == b"accept-encoding"), b"").decode("latin-1").lower()
+    for token in value.split(","):
+        name, _, q = token.partition(";")
+        if name.strip() in ("gzip", "*"):
+            q = q.strip()
+            try:
+                return not q.startswith("q=") or float(q[2:]) > 0
+            except ValueError:
+                return False
     return False
 
 
