@@ -228,7 +228,18 @@ def _time_axis(times: pd.Series) -> tuple[str, float, str]:
         return "%H:%M", 60_000.0, f"run time{day} (UTC)"
     if span <= 3 * 86400:
         return "%m-%d %H:%M", 60_000.0, "run date (UTC)"
-    return "%Y-%m-%d", 86_400_000.0, "run date (UTC)"
+    return (*_day_axis(span), "run date (UTC)")
+
+
+MONTH_MS = 28 * 86_400_000.0  # the shortest month: ticks this far apart fall in different months
+
+
+def _day_axis(span_s: float) -> tuple[str, float]:
+    """Label format and least tick step (ms) for dates days to years apart: over three months or more, months
+    ("Oct 2025"), read flat; "2025-10-01, 2025-12-01, ..." had to be slanted and repeated a day nobody released on."""
+    if span_s >= 90 * 86400:
+        return "%b %Y", MONTH_MS
+    return "%Y-%m-%d", 86_400_000.0
 
 
 LABEL_GAP = 13 / 220  # a label's height (11 px text) over the trend chart's plot, as a share of the y domain: the
@@ -291,11 +302,16 @@ def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
     df = rows.copy()
     field = "release" if x == "release" else "started"
     df = df.dropna(subset=[field, "mean"])
-    fmt_, step, x_title = ("%Y-%m-%d", 86_400_000.0, "release date") if x == "release" else _time_axis(df[field])
+    if x == "release":
+        t = pd.to_datetime(df[field], utc=True)
+        fmt_, step = _day_axis((t.max() - t.min()).total_seconds() if len(t) else 0.0)
+        x_title = "release date"
+    else:
+        fmt_, step, x_title = _time_axis(df[field])
     # a UTC scale: labels in UTC, as the title says (a time scale labels in the browser's zone, and a release
     # date at midnight UTC read as the day before west of Greenwich)
-    x_enc = alt.X(f"{field}:T", title=x_title, axis=alt.Axis(format=fmt_, labelAngle=-30, tickMinStep=step),
-                  scale=alt.Scale(type="utc", padding=30))
+    x_enc = alt.X(f"{field}:T", title=x_title, scale=alt.Scale(type="utc", padding=30),
+                  axis=alt.Axis(format=fmt_, labelAngle=0 if fmt_ == "%b %Y" else -30, tickMinStep=step))
     y_scale = alt.Scale(domain=_padded(float(df["low"].min()), float(df["high"].max())), nice=False)
     y = alt.Y("mean:Q", title=f"{score_label} (95% band)", scale=y_scale,
               axis=alt.Axis(format=y_format) if y_format != ".3f" else alt.Undefined)

@@ -128,7 +128,8 @@ def test_heatmap_labels_every_candidate_and_shows_n_in_each_cell() -> None:
     assert {v["tag_label"] for v in values} == {"clean (n=30)", "edge (n=4, small)"}
 
 
-FINEST_MS = {"%H:%M:%S": 1_000, "%H:%M": 60_000, "%m-%d %H:%M": 60_000, "%Y-%m-%d": 86_400_000}
+FINEST_MS = {"%H:%M:%S": 1_000, "%H:%M": 60_000, "%m-%d %H:%M": 60_000, "%Y-%m-%d": 86_400_000,
+             "%b %Y": 28 * 86_400_000}
 
 
 @given(st.floats(min_value=0, max_value=2 * 365 * 86400, allow_nan=False))
@@ -151,6 +152,22 @@ def test_runs_seconds_apart_are_labelled_by_time_with_the_day_in_the_title() -> 
     assert x["axis"]["format"] == "%H:%M:%S" and x["title"] == "run time on 2026-12-01 (UTC)"
     assert x["axis"]["tickMinStep"] == 1000 and x["scale"]["type"] == "utc"  # labels in UTC, as the title says
     assert charts._time_axis(pd.Series([t, t + pd.Timedelta(days=40)]))[0] == "%Y-%m-%d"
+
+
+def test_releases_a_year_apart_are_labelled_by_month_read_flat() -> None:
+    """The demo's releases span 13 months: ticks read "2025-10-01, 2025-12-01, ..." slanted, a day nobody released
+    on; months read flat. Releases weeks apart keep their days."""
+    def axis(days: int) -> dict:
+        t = pd.Timestamp("2025-10-01", tz="UTC")
+        rows = pd.DataFrame({"candidate": ["a", "b"], "family": ["f", "f"], "release": [t, t + pd.Timedelta(days=days)],
+                             "mean": [0.5, 0.6], "low": [0.4, 0.5], "high": [0.6, 0.7], "n": [10, 10]})
+        return charts.trend_chart(rows, ["f"], x="release", basis="over all 10 examples").to_dict()["layer"][0][
+            "encoding"]["x"]["axis"]
+
+    year = axis(400)
+    assert year["format"] == "%b %Y" and year["labelAngle"] == 0 and year["tickMinStep"] == 28 * 86_400_000
+    weeks = axis(30)
+    assert weeks["format"] == "%Y-%m-%d" and weeks["tickMinStep"] == 86_400_000
 
 
 @settings(max_examples=200, deadline=None)
