@@ -882,6 +882,18 @@ def read_suite_yaml_lines(text: str, file: str) -> tuple[Any, LineFinder]:
             loader.dispose()
 
 
+def read_suite_text(path: Path) -> str:
+    """A suite file's text, or a `SuiteError` naming the file (and the line of a byte that is not UTF-8)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise SuiteError(f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x}).", file=str(path), line=line,
+                         hint="Save the file as UTF-8.") from None
+    except OSError as exc:
+        raise SuiteError(f"cannot be read ({exc.strerror or exc}).", file=str(path)) from None
+
+
 def load_suite(path: str | Path) -> Suite:
     """Read and validate a suite file; dataset paths resolve relative to the file."""
     path = Path(path)
@@ -889,13 +901,5 @@ def load_suite(path: str | Path) -> Suite:
         raise SuiteError("file not found.", file=str(path), hint="Create one with `evalcore init`.")
     if not path.is_file():
         raise SuiteError("is not a regular file.", file=str(path), hint="Point to the suite's YAML file.")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        line = exc.object[: exc.start].count(b"\n") + 1
-        raise SuiteError(f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x}).", file=str(path), line=line,
-                         hint="Save the file as UTF-8.") from None
-    except OSError as exc:
-        raise SuiteError(f"cannot be read ({exc.strerror or exc}).", file=str(path)) from None
-    data, lines = read_suite_yaml_lines(text, str(path))
+    data, lines = read_suite_yaml_lines(read_suite_text(path), str(path))
     return parse_suite(data, file=str(path), base_dir=path.resolve().parent, lines=lines)

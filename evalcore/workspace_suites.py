@@ -17,7 +17,7 @@ from typing import Any
 from evalcore.errors import EvalcoreError, SuiteError
 from evalcore.example import Example
 from evalcore.store import Workspace, atomic_write_bytes
-from evalcore.suite import Columns, Suite, load_suite, parse_suite
+from evalcore.suite import Columns, Suite, load_suite, parse_suite, read_suite_text, read_suite_yaml
 
 __all__ = ["CANDIDATE_FIELDS", "EXAMPLE_SUFFIXES", "SCORER_FIELDS", "SuiteEntry", "apply_form", "candidate_rows",
            "import_uploaded_outputs", "list_suites", "load_document", "preview_examples", "save_examples",
@@ -98,14 +98,13 @@ def list_suites(workspace: str | Path | None) -> list[SuiteEntry]:
 
 
 def load_document(workspace: str | Path | None, name: str) -> dict[str, Any]:
-    """The suite file as written (a dict), to edit without losing keys a form does not show."""
-    import yaml
-
+    """The suite file as written (a dict), to edit without losing keys a form does not show. A file that is not
+    YAML (or not UTF-8) is a `SuiteError` with its line, as `evalcore validate` says it, not a parser's traceback."""
     path = suite_path(workspace, name)
     if path is None:
         raise SuiteError(f"suite '{name}' has no suite file in this workspace.",
                          hint="Create it on the Data page, or run it from the CLI where its file lives.")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_suite_yaml(read_suite_text(path), str(path))
     if not isinstance(data, dict):
         raise SuiteError("expected a mapping of keys.", file=str(path))
     return data

@@ -62,9 +62,14 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 suites = data.workspace_suites(ws, token)
 st.subheader("Suites")
 if suites:
+    listing = pd.DataFrame(suites, columns=["name", "where", "candidates", "scorers", "dataset", "runs", "problem"])
+    listing = listing.fillna({"problem": "", "dataset": ""})
+    # the long list last: ten candidates' chips pushed scorers, dataset and runs off a 1,024 px screen; a problem
+    # column only when a suite has one
+    order = ["name", "where", "runs", "scorers", "dataset", *(["problem"] if (listing["problem"] != "").any() else []),
+             "candidates"]
     st.dataframe(
-        pd.DataFrame(suites, columns=["name", "where", "candidates", "scorers", "dataset", "runs", "problem"])
-        .fillna({"problem": "", "dataset": ""}),
+        listing, column_order=order,
         hide_index=True, key="suites_table", width="stretch",
         column_config={"name": st.column_config.TextColumn("suite", pinned=True),
                        "where": st.column_config.TextColumn("suite file", help="workspace: its suites/ folder; "
@@ -130,7 +135,8 @@ if read_only:
 try:
     doc = wsuites.load_document(ws, chosen)
 except EvalcoreError as exc:
-    show_error(exc, "load_errors")
+    if not entry["problem"]:  # a file that is not YAML is the listing's problem too: said once, above
+        show_error(exc, "load_errors")
     st.stop()
 
 with st.expander("Candidates and scorers", expanded=False, key="edit_suite"):

@@ -123,6 +123,23 @@ def test_data_page_shows_the_demo_suite_read_only(demo_workspace: Path, monkeypa
     assert at.button(key="save_suite_button").disabled
     names = _table(at, "where")["name"].tolist()
     assert names == [DEMO_SUITE]
+    listing = next(f for f in at.dataframe if "where" in f.value.columns)
+    # ten candidates' chips come last: they pushed scorers, dataset and runs off a 1,024 px screen
+    assert list(listing.proto.column_order) == ["name", "where", "runs", "scorers", "dataset", "candidates"]
+
+
+def test_data_page_lists_a_broken_suite_with_its_problem(tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "suites" / "broken"
+    folder.mkdir(parents=True)
+    (folder / "suite.yaml").write_text("name: broken\ncandidates: [\n", encoding="utf-8")
+    at = _page(tmp_path, monkeypatch, "manage")
+    listing = next(f for f in at.dataframe if "where" in f.value.columns)
+    assert "problem" in listing.proto.column_order and listing.proto.column_order[-1] == "candidates"
+    row = listing.value.set_index("name").loc["broken"]
+    assert "suite.yaml, line 3: not valid YAML" in row["problem"], row
+    # said once, with its line, where a parser's traceback ended the page
+    assert [e.value for e in at.error if "not valid YAML" in e.value] == [at.error[0].value]
+    assert "line 3" in at.error[0].value
 
 
 def _wait(at: AppTest, done, timeout: float = 90.0) -> None:
