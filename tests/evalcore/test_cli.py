@@ -437,6 +437,21 @@ def test_run_with_a_missing_key_exits_2_before_sending_and_names_the_variable(tm
     assert server.stats()["requests"] == 0
 
 
+def test_run_with_a_broken_secrets_file_stops_before_sending_and_names_its_line(tmp_path, server):
+    """A typo in .streamlit/secrets.toml was ignored: every key in it stayed unset and the calls failed on "no API
+    key" with the file never named. Its value never reaches the message."""
+    make_suite(tmp_path, server.base_url, ["a", "b"])
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text('OPENAI_API_KEY = "sk-secret-123"\nANTHROPIC_API_KEY = sk-ant\n')
+    result = _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws")
+    err = _people_error(result, ".streamlit/secrets.toml", "not valid TOML", "line 2", "environment variables")
+    assert "sk-secret" not in err and "sk-ant" not in err and "sk-secret" not in result.output
+    assert server.stats()["requests"] == 0
+    (tmp_path / ".streamlit" / "secrets.toml").write_bytes(b'OPENAI_API_KEY = "ok"\n# caf\xe9\n')
+    _people_error(_invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws"),
+                  "secrets.toml, line 2: not UTF-8 text (byte 0xe9)")
+
+
 def test_run_summary_says_what_was_really_sent_and_what_to_do_per_kind(tmp_path, server, monkeypatch):
     monkeypatch.delenv("EVALCORE_CLI_ABSENT", raising=False)
     make_suite(tmp_path, server.base_url, ["fine", "huge [[ctx]]"], candidates=1,
