@@ -9,15 +9,13 @@ is in neither place has an unknown price, which is said, never counted as $0.
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
+from evalcore import price_map
 from evalcore.suite import Candidate, Suite
 
 __all__ = ["CandidateEstimate", "RunEstimate", "estimate_run", "map_price"]
@@ -25,42 +23,12 @@ __all__ = ["CandidateEstimate", "RunEstimate", "estimate_run", "map_price"]
 CHARS_PER_TOKEN = 4
 TOKENS_PER_MESSAGE = 4  # chat framing per message
 ASSUMED_OUTPUT_TOKENS = 256  # when a candidate sets no max_tokens
-PRICE_MAP_FILE = "model_prices_and_context_window_backup.json"
-
-
-@cache
-def _price_map() -> dict[str, Any]:
-    spec = importlib.util.find_spec("litellm")  # finds the package on disk; does not import it
-    if spec is None or not spec.submodule_search_locations:
-        return {}
-    path = Path(list(spec.submodule_search_locations)[0]) / PRICE_MAP_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def map_price(model: str) -> tuple[float, float] | None:
-    """USD per token (input, output) for a litellm model string from the bundled map, or None if absent.
-
-    Tries the string as given, then without its provider prefix when the map lists it under that provider
-    ('openai/gpt-4o-mini' is the map's 'gpt-4o-mini')."""
-    prices = _price_map()
-    keys = [model]
-    if "/" in model:
-        keys.append(model.split("/", 1)[1])
-    provider = model.split("/", 1)[0] if "/" in model else None
-    for i, key in enumerate(keys):
-        info = prices.get(key)
-        if not isinstance(info, dict):
-            continue
-        if i > 0 and provider and info.get("litellm_provider") not in (provider, None):
-            continue
-        pin, pout = info.get("input_cost_per_token"), info.get("output_cost_per_token")
-        if isinstance(pin, (int, float)) and isinstance(pout, (int, float)):
-            return float(pin), float(pout)
-    return None
+    """USD per token (input, output) for a litellm model string from the bundled map, or None if absent: the
+    same lookup that prices the calls (`price_map`), so an estimate and the run's cost agree."""
+    return price_map.per_token(model)
 
 
 @dataclass(frozen=True)
