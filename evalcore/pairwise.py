@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from evalcore.stats._core import StatsInputError, check_confidence
+
 __all__ = ["BTRow", "bradley_terry"]
 
 
@@ -60,6 +62,21 @@ def _fit(names: int, a: np.ndarray, b: np.ndarray, score_a: np.ndarray, iters: i
     return logp - logp.mean()
 
 
+def _comparison(i: int, c: object) -> tuple[str, str, int]:
+    """One (a, b, outcome), checked: names are strings (1 and '1' were merged by str()), the outcome exactly 0, 1
+    or 2 (int() read 1.7, '1' and True as 1)."""
+    if not isinstance(c, (tuple, list)) or len(c) != 3:
+        raise StatsInputError(f"comparisons[{i}] is {c!r}: each must be (a, b, outcome).")
+    x, y, o = c
+    for side, v in (("a", x), ("b", y)):
+        if not isinstance(v, str) or not v:
+            raise StatsInputError(f"comparisons[{i}] names {side} as {v!r}: candidates are named by strings.")
+    if isinstance(o, (bool, np.bool_)) or not isinstance(o, (int, np.integer)) or o not in (0, 1, 2):
+        raise StatsInputError(f"comparisons[{i}] has outcome {o!r}: it must be 1 (first better), 2 (second "
+                              "better) or 0 (tie).")
+    return x, y, int(o)
+
+
 def bradley_terry(
     comparisons: Sequence[tuple[str, str, int]],
     *,
@@ -71,11 +88,16 @@ def bradley_terry(
 
     Returns rows best first. A candidate's rank is 1 + the number of candidates whose interval lies
     wholly above its own (a cautious reading: overlapping intervals share a rank). With no comparisons
-    the result is empty; with fewer than 2 comparisons the intervals are None.
+    the result is empty; with fewer than 2 comparisons (or n_boot=0) the intervals are None. Malformed input
+    (a name that is not a string, an outcome other than 0/1/2, a confidence outside (0, 1)) is a
+    `StatsInputError`.
     """
-    if not 0 < confidence < 1:
-        raise ValueError("confidence must be between 0 and 1")
-    rows = [(str(x), str(y), int(o)) for x, y, o in comparisons if x != y]
+    check_confidence(confidence)
+    for name, v in (("n_boot", n_boot), ("seed", seed)):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 0:
+            raise StatsInputError(f"{name} must be a whole number >= 0, got {v!r}.")
+    rows = [_comparison(i, c) for i, c in enumerate(comparisons)]
+    rows = [(x, y, o) for x, y, o in rows if x != y]
     if not rows:
         return []
     names = sorted({x for x, _, _ in rows} | {y for _, y, _ in rows})
@@ -83,8 +105,6 @@ def bradley_terry(
     a = np.array([index[x] for x, _, _ in rows])
     b = np.array([index[y] for _, y, _ in rows])
     out = np.array([o for _, _, o in rows])
-    if np.any(~np.isin(out, (0, 1, 2))):
-        raise ValueError("outcome must be 1 (first better), 2 (second better) or 0 (tie)")
     score_a = np.where(out == 1, 1.0, np.where(out == 2, 0.0, 0.5))
     est = _fit(len(names), a, b, score_a)
     low = high = None

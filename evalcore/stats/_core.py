@@ -102,7 +102,7 @@ def numbers_array(values: Iterable[Any] | np.ndarray, name: str = "values") -> n
     for i, v in enumerate(items):
         if isinstance(v, (bool, np.bool_)):
             kinds.add("bool")
-        elif isinstance(v, numbers.Real) and math.isfinite(float(v)):
+        elif isinstance(v, numbers.Real) and _finite_float(v):
             kinds.add("number")
         else:
             raise StatsInputError(
@@ -114,6 +114,25 @@ def numbers_array(values: Iterable[Any] | np.ndarray, name: str = "values") -> n
             f"{name} mixes True/False with numbers.", hint="Pass all booleans (pass/fail) or all numbers."
         )
     return np.asarray([float(v) for v in items], dtype=float)
+
+
+def _finite_float(v: Any) -> bool:
+    """A real number that is a finite float: not NaN or inf, not a timedelta (numpy counts it an integer), not
+    an integer too large for a float."""
+    try:
+        return math.isfinite(float(v))
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def is_missing(v: Any) -> bool:
+    """None, NaN of any float type, NaT, pd.NA, Decimal NaN: anything that is not equal to itself."""
+    if v is None:
+        return True
+    try:
+        return bool(v != v)
+    except (TypeError, ValueError, ArithmeticError):  # pd.NA: its comparisons are NA, and NA has no truth value
+        return True
 
 
 def bools_array(values: Iterable[Any] | np.ndarray, name: str) -> np.ndarray:
@@ -142,7 +161,12 @@ def in_bounds(x: np.ndarray, lo: float, hi: float, name: str = "score") -> np.nd
 def id_codes(ids: Sequence[Any] | np.ndarray, size: int, name: str = "clusters") -> tuple[np.ndarray, int]:
     """Integer codes for ids (example ids, cluster ids). None/NaN and mixed types (1 and '1') are refused:
     merging or splitting examples by accident changes n."""
-    c = list(ids.ravel()) if isinstance(ids, np.ndarray) else list(ids)
+    if isinstance(ids, (str, bytes)):
+        raise StatsInputError(f"{name} must be a list of ids, one per value, got a string.")
+    try:
+        c = list(ids.ravel()) if isinstance(ids, np.ndarray) else list(ids)
+    except TypeError:
+        raise StatsInputError(f"{name} must be a list of ids, one per value, got {_describe(ids)}.") from None
     if len(c) != size:
         raise StatsInputError(
             f"values and {name} differ in length ({size} vs {len(c)}).",
@@ -150,19 +174,22 @@ def id_codes(ids: Sequence[Any] | np.ndarray, size: int, name: str = "clusters")
         )
     kinds = set()
     for i, v in enumerate(c):
-        if v is None or (isinstance(v, float) and math.isnan(v)):
+        if is_missing(v):
             raise StatsInputError(f"{name}[{i}] is missing ({v!r}).", hint="Give every row an id.")
-        kinds.add("str" if isinstance(v, str) else "number" if isinstance(v, numbers.Number) else type(v).__name__)
+        if not isinstance(v, (str, bool, np.bool_, numbers.Real)):
+            raise StatsInputError(f"{name}[{i}] is {_describe(v)}: an id must be a string or a number.",
+                                  hint="Use one type for ids (strings are safest).")
+        kinds.add("str" if isinstance(v, str) else "bool" if isinstance(v, (bool, np.bool_)) else "number")
     if len(kinds) > 1:
         raise StatsInputError(
-            f"{name} mixes id types ({', '.join(sorted(kinds))}): 1 and '1' would be different examples.",
-            hint="Use one type for ids (strings are safest).",
+            f"{name} mixes id types ({', '.join(sorted(kinds))}): 1 and '1' (or True and 1) would be different "
+            "examples, or the same one.", hint="Use one type for ids (strings are safest).",
         )
-    if size == 0:
-        return np.zeros(0, dtype=int), 0
-    _, inverse = np.unique(np.asarray(c, dtype=object if "str" not in kinds else str), return_inverse=True)
-    inverse = inverse.ravel()
-    return inverse, int(inverse.max()) + 1
+    codes: dict[Any, int] = {}  # equal ids share a code (1 and 1.0 alike)
+    first = np.fromiter((codes.setdefault(v, len(codes)) for v in c), dtype=int, count=size)
+    rank = np.empty(len(codes), dtype=int)  # codes in sorted id order, as np.unique numbered them
+    rank[[codes[v] for v in sorted(codes)]] = np.arange(len(codes))
+    return rank[first], len(codes)
 
 
 def z_quantile(confidence: float) -> float:

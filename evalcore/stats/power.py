@@ -82,20 +82,35 @@ def _finite(v: float, name: str) -> float:
     return float(v)
 
 
+def _check_one_sided(one_sided: object) -> None:
+    if not isinstance(one_sided, (bool, np.bool_)):  # 'no' is truthy: it silently gave the one-sided answer
+        raise StatsInputError(f"one_sided must be True or False, got {one_sided!r}.")
+
+
+def _check_max_n(max_n: object) -> int:
+    if isinstance(max_n, (bool, np.bool_)) or not isinstance(max_n, (int, np.integer)) or max_n < 2:
+        raise StatsInputError(f"max_n must be a whole number of at least 2, got {max_n!r}.",
+                              hint=f"The default is {MAX_REQUIRED_N:,}.")
+    return int(max_n)
+
+
 def minimum_detectable_difference(
     sd_diff: float, n: int, *, alpha: float = 0.05, power: float = 0.8, one_sided: bool = False
 ) -> float | None:
     """Smallest true mean difference a paired t test on n examples detects with `power` (noncentral t, exact).
 
-    n < 2 gives None (no test is possible); sd_diff == 0 gives 0.0.
+    n < 2 gives None (no test is possible); sd_diff == 0 gives 0.0; a negative n is an error.
     """
     _check_alpha_power(alpha, power)
+    _check_one_sided(one_sided)
     sd_diff = _finite(sd_diff, "sd_diff")
     if sd_diff < 0:
         raise StatsInputError(f"sd_diff must be >= 0, got {sd_diff!r}.")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise StatsInputError(f"n must be a whole number, got {n!r}.")
     n = int(n)
+    if n < 0:
+        raise StatsInputError(f"n must be a whole number >= 0, got {n!r}.")
     if n < 2:
         return None
     if sd_diff == 0:
@@ -115,9 +130,12 @@ def required_n(
     """Examples a paired t test needs to detect a true gap with `power` (smallest n >= 2).
 
     None when gap == 0 (no number of examples separates two equal candidates) or when more than `max_n` would be
-    needed. sd_diff == 0 with a non-zero gap gives 2.
+    needed. sd_diff == 0 with a non-zero gap gives 2. The gap's sign does not matter (a gap of -0.05 needs what
+    0.05 needs); `max_n` must be a whole number >= 2.
     """
     _check_alpha_power(alpha, power)
+    _check_one_sided(one_sided)
+    max_n = _check_max_n(max_n)
     gap, sd_diff = abs(_finite(gap, "gap")), _finite(sd_diff, "sd_diff")
     if sd_diff < 0:
         raise StatsInputError(f"sd_diff must be >= 0, got {sd_diff!r}.")
@@ -157,6 +175,7 @@ def sample_size_report(
     _check_alpha_power(alpha, power)
     lo, hi = check_bounds(bounds)
     margin = _finite(margin, "margin")
+    max_n = _check_max_n(max_n)
     if not 0 < margin < hi - lo:
         raise StatsInputError(f"margin must be between 0 and {hi - lo:g}, got {margin!r}.", hint="Use 0.02.")
     return report_from_table(prepare(scores, lo, hi), alpha=alpha, power=power, lo=lo, hi=hi, margin=margin,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from evalcore.stats._core import BOUND_TOL, StatsInputError
+from evalcore.stats._core import BOUND_TOL, StatsInputError, is_missing
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,7 +50,11 @@ def _tags_of(value: Any) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         return (value,) if value.strip() else ()
-    return tuple(str(t) for t in value if t is not None and str(t).strip())
+    try:
+        return tuple(str(t) for t in value if t is not None and str(t).strip())
+    except TypeError:
+        raise StatsInputError(f"column 'tags' holds {value!r}: tags must be a string or a list of strings.",
+                              column="tags") from None
 
 
 def _cell_stats(key: np.ndarray, x: np.ndarray, cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -61,14 +65,13 @@ def _cell_stats(key: np.ndarray, x: np.ndarray, cells: int) -> tuple[np.ndarray,
     return mean, count, wss
 
 
-def _ids(col: pd.Series, name: str) -> None:
+def _ids(col: pd.Series, name: str, hint: str = "Every row needs a candidate and an example id.") -> None:
     import pandas as pd
 
     missing = col.isna().to_numpy()
     if missing.any():
         row = int(np.flatnonzero(missing)[0])
-        raise StatsInputError(f"column '{name}' is missing on row {row}.", row=row, column=name,
-                              hint="Every row needs a candidate and an example id.")
+        raise StatsInputError(f"column '{name}' is missing on row {row}.", row=row, column=name, hint=hint)
     inferred = pd.api.types.infer_dtype(col, skipna=False)
     if inferred.startswith("mixed"):
         kinds = sorted({type(v).__name__ for v in col.to_numpy(dtype=object)})
@@ -82,17 +85,23 @@ def _numeric(col: pd.Series, name: str, *, binary: bool = False) -> np.ndarray:
     import pandas as pd
 
     raw = col.to_numpy(dtype=object)
-    if col.dtype.kind == "b":
-        return col.to_numpy(dtype=float)
-    bad_type = [] if col.dtype.kind in "iuf" else [
-        i for i, v in enumerate(raw)
-        if isinstance(v, (str, bytes)) or (v is not None and not isinstance(v, (int, float, np.number, bool))
-                                           and not pd.isna(v))]
-    if bad_type:
-        i = bad_type[0]
-        raise StatsInputError(f"column '{name}' row {i} is {raw[i]!r}, not a number.", row=i, column=name,
-                              hint="Convert the column to numbers first; nothing is dropped silently.")
-    x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if col.dtype.kind == "b":  # numpy or nullable booleans: a missing one (pd.NA) is caught below, not a NaN mean
+        x = col.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        bad_type = [] if col.dtype.kind in "iuf" else [
+            i for i, v in enumerate(raw)
+            if isinstance(v, (str, bytes)) or (v is not None and not isinstance(v, (int, float, np.number, bool))
+                                               and not pd.isna(v))]
+        if bad_type:
+            i = bad_type[0]
+            raise StatsInputError(f"column '{name}' row {i} is {raw[i]!r}, not a number.", row=i, column=name,
+                                  hint="Convert the column to numbers first; nothing is dropped silently.")
+        flags = [isinstance(v, (bool, np.bool_)) for v in raw] if col.dtype == object else []
+        if any(flags) and not all(flags[i] or is_missing(v) for i, v in enumerate(raw)):
+            i = next(i for i, v in enumerate(raw) if not flags[i] and not is_missing(v))
+            raise StatsInputError(f"column '{name}' mixes True/False with numbers (row {i} is {raw[i]!r}).", row=i,
+                                  column=name, hint="Pass all booleans (pass/fail) or all numbers.")
+        x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = np.flatnonzero(~np.isfinite(x))
     if bad.size:
         i = int(bad[0])
@@ -126,6 +135,7 @@ def prepare(scores: pd.DataFrame, lo: float, hi: float, *, with_tags: bool = Fal
     c, e = len(cands), len(exs)
     key = cand_codes.astype(np.int64) * e + ex_codes
     if "repeat" in scores.columns:
+        _ids(scores["repeat"], "repeat", hint="Number every row's repeat (0 when each example ran once).")
         rep_codes, reps = pd.factorize(scores["repeat"])
         full = key * max(len(reps), 1) + rep_codes
         if np.unique(full).size < full.size:
@@ -136,6 +146,13 @@ def prepare(scores: pd.DataFrame, lo: float, hi: float, *, with_tags: bool = Fal
                 f"row {i} repeats (candidate '{r['candidate']}', example '{r['example_id']}', repeat {r['repeat']}).",
                 row=i, hint="Each (candidate, example, repeat) must appear once: drop the duplicate rows.",
             )
+    elif np.unique(key).size < key.size:  # without a repeat column a second row is a duplicate, not a repeat
+        i = int(np.flatnonzero(scores.duplicated(["candidate", "example_id"], keep="first").to_numpy())[0])
+        r = scores.iloc[i]
+        raise StatsInputError(
+            f"row {i} repeats (candidate '{r['candidate']}', example '{r['example_id']}') and there is no 'repeat' "
+            "column.", row=i, hint="Add a 'repeat' column numbering the runs of an example, or drop the duplicates.",
+        )
     values = _numeric(scores["value"], "value")
     if values.size and (values.min() < lo - BOUND_TOL or values.max() > hi + BOUND_TOL):
         bad = values[(values < lo - BOUND_TOL) | (values > hi + BOUND_TOL)][0]

@@ -423,6 +423,21 @@ def test_bradley_terry_with_a_clean_sweep_stays_finite() -> None:
     assert rows[0].candidate == "a" and np.isfinite(rows[0].log_strength)
 
 
+@pytest.mark.parametrize("comparisons,kw", [
+    ([("a", "b", 1.7)], {}), ([("a", "b", "1")], {}), ([("a", "b", True)], {}), ([("a", "b", 3)], {}),
+    ([("a", "b", None)], {}), ([("a", "b")], {}), ([(1, "1", 1)], {}), ([(None, "b", 1)], {}),
+    ([("a", "b", 1)], {"confidence": 1}), ([("a", "b", 1)], {"confidence": "x"}),
+    ([("a", "b", 1)], {"n_boot": -1}), ([("a", "b", 1)], {"n_boot": 2.5}), ([("a", "b", 1)], {"seed": "x"}),
+])
+def test_bradley_terry_refuses_what_it_used_to_coerce(comparisons, kw) -> None:
+    """int() read 1.7, '1' and True as "first better", str() merged candidates 1 and '1', and the rest were raw
+    ValueErrors or TypeErrors (an audit, 7 December)."""
+    from evalcore.stats import StatsInputError
+
+    with pytest.raises(StatsInputError):
+        bradley_terry(comparisons, **kw)
+
+
 def test_pairwise_answers_feed_the_ranking(ws: Workspace) -> None:
     q = labels.pair_queue(Queries(ws), SUITE, "ann")
     assert q["todo"] and all(p["left"]["output_hash"] != p["right"]["output_hash"] for p in q["todo"])

@@ -682,6 +682,21 @@ def test_bca_is_refused_with_the_reason():
     lambda: minimum_detectable_difference(0.2, 10.5),
     lambda: mean_interval([0.5, 0.6], confidence=float("nan")),
     lambda: mean_interval([0.5, 0.6], bounds=("a", 1)),
+    # found by an audit on 7 December: each was a raw exception or a silent answer
+    lambda: clustered_mean_interval([0.5, 0.7], [np.float32("nan")] * 2),
+    lambda: clustered_mean_interval([0.5, 0.7], [pd.NaT] * 2),
+    lambda: clustered_mean_interval([0.5, 0.7], [pd.NA] * 2),
+    lambda: clustered_mean_interval([0.5, 0.7], [{}, {}]),
+    lambda: clustered_mean_interval([0.5, 0.7], 5),
+    lambda: clustered_mean_interval([0.5, 0.7], "ab"),
+    lambda: clustered_mean_interval([0.5, 0.6, 0.7], [True, 1, 2]),
+    lambda: mean_interval(np.array([1, 2], dtype="timedelta64[s]")),
+    lambda: mean_interval([10**400, 0]),
+    lambda: required_n(0.01, 0.2, max_n=0),
+    lambda: required_n(0.01, 0.2, max_n=True),
+    lambda: required_n(0.05, 0.2, one_sided="no"),
+    lambda: minimum_detectable_difference(0.2, -5),
+    lambda: minimum_detectable_difference(0.2, 20, one_sided="no"),
 ])
 def test_bad_values_raise_a_stats_input_error(call):
     with pytest.raises(StatsInputError) as err:
@@ -704,11 +719,42 @@ def _table(**cols):
     ({"candidate": ["a", None, "b", "b"]}, "missing"),
     ({"passed": [True, "False", True, True]}, "passed"),
     ({"passed": [True, float("nan"), True, True]}, "passed"),
+    # found by an audit on 7 December: NaN means, a raw IndexError, duplicates averaged, 1.0 read from True
+    ({"value": pd.array([True, None, False, True], dtype="boolean")}, "missing"),
+    ({"passed": pd.array([True, None, False, True], dtype="boolean")}, "missing"),
+    ({"repeat": [0, float("nan"), 0, 0]}, "'repeat' is missing"),
+    ({"repeat": [0, None, 0, 0]}, "'repeat' is missing"),
+    ({"repeat": [1, "1", 1, 1]}, "mixes id types"),
+    ({"value": pd.Series([True, 0.5, 0.6, 0.8], dtype=object)}, "mixes True/False"),
 ])
 def test_bad_score_tables_are_refused_with_the_row(cols, match):
     for fn in (leaderboard, pairwise, sample_size_report, S.recommend):
         with pytest.raises(StatsInputError, match=match):
             fn(_table(**cols))
+
+
+def test_a_second_row_without_a_repeat_column_is_a_duplicate_not_a_repeat():
+    table = _table().drop(columns="repeat")
+    doubled = pd.concat([table, table.iloc[:1]], ignore_index=True)
+    for fn in (leaderboard, pairwise, sample_size_report, S.recommend):
+        with pytest.raises(StatsInputError, match="no 'repeat' column"):
+            fn(doubled)
+    assert len(leaderboard(table)) == 2  # one row each: fine without the column
+
+
+def test_tags_that_are_not_strings_or_lists_are_refused():
+    with pytest.raises(StatsInputError, match="tags must be a string or a list"):
+        by_tag(_table(tags=[5, 5, 5, 5]))
+
+
+def test_cluster_codes_keep_the_sorted_order_of_the_ids():
+    """Codes are given in sorted id order, as before the check for missing ids moved to one place."""
+    from evalcore.stats._core import id_codes
+
+    codes, k = id_codes(["b", "a", "c", "a"], 4)
+    assert k == 3 and codes.tolist() == [1, 0, 2, 0]
+    codes, k = id_codes([3, 1.0, 1, 2], 4)
+    assert k == 3 and codes.tolist() == [2, 0, 0, 1]
 
 
 # ---------------------------------------------------------------------------------------------
