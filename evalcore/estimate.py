@@ -130,7 +130,7 @@ def estimate_run(suite: Suite, workspace: str | Path | None = None, *, candidate
     from evalcore.runner import plan_tasks
     from evalcore.store import Workspace
 
-    chosen = [suite.candidate(n) for n in candidates] if candidates is not None else list(suite.candidates)
+    chosen = suite.select(candidates)
     reps = repeats or suite.repeats
     examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset,
                              allow_empty_input=suite.allow_empty_input)

@@ -1014,7 +1014,7 @@ def run_suite(
 
     started = time.perf_counter()
     cpu_started = time.process_time()
-    chosen = [suite.candidate(n) for n in candidates] if candidates else list(suite.candidates)  # before any write
+    chosen = suite.select(candidates or None)  # before any write
     ws = Workspace(workspace)
     ws.check_writable()  # a read-only workspace or a full disk is said before any call is paid for
     reps = repeats or suite.repeats

@@ -15,7 +15,7 @@ import re
 import stat
 from datetime import date, datetime
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
@@ -513,6 +513,13 @@ class Suite(_Strict):
             f"suite '{self.name}' has no candidate named '{name}'.{did_you_mean(name, names)}",
             hint=f"Known candidates: {', '.join(names)}.", field="candidates",
         )
+
+    def select(self, names: Sequence[str] | None) -> list[Candidate]:
+        """The named candidates, each once, in the order given (all of them for None): `--candidates a,a` ran a
+        twice into one run, and every later read refused its duplicate rows."""
+        if names is None:
+            return list(self.candidates)
+        return [self.candidate(n) for n in dict.fromkeys(names)]
 
     def config_hash(self) -> str:
         """Hash of prompt and scorers (not candidates): part of the suite version."""

@@ -48,6 +48,17 @@ def test_run_writes_one_row_per_example_candidate_repeat(tmp_path, server):
     assert server.stats()["requests"] == 20
 
 
+def test_a_candidate_named_twice_runs_once(tmp_path, server):
+    """`--candidates m0,m0` sent every call twice and wrote each row twice into one run; every later read then
+    refused the run's duplicate rows."""
+    suite = make_suite(tmp_path, server.base_url, ["q1", "q2", "q3"])
+    summary = run_suite(suite, tmp_path / "ws", candidates=["m0", "m0"])
+    assert (summary.total, summary.sent) == (3, 3) and server.stats()["requests"] == 3
+    df = _results(tmp_path / "ws")
+    assert len(df) == 3 and set(df.candidate) == {"m0"}
+    assert [c.name for c in suite.select(["m1", "m0", "m1"])] == ["m1", "m0"]
+
+
 def test_rerun_sends_no_request_and_marks_rows_cached(tmp_path, server):
     suite = make_suite(tmp_path, server.base_url, [f"question {i}" for i in range(6)])
     first = run_suite(suite, tmp_path / "ws")
