@@ -300,7 +300,7 @@ def _interval_rows(df: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
 
 def _interval_rows_one_by_one(df: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
     out = []
-    for key, g in df.groupby(keys, sort=False):
+    for key, g in df.groupby(keys, sort=False, dropna=False):
         iv = stats.clustered_mean_interval(g["value"].to_numpy(dtype=float), g["example_id"].to_numpy())
         out.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True)),
                     "mean": iv.estimate, "low": iv.low, "high": iv.high, "n": iv.n})
@@ -310,9 +310,9 @@ def _interval_rows_one_by_one(df: pd.DataFrame, keys: list[str]) -> list[dict[st
 def _interval_rows_at_once(df: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]] | None:
     """`_interval_rows` in one call, or None when its shape does not allow it (then the loop runs, and says
     what is wrong with bad values)."""
-    grouped = df.groupby(keys, sort=False)
+    grouped = df.groupby(keys, sort=False, dropna=False)
     codes = grouped.ngroup().to_numpy()
-    keep = codes >= 0  # rows whose keys hold a missing value belong to no group, as in the loop
+    keep = codes >= 0  # every row: a candidate without a family or release is still a point (dropna=False)
     values = df["value"].to_numpy(dtype=float)[keep]
     sizes = grouped.size()
     if not len(sizes) or sizes.nunique() != 1 or int(sizes.iloc[0]) < 2:

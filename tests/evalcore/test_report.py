@@ -197,6 +197,22 @@ def test_markdown_shortens_outputs_to_stay_under_the_comment_limit(tmp_path: Pat
     assert full.count("<h3>") == 10
 
 
+def test_a_suite_without_families_or_release_dates_still_reports(tmp_path: Path, server) -> None:
+    """`evalcore report` ended in KeyError: 'family' when no candidate had a release date: the trend's groups
+    dropped every row whose family or release was missing, leaving a table without columns."""
+    from suite_factory import make_suite
+
+    from evalcore.runner import run_suite
+
+    suite = make_suite(tmp_path, server.base_url, ["q1", "q2", "q3"], candidate_extra={"family": None, "release": None})
+    run_suite(suite, tmp_path / "ws")
+    for kind in ("html", "md"):
+        text = rep.build_report(tmp_path / "ws", "t", fmt_=kind)
+        assert "No candidate has a release date" in text
+    trend = explore.trend(tmp_path / "ws", "t", x="run")
+    assert sorted(trend["rows"]["candidate"]) == ["m0", "m1"]
+
+
 # -- hostile text ------------------------------------------------------------------------------------------------
 
 
