@@ -23,6 +23,7 @@ import json
 import math
 import sys
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,13 @@ ROW_COLUMNS = {
     "model": "the model string (informational)",
 }
 IMPORT_KIND = "imported"  # error_kind of an imported failed call
+# One JSON file of an Inspect .eval archive (a sample with its transcript, or the header), unpacked: 250 cells of
+# the 200,000-character limit of a dataset cell. Checked before and while unpacking, so a zip bomb is refused
+# without filling memory.
+MAX_MEMBER_BYTES = 50_000_000
+MAX_SAMPLES = 100_000  # samples of one .eval log: read_table's max_rows for a rows file
+MAX_REPEAT = 2**31 - 1  # the store keeps repeat as a 32-bit integer
+MAX_TOKENS = 2**63 - 1  # and token counts as 64-bit integers
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,7 @@ class _Raw:
     values: dict[str, Any]
     columns: dict[str, str]
     repeat_auto: bool = False  # repeat numbered by order of appearance (promptfoo repeats)
+    problems: list[tuple[str, str | None]] = field(default_factory=list)  # (message, column) found while reading
 
 
 def _text(value: Any) -> str | None:
@@ -179,7 +188,8 @@ def _message_text(content: Any) -> str | None:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        parts = [p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") in ("text", None)]
+        parts = [p["text"] for p in content
+                 if isinstance(p, dict) and p.get("type") in ("text", None) and isinstance(p.get("text"), str)]
         return "".join(parts) if parts else None
     return None
 
@@ -207,11 +217,24 @@ def _inspect_sample(sample: dict[str, Any], row: int, model: str | None) -> _Raw
     err = sample.get("error")
     error = (err.get("message") if isinstance(err, dict) else _text(err)) or _text(out.get("error"))
     seconds = out.get("time") if isinstance(out.get("time"), (int, float)) else None
-    epoch = sample.get("epoch", 1)
+    epoch = sample.get("epoch")
+    problems: list[tuple[str, str | None]] = []
+    repeat: int | None = 0
+    if isinstance(epoch, float) and epoch.is_integer():
+        epoch = int(epoch)
+    if epoch is None:
+        repeat = 0  # a log of one epoch may leave it out
+    elif isinstance(epoch, int) and not isinstance(epoch, bool) and 1 <= epoch <= MAX_REPEAT + 1:
+        repeat = epoch - 1
+    else:
+        repeat = None
+        too_big = isinstance(epoch, int) and epoch > MAX_REPEAT + 1
+        limit = f" of at most {MAX_REPEAT + 1:,}" if too_big else ", 1 or more"
+        problems.append((f"expected the epoch as a whole number{limit}, got {quote(_text(epoch) or '')}.", "epoch"))
     values = {
         "example_id": sample.get("id"), "input": _inspect_input(sample.get("input")),
         "candidate": model or out.get("model"), "output": text, "error": error,
-        "repeat": (epoch - 1) if isinstance(epoch, int) and epoch >= 1 else 0,
+        "repeat": repeat,
         "latency_ms": seconds * 1000 if seconds is not None else None,
         "input_tokens": usage.get("input_tokens"), "output_tokens": usage.get("output_tokens"),
         "finish_reason": finish,
@@ -219,7 +242,7 @@ def _inspect_sample(sample: dict[str, Any], row: int, model: str | None) -> _Raw
     columns = {"example_id": "id", "input": "input", "candidate": "eval.model", "output": "output.completion",
                "error": "error", "repeat": "epoch", "latency_ms": "output.time", "input_tokens": "output.usage",
                "output_tokens": "output.usage", "finish_reason": "output.choices"}
-    return _Raw(row, values, columns)
+    return _Raw(row, values, columns, problems=problems)
 
 
 def _inspect_model(header: Any) -> str | None:
@@ -249,21 +272,69 @@ def _inspect_records(path: Path, name: str) -> list[_Raw]:
         if not sample_files:
             raise _file_error(name, "holds no samples (no samples/*.json in the archive).",
                               "Was the evaluation cancelled before any sample finished? Rerun it in Inspect.")
-        samples = [_zip_json(archive, n, name) for n in sample_files]
-    records = [_inspect_sample(s, i, model) for i, s in enumerate(samples, start=1) if isinstance(s, dict)]
+        if len(sample_files) > MAX_SAMPLES:
+            raise _file_error(name, f"holds more than {MAX_SAMPLES:,} samples.",
+                              "Import a smaller log, or export a sample of its outputs as CSV.")
+        records = []
+        for i, member in enumerate(sample_files, start=1):  # one sample in memory at a time: transcripts are big
+            sample = _zip_json(archive, member, name)
+            if isinstance(sample, dict):
+                records.append(_inspect_sample(sample, i, model))
+            else:
+                records.append(_Raw(i, {}, {}, problems=[(f"is not a JSON object ({member} holds "
+                                                          f"{_json_kind(sample)}).", None)]))
     return sorted(records, key=lambda r: (str(r.values.get("example_id")), r.values.get("repeat") or 0))
 
 
 def _zip_json(archive: zipfile.ZipFile, member: str, name: str) -> Any:
+    """One JSON member of an archive, unpacked to at most MAX_MEMBER_BYTES whatever its header claims."""
+    too_big = _file_error(f"{name}:{member}", f"unpacks to more than {MAX_MEMBER_BYTES:,} bytes, the limit for "
+                          "one file of an Inspect log.", "Is it an Inspect log? Export its samples as CSV instead.")
+    info = archive.getinfo(member)
+    if info.file_size > MAX_MEMBER_BYTES:
+        raise too_big
     try:
-        return json.loads(archive.read(member).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, OSError) as exc:
+        with archive.open(info) as f:
+            data = f.read(MAX_MEMBER_BYTES + 1)  # bounded: a header that lies about the size is not believed
+        if len(data) <= MAX_MEMBER_BYTES:
+            return json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError,
+            RuntimeError) as exc:  # RuntimeError: encrypted, or JSON nested too deeply (RecursionError)
         raise _file_error(f"{name}:{member}", f"is not readable JSON ({exc}).",
                           "The log is damaged: write it again with Inspect.") from None
+    raise too_big
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    return "a number"
+
+
+def _object(record: dict[str, Any], key: str, where: str, problems: list[tuple[str, str | None]]) -> dict[str, Any]:
+    """record[key] when it is a JSON object; {} when it is missing or null; else {} and a problem naming it."""
+    value = record.get(key)
+    if isinstance(value, dict):
+        return value
+    if value is not None:
+        problems.append((f"expected '{where}' to be a JSON object, got {_json_kind(value)}.", where))
+    return {}
+
+
+def _prompt_index_ok(value: Any) -> bool:
+    return value is None or isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def _promptfoo_records(results: list[Any], name: str, suite: Suite) -> list[_Raw]:
-    prompts = {r.get("promptIdx") for r in results if isinstance(r, dict)}
+    prompts = {r.get("promptIdx") for r in results if isinstance(r, dict) and _prompt_index_ok(r.get("promptIdx"))}
     if len(prompts) > 1:
         raise _file_error(name, f"compares {len(prompts)} prompts; evalcore compares models on one prompt.",
                           "Export one prompt's results (promptfoo eval --filter-prompts ...), or one file per prompt.")
@@ -272,11 +343,30 @@ def _promptfoo_records(results: list[Any], name: str, suite: Suite) -> list[_Raw
         if not isinstance(r, dict):
             out.append(_Raw(i, {}, {}))
             continue
-        test = r.get("testCase") if isinstance(r.get("testCase"), dict) else {}
-        vars_ = r.get("vars") if isinstance(r.get("vars"), dict) else test.get("vars") or {}
+        problems: list[tuple[str, str | None]] = []
+        if not _prompt_index_ok(r.get("promptIdx")):
+            problems.append((f"expected 'promptIdx' to be the prompt's number, got {_json_kind(r.get('promptIdx'))}.",
+                             "promptIdx"))
+        test = _object(r, "testCase", "testCase", problems)
+        if isinstance(r.get("vars"), dict):  # the test's variables: at the top, or (older files) in testCase
+            vars_ = r["vars"]
+        elif isinstance(test.get("vars"), dict):
+            vars_ = test["vars"]
+        else:
+            vars_ = _object(r, "vars", "vars", problems) or _object(test, "vars", "testCase.vars", problems)
         provider = r.get("provider")
-        cand = (provider.get("label") or provider.get("id")) if isinstance(provider, dict) else provider
-        response = r.get("response") if isinstance(r.get("response"), dict) else {}
+        if isinstance(provider, dict):
+            cand = provider.get("label") or provider.get("id")
+            if cand is not None and not isinstance(cand, str):
+                problems.append((f"expected the provider's label or id to be text, got {_json_kind(cand)}.",
+                                 "provider"))
+        elif provider is None or isinstance(provider, str):
+            cand = provider
+        else:
+            cand = None
+            problems.append((f"expected 'provider' to be an id or an object with one, got {_json_kind(provider)}.",
+                             "provider"))
+        response = _object(r, "response", "response", problems)
         usage = response.get("tokenUsage") or r.get("tokenUsage") or {}
         error = response.get("error")
         if r.get("failureReason") == 2:  # promptfoo's ERROR (1 is a failed assertion, not a failed call)
@@ -296,7 +386,7 @@ def _promptfoo_records(results: list[Any], name: str, suite: Suite) -> list[_Raw
                    "output_tokens": "response.tokenUsage", "finish_reason": "response.finishReason"}
         if vars_.get(suite.columns.id) is None:
             values.pop("example_id")
-        out.append(_Raw(i, values, columns, repeat_auto=True))
+        out.append(_Raw(i, values, columns, repeat_auto=True, problems=problems))
     return out
 
 
@@ -327,20 +417,32 @@ def _file_error(name: str, message: str, hint: str | None = None) -> IngestError
 # -------------------------------------------------------------------------------------------- validation
 
 
-def _number(value: Any, row: int, column: str, problems: ProblemList, *, whole: bool) -> float | int | None:
-    if _blank(value):
+def _number(value: Any, row: int, column: str, problems: ProblemList, *, whole: bool,
+            maximum: int = MAX_TOKENS) -> float | int | None:
+    nan = isinstance(value, float) and math.isnan(value)  # JSON's NaN: refused, as 'nan' in a CSV is
+    if not nan and _blank(value):
         return None
     try:
         if isinstance(value, bool):
             raise ValueError
-        v = float(str(value).strip().replace("_", "")) if not isinstance(value, (int, float)) else float(value)
-        if not math.isfinite(v) or v < 0 or (whole and not v.is_integer()):
+        if isinstance(value, int):  # keeps all its digits (a float would overflow past 1e308)
+            v: float | int = value
+        else:
+            v = float(str(value).strip().replace("_", "")) if not isinstance(value, float) else value
+            if not math.isfinite(v) or (whole and not v.is_integer()):
+                raise ValueError
+        if v < 0:
             raise ValueError
     except ValueError:
         what = "a whole number, 0 or more" if whole else "a number, 0 or more"
         problems.add(f"expected {what}, got {quote(str(value))}.", row, column)
         return None
-    return int(v) if whole else v
+    limit = maximum if whole else sys.float_info.max
+    if v > limit:
+        most = f"a whole number of at most {maximum:,}" if whole else f"a number of at most {limit:.3g}"
+        problems.add(f"expected {most}, got {quote(str(value))}.", row, column)
+        return None
+    return int(v) if whole else float(v)
 
 
 class _Matcher:
@@ -423,6 +525,10 @@ def _validate(raws: list[_Raw], matcher: _Matcher, problems: ProblemList) -> lis
     seen: dict[tuple[str, str, int], int] = {}
     auto: dict[tuple[str, str], int] = {}
     for raw in raws:
+        if raw.problems:  # the record's shape is wrong: its fields cannot be read
+            for message, column in raw.problems:
+                problems.add(message, raw.row, column)
+            continue
         if not raw.values:
             problems.add("is not a JSON object.", raw.row)
             continue
@@ -445,7 +551,8 @@ def _validate(raws: list[_Raw], matcher: _Matcher, problems: ProblemList) -> lis
                       whole=True)
         tout = _number(raw.values.get("output_tokens"), raw.row, c.get("output_tokens", "output_tokens"), problems,
                        whole=True)
-        repeat = _number(raw.values.get("repeat"), raw.row, c.get("repeat", "repeat"), problems, whole=True)
+        repeat = _number(raw.values.get("repeat"), raw.row, c.get("repeat", "repeat"), problems, whole=True,
+                         maximum=MAX_REPEAT)
         if problems.total != before or example_id is None or candidate is None:
             continue
         if raw.repeat_auto:

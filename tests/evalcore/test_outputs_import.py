@@ -316,3 +316,119 @@ def test_cli_judged_import_exits_without_an_unclosed_connection_report(tmp_path:
     assert done.returncode == 0, done.stderr
     assert server.stats()["requests"] == 1
     assert "Unclosed" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+
+
+# ------------------------------------------------------------------------------- bad input: refused, never a crash
+
+
+def _workspace_with_a_run(suite, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    ws = tmp_path / "ws"
+    good = write_csv(tmp_path / "good.csv", [{"example_id": "e000", "candidate": "m0", "output": "m0 says"}])
+    import_outputs(good, suite, ws)
+    return ws, _snapshot(ws)
+
+
+def test_promptfoo_fields_of_the_wrong_type_are_named_with_row_and_field(suite, tmp_path: Path) -> None:
+    ws, before = _workspace_with_a_run(suite, tmp_path)
+    f = _promptfoo(tmp_path / "out.json", [
+        _pf({"input": "alpha"}, "m0", "m0 says alpha"),
+        {"promptIdx": 0, "testCase": {"vars": ["a"]}, "provider": {"id": "m0"}, "response": {"output": "x"}},
+        {"promptIdx": [0], "vars": {"id": "e001"}, "provider": "m0", "response": {"output": "x"}},
+        {"promptIdx": 0, "vars": ["a"], "provider": "m0", "response": {"output": "x"}},
+        {"promptIdx": 0, "testCase": "t", "vars": {"id": "e002"}, "provider": ["m0"], "response": "x"},
+        {"promptIdx": 0, "vars": {"id": "e003"}, "provider": {"id": {"name": "m0"}}, "response": {"output": "x"}},
+    ])
+    with pytest.raises(IngestError) as err:
+        import_outputs(f, suite, ws)
+    found = {(p.row, p.column) for p in err.value.problems}
+    assert found == {(2, "testCase.vars"), (3, "promptIdx"), (4, "vars"), (5, "testCase"), (5, "provider"),
+                     (5, "response"), (6, "provider")}
+    text = str(err.value)
+    assert text.startswith("out.json, row 2, column 'testCase.vars': expected 'testCase.vars' to be a JSON object, "
+                           "got a list.")
+    assert "nothing was imported" in text
+    assert _snapshot(ws) == before
+
+
+def test_inspect_eval_sample_that_is_not_an_object_or_has_a_bad_epoch_is_refused(suite, tmp_path: Path) -> None:
+    ws, before = _workspace_with_a_run(suite, tmp_path)
+    log = _eval_log(tmp_path / "run.eval", "openai/model-0", [_sample("e000", "alpha", "model-0 says alpha")])
+    with zipfile.ZipFile(log, "a") as z:
+        z.writestr("samples/e001_epoch_1.json", "[1, 2]")
+        z.writestr("samples/e002_epoch_1.json", json.dumps({**_sample("e002", "gamma", "x"), "epoch": "two"}))
+        z.writestr("samples/e003_epoch_1.json", json.dumps({**_sample("e003", "delta", "x"), "epoch": 0}))
+        bad_text = _sample("e000", "alpha", None, epoch=2)  # a text part that is not text: no output, no crash
+        bad_text["output"]["choices"] = [{"message": {"content": [{"type": "text", "text": 5}]}}]
+        z.writestr("samples/e000_epoch_2.json", json.dumps(bad_text))
+    with pytest.raises(IngestError) as err:
+        import_outputs(log, suite, ws)
+    problems = {(p.row, p.column): p.message for p in err.value.problems}
+    # rows count the archive's samples/*.json in name order: e000_1, e000_2, e001, e002, e003
+    assert set(problems) == {(2, "output.completion"), (3, None), (4, "epoch"), (5, "epoch")}
+    assert problems[(3, None)] == "is not a JSON object (samples/e001_epoch_1.json holds a list)."
+    assert problems[(4, "epoch")] == "expected the epoch as a whole number, 1 or more, got 'two'."
+    assert _snapshot(ws) == before
+
+
+def test_inspect_eval_member_that_unpacks_past_the_limit_is_refused(suite, tmp_path: Path, monkeypatch) -> None:
+    import struct
+
+    from evalcore import outputs_import
+
+    monkeypatch.setattr(outputs_import, "MAX_MEMBER_BYTES", 10_000)
+    ws, before = _workspace_with_a_run(suite, tmp_path)
+    big = {**_sample("e000", "alpha", "model-0 says alpha"), "metadata": {"pad": "a" * 50_000}}
+    log = _eval_log(tmp_path / "bomb.eval", "openai/model-0", [big])
+    assert log.stat().st_size < 10_000  # small on disk, big unpacked
+    with pytest.raises(IngestError) as err:
+        import_outputs(log, suite, ws)
+    assert str(err.value).startswith("bomb.eval:samples/e000_epoch_1.json: unpacks to more than 10,000 bytes, "
+                                     "the limit for one file of an Inspect log.")
+    # a header that lies about the size is not believed: the read is bounded whatever it claims
+    data = bytearray(log.read_bytes())
+    with zipfile.ZipFile(log) as z:
+        info = z.getinfo("samples/e000_epoch_1.json")
+    struct.pack_into("<I", data, info.header_offset + 22, 100)  # local header's uncompressed size
+    central = data.find(b"PK\x01\x02")
+    while central >= 0:
+        name_len = struct.unpack_from("<H", data, central + 28)[0]
+        if bytes(data[central + 46:central + 46 + name_len]) == info.filename.encode():
+            struct.pack_into("<I", data, central + 24, 100)  # central directory's uncompressed size
+        central = data.find(b"PK\x01\x02", central + 4)
+    liar = tmp_path / "liar.eval"
+    liar.write_bytes(bytes(data))
+    with zipfile.ZipFile(liar) as z:
+        assert z.getinfo("samples/e000_epoch_1.json").file_size == 100
+    with pytest.raises(IngestError, match="liar.eval:samples/e000_epoch_1.json: "):
+        import_outputs(liar, suite, ws)
+    assert _snapshot(ws) == before
+
+
+def test_jsonl_nan_is_refused_as_csv_nan_is(suite, tmp_path: Path) -> None:
+    ws, before = _workspace_with_a_run(suite, tmp_path)
+    f = tmp_path / "outs.jsonl"
+    f.write_text('{"id": "e000", "candidate": "m0", "output": "x", "latency_ms": NaN, "cost_usd": NaN}\n'
+                 '{"id": "e001", "candidate": "m0", "output": "x", "latency_ms": Infinity}\n', encoding="utf-8")
+    with pytest.raises(IngestError) as err:
+        import_outputs(f, suite, ws)
+    assert {(p.row, p.column) for p in err.value.problems} == {(1, "latency_ms"), (1, "cost_usd"), (2, "latency_ms")}
+    assert str(err.value).startswith("outs.jsonl, row 1, column 'latency_ms': expected a number, 0 or more, got 'nan'.")
+    c = write_csv(tmp_path / "outs.csv", [{"id": "e000", "candidate": "m0", "output": "x", "latency_ms": "nan"}])
+    with pytest.raises(IngestError, match="outs.csv, row 1, column 'latency_ms': expected a number, 0 or more, "
+                                          "got 'nan'"):
+        import_outputs(c, suite, ws)
+    assert _snapshot(ws) == before
+
+
+def test_numbers_too_big_to_store_are_refused(suite, tmp_path: Path) -> None:
+    ws, before = _workspace_with_a_run(suite, tmp_path)
+    f = tmp_path / "outs.jsonl"
+    f.write_text('{"id": "e000", "candidate": "m0", "output": "x", "input_tokens": 1' + "0" * 400 + '}\n'
+                 '{"id": "e001", "candidate": "m0", "output": "x", "output_tokens": 1e300}\n'
+                 '{"id": "e002", "candidate": "m0", "output": "x", "repeat": 1e18}\n', encoding="utf-8")
+    with pytest.raises(IngestError) as err:
+        import_outputs(f, suite, ws)
+    problems = {(p.row, p.column): p.message for p in err.value.problems}
+    assert set(problems) == {(1, "input_tokens"), (2, "output_tokens"), (3, "repeat")}
+    assert problems[(3, "repeat")] == "expected a whole number of at most 2,147,483,647, got '1e+18'."
+    assert _snapshot(ws) == before
