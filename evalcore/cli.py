@@ -107,22 +107,36 @@ def _cell(key: str, v: Any) -> str:
 def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str) -> str:
     """Rows as an aligned text table, JSON (a list of objects) or CSV; `columns` = (key, header). Every form
     is terminal-safe: names, tags and public-benchmark fields come from files other people wrote. JSON keeps
-    numbers and arrays as they are; CSV writes a list as `a; b` (never a Python list)."""
+    numbers and arrays as they are; CSV writes a list as `a; b` (never a Python list), escapes each text cell
+    on its own (so the line endings stay real "\\n") and prefixes text that a spreadsheet would run as a
+    formula (`=`, `+`, `-`, `@`, tab) with `'`; numbers are written as they are."""
+    if fmt == "csv":  # cells made safe one by one: the whole text would turn the row ends into `\u000d`
+        return _render_rows(rows, columns, fmt)
     return terminal_text(_render_rows(rows, columns, fmt))
 
 
-def _render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str) -> str:
-    from evalcore.formatting import csv_list
+def _csv_cell(v: Any) -> Any:
+    """One --format csv cell: numbers (and bools) as they are, text terminal-safe and formula-safe."""
+    from numbers import Number
 
+    from evalcore.formatting import csv_list, spreadsheet_cell
+
+    if v is None:
+        return ""
+    if isinstance(v, Number):
+        return v
+    return spreadsheet_cell(terminal_text(csv_list(v) if isinstance(v, (list, tuple)) else v))
+
+
+def _render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(list(rows), indent=2, default=str, ensure_ascii=False)
     if fmt == "csv":
         buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow([k for k, _ in columns])
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow([_csv_cell(k) for k, _ in columns])
         for r in rows:
-            w.writerow(["" if r.get(k) is None else csv_list(r[k]) if isinstance(r.get(k), (list, tuple))
-                        else r.get(k) for k, _ in columns])
+            w.writerow([_csv_cell(r.get(k)) for k, _ in columns])
         return buf.getvalue().rstrip("\n")
     cells = [[h for _, h in columns]] + [[_cell(k, r.get(k)) for k, _ in columns] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]

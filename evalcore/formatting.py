@@ -175,6 +175,28 @@ def csv_list(items: Iterable[Any] | None) -> str:
     return "; ".join(str(i) for i in items)
 
 
+# OWASP "CSV injection": a text cell starting with one of these is run as a formula by Excel, Sheets and Calc
+# (`=HYPERLINK(...)`, `=cmd|...`, `+1`, `-1+1`, `@SUM(1)`; tab and carriage return also start one).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as text instead of running: a string starting with `=`, `+`, `-`,
+    `@`, tab or carriage return gets a leading `'`. Anything that is not a string (numbers, None) is returned
+    unchanged, so a negative number in a numeric column stays a number."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unspreadsheet_cell(value: Any) -> Any:
+    """Undo `spreadsheet_cell` when reading back a CSV file evalcore wrote: one leading `'` followed by a
+    formula character is dropped (`'=x` -> `=x`); any other text is returned unchanged."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in FORMULA_STARTS:
+        return value[1:]
+    return value
+
+
 def ratio_phrase(other: Any, base: Any, *, what: str = "cost") -> str:
     """`other` against `base` in words: "1/9 the cost", "30% less cost", "2.0x the cost", "the same cost"."""
     o, b = _num(other), _num(base)

@@ -595,7 +595,8 @@ def import_labels(workspace: str | Path | None, suite: str, path: str | Path, *,
     """Labels from a spreadsheet (CSV, JSONL or Parquet): example_id (or output_hash), candidate, reviewer,
     rating, ok, note. A row with example_id + candidate labels that candidate's output for the example in its
     latest run. Every problem is reported with its row and column; nothing is imported unless all rows are good.
-    `reviewer` is used for rows without one."""
+    `reviewer` is used for rows without one. In a CSV file, one leading `'` before `=`, `+`, `-`, `@`, tab or
+    carriage return is dropped (the formula guard `export_labels` writes), so an export reads back as it was."""
     from evalcore.ingest import read_table
     from evalcore.queries import Queries
 
@@ -625,9 +626,14 @@ def import_labels(workspace: str | Path | None, suite: str, path: str | Path, *,
     problems: list[Problem] = []
     events = []
 
+    from evalcore.formatting import unspreadsheet_cell
+
+    from_csv = Path(path).suffix.lower() in (".csv", ".tsv", ".txt")
+
     def cell(rec: dict[str, Any], key: str) -> str:
         v = rec.get(cols[key]) if key in cols else None
-        return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+        text = "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+        return unspreadsheet_cell(text) if from_csv else text  # `'=x`, as export_labels writes `=x`, is `=x`
 
     for row, rec in records:
         who = cell(rec, "reviewer") or (reviewer or "")
@@ -701,7 +707,9 @@ def import_labels(workspace: str | Path | None, suite: str, path: str | Path, *,
 
 
 def export_labels(workspace: Any, suite: str, path: str | Path, *, include_history: bool = False) -> int:
-    """Write the current answers (or every event) to CSV or Parquet (by the file's suffix), atomically."""
+    """Write the current answers (or every event) to CSV or Parquet (by the file's suffix), atomically. In
+    CSV, a text cell starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'` so that a
+    spreadsheet shows it instead of running it as a formula; `import_labels` drops that `'` again."""
     import pyarrow as pa
 
     from evalcore.store import atomic_write_bytes, atomic_write_table
@@ -719,6 +727,12 @@ def export_labels(workspace: Any, suite: str, path: str | Path, *, include_histo
     if p.suffix.lower() in (".parquet", ".pq"):
         atomic_write_table(p, pa.Table.from_pandas(df, preserve_index=False))
     elif p.suffix.lower() in (".csv", ".txt"):
+        from evalcore.formatting import spreadsheet_cell
+
+        df = df.copy()  # text that a spreadsheet would run as a formula gets a leading ' (import drops it)
+        for c in df.columns:
+            if df[c].dtype == object or str(df[c].dtype).startswith("string"):
+                df[c] = df[c].map(spreadsheet_cell, na_action="ignore")
         atomic_write_bytes(p, df.to_csv(index=False).encode("utf-8"))
     else:
         raise LabelError(f"cannot tell the export format from '{p.suffix or p.name}'.",
