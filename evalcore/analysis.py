@@ -206,13 +206,22 @@ def leaderboard(workspace: str | Path | Queries | None, suite: str, *, scorer: s
     if errs:
         notes.append(f"{fmt.count(errs, 'call')} failed and score{'s' if errs == 1 else ''} 0 here; `evalcore run` "
                      f"again retries {'it' if errs == 1 else 'them'}.")
-    unpriced = [r["candidate"] for r in rows if r["cost_per_example_usd"] is None]
+    answered = {c: int(s.get("answered_calls") or 0) for c, s in summary.items()}
+    unpriced = [r["candidate"] for r in rows if r["cost_per_example_usd"] is None and answered.get(r["candidate"])]
     if unpriced:
-        notes.append(f"No price known for {', '.join(unpriced)}: set input/output_price_per_mtok in the suite.")
+        notes.append(f"No price known for {', '.join(unpriced)}: set input/output_price_per_mtok in the suite "
+                     "(or import cost_usd with the outputs).")
+    partly = [f"{c} ({int(summary[c].get('priced_calls') or 0)} of {answered[c]} calls)" for c in summary
+              if answered[c] and 0 < int(summary[c].get("priced_calls") or 0) < answered[c]]
+    if partly:
+        notes.append(f"Cost known for part of the calls only: {', '.join(partly)}; the cost shown is their mean.")
     n_examples = int(data.scores["example_id"].nunique()) if len(data.scores) else 0
     repeats = int(data.scores["repeat"].max()) + 1 if len(data.scores) else 0
+    if repeats > 1 and any(r["cost_per_example_usd"] is not None for r in rows):
+        notes.append(f"Costs are per call, what one answer costs in use; this suite ran each example {repeats} times, "
+                     f"so a run of it costs {repeats} times that per example.")
     if 0 < n_examples < 30:
-        notes.append(f"Only {n_examples} examples: intervals are wide; aim for 50 or more.")
+        notes.append(f"Only {fmt.count(n_examples, 'example')}: intervals are wide; aim for 50 or more.")
     return Leaderboard(suite, data.scorer, rows, board, n_examples, repeats, notes, data)
 
 
@@ -262,8 +271,11 @@ class Comparison:
         lead, lag = (self.a, self.b) if est >= 0 else (self.b, self.a)
         verdict = ("a statistically significant difference" if self.significant
                    else "not a statistically significant difference")
+        same = fmt.score(abs(est)) == fmt.score(0.0)  # "a scores 0.000 higher than b" read as a lead
+        head = (f"{self.a} and {self.b} score the same" if same else
+                f"{lead} scores {fmt.score(abs(est))} higher than {lag}")
         lines = [
-            f"On the {fmt.count(p.n, 'example')} both have, {lead} scores {fmt.score(abs(est))} higher than {lag} "
+            f"On the {fmt.count(p.n, 'example')} both have, {head} "
             f"on '{self.scorer}' (difference {self.a} - {self.b}: {fmt.diff(est)}, 95% CI "
             f"{fmt.diff_interval(low, high)}).",
             f"Compared on their own, that is {verdict} ({p.test}, {fmt.p_value(p.p)}).",

@@ -381,7 +381,7 @@ def trend(workspace: str | Path | Queries | None, suite: str, scorer: str | None
                  f"({len(versions)} suite versions)" if len(versions) > 1 else
                  f"over the {len(shared)} examples{where} every point shares")
     else:
-        basis = f"over all {n_all} examples{where} (one suite version)"
+        basis = f"over all {fmt.count(n_all, 'example')}{where} (one suite version)"
     rows = pd.DataFrame(_interval_rows(df, keys))
     if "release" in rows:
         rows["release"] = pd.to_datetime(rows["release"], errors="coerce")

@@ -433,9 +433,12 @@ class Queries:
                    any_value(release) AS release, any_value(run_id) AS run_id,
                    count(*) AS calls, count(error_kind) AS errors,
                    count(DISTINCT example_id) AS examples,
-                   sum(cost_usd) / nullif(count(*), 0) AS cost_per_call_usd,
+                   -- the mean over the answered calls whose cost is known: a call without a price counted
+                   -- as $0 (and a failed call diluted it) when this was sum / count(*)
+                   avg(cost_usd) FILTER (WHERE error_kind IS NULL) AS cost_per_call_usd,
                    sum(cost_usd) AS cost_usd,
-                   count(cost_usd) AS priced_calls,
+                   count(cost_usd) FILTER (WHERE error_kind IS NULL) AS priced_calls,
+                   count(*) FILTER (WHERE error_kind IS NULL) AS answered_calls,
                    -- cached rows carry the latency of the call that produced them
                    median(latency_ms) FILTER (WHERE error_kind IS NULL) AS latency_p50_ms,
                    quantile_cont(latency_ms, 0.95) FILTER (WHERE error_kind IS NULL) AS latency_p95_ms,

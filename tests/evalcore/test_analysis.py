@@ -275,3 +275,28 @@ def test_failed_calls_are_counted_in_words(tmp_path, server):
     run_suite(suite, tmp_path / "ws")
     notes = analysis.leaderboard(tmp_path / "ws", "t").notes
     assert "1 call failed and scores 0 here; `evalcore run` again retries it." in notes, notes
+
+
+def test_cost_per_call_is_the_mean_over_answered_calls_with_a_known_cost(tmp_path, server) -> None:
+    """It was sum(cost) / count(*): a call without a cost counted as $0 and a failed call diluted it, and the
+    cheapest pick and "1/N the cost" rest on this number."""
+    import csv
+
+    from evalcore.outputs_import import import_outputs
+
+    suite = make_suite(tmp_path, server.base_url, [f"q{i}" for i in range(4)])
+    with open(tmp_path / "out.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=["example_id", "candidate", "output", "error", "cost_usd"])
+        w.writeheader()
+        for i in range(4):
+            w.writerow({"example_id": f"e{i:03d}", "candidate": "m0", "output": "says", "error": "",
+                        "cost_usd": 0.002 if i < 2 else ""})  # two calls priced, two not
+            failed = i == 3
+            w.writerow({"example_id": f"e{i:03d}", "candidate": "m1", "output": "" if failed else "says",
+                        "error": "timeout" if failed else "", "cost_usd": "" if failed else 0.001})
+    import_outputs(tmp_path / "out.csv", suite, tmp_path / "ws")
+    lb = analysis.leaderboard(tmp_path / "ws", "t")
+    cost = {r["candidate"]: r["cost_per_example_usd"] for r in lb.rows}
+    assert cost == {"m0": pytest.approx(0.002), "m1": pytest.approx(0.001)}  # was 0.001 and 0.00075
+    assert any("Cost known for part of the calls only: m0 (2 of 4 calls)" in n for n in lb.notes), lb.notes
+    assert not any("No price known" in n for n in lb.notes)
