@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 import data
+from evalcore import formatting as fmt
 
 
 def can_edit() -> bool:
@@ -28,7 +29,7 @@ def workspace_name(ws: str) -> str:
 
 def suite_and_scorer(ws: str, token: data.Token) -> tuple[str, str]:
     """Render the pickers; return (suite, scorer), or stop the page with the next step when there is none."""
-    suites = data.suites(ws, token)
+    suites = or_stop(data.suites, ws, token)
     shown = workspace_name(ws)
     if not suites:
         st.info(
@@ -43,7 +44,7 @@ def suite_and_scorer(ws: str, token: data.Token) -> tuple[str, str]:
     if st.session_state.get("suite") not in suites:
         st.session_state["suite"] = suites[0]
     suite = left.selectbox("Suite", suites, key="suite", bind="query-params")
-    scorers = data.scorers(ws, token, suite)
+    scorers = or_stop(data.scorers, ws, token, suite)  # a damaged scores file: its message, not a traceback
     if not scorers:
         st.error(f"Suite `{data.markdown_safe(suite)}` has results but no scores: a run is still going, or "
                  f"scoring failed. `evalcore runs --suite {data.markdown_safe(suite)} --workspace {shown}` shows its runs; `evalcore run` "
@@ -83,6 +84,19 @@ def link_params(suite: str, scorer: str, **more: str) -> dict[str, str]:
     return {"suite": suite, "scorer": scorer, **{k: v for k, v in more.items() if v}}
 
 
+def or_stop(read: Any, *args: Any) -> Any:
+    """`read(*args)`, or its `EvalcoreError` (a damaged file, a workspace that is not a folder) shown with the
+    fix it names, and the page stopped."""
+    from evalcore.errors import EvalcoreError
+
+    try:
+        return read(*args)
+    except EvalcoreError as exc:
+        st.error(data.markdown_safe(str(exc)))
+        st.stop()
+        raise
+
+
 def board_or_stop(ws: str, token: data.Token, suite: str, scorer: str) -> dict:
     """The suite's cached leaderboard, or the reason there is none (a damaged file, no scored results) shown as
     an error, and the page stopped: every page that starts from the leaderboard says the same thing."""
@@ -94,3 +108,18 @@ def board_or_stop(ws: str, token: data.Token, suite: str, scorer: str) -> dict:
         st.error(data.markdown_safe(str(exc)))
         st.stop()
         raise  # st.stop() raises; this line only tells type checkers the function never falls through
+
+
+def all_calls_failed(board: dict, suite: str, scorer: str) -> bool:
+    """When every call of the suite's latest runs failed: say so with the next step and a link to the errors
+    (there is no leader, nothing to compare or trend) and return True; else False and nothing shown."""
+    rows = board["rows"]
+    calls, errors = int(rows["calls"].sum()), int(rows["errors"].sum())
+    if not calls or errors < calls:
+        return False
+    st.error(f"**No leader: every call of this suite's latest runs failed** ({fmt.count(errors, 'failed call')} of "
+             f"{fmt.count(calls, 'call')}). Read the error messages in Explore, fix the cause (a key, a model "
+             "name, a server), then `evalcore run` the suite again: failed calls are retried.")
+    st.page_link("views/explore.py", label="Read the errors in Explore",
+                 query_params=link_params(suite, scorer, outcome="error"))
+    return True

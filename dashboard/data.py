@@ -226,8 +226,10 @@ def bullets(lines: list[str]) -> str:
 
 
 def markdown_safe(text: str) -> str:
-    """Escape the characters Streamlit's markdown would interpret (emphasis, code, LaTeX, links, HTML)."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+    """Escape the characters Streamlit's markdown would interpret (emphasis, code, LaTeX, links, HTML), after
+    writing control and bidi-override characters as escapes (`formatting.visible`): a right-to-left override in
+    an example id reversed the text after it."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", fmt.visible(text))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

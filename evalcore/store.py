@@ -531,6 +531,9 @@ class Workspace:
 
     def _check_version(self) -> None:
         marker = self.root / "workspace.json"
+        if not self.remote and self.root.exists() and not self.root.is_dir():
+            raise StoreError(f"the workspace {self.root} is a file, not a folder.",
+                             hint="Point --workspace (or $EVALCORE_WORKSPACE) at a folder; a new one is created.")
         try:
             text = self._read_text(marker)
         except FileNotFoundError:

@@ -15,13 +15,15 @@ token = data.data_token(ws)
 st.title("Compare")
 suite, scorer = controls.suite_and_scorer(ws, token)
 board = controls.board_or_stop(ws, token, suite, scorer)
+if controls.all_calls_failed(board, suite, scorer):  # a "leader" at 0.000 and everyone "could be best" misled
+    st.stop()
 rows = data.board_table(board)
 ltoken = data.labels_token(ws)
 rows["human"] = data.human_column(ws, token, ltoken, suite, rows["candidate"].tolist())
 order = rows["candidate"].tolist()  # rank, then mean: the one order of every table and chart on this page
 families = data.families(ws, token, suite)
 
-st.subheader(f"Leaderboard: {scorer} on {fmt.count(board['n_examples'], 'example')}")
+st.subheader(f"Leaderboard: {data.markdown_safe(scorer)} on {fmt.count(board['n_examples'], 'example')}")
 st.dataframe(
     rows, hide_index=True, key="compare_table", row_height=table_columns.ROW,
     height=table_columns.table_height(len(rows)),
@@ -79,8 +81,8 @@ else:
         h2h = data.head_to_head(ws, token, suite, scorer, a, b)
         (st.success if paired["significant_in_leaderboard"] else st.info)(paired["lines"][0])
         m1, m2, m3 = st.columns(3)
-        m1.metric(f"{a} better", h2h["wins"])
-        m2.metric(f"{b} better", h2h["losses"])
+        m1.metric(f"{data.markdown_safe(a)} better", h2h["wins"])
+        m2.metric(f"{data.markdown_safe(b)} better", h2h["losses"])
         m3.metric("same score", h2h["ties"])
         with st.expander("The paired test in full", key="paired_details"):
             st.markdown(data.bullets(paired["lines"]))

@@ -44,7 +44,8 @@ st.caption(f"{fmt.count(len(rows), 'result')} on {fmt.count(n_examples, 'example
 # one above the other: side by side at 1,024 px each table showed three of its five columns (the disagreement
 # table lost "worst" and "passed", the results table its tags)
 st.markdown("**Matching results**")
-table = rows.assign(score=rows["value"].map(fmt.score), tag_list=rows["tags"].map(", ".join),
+table = rows.assign(score=rows["value"].map(fmt.score), tag_list=rows["tags"].map(", ".join).map(fmt.visible),
+                    example_id=rows["example_id"].map(fmt.visible), candidate=rows["candidate"].map(fmt.visible),
                     error_kind=rows["error_kind"].fillna(""))  # blank, not a grey "None", where a call succeeded
 # the error column only where some call failed: blank on every row it pushed the tags off a 1,024 px screen
 failed = bool((table["error_kind"] != "").any())
@@ -62,19 +63,23 @@ st.markdown("**Where the candidates disagree most**")
 disagree = data.disagreements(ws, token, suite, scorer,
                               frame=data.examples(ws, token, suite, scorer).pipe(
                                   lambda t: t[t["example_id"].isin(set(rows["example_id"]))]), limit=10)
-disagree = disagree.assign(gap=disagree["spread"].map(fmt.score),
+disagree = disagree.assign(gap=disagree["spread"].map(fmt.score), shown_id=disagree["example_id"].map(fmt.visible),
                            passing=[f"{p} of {c}" for p, c in zip(disagree["passed"], disagree["candidates"],
                                                                  strict=True)])
 st.dataframe(disagree, hide_index=True, key="disagree_table",
              height=table_columns.table_height(len(disagree)),
-             column_order=["example_id", "gap", "best", "worst", "passing"],
-             column_config={"example_id": st.column_config.TextColumn("example", pinned=True),
+             column_order=["shown_id", "gap", "best", "worst", "passing"],
+             column_config={"shown_id": st.column_config.TextColumn("example", pinned=True),
                             "gap": st.column_config.TextColumn("best - worst", width="small"),
                             "passing": st.column_config.TextColumn("passed", width="small")})
 
 # The example: from the URL, else the one the candidates disagree on most among the matches.
 options = list(dict.fromkeys([*disagree["example_id"], *rows["example_id"]]))
 wanted = st.query_params.get("example") or st.session_state.get("example")
+if (wanted and st.session_state.get("example_of") not in (None, suite)
+        and wanted not in set(data.examples(ws, token, suite, scorer)["example_id"])):
+    wanted = None  # the example picked in the suite shown before this one: this suite's first, not an error
+    st.session_state.pop("example", None)
 if wanted and wanted not in options:
     options.insert(0, wanted)  # a deep link to an example the filters hide still opens it
 if not options:
@@ -82,7 +87,8 @@ if not options:
     st.stop()
 if st.session_state.get("example") not in options:
     st.session_state["example"] = wanted if wanted in options else options[0]
-example_id = st.selectbox("Example", options, key="example", bind="query-params")
+example_id = st.selectbox("Example", options, key="example", bind="query-params", format_func=fmt.visible)
+st.session_state["example_of"] = suite
 
 try:
     ex = data.example_detail(ws, token, suite, example_id, tuple(order))
@@ -91,7 +97,7 @@ except EvalcoreError as exc:
     st.stop()
 
 text_out.style()
-st.subheader(f"Example {example_id}")
+st.subheader(f"Example {data.markdown_safe(example_id)}")
 st.caption("Tags: " + (data.markdown_safe(", ".join(ex["tags"])) or "none"))
 i_col, r_col = st.columns(2)
 with i_col:

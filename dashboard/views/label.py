@@ -216,7 +216,7 @@ def labeler() -> None:
     if lab["shown"] != key:
         lab["shown"], lab["shown_at"] = key, time.monotonic()
     answer = lab["answers"].get(key)
-    st.caption(f"Item {pos + 1} of {n} · ref {key[:8]} · example {item['example_id']}")
+    st.caption(f"Item {pos + 1} of {n} · ref {key[:8]} · example {data.markdown_safe(item['example_id'])}")
     if mode == "pairwise":
         st.markdown("**Which output is better for this input?**")
     for rubric in guide["rubrics"]:

@@ -7,6 +7,7 @@ examples reader, the outputs import), and written atomically, so a rejected uplo
 import pandas as pd
 import streamlit as st
 
+import controls
 import data
 import table_columns
 from evalcore import formatting as fmt
@@ -59,7 +60,7 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 # -- the suites -------------------------------------------------------------------------------------------------
-suites = data.workspace_suites(ws, token)
+suites = controls.or_stop(data.workspace_suites, ws, token)  # a workspace that is a file: said, not a traceback
 st.subheader("Suites")
 if suites:
     listing = pd.DataFrame(suites, columns=["name", "where", "candidates", "scorers", "dataset", "runs", "problem"])

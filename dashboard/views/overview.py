@@ -25,6 +25,10 @@ board = controls.board_or_stop(ws, token, suite, scorer)
 
 # The policy and margin: the suite's declared ones, changeable here, kept in the URL.
 declared_policy, declared_margin = data.declared_policy(ws, token, suite)
+if st.session_state.get("policy_of") not in (None, suite):  # another suite: its own declared policy and margin,
+    st.session_state.pop("policy", None)  # not the last one's (the same suite read two ways by how one got there)
+    st.session_state.pop("margin", None)
+st.session_state["policy_of"] = suite
 if st.session_state.get("policy") not in data.POLICY_LABELS:
     st.session_state["policy"] = declared_policy
 if not isinstance(st.session_state.get("margin"), float):
@@ -52,13 +56,7 @@ def report_button() -> None:
 
 
 rows = board["rows"]
-calls, errors = int(rows["calls"].sum()), int(rows["errors"].sum())
-if rec["status"] == "all_failed" or (calls and errors == calls):
-    st.error(f"**No leader: every call of this suite's latest runs failed** ({fmt.count(errors, 'failed call')} of "
-             f"{fmt.count(calls, 'call')}). Read the error messages in Explore, fix the cause (a key, a model "
-             "name, a server), then `evalcore run` the suite again: failed calls are retried.")
-    st.page_link("views/explore.py", label="Read the errors in Explore",
-                 query_params=controls.link_params(suite, scorer, outcome="error"))
+if controls.all_calls_failed(board, suite, scorer):
     report_button()
     st.stop()
 if rec["status"] == "no_scores":
@@ -119,7 +117,7 @@ with card:
 report_button()
 
 repeats = f", {board['repeats']} runs each" if board["repeats"] > 1 else ""
-st.subheader(f"Leaderboard: {scorer} on {board['n_examples']} examples{repeats}")
+st.subheader(f"Leaderboard: {data.markdown_safe(scorer)} on {fmt.count(board['n_examples'], 'example')}{repeats}")
 chart_out.show(st, lambda: charts.leaderboard_chart(rows, score_label=f"mean {scorer}",
                                                    families=data.families(ws, token, suite)),
                width="stretch", key="leaderboard_chart", cache=(ws, token, suite, scorer))

@@ -8,6 +8,7 @@ server the app warmed at start-up: litellm is never loaded into this process.
 import pandas as pd
 import streamlit as st
 
+import controls
 import data
 import run_jobs
 from evalcore import formatting as fmt
@@ -26,7 +27,7 @@ st.title("Run")
 st.caption(f"Workspace `{ws}`. A run goes on when you leave this page; rerunning reuses every answer the "
            "workspace already has (cached, free) and resumes an interrupted run.")
 
-runnable = [s for s in data.workspace_suites(ws, token) if s["path"] and not s["problem"]]
+runnable = [s for s in controls.or_stop(data.workspace_suites, ws, token) if s["path"] and not s["problem"]]
 
 # -- start a run ------------------------------------------------------------------------------------------------------
 if not runnable:

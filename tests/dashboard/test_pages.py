@@ -276,6 +276,9 @@ def test_a_run_whose_calls_all_failed_names_no_leader(failed_workspace: Path, mo
     assert at.get("page_link")  # the next step: read the errors in Explore
     # the report is offered here too (it says the same: no leader, every call failed)
     assert [b for b in at.get("download_button") if b.proto.id.endswith("-download_report")]
+    # Compare said the same nowhere: it marked a "leader" at 0.000 and every candidate "could be best"
+    at = _page(failed_workspace, monkeypatch, "views/compare.py")
+    assert [e.value for e in at.error if "every call" in e.value] and not at.dataframe
 
 
 def test_explore_shows_the_error_column_when_calls_failed(failed_workspace: Path, monkeypatch) -> None:

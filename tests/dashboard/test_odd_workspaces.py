@@ -1,0 +1,113 @@
+"""Pages on workspaces an audit found them mishandling: suites switched under a page's remembered choices,
+damaged files, a workspace that is a file, ids written in markdown, a head-to-head of equal candidates."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from dashboard_testing import DASHBOARD, REPO
+from evalcore.outputs_import import import_outputs
+from evalcore.suite import load_suite
+
+
+def _suite(ws: Path, name: str, ids: list[str], outputs, decision: dict | None = None) -> None:
+    """A suite in the workspace's suites folder, with outputs imported (no model called): `outputs(id, candidate)`
+    gives (output, error)."""
+    folder = ws / "suites" / name
+    folder.mkdir(parents=True)
+    with open(folder / "examples.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=["id", "input", "expected"])
+        w.writeheader()
+        w.writerows({"id": i, "input": f"question {i}", "expected": "yes"} for i in ids)
+    doc = {"name": name, "prompt": "{{ input }}", "dataset": "examples.csv", "scorers": [{"type": "exact"}],
+           "candidates": [{"name": c, "model": f"openai/{c}", "api_base": "http://127.0.0.1:9/v1",
+                           "input_price_per_mtok": p, "output_price_per_mtok": p} for c, p in (("a", 10.0), ("b", 1.0))],
+           **({"decision": decision} if decision else {})}
+    (folder / "suite.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with open(folder / "outputs.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=["example_id", "candidate", "output", "error", "cost_usd"])
+        w.writeheader()
+        for i in ids:
+            for c in ("a", "b"):
+                out, err = outputs(i, c)
+                w.writerow({"example_id": i, "candidate": c, "output": out, "error": err,
+                            "cost_usd": 0.01 if c == "a" else 0.001})
+    import_outputs(folder / "outputs.csv", load_suite(folder / "suite.yaml"), ws)
+
+
+def _app(ws: Path, monkeypatch: pytest.MonkeyPatch, page: str, query: dict[str, str] | None = None) -> AppTest:
+    monkeypatch.setenv("EVALCORE_WORKSPACE", str(ws))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(DASHBOARD / "app.py"), default_timeout=60)
+    at.query_params.update(query or {})  # before the first run: a link opened in a new session
+    at.run()
+    at.switch_page(f"views/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_overview_takes_each_suites_own_policy_when_the_suite_changes(tmp_path: Path, monkeypatch) -> None:
+    """Switching from a suite declaring "cheapest, 0.2" to one declaring "best, 0.01" kept the first suite's
+    choice: the second suite's pick then depended on how one got there."""
+    good = lambda i, c: ("yes" if c == "a" or int(i[1:]) % 10 else "no", "")  # noqa: E731
+    ids = [f"e{k:02d}" for k in range(40)]
+    _suite(tmp_path, "s1", ids, good, {"policy": "cheapest", "margin": 0.2})
+    _suite(tmp_path, "s2", ids, good, {"policy": "best", "margin": 0.01})
+    at = _app(tmp_path, monkeypatch, "overview", {"suite": "s1"})
+    assert at.session_state["policy"] == "cheapest" and at.session_state["margin"] == pytest.approx(0.2)
+    at.selectbox(key="suite").set_value("s2").run()
+    assert at.session_state["policy"] == "best" and at.session_state["margin"] == pytest.approx(0.01)
+    direct = _app(tmp_path, monkeypatch, "overview", {"suite": "s2"})
+    assert [s.value for s in at.success] == [s.value for s in direct.success]
+
+
+def test_explore_drops_the_example_of_the_suite_shown_before(tmp_path: Path, monkeypatch) -> None:
+    fail = lambda i, c: ("no", "")  # noqa: E731
+    _suite(tmp_path, "s1", ["e1", "e2", "only-in-s1"], fail)
+    _suite(tmp_path, "s2", ["f1", "f2"], fail)
+    at = _app(tmp_path, monkeypatch, "explore", {"suite": "s1", "example": "only-in-s1"})
+    assert at.selectbox(key="example").value == "only-in-s1"
+    at.selectbox(key="suite").set_value("s2").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="example").value in {"f1", "f2"}
+    # a link to an example the suite lacks still says so (a fresh session, nothing remembered)
+    at = _app(tmp_path, monkeypatch, "explore", {"suite": "s2", "example": "nope"})
+    assert any("nope" in e.value for e in at.error)
+
+
+def test_an_example_id_in_markdown_is_shown_as_written(tmp_path: Path, monkeypatch) -> None:
+    _suite(tmp_path, "s", ["**e0**", "[x](javascript:alert(1))", "\u202eevil"], lambda i, c: ("no", ""))
+    for wanted, shown in (("**e0**", "\\*\\*e0\\*\\*"), ("\u202eevil", "\\\\u202eevil")):
+        at = _app(tmp_path, monkeypatch, "explore", {"suite": "s", "example": wanted})
+        assert f"Example {shown}" in [h.value for h in at.subheader]
+
+
+def test_equal_candidates_score_the_same_in_the_head_to_head(tmp_path: Path, monkeypatch) -> None:
+    """The head-to-head read "a scores 0.000 higher than b" for two candidates with equal scores."""
+    _suite(tmp_path, "s", [f"e{k}" for k in range(12)], lambda i, c: ("yes", ""))
+    at = _app(tmp_path, monkeypatch, "compare")
+    text = " ".join(m.value for m in [*at.info, *at.success])
+    assert "a and b score the same" in text and "0.000 higher" not in text
+
+
+def test_a_workspace_that_is_a_file_is_said_on_every_page(tmp_path: Path, monkeypatch) -> None:
+    ws = tmp_path / "ws"
+    ws.write_text("not a folder")
+    for page in ("manage", "run"):
+        at = _app(ws, monkeypatch, page)
+        assert any("is a file, not a folder" in e.value for e in at.error), page
+
+
+def test_a_damaged_scores_file_is_said_not_raised(tmp_path: Path, monkeypatch) -> None:
+    _suite(tmp_path, "s", ["e1", "e2"], lambda i, c: ("yes", ""))
+    part = sorted((tmp_path / "scores").rglob("*.parquet"))[0]
+    part.write_bytes(part.read_bytes()[:100])
+    for page in ("overview", "compare", "trends", "explore"):
+        at = _app(tmp_path, monkeypatch, page)
+        assert any("is broken" in e.value and "doctor" in e.value for e in at.error), page
