@@ -289,7 +289,9 @@ class Comparison:
         lines.append(f"Per example: {self.a} better on {wins}, worse on {losses}, equal on {p.ties}.")
         if p.mcnemar_p is not None:
             lines.append(f"Pass/fail (exact McNemar): {fmt.p_value(p.mcnemar_p)}.")
-        if not self.significant and self.sample.mdd is not None:
+        if not self.significant and self.sample.mdd is not None and self.sample.mdd >= 1.0:  # scores are in [0, 1]
+            lines.append(f"At n = {p.n}, no gap a score in [0, 1] can hold would reliably show: add examples.")
+        elif not self.significant and self.sample.mdd is not None:
             lines.append(f"At n = {p.n}, a true gap smaller than about {fmt.score(self.sample.mdd)} would usually "
                          f"go unseen ({self.sample.power:.0%} power, one-sided at {self.sample.alpha_adjusted:.2g}).")
         return "\n".join(lines)

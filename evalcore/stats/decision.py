@@ -350,7 +350,10 @@ def recommend(
     if k >= 3:
         details.append(f"{leader}'s own interval is optimistic: it was picked for scoring highest of {k}, so expect "
                        "it to score somewhat lower on new examples.")
-    if sample.mdd is not None:
+    if sample.mdd is not None and sample.mdd >= hi - lo:  # "a gap smaller than about 4.096" on a 0-1 score
+        details.append(f"With {fmt.count(sample.n, 'shared example')}, no gap between {sample.leader} and "
+                       f"{sample.runner_up} that the scores can hold would reliably show: add examples.")
+    elif sample.mdd is not None:
         details.append(f"With {fmt.count(sample.n, 'shared example')}, a true gap smaller than about "
                        f"{fmt.score(sample.mdd)} between {sample.leader} and {sample.runner_up} would usually go "
                        "unseen "

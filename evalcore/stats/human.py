@@ -32,6 +32,7 @@ from evalcore import formatting as fmt
 from evalcore.stats._core import StatsInputError, ToDict, check_alpha
 from evalcore.stats.intervals import Interval, mean_interval, proportion_interval
 from evalcore.stats.paired import paired_difference
+from evalcore.stats.table import _ids
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -134,10 +135,21 @@ def people_rows(table: pd.DataFrame, *, candidates: list[str] | None = None, min
 
 
 def _check_table(table: pd.DataFrame) -> None:
+    import pandas as pd
+
     missing = [c for c in ("candidate", "example_id", "rating", "ok") if c not in table.columns]
     if missing:
         raise StatsInputError(f"the people's table lacks column(s) {', '.join(missing)}.",
                               hint="One row per (candidate, example): candidate, example_id, rating, ok.")
+    for name in ("candidate", "example_id"):  # 0 and '0' were one example in one check and two in the next
+        _ids(table[name], name, hint="Every row needs a candidate and an example id, of one type each.")
+    for name in ("rating", "ok"):
+        col = table[name]
+        if not (pd.api.types.is_numeric_dtype(col) or col.isna().all()):
+            bad = next((v for v in col if not (v is None or isinstance(v, (int, float, np.number)))), None)
+            if bad is not None:
+                raise StatsInputError(f"column '{name}' holds {bad!r}, not a number.", column=name,
+                                      hint="Convert the column to numbers first (missing answers as NaN).")
     if table.duplicated(["candidate", "example_id"]).any():
         raise StatsInputError("the people's table has two rows for one (candidate, example).",
                               hint="Average reviewers and repeats within an example first.")

@@ -72,9 +72,10 @@ def _ids(col: pd.Series, name: str, hint: str = "Every row needs a candidate and
     if missing.any():
         row = int(np.flatnonzero(missing)[0])
         raise StatsInputError(f"column '{name}' is missing on row {row}.", row=row, column=name, hint=hint)
-    inferred = pd.api.types.infer_dtype(col, skipna=False)
+    values = col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else col  # a categorical's type
+    inferred = pd.api.types.infer_dtype(values, skipna=False)  # is "categorical": look at its categories
     if inferred.startswith("mixed"):
-        kinds = sorted({type(v).__name__ for v in col.to_numpy(dtype=object)})
+        kinds = sorted({type(v).__name__ for v in pd.Series(values).to_numpy(dtype=object)})
         raise StatsInputError(
             f"column '{name}' mixes id types ({', '.join(kinds)}): 1 and '1' would be different rows.",
             column=name, hint="Use one type for ids (strings are safest).",

@@ -909,3 +909,22 @@ def test_verdict_words_never_contradict_the_interval_printed_beside_them():
         "within 0.050 of aurora-1.5, but a loss of up to 0.067 to aurora-2 cannot be ruled out")
     assert _verdict(-0.08, -0.14, -0.02, 0.05, False, False, ("x", 0.2), "lead") == "cannot rule out a loss of up to 0.140"
     assert _verdict(-0.3, -0.4, -0.2, 0.05, False, False) == "worse by at least 0.200"
+
+
+def test_categorical_ids_are_checked_by_their_categories():
+    """infer_dtype calls a categorical column "categorical", never "mixed": example ids 0 and '0' became two
+    examples (n = 0 shared) and candidates 1 and '1' two rows named '1'."""
+    mixed = pd.DataFrame({"candidate": ["A"] * 3 + ["B"] * 3, "example_id": pd.Categorical([0, 1, 2, "0", "1", "2"]),
+                          "value": [0.1, 0.5, 0.9] * 2})
+    with pytest.raises(StatsInputError, match="mixes id types"):
+        pairwise(mixed)
+    same = mixed.assign(example_id=pd.Categorical(["0", "1", "2"] * 2))
+    assert pairwise(same)[0].n == 3
+
+
+def test_an_unmeasurable_gap_is_not_printed_as_a_number_beyond_the_scale():
+    """"a true gap smaller than about 4.096 would usually go unseen" on scores in [0, 1]."""
+    scores = long_table({"a": np.array([[1.0], [0.0]]), "b": np.array([[0.0], [1.0]])})
+    rec = S.recommend(scores, margin=0.02)
+    text = " ".join(rec.details)
+    assert "would reliably show" in text and "4.0" not in text

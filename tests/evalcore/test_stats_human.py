@@ -173,3 +173,23 @@ def test_equal_candidates_are_rarely_vetoed_and_a_clear_gap_usually_is() -> None
     assert false / reps <= 0.05
     caught = sum("c" in people_evidence(board_of([0.95, 0.95, 0.6])).worse for _ in range(reps))
     assert caught / reps >= 0.5
+
+
+def test_people_tables_refuse_mixed_ids_and_text_ratings() -> None:
+    """0 and '0' were one example to one check and two to the next, so a label vanished; a text rating and a
+    missing candidate were raw TypeErrors (an audit, 7 December)."""
+    import pandas as pd
+    import pytest
+
+    from evalcore import stats as S
+
+    def table(**cols):
+        base = {"candidate": ["A", "A", "B", "B"], "example_id": ["0", "1", "0", "1"], "rating": [3.0, 4.0, 5.0, 1.0],
+                "ok": [1.0, 1.0, 0.0, 0.0]}
+        return pd.DataFrame({**base, **cols})
+
+    for cols, match in (({"example_id": [0, 1, "0", 0]}, "mixes id types"), ({"rating": ["3", 4.0, 5.0, 1.0]}, "not a number"),
+                        ({"candidate": ["A", None, "B", "B"]}, "missing")):
+        with pytest.raises(S.StatsInputError, match=match):
+            S.compare_people(table(**cols), "B", "A", "rating", min_items=1)
+    assert S.compare_people(table(), "B", "A", "rating", min_items=1) is not None
