@@ -456,9 +456,15 @@ def reviewer() -> str | None:
     identity = st.session_state.get("_identity")
     if identity is not None and getattr(identity, "logged_in", False) and (identity.email or identity.name):
         return identity.email or identity.name
-    name = st.session_state.get("reviewer") or st.query_params.get("reviewer")
-    if name and not st.session_state.get("reviewer"):
-        st.session_state["reviewer"] = name
+    name = st.session_state.get("reviewer")
+    if not name and st.query_params.get("reviewer"):  # a name from the URL gets the form's check: a bad one
+        from evalcore.errors import EvalcoreError  # (500 characters, blanks) left the page at an error with no form
+
+        try:
+            name = set_reviewer(st.query_params["reviewer"])
+        except EvalcoreError:
+            del st.query_params["reviewer"]
+            name = None
     return name or None
 
 

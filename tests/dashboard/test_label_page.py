@@ -74,6 +74,23 @@ def test_asks_who_is_reviewing_once(ws: Path, monkeypatch: pytest.MonkeyPatch) -
     assert f"Item 1 of {_total(ws)}" in " ".join(c.value for c in at.caption)
 
 
+@pytest.mark.parametrize("given,kept", [("a" * 500, None), ("   ", None), (" Bo ", "Bo")])
+def test_a_reviewer_from_the_url_gets_the_forms_check(ws: Path, monkeypatch: pytest.MonkeyPatch, given, kept) -> None:
+    """?reviewer= skipped the name form's check: 500 characters or blanks left the page at an error, with no
+    form to correct it (an audit, 7 December). A bad one is dropped and the form asks."""
+    monkeypatch.setenv("EVALCORE_WORKSPACE", str(ws))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(DASHBOARD / "app.py"), default_timeout=60)
+    at.query_params["reviewer"] = given
+    at.run()
+    at.switch_page("views/label.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    if kept is None:
+        assert at.text_input(key="reviewer_input") is not None and "reviewer" not in at.query_params
+    else:
+        assert at.session_state["reviewer"] == kept and _item(at)[0] == 1
+
+
 def test_rating_and_yes_store_an_answer_and_advance(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = _page(ws, monkeypatch)
     pos, ref = _item(at)
