@@ -34,6 +34,11 @@ def build_demo(workspace: str | Path | None = None, *, force: bool = False,
     from evalcore.suite import load_suite
 
     ws = Workspace(workspace)
+    if is_built(ws.uri) and ws.remote is None and not (ws.root / "demo" / "suite.yaml").exists():
+        # results of a suite of the demo's name, but not the demo's files: someone's own suite, which --force
+        # would delete and which "already built" would misdescribe
+        raise StoreError(f"the workspace {ws.uri} already has a suite named '{DEMO_SUITE}' that is not the demo's.",
+                         hint="Build the demo in another workspace: evalcore demo --workspace demo-ws")
     if is_built(ws.uri) and not force:
         return (f"The demo workspace is already built in {ws.uri}/ (use --force to rebuild).\n"
                 f"Try: evalcore leaderboard --suite {DEMO_SUITE} --workspace {ws.uri}")

@@ -235,6 +235,24 @@ def test_second_build_without_force_does_not_rerun(demo_ws, monkeypatch):
     assert is_built(demo_ws)
 
 
+def test_a_users_own_suite_of_the_demos_name_is_never_deleted(tmp_path, server):
+    """With --force the demo deleted the results of a user's suite named invoice-extraction (and without it said
+    "already built" of that suite)."""
+    from suite_factory import make_suite
+
+    from evalcore.errors import StoreError
+    from evalcore.runner import run_suite
+
+    (tmp_path / "mine").mkdir()
+    suite = make_suite(tmp_path / "mine", server.base_url, ["q1", "q2"], extra={"name": DEMO_SUITE})
+    run_suite(suite, tmp_path / "ws")
+    before = sorted(p.read_bytes() for p in (tmp_path / "ws").rglob("*.parquet"))
+    for force in (False, True):
+        with pytest.raises(StoreError, match="not the demo's"):
+            build_demo(tmp_path / "ws", force=force)
+    assert sorted(p.read_bytes() for p in (tmp_path / "ws").rglob("*.parquet")) == before
+
+
 @pytest.mark.slow
 def test_demo_command_on_a_built_workspace_says_so(demo_ws):
     from evalcore.cli import main
