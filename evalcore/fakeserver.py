@@ -6,7 +6,7 @@ the GIL with the code under test; it prints `PORT <n>` once it listens on 127.0.
 Replies are deterministic: `"<model> says: <last user message>"`. Faults are injected two ways:
 - per request, by directives in the last user message: `[[hang]]` never answers; `[[429:N]]` answers 429 with
   `Retry-After` the first N times it sees that exact message; `[[500:N]]` the same with 500; `[[sleep:MS]]` adds
-  latency; `[[reply:TEXT]]` answers TEXT verbatim; `[[ctx]]` / `[[ctx-llamacpp]]` answer 400 "context length exceeded" as
+  latency; `[[reply:TEXT]]` answers TEXT verbatim; `[[echo-key]]` answers with the key it was sent; `[[ctx]]` / `[[ctx-llamacpp]]` answer 400 "context length exceeded" as
   OpenAI / llama.cpp word it; `[[filter]]` a 400 content-filter refusal (Azure's words); `[[400]]` an invalid
   request.
 - per candidate, as real providers answer: a key starting `sk-bad` gets OpenAI's 401 (which echoes the key), a
@@ -32,7 +32,7 @@ from collections import Counter
 
 from aiohttp import web
 
-_DIRECTIVE = re.compile(r"\[\[(hang|429|500|sleep|reply|ctx|ctx-llamacpp|filter|400)(?::([^\]]*))?\]\]")
+_DIRECTIVE = re.compile(r"\[\[(hang|429|500|sleep|reply|echo-key|ctx|ctx-llamacpp|filter|400)(?::([^\]]*))?\]\]")
 
 # Error bodies as real providers send them (OpenAI, llama.cpp server, Azure OpenAI).
 _BODIES: dict[str, tuple[int, dict]] = {
@@ -158,6 +158,8 @@ class FakeOpenAI:
                 delay += float(arg or 0) / 1000.0
             elif kind == "reply":
                 reply = arg
+            elif kind == "echo-key":  # a model that repeats the key it was sent (a prompt injection's aim)
+                reply = f"your key is {key_given}"
             elif kind in _BODIES:
                 return self._body(*_BODIES[kind])
         if self.fail_429 and self.rng.random() < self.fail_429:

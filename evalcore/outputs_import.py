@@ -21,15 +21,16 @@ import difflib
 import hashlib
 import json
 import math
+import os
 import sys
 import zipfile
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from evalcore import __version__
+from evalcore import __version__, failures
 from evalcore.errors import IngestError, Problem
 from evalcore.example import Example
 from evalcore.ingest import ProblemList, load_examples, quote, read_table
@@ -661,9 +662,15 @@ def import_outputs(path: str | Path, suite: Suite, workspace: str | Path | None 
     cands = {c.name: c for c in suite.candidates}
     judges = [s for s in suite.scorers if isinstance(s, LlmJudgeScorer)]
     scorers = [s for s in suite.scorers if not isinstance(s, LlmJudgeScorer)]
+    # a key pasted into an exported error ("401 Incorrect API key provided: sk-...") or echoed by a model is the
+    # same secret the runner redacts from its calls' errors: never stored
+    keys = [os.environ.get(c.api_key_env) for c in suite.candidates if c.api_key_env]
     results, scores = [], []
     for r in rows:  # score everything before writing anything: a misconfigured scorer leaves no trace
         c = cands[r.candidate]
+        if any(keys):
+            r = replace(r, output=failures.redact(r.output, keys) if r.output else r.output,
+                        error=failures.redact(r.error, keys) if r.error else r.error)
         results.append({
             "run_id": run_id, "suite": suite.name, "suite_version": version, "example_id": r.example_id,
             "candidate": r.candidate, "model": c.model, "family": c.family_name, "release": c.release,

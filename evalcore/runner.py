@@ -33,7 +33,7 @@ from typing import Any
 
 from evalcore import __version__
 from evalcore.errors import SuiteError, did_you_mean
-from evalcore.failures import FINAL, CallFailed
+from evalcore.failures import FINAL, CallFailed, redact
 from evalcore.example import Example
 from evalcore.store import (SCHEMA_VERSION, Journal, Workspace, WorkspaceWriteError, new_run_id, utcnow,
                             write_results)
@@ -403,6 +403,9 @@ def _result_row(ctx: RunContext, task: Task, *, output: str | None, finish_reaso
                 output_tokens: int | None, cost: float | None, cached: bool, attempts: int,
                 now: Any) -> dict[str, Any]:
     meta = ctx.candidates[task.candidate]
+    key = os.environ.get(meta["key_env"]) if meta.get("key_env") else None
+    if key and output:  # a model that echoes the key ("your key is sk-..."): errors were redacted, outputs not
+        output = redact(output, [key])
     return {
         "run_id": ctx.run_id, "suite": ctx.suite, "suite_version": ctx.suite_version,
         "example_id": task.example.id, "candidate": task.candidate, "model": meta["model"],
@@ -760,7 +763,8 @@ def _worker_main(tasks: list[Task], ctx: RunContext, events: Any) -> None:
 
 
 def _candidate_meta(c: Candidate) -> dict[str, Any]:
-    return {"model": c.model, "family": c.family_name, "release": c.release.isoformat() if c.release else None}
+    return {"model": c.model, "family": c.family_name, "release": c.release.isoformat() if c.release else None,
+            "key_env": c.api_key_env}  # the variable's name, never its value
 
 
 def _plan_hash(version: str, candidates: Sequence[Candidate], repeats: int) -> str:

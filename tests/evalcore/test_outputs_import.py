@@ -432,3 +432,20 @@ def test_numbers_too_big_to_store_are_refused(suite, tmp_path: Path) -> None:
     assert set(problems) == {(1, "input_tokens"), (2, "output_tokens"), (3, "repeat")}
     assert problems[(3, "repeat")] == "expected a whole number of at most 2,147,483,647, got '1e+18'."
     assert _snapshot(ws) == before
+
+
+def test_a_key_in_an_imported_error_or_output_is_never_stored(tmp_path: Path, monkeypatch) -> None:
+    """Runs redact the candidate's key from their errors; an import stored "401 Incorrect API key provided:
+    sk-proj-..." verbatim in Parquet and `show` printed it (an audit, 7 December)."""
+    key = "sk-proj-SECRET-0123456789abcdef"
+    monkeypatch.setenv("EVALCORE_IMPORT_KEY", key)
+    s = make_suite(tmp_path, NOWHERE, INPUTS, candidate_extra={"api_key_env": "EVALCORE_IMPORT_KEY"})
+    f = write_csv(tmp_path / "outs.csv", [
+        {"example_id": "e000", "candidate": "m0", "output": "", "error": f"401 Incorrect API key provided: {key}"},
+        {"example_id": "e001", "candidate": "m0", "output": f"your key is {key}", "error": ""},
+    ])
+    summary = import_outputs(f, s, tmp_path / "ws")
+    rows = _results(tmp_path / "ws", summary.run_id)
+    assert {r["example_id"]: (r["output"] or r["error"]) for r in rows}["e000"].endswith("***")
+    written = b"".join(p.read_bytes() for p in (tmp_path / "ws").rglob("*") if p.is_file())
+    assert key.encode() not in written and b"SECRET-0123456789" not in written

@@ -137,10 +137,12 @@ def test_error_rows_are_retried_by_the_next_run_and_good_ones_are_not(tmp_path, 
 def test_api_key_is_sent_but_never_written(tmp_path, server, monkeypatch):
     secret = "sk-test-" + "9f8e7d6c5b4a" * 3
     monkeypatch.setenv("EVALCORE_TEST_KEY", secret)
-    suite = make_suite(tmp_path, server.base_url, ["a", "b [[500:9]]"], candidates=1,
+    suite = make_suite(tmp_path, server.base_url, ["a", "b [[500:9]]", "c [[echo-key]]"], candidates=1,
                        candidate_extra={"api_key_env": "EVALCORE_TEST_KEY"}, run={"max_attempts": 1})
     run_suite(suite, tmp_path / "ws")
     assert f"Bearer {secret}" in server.stats()["authorization"]
+    # a model that repeats the key: its output is stored with the key redacted (it was stored verbatim)
+    assert "your key is ***" in set(_results(tmp_path / "ws")["output"].dropna())
     for path in (tmp_path / "ws").rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
