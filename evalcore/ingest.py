@@ -607,6 +607,9 @@ def _parse_json_line(line: str, number: int, problems: _Problems) -> dict[str, A
 
 
 def _json_kind(value: Any) -> str:
+    """What a JSON value is, in words for a message ("a list", "null")."""
+    if isinstance(value, dict):
+        return "an object"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):

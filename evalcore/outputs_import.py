@@ -33,7 +33,7 @@ from typing import Any
 from evalcore import __version__, failures
 from evalcore.errors import IngestError, Problem
 from evalcore.example import Example
-from evalcore.ingest import ProblemList, load_examples, quote, read_table
+from evalcore.ingest import ProblemList, _json_kind, load_examples, quote, read_table
 from evalcore.suite import LlmJudgeScorer, Suite
 
 __all__ = ["ImportSummary", "OutputRow", "import_outputs", "read_outputs", "ROW_COLUMNS"]
@@ -304,20 +304,6 @@ def _zip_json(archive: zipfile.ZipFile, member: str, name: str) -> Any:
         raise _file_error(f"{name}:{member}", f"is not readable JSON ({exc}).",
                           "The log is damaged: write it again with Inspect.") from None
     raise too_big
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return "a string"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    return "a number"
 
 
 def _object(record: dict[str, Any], key: str, where: str, problems: list[tuple[str, str | None]]) -> dict[str, Any]:
