@@ -604,6 +604,9 @@ def _show_example(ex: dict[str, Any], scorer: str, candidates: set[str] | None, 
                                for s in rep["scores"])
             out.append(f"--- {cand['candidate']}{label}: {scores or 'no scores'}; {fmt.latency(rep['latency_ms'])}, "
                        f"{fmt.money(rep['cost_usd'])}{', cached' if rep['cached'] else ''}")
+            if cand.get("other_version"):
+                out.append("(made for an older version of this example: the suite changed since this candidate's "
+                           "run; rerun it to compare like with like)")
             if rep["error_kind"]:
                 out.append(f"error ({rep['error_kind']}): {rep['error'] or 'no message'}")
             out.append(rep["output"] or "(no output)")

@@ -247,8 +247,7 @@ def example_detail(workspace: str | Path | Queries | None, suite: str, example_i
     runs' files; without it each candidate's latest run is found by a scan. Raises EvalcoreError for an
     unknown example."""
     q = _queries(workspace)
-    ex = q.example(suite, example_id)
-    if ex is None:
+    if q.example(suite, example_id) is None:
         known = [str(e) for e in q.examples(suite)["example_id"]]
         raise EvalcoreError(f"suite '{suite}' has no example '{example_id}'.{did_you_mean(example_id, known)}",
                             hint=f"`evalcore show --suite {suite} --failing` lists the failing ones.")
@@ -256,6 +255,10 @@ def example_detail(workspace: str | Path | Queries | None, suite: str, example_i
         outputs, scores = q.runs_example(suite, example_id, runs)
     else:
         outputs, scores = q.example_outputs(suite, example_id), q.example_scores(suite, example_id)
+    # the example as the newest run shown saw it (run ids sort by time; suite versions are hashes): the input and
+    # reference of an older version were printed beside outputs made for the new one
+    newest = outputs.sort_values("run_id")["suite_version"].iloc[-1] if len(outputs) else None
+    ex = q.example(suite, example_id, newest) or q.example(suite, example_id)
     by_key: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for s in scores.to_dict("records"):
         detail = s["detail"]
@@ -270,7 +273,8 @@ def example_detail(workspace: str | Path | Queries | None, suite: str, example_i
     cands: dict[str, dict[str, Any]] = {}
     for r in outputs.to_dict("records"):
         c = cands.setdefault(r["candidate"], {"candidate": r["candidate"], "model": r["model"],
-                                              "family": r["family"], "run_id": r["run_id"], "repeats": []})
+                                              "family": r["family"], "run_id": r["run_id"], "repeats": [],
+                                              "other_version": r["suite_version"] != ex["suite_version"]})
         text = clean_text(r["output"])
         c["repeats"].append({
             "repeat": int(r["repeat"]), "output": text, "diff": reference_diff(ex["expected"], text),

@@ -504,7 +504,8 @@ class Queries:
         results = self._df(
             f"""
             SELECT r.candidate, r.model, r.family, r.release, r.run_id, r.repeat, r.output, r.finish_reason,
-                   r.error_kind, r.error, r.latency_ms, r.input_tokens, r.output_tokens, r.cost_usd, r.cached
+                   r.error_kind, r.error, r.latency_ms, r.input_tokens, r.output_tokens, r.cost_usd, r.cached,
+                   r.suite_version
             FROM read_parquet($res, union_by_name=true) r JOIN {keys} k USING (candidate, run_id)
             WHERE r.example_id = $example_id ORDER BY r.candidate, r.repeat
             """, {**params, "res": res_files})
@@ -527,7 +528,7 @@ class Queries:
             f"""
             WITH cur AS ({current})
             SELECT candidate, model, family, release, run_id, repeat, output, finish_reason, error_kind, error,
-                   latency_ms, input_tokens, output_tokens, cost_usd, cached
+                   latency_ms, input_tokens, output_tokens, cost_usd, cached, suite_version
             FROM cur WHERE example_id = $example_id
             ORDER BY candidate, repeat
             """,
@@ -551,14 +552,16 @@ class Queries:
             params,
         )
 
-    def example(self, suite: str, example_id: str) -> dict[str, Any] | None:
-        """One example's input, reference and tags (from the newest suite version that has it)."""
+    def example(self, suite: str, example_id: str, version: str | None = None) -> dict[str, Any] | None:
+        """One example's input, reference and tags: as in suite `version` when that version has it, else from
+        some version that does (versions are hashes: their order says nothing of age, so callers that know which
+        run they show pass its version)."""
         df = self._df(
             """
             SELECT example_id, input, expected, tags, suite_version FROM examples
-            WHERE suite = ? AND example_id = ? ORDER BY suite_version DESC LIMIT 1
+            WHERE suite = ? AND example_id = ? ORDER BY suite_version = ? DESC, suite_version DESC LIMIT 1
             """,
-            [suite, example_id],
+            [suite, example_id, version],
         )
         return None if df.empty else df.to_dict("records")[0]
 

@@ -128,6 +128,9 @@ for start in range(0, len(shown), PER_ROW):
     for col, cand in zip(cols, shown[start:start + PER_ROW], strict=False):
         with col.container(border=True):
             st.markdown(f"**{data.markdown_safe(cand['candidate'])}**")
+            if cand.get("other_version"):
+                st.warning("Made for an older version of this example: the suite changed since this candidate's "
+                           "run. Rerun it to compare like with like.")
             if len(cand["repeats"]) > 1:
                 st.caption(f"{len(cand['repeats'])} repeats, {fmt.count(cand['distinct_outputs'], 'distinct output')}")
             for rep in cand["repeats"]:

@@ -321,3 +321,23 @@ def test_changes_pair_each_candidate_with_its_own_previous_run(tmp_path: Path) -
         assert ch.significant == ref.significant
     assert by["a"].regression and not by["b"].regression
     assert [ch.candidate for ch in c.changes] == ["a", "b"]  # biggest drop first
+
+
+def test_an_example_is_shown_as_the_newest_run_saw_it_and_older_outputs_say_so(tmp_path, server) -> None:
+    """`show` printed the old version's input and reference beside outputs made for the new one: the version was
+    picked by sorting its hash. An output made for another version is now marked (an audit, 7 December)."""
+    from suite_factory import make_suite, write_csv
+
+    from evalcore.runner import run_suite
+    from evalcore.suite import load_suite
+
+    suite = make_suite(tmp_path, server.base_url, ["hello", "world"])
+    run_suite(suite, tmp_path / "ws")
+    write_csv(tmp_path / "examples.csv", [{"id": "e000", "input": "totally different", "expected": "x", "tags": ""},
+                                          {"id": "e001", "input": "world", "expected": "x", "tags": ""}])
+    run_suite(load_suite(tmp_path / "suite.yaml"), tmp_path / "ws", candidates=["m0"], new_run=True)
+    ex = explore.example_detail(tmp_path / "ws", "t", "e000")
+    assert ex["input"] == "totally different"
+    marks = {c["candidate"]: c["other_version"] for c in ex["candidates"]}
+    assert marks == {"m0": False, "m1": True}
+    assert "totally different" in {c["candidate"]: c["repeats"][0]["output"] for c in ex["candidates"]}["m0"]
