@@ -486,10 +486,15 @@ class _Matcher:
         return None
 
     def candidate(self, raw: _Raw, problems: ProblemList) -> str | None:
-        if self.fixed is not None:
-            return self.fixed
         value = raw.values.get("candidate")
         column = raw.columns.get("candidate", "candidate")
+        if self.fixed is not None:
+            named = None if _blank(value) else _text(value).strip()  # type: ignore[union-attr]
+            if named in self.names and named != self.fixed:  # the file names another of the suite's candidates:
+                problems.add(f"the file says candidate {quote(named)}, but --candidate says {quote(self.fixed)}.",
+                             raw.row, column)  # stored as the other one, silently, it was
+                return None
+            return self.fixed
         if _blank(value):
             problems.add("no candidate: say which suite candidate produced this output (a 'candidate' column, "
                          "or --candidate for the whole file).", raw.row, column)

@@ -449,3 +449,16 @@ def test_a_key_in_an_imported_error_or_output_is_never_stored(tmp_path: Path, mo
     assert {r["example_id"]: (r["output"] or r["error"]) for r in rows}["e000"].endswith("***")
     written = b"".join(p.read_bytes() for p in (tmp_path / "ws").rglob("*") if p.is_file())
     assert key.encode() not in written and b"SECRET-0123456789" not in written
+
+
+def test_candidate_option_refuses_a_file_that_names_another_suite_candidate(suite, tmp_path: Path) -> None:
+    """`--candidate m1` stored rows the file attributes to m0 as m1, without a word (an audit, 7 December); a
+    name that is not one of the suite's candidates (a model string from a log) is still mapped."""
+    f = write_csv(tmp_path / "outs.csv", [{"example_id": "e000", "candidate": "m0", "output": "m0 says alpha"},
+                                          {"example_id": "e001", "candidate": "gpt-x", "output": "says"}])
+    before = _snapshot(tmp_path)
+    with pytest.raises(IngestError, match="the file says candidate 'm0', but --candidate says 'm1'"):
+        import_outputs(f, suite, tmp_path / "ws", candidate="m1")
+    assert _snapshot(tmp_path) == before
+    g = write_csv(tmp_path / "outs2.csv", [{"example_id": "e000", "candidate": "gpt-x", "output": "says"}])
+    assert import_outputs(g, suite, tmp_path / "ws", candidate="m1").by_candidate == {"m1": 1}
