@@ -127,6 +127,9 @@ class _Raw:
     values: dict[str, Any]
     columns: dict[str, str]
     repeat_auto: bool = False  # repeat numbered by order of appearance (promptfoo repeats)
+    # the id may be the other tool's own numbering (Inspect numbers samples 1, 2... when the dataset has no ids):
+    # an unknown id is then matched by the input, and an input that is a rendered prompt does not contradict it
+    foreign_id: bool = False
     problems: list[tuple[str, str | None]] = field(default_factory=list)  # (message, column) found while reading
 
 
@@ -243,7 +246,7 @@ def _inspect_sample(sample: dict[str, Any], row: int, model: str | None) -> _Raw
     columns = {"example_id": "id", "input": "input", "candidate": "eval.model", "output": "output.completion",
                "error": "error", "repeat": "epoch", "latency_ms": "output.time", "input_tokens": "output.usage",
                "output_tokens": "output.usage", "finish_reason": "output.choices"}
-    return _Raw(row, values, columns, problems=problems)
+    return _Raw(row, values, columns, problems=problems, foreign_id=True)
 
 
 def _inspect_model(header: Any) -> str | None:
@@ -455,14 +458,53 @@ class _Matcher:
             ident = _text(given_id).strip()  # type: ignore[union-attr]
             if isinstance(given_id, float) and given_id.is_integer():
                 ident = str(int(given_id))
+            id_col = raw.columns.get("example_id", "example_id")
+            in_col = raw.columns.get("input", "input")
+            both = f"columns {quote(id_col)} and {quote(in_col)}"
+            fix = ("Is the log from another version of the dataset?" if raw.foreign_id else
+                   f"Fix one of them (or drop the '{in_col}' column to match by id alone).")
             if ident in self.by_id:
-                return ident
-            if _blank(given_input):
-                close = difflib.get_close_matches(ident, list(self.by_id), n=1, cutoff=0.5)
-                hint = f" Did you mean {quote(close[0])}?" if close else ""
-                problems.add(f"no example of suite '{self.suite.name}' has the id {quote(ident)}.{hint}",
-                             raw.row, raw.columns.get("example_id"))
+                if _blank(given_input):
+                    return ident
+                text = _text(given_input).strip()  # type: ignore[union-attr]
+                if text == self.by_id[ident].input.strip():
+                    return ident
+                other = self.by_input.get(text)
+                if other is not None:  # the id says one example, the input another: either would score wrongly
+                    problems.add(f"{both} disagree: the id is {quote(ident)} but the input is that of "
+                                 f"example {quote(other.id)}. {fix}", raw.row, id_col)
+                    return None
+                if raw.foreign_id and text not in self.by_input:  # an Inspect input may be a rendered prompt
+                    return ident
+                problems.add(f"{both} disagree: the id is {quote(ident)} but the input ({quote(text)}) is not "
+                             f"that example's input ({quote(self.by_id[ident].input.strip())}). {fix}",
+                             raw.row, id_col)
                 return None
+            close = difflib.get_close_matches(ident, list(self.by_id), n=1, cutoff=0.5)
+            hint = f" Did you mean {quote(close[0])}?" if close else ""
+            if _blank(given_input):
+                problems.add(f"no example of suite '{self.suite.name}' has the id {quote(ident)}.{hint}",
+                             raw.row, id_col)
+                return None
+            text = _text(given_input).strip()  # type: ignore[union-attr]
+            match = self.by_input.get(text)
+            if not raw.foreign_id:  # a typed id is not overruled by the input: a typo is refused, not guessed
+                said = f" (the input is that of example {quote(match.id)})." if match is not None else f".{hint}"
+                problems.add(f"no example of suite '{self.suite.name}' has the id {quote(ident)}{said} "
+                             f"Fix the id, or leave it empty to match by the '{in_col}' column.", raw.row, id_col)
+                return None
+            if match is None and text not in self.by_input:
+                close_in = (difflib.get_close_matches(text, list(self.by_input), n=1, cutoff=0.6)
+                            if len(problems.kept) < 50 else [])
+                near = ""
+                if close_in:
+                    nearest = self.by_input[close_in[0]]
+                    near = f" The closest input is {quote(close_in[0])} ({nearest.id if nearest else 'ambiguous'})."
+                problems.add(f"no example of suite '{self.suite.name}' has the id {quote(ident)}, nor this input "
+                             f"({quote(text)}).{hint}{near} Match the dataset's ids or inputs exactly.",
+                             raw.row, id_col)
+                return None
+            # Inspect numbers samples 1, 2... itself when the dataset has no ids: matched by the input below
         if _blank(given_input):
             problems.add("neither an example id nor an input: say which example this output answers.", raw.row,
                          raw.columns.get("example_id") or raw.columns.get("input") or "example_id")

@@ -462,3 +462,33 @@ def test_candidate_option_refuses_a_file_that_names_another_suite_candidate(suit
     assert _snapshot(tmp_path) == before
     g = write_csv(tmp_path / "outs2.csv", [{"example_id": "e000", "candidate": "gpt-x", "output": "says"}])
     assert import_outputs(g, suite, tmp_path / "ws", candidate="m1").by_candidate == {"m1": 1}
+
+
+# ------------------------------------------------------------------ an id and an input that disagree (F15, F5)
+
+
+def test_an_id_and_an_input_that_disagree_are_refused_not_stored_under_one_of_them(suite, tmp_path: Path) -> None:
+    f = write_csv(tmp_path / "o.csv", [
+        {"example_id": "e0TYPO", "input": "gamma", "candidate": "m0", "output": "x"},  # was stored as e002
+        {"example_id": "e000", "input": "beta", "candidate": "m0", "output": "x"},  # was stored as e000
+        {"example_id": "e001", "input": "no such input", "candidate": "m0", "output": "x"},
+        {"example_id": "e003", "input": " delta ", "candidate": "m0", "output": "x"},  # agrees: fine
+    ])
+    with pytest.raises(IngestError) as err:
+        import_outputs(f, suite, tmp_path / "ws")
+    by_row = {p.row: p for p in err.value.problems}
+    assert set(by_row) == {1, 2, 3} and {p.column for p in by_row.values()} == {"example_id"}
+    assert "'e0TYPO'" in by_row[1].message and "example 'e002'" in by_row[1].message
+    assert "columns 'example_id' and 'input' disagree" in by_row[2].message and "'e001'" in by_row[2].message
+    assert "'no such input'" in by_row[3].message and "'beta'" in by_row[3].message
+    assert not (tmp_path / "ws").exists()
+
+
+def test_an_inspect_sample_with_an_unknown_id_and_input_names_both(suite, tmp_path: Path) -> None:
+    log = _eval_log(tmp_path / "run.eval", "openai/model-0", [_sample(2, "x", "y"), _sample("e000", "gamma", "y")])
+    with pytest.raises(IngestError) as err:
+        import_outputs(log, suite, tmp_path / "ws")
+    messages = sorted(p.message for p in err.value.problems)
+    assert len(messages) == 2
+    assert "disagree" in messages[0] and "'e002'" in messages[0] and "another version" in messages[0]
+    assert "the id '2', nor this input ('x')" in messages[1]
