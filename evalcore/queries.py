@@ -278,12 +278,14 @@ class Queries:
         return {k: int(n) for k, n in rows}
 
     def suites(self) -> list[str]:
-        """Suites with readable results, from the names of the results' `suite=` partition folders (the store's
-        layout: results/suite=S/run=R/part-W.parquet): listing them reads no Parquet rows, where a DISTINCT over
-        the column scanned every file of the store."""
+        """Suites with results, from the names of the results' `suite=` partition folders (the store's layout:
+        results/suite=S/run=R/part-W.parquet): listing them reads no Parquet rows, where a DISTINCT over the column
+        scanned every file of the store. A suite whose only results file is broken is listed too: leaving it out
+        made it vanish from every page without a word, where asking for it says which file to repair."""
         self._ensure_views()
         prefix = "suite="
-        names = {Path(f).parent.parent.name[len(prefix):] for f in self._present.get("results", ())
+        files = [*self._present.get("results", ()), *(self.ws.relative(p) for p, _ in self.broken.get("results", []))]
+        names = {Path(f).parent.parent.name[len(prefix):] for f in files
                  if Path(f).parent.parent.name.startswith(prefix)}
         return sorted(names)
 

@@ -111,3 +111,17 @@ def test_a_damaged_scores_file_is_said_not_raised(tmp_path: Path, monkeypatch) -
     for page in ("overview", "compare", "trends", "explore"):
         at = _app(tmp_path, monkeypatch, page)
         assert any("is broken" in e.value and "doctor" in e.value for e in at.error), page
+
+
+def test_a_suite_whose_only_results_file_is_damaged_is_listed_and_said(tmp_path: Path, monkeypatch) -> None:
+    """With its one results file cut short, suite s2 vanished from every page's picker without a word (the
+    listing skipped broken files), and a link to it opened s1 instead."""
+    _suite(tmp_path, "s1", ["e1", "e2"], lambda i, c: ("yes", ""))
+    _suite(tmp_path, "s2", ["f1", "f2"], lambda i, c: ("yes", ""))
+    (part,) = sorted((tmp_path / "results" / "suite=s2").rglob("*.parquet"))
+    part.write_bytes(part.read_bytes()[:100])
+    for page in ("overview", "compare", "trends", "explore"):
+        at = _app(tmp_path, monkeypatch, page)
+        assert list(at.selectbox(key="suite").options) == ["s1", "s2"], page
+        at.selectbox(key="suite").set_value("s2").run()
+        assert any("is broken" in e.value and "suite=s2" in e.value for e in at.error), page
