@@ -16,6 +16,7 @@ The page, the CLI and other pages use only the functions here:
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import math
 import threading
@@ -602,7 +603,14 @@ def import_labels(workspace: str | Path | None, suite: str, path: str | Path, *,
 
     name = Path(path).name
     header, records = read_table(path, expect="reviewer", encoding=encoding, max_rows=1_000_000, display_name=name)
-    cols = {h.strip().lower(): h for h in header}
+    cols: dict[str, str] = {}
+    for h in header:  # 'Rating' and 'rating' would silently collapse into one, the other column ignored
+        key = h.strip().lower()
+        if key in cols:
+            raise IngestError(f"columns {cols[key]!r} and {h!r} are the same column ({key!r}) written twice; "
+                              "which one holds the labels?", file=name, column=h,
+                              hint="Rename or delete one of them; nothing was imported.")
+        cols[key] = h
     if "example_id" not in cols and "example" in cols:
         cols["example_id"] = cols["example"]
     if "output_hash" not in cols and "example_id" not in cols:
@@ -611,7 +619,8 @@ def import_labels(workspace: str | Path | None, suite: str, path: str | Path, *,
                           hint="Columns: example_id, candidate, reviewer, rating, ok, note (or output_hash "
                                "instead of example_id and candidate).")
     if "rating" not in cols and "ok" not in cols:
-        raise IngestError("needs a rating or an ok column.", file=name, hint="rating: 1-5; ok: yes/no.")
+        raise IngestError(f"needs a rating or an ok column; found: {', '.join(header) or '(none)'}.", file=name,
+                          hint="rating: a whole number 1-5; ok: yes/no. Rename the column that holds them.")
     ws = Workspace(workspace)
     q = Queries(ws)
     all_outputs = q.label_outputs(suite, runs=q.label_runs(suite))
@@ -623,8 +632,11 @@ def import_labels(workspace: str | Path | None, suite: str, path: str | Path, *,
     by_pair: dict[tuple[str, str], set[str]] = {}
     for r in latest.to_dict("records"):
         by_pair.setdefault((r["example_id"], r["candidate"]), set()).add(r["output_hash"])
+    candidates = sorted({r["candidate"] for r in by_hash.values()})
+    example_ids = {r["example_id"] for r in by_hash.values()}
     problems: list[Problem] = []
     events = []
+    seen: dict[tuple[str, str], tuple[int, tuple[Any, ...]]] = {}  # (output, reviewer) -> first row, its label
 
     from evalcore.formatting import unspreadsheet_cell
 
@@ -657,8 +669,20 @@ def import_labels(workspace: str | Path | None, suite: str, path: str | Path, *,
                 continue
             hs = by_pair.get((eid, cand))
             if not hs:
-                problems.append(Problem(f"no output of candidate {cand!r} for example {eid!r} in suite '{suite}'.",
-                                        row, cols["example_id"]))
+                if cand not in candidates:
+                    close = difflib.get_close_matches(cand, candidates, n=1, cutoff=0.5)
+                    guess = f" Did you mean {close[0]!r}?" if close else ""
+                    problems.append(Problem(f"{cand!r} is not a candidate with outputs in suite '{suite}' "
+                                            f"(candidates: {', '.join(candidates)}).{guess}", row,
+                                            cols.get("candidate", "candidate")))
+                elif eid not in example_ids:
+                    problems.append(Problem(f"no output of suite '{suite}' is for example {eid!r}: is the id "
+                                            "right?", row, cols["example_id"]))
+                else:  # an older run has it: only each candidate's latest run is labelled by example_id
+                    problems.append(Problem(f"candidate {cand!r}'s latest run has no output for example {eid!r} "
+                                            "(labels by example_id go to each candidate's latest run). To label "
+                                            "an older run's output, give its output_hash (evalcore labels "
+                                            "export, or the Review page).", row, cols["example_id"]))
                 continue
             if len(hs) > 1:
                 problems.append(Problem(f"candidate {cand!r} has {len(hs)} different outputs for example {eid!r} "
@@ -689,8 +713,17 @@ def import_labels(workspace: str | Path | None, suite: str, path: str | Path, *,
         except LabelError as exc:
             problems.append(Problem(exc.message, row, cols.get("reviewer", "reviewer")))
             continue
+        note = cell(rec, "note") or None
+        if (h, who) in seen:  # two labels by one reviewer for one output: one would be silently discarded
+            first_row, first_label = seen[(h, who)]
+            if first_label != (rating, ok, note):
+                problems.append(Problem(f"rows {first_row} and {row} both label the output of candidate {cand!r} "
+                                        f"for example {eid!r} by reviewer {who!r}, differently. Keep one of them.",
+                                        row, cols.get("reviewer", "reviewer")))
+            continue  # the same label twice is one label
+        seen[(h, who)] = (row, (rating, ok, note))
         events.append(_event(suite, who, RATING, example_id=eid, output_hash=h, candidate=cand, run_id=run_id,
-                             rating=rating, ok=ok, note=cell(rec, "note") or None, blind=False, source="import"))
+                             rating=rating, ok=ok, note=note, blind=False, source="import"))
     if problems:
         first = problems[0]
         raise IngestError(first.message, file=name, row=first.row, column=first.column, problems=problems,

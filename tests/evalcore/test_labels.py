@@ -468,6 +468,39 @@ def test_import_reports_every_bad_row_and_imports_nothing(ws: Workspace, tmp_pat
     assert len(Queries(ws).label_history(SUITE)) == 0
 
 
+def test_import_refuses_two_different_labels_for_one_output_by_one_reviewer(ws: Workspace, tmp_path: Path) -> None:
+    f = tmp_path / "labels.csv"  # one of the two was silently discarded
+    f.write_text("example_id,candidate,reviewer,rating\ne1,a,bob,1\ne2,a,bob,3\ne1,a,bob,5\ne2,a,bob,3\n")
+    with pytest.raises(IngestError) as exc:
+        labels.import_labels(ws.root, SUITE, f)
+    assert [(p.row, p.column) for p in exc.value.problems] == [(3, "reviewer")]
+    assert "rows 1 and 3" in str(exc.value) and "'e1'" in str(exc.value) and "'bob'" in str(exc.value)
+    assert len(Queries(ws).label_history(SUITE)) == 0
+    f.write_text("example_id,candidate,reviewer,rating\ne2,a,bob,3\ne2,a,bob,3\ne2,a,ann,3\n")
+    assert labels.import_labels(ws.root, SUITE, f) == 2  # the same label twice is one label
+
+
+def test_import_names_the_candidate_column_for_an_unknown_candidate(ws: Workspace, tmp_path: Path) -> None:
+    f = tmp_path / "labels.csv"
+    f.write_text("example_id,candidate,reviewer,rating\ne1,nosuch,bob,1\ne99,a,bob,2\n")
+    with pytest.raises(IngestError) as exc:
+        labels.import_labels(ws.root, SUITE, f)
+    by_row = {p.row: p for p in exc.value.problems}
+    assert by_row[1].column == "candidate" and "candidates: a, b, c" in by_row[1].message
+    assert by_row[2].column == "example_id" and "'e99'" in by_row[2].message
+
+
+def test_import_refuses_headers_that_differ_only_in_case(ws: Workspace, tmp_path: Path) -> None:
+    f = tmp_path / "labels.csv"  # 'Rating' and 'rating' collapsed: the 1 was dropped
+    f.write_text("example_id,candidate,reviewer,Rating,rating\ne1,a,bob,1,5\n")
+    with pytest.raises(IngestError, match="'Rating' and 'rating' are the same column"):
+        labels.import_labels(ws.root, SUITE, f)
+    f.write_text("example_id,candidate,reviewer,score\ne1,a,bob,1\n")
+    with pytest.raises(IngestError, match="found: example_id, candidate, reviewer, score"):
+        labels.import_labels(ws.root, SUITE, f)
+    assert len(Queries(ws).label_history(SUITE)) == 0
+
+
 def test_import_then_export_round_trip(ws: Workspace, tmp_path: Path) -> None:
     h = labels.output_hash("e3", "c says 3")
     f = tmp_path / "labels.csv"
