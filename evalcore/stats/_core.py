@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -19,6 +19,8 @@ from scipy import special
 from evalcore.errors import EvalcoreError
 
 MAX_REQUIRED_N = 100_000
+# Counts at or above this (2**53) are not whole numbers a float holds exactly; refused rather than rounded.
+MAX_COUNT = 2.0**53
 # Values further than this outside `bounds` are an error; closer ones are float noise and are clipped.
 BOUND_TOL = 1e-9
 # Two per-example scores closer than this (relative to the score range) are a tie.
@@ -45,16 +47,57 @@ class ToDict:
         return asdict(self)  # type: ignore[call-overload]
 
 
+def is_real(v: Any) -> bool:
+    """A finite real number given as a number: int, float or any numpy integer/floating scalar (np.float32 as
+    well as np.float64), never a bool, a string or NaN/inf. The one test every scalar argument uses."""
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) and _finite_float(v)
+
+
 def check_confidence(confidence: float) -> None:
-    if not isinstance(confidence, numbers.Real) or isinstance(confidence, bool) or not 0.0 < float(confidence) < 1.0:
+    if not is_real(confidence) or not 0.0 < float(confidence) < 1.0:
         raise StatsInputError(
             f"confidence must be between 0 and 1, got {confidence!r}.", hint="Use 0.95 for a 95% interval."
         )
 
 
 def check_alpha(alpha: float, name: str = "alpha") -> None:
-    if not isinstance(alpha, numbers.Real) or isinstance(alpha, bool) or not 0.0 < float(alpha) < 1.0:
+    if not is_real(alpha) or not 0.0 < float(alpha) < 1.0:
         raise StatsInputError(f"{name} must be between 0 and 1, got {alpha!r}.", hint="Use 0.05.")
+
+
+def check_count(v: Any, name: str, *, minimum: int = 0, hint: str | None = None) -> int:
+    """A whole number >= `minimum` (ints, numpy ints, or floats that are whole): 1.9, NaN, inf, None, True and
+    '3' are refused rather than truncated, read as 0 or as 1."""
+    whole = is_real(v) and float(v).is_integer() and abs(float(v)) < MAX_COUNT
+    if not whole or int(v) < minimum:
+        raise StatsInputError(f"{name} must be a whole number >= {minimum}, got {_describe(v)}.", hint=hint)
+    return int(v)
+
+
+def number_mapping(m: Any, name: str, *, whole: bool = False, allow_none: bool = True) -> dict[Any, Any]:
+    """A per-candidate mapping ({candidate: value}) checked value by value: every value a finite number >= 0 (a
+    whole one with `whole`), or None for unknown when `allow_none`. NaN, -1, 'x', inf and True are refused, not
+    read as unknown; a list is refused (it has no candidate names). None for the mapping itself is empty."""
+    if m is None:
+        return {}
+    if not isinstance(m, Mapping):
+        raise StatsInputError(f"{name} must be a mapping of candidate to value, got {_describe_short(m)}.",
+                              hint=f"Pass e.g. {name}={{'model-a': 0.002, 'model-b': None}} (None: unknown).")
+    out = {}
+    for key, v in m.items():
+        if v is None and allow_none:
+            out[key] = None
+            continue
+        ok = is_real(v) and float(v) >= 0 and (not whole or float(v).is_integer())
+        if not ok:
+            what = "a whole number >= 0" if whole else "a finite number >= 0"
+            raise StatsInputError(
+                f"{name}[{key!r}] is {_describe(v)}: each value must be {what}"
+                + (" (or None for unknown)." if allow_none else "."),
+                hint=f"Fix {name} for {key!r}" + ("; pass None where it is not known." if allow_none else "."),
+            )
+        out[key] = int(v) if whole else float(v)
+    return out
 
 
 def check_bounds(bounds: tuple[float, float]) -> tuple[float, float]:
@@ -74,12 +117,73 @@ def _describe(v: Any) -> str:
     return f"{v!r} ({type(v).__name__})"
 
 
-def numbers_array(values: Iterable[Any] | np.ndarray, name: str = "values") -> np.ndarray:
-    """A 1-d float array from numbers only: NaN, None, inf, strings and numbers mixed with booleans are refused
-    (all-boolean input is read as 1/0)."""
+def _describe_short(v: Any) -> str:
+    text = repr(v)
+    return f"{text if len(text) <= 60 else text[:57] + '...'} ({type(v).__name__})"
+
+
+def sequence_items(values: Any, name: str, what: str = "numbers") -> list[Any] | np.ndarray:
+    """The items of a 1-d sequence, in order: a list, tuple, 1-d numpy array or pandas Series. Refused, because
+    each would silently change what is computed: a string; a mapping (its keys would be the values); a set
+    (no order, so pairs would be made by hash order); a masked array (the mask would be ignored); and anything
+    2-d or 0-d (it would be flattened). Numpy arrays are returned as they are, everything else as a list."""
+    hint_1d = f"Pass a list or a 1-d array of {what}."
+    if isinstance(values, (str, bytes)):
+        raise StatsInputError(f"{name} must be a list of {what}, got a string.", hint=hint_1d)
+    if isinstance(values, Mapping):
+        raise StatsInputError(f"{name} must be a list of {what}, got a mapping ({type(values).__name__}).",
+                              hint=f"For a mapping, pass its values: list({name}.values()) (keys are not used).")
+    if isinstance(values, (set, frozenset)):
+        raise StatsInputError(f"{name} must be a list of {what}, got a set, which has no order.",
+                              hint=f"{hint_1d} Keep the order that pairs each value with its example.")
+    if isinstance(values, np.ma.MaskedArray):
+        if np.ma.count_masked(values):
+            i = int(np.flatnonzero(np.ma.getmaskarray(values).ravel())[0])
+            raise StatsInputError(f"{name}[{i}] is masked: a masked array's mask would be ignored here.",
+                                  hint=f"Drop the masked entries first ({name}.compressed()) and say how many.")
+        values = np.ma.getdata(values)
+    ndim = getattr(values, "ndim", None)
+    if ndim == 0:
+        raise StatsInputError(f"{name} must be a list of {what}, got a single value {values!r}.", hint=hint_1d)
+    if ndim is not None and ndim != 1 and hasattr(values, "shape"):
+        raise StatsInputError(f"{name} must be 1-d (one value per example), got shape {tuple(values.shape)}.",
+                              hint=f"{hint_1d} A table's column is one value per example; .ravel() only if "
+                              "flattening is what you mean.")
     if isinstance(values, np.ndarray):
-        arr = values.ravel()
+        return values
+    try:
+        return list(values)
+    except TypeError:
+        raise StatsInputError(f"{name} must be a list of {what}, got {_describe_short(values)}.",
+                              hint=hint_1d) from None
+
+
+def check_aligned(a: Any, b: Any, names: tuple[str, str] = ("a", "b")) -> None:
+    """Two pandas Series with different indexes are refused: values are paired by position, and Series of the
+    same examples in another order (or other examples) would be paired wrongly without a word."""
+    import pandas as pd
+
+    if not (isinstance(a, pd.Series) and isinstance(b, pd.Series)):
+        return
+    if not a.index.equals(b.index):
+        x, y = names
+        raise StatsInputError(
+            f"{x} and {y} are Series with different indexes: values are paired by position, not by index.",
+            hint=f"Align them first ({y} = {y}.reindex({x}.index), dropping examples one lacks), or pass "
+            ".to_numpy() of each if the positions already match.",
+        )
+
+
+def numbers_array(values: Iterable[Any] | np.ndarray, name: str = "values", *, bools: bool = True) -> np.ndarray:
+    """A 1-d float array from numbers only: NaN, None, inf, strings and numbers mixed with booleans are refused
+    (all-boolean input is read as 1/0, unless `bools=False` refuses it), and so are mappings, sets, masked
+    arrays and 2-d input (`sequence_items`)."""
+    seq = sequence_items(values, name)
+    if isinstance(seq, np.ndarray):
+        arr = seq
         if arr.dtype.kind == "b":
+            if not bools and arr.size:
+                raise StatsInputError(f"{name}[0] is {arr[0]!r}: {name} must be numbers, not True/False.")
             return arr.astype(float)
         if arr.dtype.kind in "iuf":
             x = arr.astype(float)
@@ -91,16 +195,13 @@ def numbers_array(values: Iterable[Any] | np.ndarray, name: str = "values") -> n
                 )
             return x
         items = list(arr)
-    elif isinstance(values, (str, bytes)):
-        raise StatsInputError(f"{name} must be a list of numbers, got a string.")
     else:
-        try:
-            items = list(values)
-        except TypeError:
-            raise StatsInputError(f"{name} must be a list of numbers, got {_describe(values)}.") from None
+        items = seq
     kinds = set()
     for i, v in enumerate(items):
         if isinstance(v, (bool, np.bool_)):
+            if not bools:
+                raise StatsInputError(f"{name}[{i}] is {v!r}: {name} must be numbers, not True/False.")
             kinds.add("bool")
         elif isinstance(v, numbers.Real) and _finite_float(v):
             kinds.add("number")
@@ -161,12 +262,7 @@ def in_bounds(x: np.ndarray, lo: float, hi: float, name: str = "score") -> np.nd
 def id_codes(ids: Sequence[Any] | np.ndarray, size: int, name: str = "clusters") -> tuple[np.ndarray, int]:
     """Integer codes for ids (example ids, cluster ids). None/NaN and mixed types (1 and '1') are refused:
     merging or splitting examples by accident changes n."""
-    if isinstance(ids, (str, bytes)):
-        raise StatsInputError(f"{name} must be a list of ids, one per value, got a string.")
-    try:
-        c = list(ids.ravel()) if isinstance(ids, np.ndarray) else list(ids)
-    except TypeError:
-        raise StatsInputError(f"{name} must be a list of ids, one per value, got {_describe(ids)}.") from None
+    c = list(sequence_items(ids, name, "ids, one per value"))
     if len(c) != size:
         raise StatsInputError(
             f"values and {name} differ in length ({size} vs {len(c)}).",

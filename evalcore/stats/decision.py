@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from evalcore import formatting as fmt
-from evalcore.stats._core import StatsInputError, ToDict, check_alpha, check_bounds
+from evalcore.stats._core import StatsInputError, ToDict, check_alpha, check_bounds, is_real, number_mapping
 from evalcore.stats.human import PeopleEvidence, compact, row_fields, row_summary
 from evalcore.stats.intervals import mean_interval_clean
 from evalcore.stats.paired import one_sided_p, paired_rows
@@ -94,6 +94,9 @@ class Decision(ToDict):
 
 
 def as_decision(rec: Recommendation) -> Decision:
+    if not isinstance(rec, Recommendation):
+        raise StatsInputError(f"as_decision needs a Recommendation, got {type(rec).__name__}.",
+                              hint="Pass what recommend(...) returned.")
     return Decision(rec.pick, rec.status == "pick" and len(rec.could_be_best) <= 1, rec.headline, list(rec.details),
                     [c for c in rec.could_be_best if c != rec.pick])
 
@@ -106,7 +109,7 @@ def _known(d: Mapping[str, Any], name: str) -> float | None:
 def check_policy(policy: str, margin: float, span: float = 1.0) -> None:
     if policy not in POLICIES:
         raise StatsInputError(f"unknown policy {policy!r}.", hint=f"Use one of: {', '.join(POLICIES)}.")
-    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 < float(margin) < span:
+    if not is_real(margin) or not 0 < float(margin) < span:  # np.float32 as well as float; never True
         raise StatsInputError(f"margin must be a number between 0 and {span:g}, got {margin!r}.",
                               hint="A margin of 0.02 reads 'a drop of up to 0.02 is acceptable'.")
 
@@ -186,8 +189,11 @@ def recommend(
     check_alpha(alpha)
     check_policy(policy, margin, hi - lo)
     margin = float(margin)
-    cost, lat = dict(cost_per_example or {}), dict(latency_ms or {})
-    calls_, errors_ = dict(calls or {}), dict(errors or {})
+    # Checked value by value: NaN, -1, 'x' or inf for a cost read as "unknown" without a word, 1.9 calls as 1.
+    cost = number_mapping(cost_per_example, "cost_per_example")
+    lat = number_mapping(latency_ms, "latency_ms")
+    calls_ = number_mapping(calls, "calls", whole=True)
+    errors_ = number_mapping(errors, "errors", whole=True)
 
     def empty(status: str, headline: str, details: list[str] | None = None, **kw: Any) -> Recommendation:
         return Recommendation(status, headline, details or [], None, kw.pop("leader", None), policy, margin,

@@ -28,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 
 from evalcore.stats._core import (
+    MAX_COUNT,
     StatsInputError,
     ToDict,
     bools_array,
@@ -208,6 +209,9 @@ def _count(v: Any, name: str) -> int:
         raise StatsInputError(f"{name} must be a whole number, got {v!r}.")
     if isinstance(v, (float, np.floating)) and not (math.isfinite(v) and float(v).is_integer()):
         raise StatsInputError(f"{name} must be a whole number, got {v!r}.", hint="Count successes, not rates.")
+    if abs(v) >= MAX_COUNT:  # 1e300 of 1e300 overflowed inside Wilson's formula; no float counts that exactly
+        raise StatsInputError(f"{name} = {v!r} is too large to count exactly (the limit is 2**53).",
+                              hint="Pass the numbers of examples and successes as counts.")
     return int(v)
 
 

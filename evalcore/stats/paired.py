@@ -52,6 +52,7 @@ from evalcore.stats._core import (
     StatsInputError,
     ToDict,
     bools_array,
+    check_aligned,
     check_alpha,
     check_bounds,
     check_confidence,
@@ -355,13 +356,15 @@ def paired_difference(
     p: exact sign test when every non-zero difference has the same size, exact permutation test with few
     differences, paired t otherwise (module docstring). `seed` is accepted for a stable signature; nothing is
     random. Degenerate: no examples gives None and p None; one example gives the whole range and p 1. NaN,
-    None, strings and lengths that differ raise `StatsInputError`.
+    None, strings and lengths that differ raise `StatsInputError`, and so do two pandas Series with different
+    indexes: values are paired by position, never aligned by index (align them first, or pass .to_numpy()).
     """
     del seed
     check_confidence(confidence)
     check_alpha(alpha)
     _check_method(method)
     lo, hi = check_bounds(bounds)
+    check_aligned(a, b)
     xa = in_bounds(numbers_array(a, "a"), lo, hi)
     xb = in_bounds(numbers_array(b, "b"), lo, hi)
     if xa.shape != xb.shape:
@@ -393,6 +396,7 @@ def mcnemar_exact(a_pass: Iterable[bool] | np.ndarray, b_pass: Iterable[bool] | 
     b + c at 1/2. No discordant pairs gives p = 1.0. Values must be True/False or 1/0 (NaN and 'False' are
     refused, not counted as passes).
     """
+    check_aligned(a_pass, b_pass, ("a_pass", "b_pass"))
     xa = bools_array(a_pass, "a_pass")
     xb = bools_array(b_pass, "b_pass")
     if xa.shape != xb.shape:
@@ -406,8 +410,9 @@ def mcnemar_exact(a_pass: Iterable[bool] | np.ndarray, b_pass: Iterable[bool] | 
 
 
 def holm(p_values: Iterable[float]) -> list[float]:
-    """Holm step-down adjusted p-values (same order as given): monotone in the raw p, capped at 1."""
-    p = numbers_array(p_values, "p_values")
+    """Holm step-down adjusted p-values (same order as given): monotone in the raw p, capped at 1. True/False
+    are refused (they are not p-values)."""
+    p = numbers_array(p_values, "p_values", bools=False)
     if p.size == 0:
         return []
     if (p < 0).any() or (p > 1).any():

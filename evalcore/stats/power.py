@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import optimize, special
 
-from evalcore.stats._core import MAX_REQUIRED_N, TIE_TOL, StatsInputError, ToDict, check_bounds, z_quantile
+from evalcore.stats._core import (
+    MAX_REQUIRED_N,
+    TIE_TOL,
+    StatsInputError,
+    ToDict,
+    check_bounds,
+    is_real,
+    z_quantile,
+)
 from evalcore.stats.ranking import candidate_intervals, order_by_mean
 from evalcore.stats.table import Table, prepare
 
@@ -68,7 +76,7 @@ def paired_power(effect: float, n: np.ndarray | float, alpha: float, one_sided: 
 
 def _check_alpha_power(alpha: float, power: float) -> None:
     for name, v in (("alpha", alpha), ("power", power)):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        if not is_real(v):  # np.float32(0.05) as well as 0.05: numpy scalars are numbers too
             raise StatsInputError(f"{name} must be a number between 0 and 1, got {v!r}.")
     if not (0 < alpha < 1 and 0 < power < 1):
         raise StatsInputError(f"alpha and power must be between 0 and 1, got {alpha!r} and {power!r}.")
@@ -77,7 +85,7 @@ def _check_alpha_power(alpha: float, power: float) -> None:
 
 
 def _finite(v: float, name: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)) or not math.isfinite(v):
+    if not is_real(v):
         raise StatsInputError(f"{name} must be a finite number, got {v!r}.")
     return float(v)
 
