@@ -13,6 +13,7 @@ logic (`gate_decision`) is separate from reading the workspace (`gate`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,12 +82,20 @@ def gate_decision(candidate: np.ndarray, baseline: np.ndarray, *, max_drop: floa
 
     The drop is baseline - candidate. The bound is the paired interval's (two-sided 90% = one-sided 95%)
     lower end from evalcore.stats, so it inherits its handling of ties, constant differences and the
-    bounds; `failed` is lower bound > max_drop."""
+    bounds; `failed` is lower bound > max_drop. `candidate` and `baseline` are lists or 1-d arrays of at least
+    2 per-example means each; `max_drop` is a number from 0 up to (not including) the width of `bounds`."""
     from evalcore import stats
+    from evalcore.stats._core import check_bounds, numbers_array
 
-    if max_drop < 0 or not np.isfinite(max_drop):
-        raise EvalcoreError(f"--max-drop must be 0 or more, got {max_drop!r}.",
-                            hint="It is the largest drop you accept, e.g. 0.02.")
+    lo, hi = check_bounds(bounds)
+    _check_max_drop(max_drop, lo, hi)
+    candidate, baseline = numbers_array(candidate, "candidate"), numbers_array(baseline, "baseline")
+    if candidate.size != baseline.size:
+        raise EvalcoreError(f"candidate and baseline differ in length ({candidate.size} vs {baseline.size}).",
+                            hint="Pass per-example means for the same examples, in the same order.")
+    if candidate.size < 2:
+        raise EvalcoreError(f"candidate and baseline share {fmt.count(candidate.size, 'example')}; a paired "
+                            "comparison needs at least 2.", hint="Pass per-example means of the shared examples.")
     level = 1 - 2 * (1 - CONFIDENCE)  # the two-sided level whose lower end is the one-sided bound
     res = stats.paired_difference(baseline, candidate, confidence=level, bounds=bounds)
     diff = res.diff
@@ -96,6 +105,26 @@ def gate_decision(candidate: np.ndarray, baseline: np.ndarray, *, max_drop: floa
     failed = low > max_drop
     p = _one_sided_p(baseline - candidate, max_drop, bounds[1] - bounds[0], res.p_value, drop, level)
     return drop, low, high, p, failed
+
+
+def _check_max_drop(max_drop: object, lo: float, hi: float) -> None:
+    """None, True, text and NaN were raw TypeErrors or passed; 5 on a 0-1 score can never fail a gate."""
+    from evalcore.stats._core import is_real
+
+    example = f"e.g. {0.02 * (hi - lo):g}"
+    if isinstance(max_drop, (float, np.floating)) and math.isinf(max_drop) and max_drop > 0:
+        raise EvalcoreError(f"--max-drop is {max_drop}: no drop could ever fail the gate.",
+                            hint=f"Give the largest drop you accept, {example}.")
+    if not is_real(max_drop):
+        raise EvalcoreError(f"--max-drop must be a number, the largest drop you accept, got {max_drop!r}.",
+                            hint=f"Pass a drop of 0 or more and below {hi - lo:g}, {example}.")
+    if max_drop < 0:
+        raise EvalcoreError(f"--max-drop must be 0 or more, got {max_drop!r}.",
+                            hint=f"It is the largest drop you accept, {example}.")
+    if max_drop >= hi - lo:
+        raise EvalcoreError(f"--max-drop {max_drop:g} is not smaller than the score's whole range ({lo:g} to "
+                            f"{hi:g}): no drop could fail the gate.",
+                            hint=f"Give a drop smaller than {hi - lo:g}, {example}.")
 
 
 def _one_sided_p(d: np.ndarray, max_drop: float, span: float, p_zero: float | None, drop: float,

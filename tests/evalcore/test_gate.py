@@ -124,3 +124,32 @@ def test_the_printed_p_agrees_with_the_verdict(n, shape, max_drop, seed):
     assert p is not None and 0 <= p <= 1
     assert failed == (p < 0.05), (drop, low, p)
     assert low <= drop <= high
+
+
+@pytest.mark.parametrize(("max_drop", "match"), [
+    (None, "--max-drop must be a number, the largest drop you accept, got None"),  # were raw TypeErrors
+    (True, "--max-drop must be a number.*got True"),  # was read as a drop of 1
+    ("0.02", "--max-drop must be a number"),
+    (float("nan"), "--max-drop must be a number"),
+    (float("inf"), "--max-drop is inf: no drop could ever fail the gate"),  # read "must be 0 or more, got inf"
+    (5, r"--max-drop 5 is not smaller than the score's whole range \(0 to 1\): no drop could fail"),
+    (1.0, "not smaller than the score's whole range"),
+])
+def test_max_drop_that_is_no_usable_drop_says_what_to_pass(max_drop, match):
+    base = np.full(50, 0.9)
+    with pytest.raises(EvalcoreError, match=match):
+        gate_decision(base, base, max_drop=max_drop)
+
+
+def test_gate_decision_takes_lists_and_refuses_what_it_cannot_pair():
+    a, b = [0.5, 0.6, 0.7, 0.8], [0.4, 0.6, 0.6, 0.8]
+    assert gate_decision(a, b, max_drop=0.02) == gate_decision(np.array(a), np.array(b), max_drop=0.02)
+    for cand, base, match in (([], [], "share 0 examples; a paired comparison needs at least 2"),
+                              ([0.5], [0.4], "share 1 example"),
+                              ([0.5, 0.6], [0.4], r"differ in length \(2 vs 1\)"),
+                              ([0.5, None], [0.4, 0.5], r"candidate\[1\] is None"),
+                              ("0.5", [0.4], "got a string")):
+        with pytest.raises(EvalcoreError, match=match):
+            gate_decision(cand, base, max_drop=0.02)
+    # a drop up to the range of a 1-5 score is fine there
+    assert gate_decision(np.full(5, 4.0), np.full(5, 4.5), max_drop=2, bounds=(1, 5))[4] is False
