@@ -450,6 +450,34 @@ class Queries:
             params,
         )
 
+    @_listed_once
+    def candidate_versions(self, suite: str, run_id: str | None = None) -> dict[str, tuple[str, str]]:
+        """Each candidate's latest run in the suite (or in one run) -> (run id, suite version it was made for)."""
+        self._require_intact(suite)
+        params: dict[str, Any] = {}
+        current, _ = self._current(suite, run_id, params)
+        rows = self._rows(f"""
+            WITH cur AS ({current})
+            SELECT candidate, any_value(run_id), any_value(suite_version) FROM cur GROUP BY candidate
+            """, params)
+        return {str(c): (str(r), str(v)) for c, r, v in rows}
+
+    def shared_examples(self, suite: str, version_a: str, version_b: str) -> tuple[list[str], list[str]]:
+        """(ids both suite versions hold, the ones among them with the same input and reference in both)."""
+        self._require_intact(suite, ("examples",))
+        rows = self._rows(
+            """
+            WITH x AS (SELECT example_id, any_value(input) AS input, any_value(expected) AS expected FROM examples
+                       WHERE suite = $suite AND suite_version = $a GROUP BY example_id),
+                 y AS (SELECT example_id, any_value(input) AS input, any_value(expected) AS expected FROM examples
+                       WHERE suite = $suite AND suite_version = $b GROUP BY example_id)
+            SELECT example_id, x.input IS NOT DISTINCT FROM y.input AND x.expected IS NOT DISTINCT FROM y.expected
+            FROM x JOIN y USING (example_id) ORDER BY example_id
+            """,
+            {"suite": suite, "a": version_a, "b": version_b},
+        )
+        return [str(r[0]) for r in rows], [str(r[0]) for r in rows if r[1]]
+
     def examples(self, suite: str) -> pd.DataFrame:
         self._require_intact(suite)
         return self._df(

@@ -320,6 +320,30 @@ def test_compare_prints_plain_words_with_a_confidence_interval(ran):
     assert as_json["diff"] == -1.0 and as_json["n"] == 8
 
 
+def test_compare_across_suite_versions_says_so_and_compares_only_unchanged_examples(ran, tmp_path):
+    """m0 reran after the dataset changed, m1 not: compare paired e000 of one dataset with e000 of another."""
+    from suite_factory import write_csv
+
+    def rewrite(changed: int) -> None:
+        write_csv(tmp_path / "examples.csv", [
+            {"id": f"e{i:03d}", "input": f"question {i}" + (" (new)" * changed if i < changed else ""),
+             "expected": "x", "tags": "clean" if i % 2 else "edge, long"} for i in range(8)])
+        assert _invoke("run", tmp_path / "suite.yaml", "--workspace", ran, "--candidates", "m0").exit_code == 0
+
+    rewrite(3)
+    result = _invoke("compare", "--suite", "t", "m0", "m1", "--workspace", ran, "--scorer", "is_m0")
+    assert result.exit_code == 0, result.output
+    text = _words(result.stdout)
+    assert "were made for different versions of suite 't'" in text and "Only the 5 examples unchanged" in text
+    assert "3 changed examples" in text and "On the 5 examples both have" in text
+    as_json = json.loads(_invoke("compare", "--suite", "t", "m0", "m1", "--workspace", ran, "--scorer", "is_m0",
+                                 "--format", "json").stdout)
+    assert as_json["n"] == 5 and as_json["different_suite_versions"]["examples_unchanged"] == 5
+    rewrite(8)
+    _people_error(_invoke("compare", "--suite", "t", "m0", "m1", "--workspace", ran),
+                  "no example is the same in both", "--candidates m0,m1")
+
+
 def test_compare_unknown_candidate_lists_candidates(ran):
     err = _people_error(_invoke("compare", "--suite", "t", "m0", "gpt-9", "--workspace", ran))
     assert err == "Error: suite 't' has no candidate 'gpt-9'. Known candidates: m0, m1.\n"
