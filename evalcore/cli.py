@@ -640,19 +640,21 @@ def _show_example(ex: dict[str, Any], scorer: str, candidates: set[str] | None, 
     for cand in ex["candidates"]:
         if candidates and cand["candidate"] not in candidates:
             continue
+        said_version = False
         for rep in cand["repeats"]:
             primary = next((s for s in rep["scores"] if s["scorer"] == scorer), None)
             if failing and not rep["error_kind"] and primary is not None and primary["passed"]:
                 continue
+            if cand.get("other_version") and not said_version:  # once per candidate, not once per repeat
+                said_version = True
+                out.append(f"--- {cand['candidate']}: made for an older version of this example: the suite changed "
+                           "since this candidate's run; rerun it to compare like with like")
             label = f" repeat {rep['repeat'] + 1}" if len(cand["repeats"]) > 1 else ""
             scores = ", ".join(f"{s['scorer']} {fmt.score(s['value'])}"
                                f"{' pass' if s['passed'] else ' fail' if s['passed'] is not None else ''}"
                                for s in rep["scores"])
             out.append(f"--- {cand['candidate']}{label}: {scores or 'no scores'}; {fmt.latency(rep['latency_ms'])}, "
                        f"{fmt.money(rep['cost_usd'])}{', cached' if rep['cached'] else ''}")
-            if cand.get("other_version"):
-                out.append("(made for an older version of this example: the suite changed since this candidate's "
-                           "run; rerun it to compare like with like)")
             if rep["error_kind"]:
                 out.append(f"error ({rep['error_kind']}): {rep['error'] or 'no message'}")
             out.append(rep["output"] or "(no output)")
@@ -690,8 +692,16 @@ def show(suite: str, example_id: str | None, candidates: tuple[str, ...], failin
     if example_id is not None:
         ids = [example_id]
     else:
-        table = explore.filter_examples(explore.example_table(q, suite, lb.scorer), tag=tag,
-                                        candidates=list(candidates) or None, outcome="fail" if failing else "all")
+        every = explore.example_table(q, suite, lb.scorer)
+        if tag is not None:  # an unknown tag is a typo, not "no results match"
+            known_tags = sorted({t for ts in every["tags"] for t in ts})
+            if tag not in known_tags:
+                from evalcore.errors import unknown_name
+
+                raise unknown_name("tag", tag, known_tags, within=f"suite '{suite}'",
+                                   how="No example of the suite has a tag (a 'tags' column in its dataset).")
+        table = explore.filter_examples(every, tag=tag, candidates=list(candidates) or None,
+                                        outcome="fail" if failing else "all")
         ids = list(dict.fromkeys(table["example_id"]))
     details = [explore.example_detail(q, suite, e, order) for e in ids[:limit]]
     if fmt == "json":

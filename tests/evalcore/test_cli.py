@@ -724,3 +724,26 @@ def test_a_scorer_the_latest_runs_did_not_use_is_said_not_an_empty_table(tmp_pat
     assert err == ("Error: scorer 'old' has no scores in the candidates' latest runs of suite 't' (they did not use it, "
                    "or an import left it unscored). Pick another --scorer, or add it to the suite and run again (stored "
                    "answers are not sent again); --run RUN_ID reads an older run.\n")
+
+
+def test_show_with_an_unknown_tag_is_an_error_listing_the_tags(ran):
+    """It printed "No results match" and exited 0, as if the tag existed and nothing failed."""
+    _people_error(_invoke("show", "--suite", "t", "--tag", "nope", "--workspace", ran),
+                  "suite 't' has no tag 'nope'", "Known tags: clean, edge, long")
+    ok = _invoke("show", "--suite", "t", "--tag", "edge", "--workspace", ran, "--limit", "1")
+    assert ok.exit_code == 0 and "tags: edge, long" in ok.stdout
+
+
+def test_show_says_an_output_is_for_another_version_once_per_candidate_not_per_repeat(tmp_path, server):
+    from suite_factory import write_csv
+
+    make_suite(tmp_path, server.base_url, ["hello", "world"], repeats=3)
+    ws = tmp_path / "ws"
+    assert _invoke("run", tmp_path / "suite.yaml", "--workspace", ws).exit_code == 0
+    write_csv(tmp_path / "examples.csv", [{"id": "e000", "input": "changed", "expected": "x", "tags": ""},
+                                          {"id": "e001", "input": "world", "expected": "x", "tags": ""}])
+    assert _invoke("run", tmp_path / "suite.yaml", "--workspace", ws, "--candidates", "m0").exit_code == 0
+    out = _invoke("show", "--suite", "t", "--example", "e000", "--workspace", ws)
+    assert out.exit_code == 0, out.output
+    assert out.stdout.count("made for an older version") == 1
+    assert "--- m1: made for an older version" in out.stdout and out.stdout.count("--- m1 repeat") == 3
