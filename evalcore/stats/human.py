@@ -29,7 +29,7 @@ import numpy as np
 from scipy import special
 
 from evalcore import formatting as fmt
-from evalcore.stats._core import StatsInputError, ToDict, check_alpha
+from evalcore.stats._core import StatsInputError, ToDict, check_alpha, check_count
 from evalcore.stats.intervals import Interval, mean_interval, proportion_interval
 from evalcore.stats.paired import paired_difference
 from evalcore.stats.table import _ids
@@ -112,7 +112,8 @@ def people_intervals(ratings: np.ndarray, oks: np.ndarray) -> tuple[Interval, In
 def people_rows(table: pd.DataFrame, *, candidates: list[str] | None = None, min_items: int = 10,
                 examples: dict[str, int] | None = None) -> dict[str, PeopleRow]:
     """Per candidate (those of `table`, or `candidates` in that order): intervals and n; `weighed` when at least
-    `min_items` examples are labeled."""
+    `min_items` examples are labeled (a whole number >= 1)."""
+    min_items = _check_min_items(min_items)
     _check_table(table)
     names = list(candidates) if candidates is not None else sorted(set(table["candidate"]))
     # one grouping, and the no-label intervals made once: a board of candidates nobody labeled yet (the usual
@@ -134,6 +135,12 @@ def people_rows(table: pd.DataFrame, *, candidates: list[str] | None = None, min
     return out
 
 
+def _check_min_items(min_items: object) -> int:
+    """-1 weighed every candidate; 'x' and None were raw TypeErrors."""
+    return check_count(min_items, "min_items", minimum=1,
+                       hint="The labeled examples a candidate needs before people's ratings are weighed, e.g. 10.")
+
+
 def _check_table(table: pd.DataFrame) -> None:
     import pandas as pd
 
@@ -150,6 +157,17 @@ def _check_table(table: pd.DataFrame) -> None:
             if bad is not None:
                 raise StatsInputError(f"column '{name}' holds {bad!r}, not a number.", column=name,
                                       hint="Convert the column to numbers first (missing answers as NaN).")
+        flags = np.fromiter((isinstance(v, (bool, np.bool_)) for v in col.to_numpy(dtype=object)), bool, len(col))
+        if col.dtype.kind == "b":
+            flags[:] = True
+        # True read as a rating of 1.0; True beside 0.5 in 'ok' as 1.0 without a word
+        if flags.any() and (name == "rating" or not (flags | col.isna().to_numpy()).all()):
+            row = int(np.flatnonzero(flags)[0] if name == "rating" else np.flatnonzero(~flags & col.notna())[0])
+            raise StatsInputError(
+                f"column '{name}' row {row} is {col.iloc[row]!r}: "
+                + ("a rating must be a number from 1 to 5, not True/False." if name == "rating"
+                   else "'ok to show' mixes True/False with numbers."), row=row, column=name,
+                hint="Ratings are 1-5; 'ok to show' is all True/False or all shares from 0 to 1.")
     if table.duplicated(["candidate", "example_id"]).any():
         raise StatsInputError("the people's table has two rows for one (candidate, example).",
                               hint="Average reviewers and repeats within an example first.")
@@ -199,6 +217,7 @@ def compare_people(table: pd.DataFrame, a: str, b: str, measure: str, *, min_ite
     if measure not in MEASURES:
         raise StatsInputError(f"unknown measure {measure!r}.", hint="Use 'rating' or 'ok'.")
     check_alpha(level, "level")
+    min_items = _check_min_items(min_items)
     _check_table(table)
     ga, gb = (_series(table, c, measure) for c in (a, b))
     return _compare(ga, gb, a, b, measure, min_items, level)

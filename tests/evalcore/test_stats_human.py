@@ -193,3 +193,32 @@ def test_people_tables_refuse_mixed_ids_and_text_ratings() -> None:
         with pytest.raises(S.StatsInputError, match=match):
             S.compare_people(table(**cols), "B", "A", "rating", min_items=1)
     assert S.compare_people(table(), "B", "A", "rating", min_items=1) is not None
+
+
+def test_min_items_must_be_a_whole_number_of_at_least_one():
+    """min_items=-1 weighed every candidate, even unlabeled ones; 'x' and None were raw TypeErrors."""
+    t = people({"A": [(4.0, 1.0)] * 3, "B": [(3.0, 0.0)] * 3})
+    for bad in (-1, 0, "x", None, 2.5, True, float("nan")):
+        with pytest.raises(S.StatsInputError, match="min_items must be a whole number >= 1"):
+            people_rows(t, min_items=bad)
+        with pytest.raises(S.StatsInputError, match="min_items must be"):
+            people_evidence(t, min_items=bad)
+        with pytest.raises(S.StatsInputError, match="min_items must be"):
+            compare_people(t, "A", "B", "rating", min_items=bad)
+    assert people_rows(t, min_items=np.int64(3))["A"].weighed
+    assert people_rows(t, min_items=3.0)["A"].weighed
+
+
+def test_true_is_not_a_rating_and_ok_does_not_mix_true_with_shares():
+    t = people({"A": [(4.0, 1.0), (5.0, 1.0)], "B": [(3.0, 0.0), (2.0, 0.5)]})
+    with pytest.raises(S.StatsInputError, match=r"column 'rating' row 0 is True: a rating must be a number from 1 to 5"):
+        people_rows(t.assign(rating=[True, 5.0, 3.0, 2.0]))  # was read as a rating of 1.0
+    with pytest.raises(S.StatsInputError, match="not True/False"):
+        people_rows(t.assign(rating=pd.Series([True, 5.0, None, 2.0], dtype=object)))
+    with pytest.raises(S.StatsInputError, match="'ok to show' mixes True/False with numbers"):
+        people_rows(t.assign(ok=pd.Series([True, 1.0, 0.0, 0.5], dtype=object)))
+    # all True/False (missing allowed) is a yes/no answer per example, as before
+    yes_no = people_rows(t.assign(ok=pd.Series([True, True, False, None], dtype=object)))
+    assert yes_no["A"].ok.estimate == 1.0
+    with pytest.raises(S.StatsInputError, match="'example_id' is missing on row 0"):
+        people_rows(t.assign(example_id=[None, "ex001", "ex000", "ex001"]))
