@@ -45,16 +45,25 @@ class Table:
                      [t for t, k in zip(self.tags, cols, strict=True) if k])  # type: ignore[arg-type]
 
 
-def _tags_of(value: Any) -> tuple[str, ...]:
+def _tags_of(value: Any, example: Any = None) -> tuple[str, ...]:
+    """An example's tags: a string, or a list (array) of strings. Other tags are refused, not str()-ed: 1 and '1'
+    became one tag."""
+    where = "" if example is None else f" (example {example!r})"
+    hint = 'Write tags as text, e.g. ["easy", "2024"].'
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ()
     if isinstance(value, str):
         return (value,) if value.strip() else ()
     try:
-        return tuple(str(t) for t in value if t is not None and str(t).strip())
+        items = list(value)
     except TypeError:
-        raise StatsInputError(f"column 'tags' holds {value!r}: tags must be a string or a list of strings.",
-                              column="tags") from None
+        raise StatsInputError(f"column 'tags' holds {value!r}{where}: tags must be a string or a list of strings.",
+                              column="tags", hint=hint) from None
+    bad = next((t for t in items if t is not None and not isinstance(t, str)), None)
+    if bad is not None:
+        raise StatsInputError(f"column 'tags' holds the tag {bad!r} ({type(bad).__name__}){where}: tags must be "
+                              "strings (1 and '1' would be one tag).", column="tags", hint=hint)
+    return tuple(t for t in items if t is not None and t.strip())
 
 
 def _cell_stats(key: np.ndarray, x: np.ndarray, cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -128,6 +137,11 @@ def prepare(scores: pd.DataFrame, lo: float, hi: float, *, with_tags: bool = Fal
             f"scores is missing column(s) {', '.join(missing)}.",
             hint="Expected long format: candidate, example_id, repeat, value, passed, optional tags.",
         )
+    twice = [c for c in (*REQUIRED, "repeat", "passed", "tags") if int((scores.columns == c).sum()) > 1]
+    if twice:  # scores['value'] is then a DataFrame: an AttributeError deep inside
+        raise StatsInputError(f"scores has {len([c for c in scores.columns if c == twice[0]])} columns named "
+                              f"'{twice[0]}'.", column=twice[0],
+                              hint="Keep one column of each name (drop or rename the others) before computing.")
     scores = scores.reset_index(drop=True)
     for name in ("candidate", "example_id"):
         _ids(scores[name], name)
@@ -171,7 +185,7 @@ def prepare(scores: pd.DataFrame, lo: float, hi: float, *, with_tags: bool = Fal
     tags = None
     if with_tags and "tags" in scores.columns:
         first = pd.Series(scores["tags"].to_numpy(dtype=object)).groupby(ex_codes).first()
-        tags = [_tags_of(first.get(i)) for i in range(e)]
+        tags = [_tags_of(first.get(i), exs[i]) for i in range(e)]
     return Table(
         candidates=[str(x) for x in cands],
         examples=[str(x) for x in exs],

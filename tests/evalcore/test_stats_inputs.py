@@ -112,3 +112,26 @@ def test_proportion_interval_refuses_counts_no_float_holds():
         with pytest.raises(StatsInputError, match="too large"):
             stats.proportion_interval(3, 10**300)
     assert stats.proportion_interval(5.0, 10.0).to_dict() == stats.proportion_interval(5, 10).to_dict()
+
+
+# --- the long score table: tags and duplicate columns ----------------------------------------------------
+
+def test_by_tag_refuses_tags_that_are_not_strings():
+    sc = _scores()
+    with pytest.raises(StatsInputError, match=r"holds 5 \(example 'w'\): tags must be a string or a list"):
+        stats.by_tag(sc.assign(tags=[5] * 8))
+    # [1] and ['1'] were merged into one tag '1' by str()
+    with pytest.raises(StatsInputError, match=r"the tag 1 \(int\) \(example 'w'\): tags must be strings"):
+        stats.by_tag(sc.assign(tags=[[1], ["1"], [1], ["1"]] * 2))
+    ok = stats.by_tag(sc.assign(tags=[np.array(["a", " "], dtype=object), ["a", None], "b", []] * 2), min_n=1)
+    assert sorted({r.tag for r in ok}) == ["a", "b"]
+
+
+def test_two_columns_of_one_name_are_refused_by_name():
+    sc = _scores()
+    twice = pd.concat([sc, sc[["value"]]], axis=1)  # was AttributeError: 'DataFrame' object has no attribute 'dtype'
+    for call in (stats.leaderboard, stats.pairwise, stats.recommend, stats.by_tag):
+        with pytest.raises(StatsInputError, match="scores has 2 columns named 'value'"):
+            call(twice)
+    with pytest.raises(StatsInputError, match="columns named 'example_id'"):
+        stats.leaderboard(pd.concat([sc, sc[["example_id"]]], axis=1))
