@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -140,6 +140,7 @@ def cohen_kappa(
             f"unknown weights {weights!r}.", hint="Use None (nominal), 'linear' or 'quadratic' (ordinal ratings)."
         )
     a, b = _as_list(a, "a"), _as_list(b, "b")
+    _check_cells([*((f"a[{i}]", v) for i, v in enumerate(a)), *((f"b[{i}]", v) for i, v in enumerate(b))])
     if len(a) != len(b):
         raise AgreementInputError(
             f"the two raters must rate the same units in the same order: got {len(a)} and {len(b)} ratings.",
@@ -162,7 +163,7 @@ def cohen_kappa(
     if weights is None:
         dist = 1.0 - np.eye(k)
     else:
-        x = np.asarray(cats, dtype=float)
+        x = _rescaled(np.asarray(cats, dtype=float))
         diff = np.abs(x[:, None] - x[None, :])
         dist = diff if weights == "linear" else diff**2
     eye = np.eye(k)
@@ -199,6 +200,7 @@ def fleiss_kappa(
     """
     _check_boot(seed, n_boot, confidence)
     rows = [_as_list(r, f"ratings[{i}]") for i, r in enumerate(_as_list(ratings, "ratings"))]
+    _check_cells((f"ratings[{u}][{j}]", v) for u, r in enumerate(rows) for j, v in enumerate(r))
     n_raters = max((len(r) for r in rows), default=0)
     meta = {"statistic": "fleiss_kappa", "n_raters": n_raters, "confidence": confidence, "n_boot": n_boot, "seed": seed}
     if not rows:
@@ -261,6 +263,7 @@ def krippendorff_alpha(
     if level not in ("nominal", "ordinal", "interval"):
         raise AgreementInputError(f"unknown level {level!r}.", hint="Use 'nominal', 'ordinal' or 'interval'.")
     rows = [_as_list(r, f"reliability[{i}]") for i, r in enumerate(_as_list(reliability, "reliability"))]
+    _check_cells((f"reliability[{i}][{u}]", v) for i, r in enumerate(rows) for u, v in enumerate(r))
     n_raters = len(rows)
     n_cols = {len(r) for r in rows}
     if len(n_cols) > 1:
@@ -317,7 +320,7 @@ def krippendorff_alpha(
         lowest, highest = np.minimum.reduceat(codes, starts), np.maximum.reduceat(codes, starts)
         w = np.where(lowest == highest, 0.0, 1.0 / (m - 1))  # units whose ratings all agree add exactly 0
         if level == "interval":
-            x = np.asarray(cats, dtype=float)[codes]
+            x = _rescaled(np.asarray(cats, dtype=float))[codes]
             x = x - x.mean()
             s1 = np.bincount(unit_of, weights=x, minlength=n_units)
             s2 = np.bincount(unit_of, weights=x**2, minlength=n_units)
@@ -392,6 +395,7 @@ def from_long(labels: pd.DataFrame, *, unit: str, rater: str, value: str) -> tup
             f"the same rater rated the same unit twice: {'; '.join(dupes[:3])}{more}.",
             hint="Keep one label per (unit, rater), e.g. the latest, and drop the others.",
         )
+    _check_cells((f"row {i + 1}", v) for i, v in enumerate(labels[value]))
     units, raters = _ordered(unit_ids), _ordered(rater_ids)
     u_index = {u: j for j, u in enumerate(units)}
     r_index = {r: i for i, r in enumerate(raters)}
@@ -474,6 +478,49 @@ def _as_list(x: Any, name: str) -> list:
             hint="Pass a list or array (for matrices, a list of rows).",
         )
     return list(x)
+
+
+def _check_cells(cells: Iterable[tuple[str, Any]]) -> None:
+    """Ratings of one kind only, finite where numeric. 1 and '1' were two categories and True and 1 one (kappa
+    changed either way without a word), and inf was a category of its own."""
+    first: dict[str, tuple[str, Any]] = {}
+    for where, v in cells:
+        if _is_missing(v):
+            continue
+        v = v.item() if isinstance(v, np.generic) else v
+        kind = value_kind(v)
+        if kind == "number" and isinstance(v, numbers.Real) and not math.isfinite(v):
+            raise AgreementInputError(f"{where} is {v!r}: a numeric rating must be a finite number.",
+                                      hint="Fix or drop that rating (None marks a missing one).")
+        first.setdefault(kind, (where, v))
+        if len(first) > 1:
+            other, (w0, v0) = next((k, x) for k, x in first.items() if k != kind)
+            why = ("True and 1 would count as one category" if {kind, other} == {"bool", "number"}
+                   else f"{v0!r} and {v!r} would count as two categories even where they mean the same")
+            raise AgreementInputError(
+                f"{where} is {v!r} ({kind}) but {w0} is {v0!r} ({other}): ratings mix {other} and {kind}, so {why}.",
+                hint="Give every rating one type: all numbers, all text or all True/False (map them first).")
+
+
+def value_kind(v: Any) -> str:
+    """'bool' (True/False), 'number', 'text' or the type's name: ratings of two kinds are refused. (Kept here, not
+    in evalcore.stats._core, so importing agreement stays numpy-only.)"""
+    if isinstance(v, bool | np.bool_):
+        return "bool"
+    if isinstance(v, numbers.Number):
+        return "number"
+    if isinstance(v, str):
+        return "text"
+    return type(v).__name__
+
+
+def _rescaled(x: np.ndarray) -> np.ndarray:
+    """Numeric ratings so large (or small) that their squared differences overflow (1e308 gave NaN) or underflow,
+    scaled by a power of two: exact, and kappa and alpha do not depend on the unit. Others are left as they are."""
+    top = float(np.max(np.abs(x))) if x.size else 0.0
+    if top == 0.0 or 2.0**-400 <= top <= 2.0**400:
+        return x
+    return np.ldexp(x, -math.frexp(top)[1])
 
 
 def _is_missing(v: Any) -> bool:

@@ -502,3 +502,51 @@ def test_an_interval_that_missed_its_estimate_is_widened_and_says_so():
     r = fleiss_kappa(triples, seed=302, n_boot=200)
     assert r.low <= r.value <= r.high
     assert "widened to include it" in r.note
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda: cohen_kappa([1, "1", 2, 2], [1, 1, 2, 2]), r"a\[1\] is '1' \(text\) but a\[0\] is 1 \(number\)"),
+    (lambda: cohen_kappa([True, 1, 0, 0], [1, 1, 0, 0]), r"a\[1\] is 1 \(number\) but a\[0\] is True \(bool\).*one "
+                                                        "category"),
+    (lambda: cohen_kappa(["a", "b"], [1, 2]), r"b\[0\] is 1 \(number\) but a\[0\] is 'a' \(text\)"),
+    (lambda: cohen_kappa([1.0, np.int64(2), "3"], [1, 2, 3], weights="linear"), r"a\[2\] is '3'"),
+    (lambda: fleiss_kappa([[1, "1"], [2, 2]]), r"ratings\[0\]\[1\] is '1' \(text\)"),
+    (lambda: fleiss_kappa([[True, 1], [0, 0]]), r"ratings\[0\]\[1\] is 1"),
+    (lambda: krippendorff_alpha([[1, 2, None], ["1", 2, 3]]), r"reliability\[1\]\[0\] is '1'"),
+    (lambda: krippendorff_alpha([[math.inf, 1, 0], [math.inf, 1, 1]]), r"reliability\[0\]\[0\] is inf: a numeric "
+                                                                      "rating must be a finite number"),
+    (lambda: cohen_kappa([-math.inf, 1, 0], [1, 1, 0]), r"a\[0\] is -inf"),
+    (lambda: from_long(pd.DataFrame({"u": [1, 1, 2], "r": ["x", "y", "x"], "v": [1, "1", 2]}), unit="u", rater="r",
+                       value="v"), r"row 2 is '1' \(text\) but row 1 is 1 \(number\)"),
+    (lambda: from_long(pd.DataFrame({"u": [1, 2], "r": ["x", "x"], "v": [1.0, math.inf]}), unit="u", rater="r",
+                       value="v"), "row 2 is inf"),
+])
+def test_mixed_types_and_infinite_ratings_are_refused_by_position(call, match):
+    with pytest.raises(AgreementInputError, match=match):
+        call()
+    assert issubclass(AgreementInputError, EvalcoreError)
+
+
+def test_numpy_scalars_and_missing_cells_do_not_count_as_another_type():
+    a = cohen_kappa(np.array([1, 2, 2, 1]), [1.0, 2.0, None, np.float32(1)])
+    assert a.value == cohen_kappa([1, 2, 2, 1], [1, 2, None, 1]).value
+    assert fleiss_kappa([[True, False], [np.bool_(True), True]]).value is not None
+    assert krippendorff_alpha([["a", "b", NAN], ["a", None, "b"]]).n_units == 1
+
+
+def test_huge_or_tiny_numeric_ratings_give_the_value_of_the_same_ratings_in_small_units():
+    """(1e308 - -1e308)^2 overflowed: interval alpha and weighted kappa were NaN (or 0.0 with a warning)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        big = krippendorff_alpha([[1e308, -1e308, 0, 5e307], [1e308, 1e308, 0, 5e307]], level="interval", n_boot=50)
+        small = krippendorff_alpha([[2, -2, 0, 1], [2, 2, 0, 1]], level="interval", n_boot=50)
+        assert big.value == pytest.approx(small.value, abs=1e-12)
+        assert big.low == pytest.approx(small.low, abs=1e-12) and big.high == pytest.approx(small.high, abs=1e-12)
+        for w in ("linear", "quadratic"):
+            kb = cohen_kappa([1e308, -1e308, 0, 5e307], [1e308, 1e308, 0, 5e307], weights=w, n_boot=50)
+            ks = cohen_kappa([2, -2, 0, 1], [2, 2, 0, 1], weights=w, n_boot=50)
+            assert kb.value == pytest.approx(ks.value, abs=1e-12)
+        tiny = krippendorff_alpha([[1e-300, 2e-300, 3e-300], [1e-300, 3e-300, 3e-300]], level="interval", n_boot=0)
+        assert tiny.value == pytest.approx(krippendorff_alpha([[1, 2, 3], [1, 3, 3]], level="interval").value)
