@@ -440,7 +440,8 @@ def changes(ws: str, token: Token, suite: str, scorer: str) -> dict[str, Any]:
     c = explore.changes_since_previous_run(_queries(ws), suite, scorer_name=scorer)
     return {"run_id": c.run_id, "previous_run_id": c.previous_run_id, "new_candidates": c.new_candidates,
             "changes": [dict(ch.__dict__, regression=ch.regression) for ch in c.changes],
-            "regressions": [ch.candidate for ch in c.regressions]}
+            "regressions": [ch.candidate for ch in c.regressions],
+            "unpaired_note": explore.unpaired_sentence(c.unpaired)}
 
 # ==========================================================================================================
 # Labels (the Label page; `human_summary` for Overview/Compare). Owned by the labeling work: add above, not here.

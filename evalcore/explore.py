@@ -29,8 +29,7 @@ from evalcore.stats.intervals import mean_rows
 
 __all__ = ["OUTCOMES", "Change", "Changes", "changes_since_previous_run", "clean_text", "disagreements",
            "example_detail", "example_table", "filter_examples", "hardest_examples", "head_to_head", "human_trend",
-           "pareto_frontier",
-           "reference_diff", "trend"]
+           "pareto_frontier", "reference_diff", "trend", "unpaired_sentence"]
 
 OUTCOMES = ("all", "fail", "pass", "error")
 
@@ -487,10 +486,24 @@ class Changes:
     previous_run_id: str | None
     new_candidates: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    # Returning candidates whose two runs share fewer than 2 scored examples (the dataset changed): (candidate,
+    # shared). Left unsaid they read as "nothing moved" when nothing could be measured.
+    unpaired: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def regressions(self) -> list[Change]:
         return [c for c in self.changes if c.regression]
+
+
+def unpaired_sentence(unpaired: list[tuple[str, int]]) -> str:
+    """Say which returning candidates cannot be compared with their previous run, and why; "" when none."""
+    if not unpaired:
+        return ""
+    names = fmt.names([c for c, _ in unpaired], limit=6)
+    shared = sorted({n for _, n in unpaired})
+    said = fmt.count(shared[0], "example") if len(shared) == 1 else "under 2 examples"
+    return (f"Not comparable with the previous run: {names} ({said} scored in both runs; the suite's examples "
+            "changed). Rerun the previous candidates on the current examples to see what moved.")
 
 
 def changes_since_previous_run(workspace: str | Path | Queries | None, suite: str,
@@ -516,6 +529,11 @@ def changes_since_previous_run(workspace: str | Path | Queries | None, suite: st
     prev = older.merge(prev_of, on=["candidate", "run_id"])
     paired = now.merge(prev[["candidate", "example_id", "value"]], on=["candidate", "example_id"],
                        suffixes=("", "_before"))
+    counts = paired.groupby("candidate").size()
+    for cand in sorted(set(now["candidate"].astype(str)) & set(previous)):
+        if int(counts.get(cand, 0)) < 2:
+            out.unpaired.append((cand, int(counts.get(cand, 0))))
+    paired = paired[paired["candidate"].map(counts) >= 2]
     for cand, both in paired.groupby("candidate", sort=True):
         res = stats.paired_difference(both["value"].to_numpy(float), both["value_before"].to_numpy(float))
         est, low, high = res.diff.estimate, res.diff.low, res.diff.high

@@ -261,7 +261,7 @@ def _decision_section(rec: Any, lb: Leaderboard) -> Section:
     items.append(Para(f"Policy: {_POLICY_WORDS.get(rec.policy, rec.policy)} candidate among those shown to lose at "
                       f"most {fmt.score(rec.margin)} to every other (paired one-sided tests on the "
                       f"{fmt.count(rec.shared_examples, 'example')} all candidates share).", "note"))
-    if rec.status == "inconclusive":
+    if rec.status == "inconclusive" and rec.shared_examples >= 2:
         items.append(Para("Nothing separates the candidates at this margin and sample size. A wider margin (if a "
                           "larger drop is acceptable) or more examples would; the evidence below says how close "
                           "they are.", "note"))
@@ -388,6 +388,8 @@ def _changes_section(q: Queries, suite: str, scorer: str) -> Section | None:
     steady = [ch.candidate for ch in c.changes if not ch.significant]
     if steady:
         items.append(Para(f"No significant move: {fmt.names(steady, limit=6)}."))
+    if c.unpaired:
+        items.append(Para(explore.unpaired_sentence(c.unpaired), "warn"))
     if c.regressions:
         items.insert(0, Para(f"{fmt.count(len(c.regressions), 'candidate')} regressed significantly: "
                              f"{fmt.names([ch.candidate for ch in c.regressions], limit=6)}.", "warn"))

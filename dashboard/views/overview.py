@@ -80,7 +80,8 @@ with card:
     for warning in rec["warnings"]:
         st.warning(warning)
     people = rec["people"]
-    if rec["status"] != "pick" and not (people and people["worse"] and people["auto_pick"]):
+    if (rec["status"] == "inconclusive" and rec["shared_examples"] >= 2
+            and not (people and people["worse"] and people["auto_pick"])):
         st.caption("Nothing separates the candidates at this margin and sample size. Widen the margin if a "
                    "larger drop is acceptable, or add examples; the evidence below says how close they are.")
     labeled = bool(people and people["labeled"])
@@ -160,7 +161,9 @@ else:
     steady = [c["candidate"] for c in change["changes"] if not c["significant"]]
     if steady:
         lines.append(f"No significant move: {data.markdown_safe(fmt.names(steady, limit=4))}.")
-    (st.warning if change["regressions"] else st.markdown)("\n\n".join(lines))
+    if change["unpaired_note"]:
+        lines.append(data.markdown_safe(change["unpaired_note"]))
+    (st.warning if change["regressions"] or change["unpaired_note"] else st.markdown)("\n\n".join(lines))
 
 st.subheader("Suites in this workspace")
 st.dataframe(

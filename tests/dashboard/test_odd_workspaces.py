@@ -4,6 +4,8 @@ damaged files, a workspace that is a file, ids written in markdown, a head-to-he
 from __future__ import annotations
 
 import csv
+import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,39 @@ def test_a_suite_whose_only_results_file_is_damaged_is_listed_and_said(tmp_path:
         assert list(at.selectbox(key="suite").options) == ["s1", "s2"], page
         at.selectbox(key="suite").set_value("s2").run()
         assert any("is broken" in e.value and "suite=s2" in e.value for e in at.error), page
+
+
+def test_one_candidate_is_not_told_nothing_separates_the_candidates(tmp_path: Path, monkeypatch) -> None:
+    _suite(tmp_path, "s", ["e1", "e2", "e3"], lambda i, c: ("yes", ""))
+    doc = yaml.safe_load((tmp_path / "suites" / "s" / "suite.yaml").read_text())
+    doc["candidates"] = doc["candidates"][:1]
+    (tmp_path / "suites" / "s" / "suite.yaml").write_text(yaml.safe_dump(doc))
+    shutil.rmtree(tmp_path / "results"), shutil.rmtree(tmp_path / "scores")
+    rows = (tmp_path / "suites" / "s" / "outputs.csv").read_text().splitlines()
+    (tmp_path / "suites" / "s" / "outputs.csv").write_text("\n".join(r for r in rows if ",b," not in r) + "\n")
+    import_outputs(tmp_path / "suites" / "s" / "outputs.csv", load_suite(tmp_path / "suites" / "s" / "suite.yaml"),
+                   tmp_path)
+    at = _app(tmp_path, monkeypatch, "overview")
+    assert "nothing to compare it with" in at.info[0].value
+    assert not any("Nothing separates" in c.value for c in at.caption)
+
+
+def test_what_changed_says_when_a_candidates_runs_share_no_examples(tmp_path: Path, monkeypatch) -> None:
+    """After the dataset was replaced, a candidate rerun on the new examples went from 1.000 to 0.000 and "What
+    changed" said nothing about it: no move, no "not comparable"."""
+    from evalcore import explore
+
+    _suite(tmp_path, "s", ["e1", "e2", "e3"], lambda i, c: ("yes", ""))
+    folder = tmp_path / "suites" / "s"
+    with open(folder / "examples.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["id", "input", "expected"], *[[i, f"new {i}", "yes"] for i in ("n1", "n2", "n3")]])
+    with open(folder / "outputs2.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["example_id", "candidate", "output"], *[[i, "a", "no"] for i in ("n1", "n2", "n3")]])
+    time.sleep(1.1)  # run ids are stamped to the second
+    import_outputs(folder / "outputs2.csv", load_suite(folder / "suite.yaml"), tmp_path)
+    change = explore.changes_since_previous_run(tmp_path, "s")
+    assert change.unpaired == [("a", 0)] and change.changes == []
+    at = _app(tmp_path, monkeypatch, "overview")
+    assert any("Not comparable with the previous run: a (0 examples scored in both runs" in w.value
+               for w in at.warning), [w.value for w in at.warning]
+    assert not any("Nothing separates" in c.value for c in at.caption)
