@@ -62,6 +62,10 @@ MAX_MEMBER_BYTES = 50_000_000
 MAX_SAMPLES = 100_000  # samples of one .eval log: read_table's max_rows for a rows file
 MAX_REPEAT = 2**31 - 1  # the store keeps repeat as a 32-bit integer
 MAX_TOKENS = 2**63 - 1  # and token counts as 64-bit integers
+# One call's latency and cost: anything above is a unit mix-up or a broken export (1e308 ms passed, and then
+# every latency percentile and cost per example read as nonsense). Said in the message, with the unit.
+MAX_LATENCY_MS = 86_400_000  # one day
+MAX_COST_USD = 10_000.0
 
 
 @dataclass(frozen=True)
@@ -408,7 +412,8 @@ def _file_error(name: str, message: str, hint: str | None = None) -> IngestError
 
 
 def _number(value: Any, row: int, column: str, problems: ProblemList, *, whole: bool,
-            maximum: int = MAX_TOKENS) -> float | int | None:
+            maximum: int = MAX_TOKENS, most: float | None = None, unit: str = "") -> float | int | None:
+    """A non-negative number (whole, up to `maximum`; else up to `most`, `unit` saying what that limit is)."""
     nan = isinstance(value, float) and math.isnan(value)  # JSON's NaN: refused, as 'nan' in a CSV is
     if not nan and _blank(value):
         return None
@@ -427,10 +432,11 @@ def _number(value: Any, row: int, column: str, problems: ProblemList, *, whole: 
         what = "a whole number, 0 or more" if whole else "a number, 0 or more"
         problems.add(f"expected {what}, got {quote(str(value))}.", row, column)
         return None
-    limit = maximum if whole else sys.float_info.max
+    limit = maximum if whole else most if most is not None else sys.float_info.max
     if v > limit:
-        most = f"a whole number of at most {maximum:,}" if whole else f"a number of at most {limit:.3g}"
-        problems.add(f"expected {most}, got {quote(str(value))}.", row, column)
+        said = (f"a whole number of at most {maximum:,}" if whole else
+                f"a number from 0 to {limit:,.0f}{unit}" if most is not None else f"a number of at most {limit:.3g}")
+        problems.add(f"expected {said}, got {quote(str(value))}.", row, column)
         return None
     return int(v) if whole else float(v)
 
@@ -579,8 +585,9 @@ def _validate(raws: list[_Raw], matcher: _Matcher, problems: ProblemList) -> lis
             output = None
         c = raw.columns
         latency = _number(raw.values.get("latency_ms"), raw.row, c.get("latency_ms", "latency_ms"), problems,
-                          whole=False)
-        cost = _number(raw.values.get("cost_usd"), raw.row, c.get("cost_usd", "cost_usd"), problems, whole=False)
+                          whole=False, most=MAX_LATENCY_MS, unit=" milliseconds (one day) for one call")
+        cost = _number(raw.values.get("cost_usd"), raw.row, c.get("cost_usd", "cost_usd"), problems, whole=False,
+                       most=MAX_COST_USD, unit=" US dollars for one call")
         tin = _number(raw.values.get("input_tokens"), raw.row, c.get("input_tokens", "input_tokens"), problems,
                       whole=True)
         tout = _number(raw.values.get("output_tokens"), raw.row, c.get("output_tokens", "output_tokens"), problems,

@@ -17,6 +17,9 @@ from evalcore.errors import IngestError, Problem
 from evalcore.formatting import count
 
 REQUIRED = ("benchmark", "score", "source")
+# The largest score on the points scale: Elo ratings are in the thousands, totals in the hundreds. A bigger
+# number (1e308) is a broken export, and it would make every other candidate's rank look the same.
+MAX_POINTS = 1_000_000
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")  # 1,234.5; a comma anywhere else is ambiguous
 
 
@@ -70,6 +73,12 @@ def read_public_csv(path: str | Path, *, encoding: str | None = None) -> list[di
         except ValueError:
             comma = " (write decimals with a dot, e.g. 85.5)" if "," in number else ""
             problems.append(Problem(f"score {score_text!r} is not a number{comma}.", i, "score"))
+            continue
+        if score < 0 or score > (100 if percent else MAX_POINTS):
+            problems.append(Problem(
+                f"score {score_text!r} is out of range: a public score is a fraction 0-1, a percentage 0-100% or "
+                f"points from 0 to {MAX_POINTS:,} (an Elo rating, a total). Is it a typo, or a difference "
+                "between two scores?", i, "score"))
             continue
         key = (model.lower(), bench.lower())
         if key in seen:

@@ -492,3 +492,17 @@ def test_an_inspect_sample_with_an_unknown_id_and_input_names_both(suite, tmp_pa
     assert len(messages) == 2
     assert "disagree" in messages[0] and "'e002'" in messages[0] and "another version" in messages[0]
     assert "the id '2', nor this input ('x')" in messages[1]
+
+
+def test_absurd_latency_and_cost_are_refused_with_the_accepted_range(suite, tmp_path: Path) -> None:
+    f = write_csv(tmp_path / "o.csv", [
+        {"example_id": "e000", "candidate": "m0", "output": "x", "latency_ms": "1e308", "cost_usd": "1e308"},
+        {"example_id": "e001", "candidate": "m0", "output": "x", "latency_ms": "86400000", "cost_usd": "10000"},
+    ])
+    with pytest.raises(IngestError) as err:
+        import_outputs(f, suite, tmp_path / "ws")
+    found = {(p.row, p.column): p.message for p in err.value.problems}
+    assert set(found) == {(1, "latency_ms"), (1, "cost_usd")}  # the limits themselves are accepted
+    assert "0 to 86,400,000 milliseconds (one day)" in found[(1, "latency_ms")]
+    assert "0 to 10,000 US dollars" in found[(1, "cost_usd")]
+    assert not (tmp_path / "ws").exists()

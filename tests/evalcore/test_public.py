@@ -299,3 +299,13 @@ def test_import_names_models_that_match_nothing_run_yet(tmp_path, server):
     assert report.rows == 2 and report.unmatched_models == ["gpt-9-typo"]
     lines = " ".join(report.lines("public.csv"))
     assert "Imported 2 public scores (MMLU)" in lines and "gpt-9-typo" in lines and "model-0" not in lines
+
+
+def test_negative_and_absurd_scores_are_refused_with_the_accepted_range(tmp_path):
+    text = ("model,benchmark,score,source\na,MMLU,-5,x\nb,MMLU,1e308,x\nc,MMLU,120%,x\nd,Arena,1350,x\n"
+            "e,Arena,1200,x\n")
+    with pytest.raises(IngestError) as err:
+        read_public_csv(_csv(tmp_path, text))
+    assert [(p.row, p.column) for p in err.value.problems] == [(1, "score"), (2, "score"), (3, "score")]
+    assert "fraction 0-1, a percentage 0-100% or points from 0 to 1,000,000" in str(err.value)
+    assert len(read_public_csv(_csv(tmp_path, "model,benchmark,score,source\nd,Arena,1350,x\ne,Arena,1200,x\n"))) == 2
