@@ -10,7 +10,7 @@ as the probability of beating an average candidate. Intervals: percentile bootst
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -96,6 +96,9 @@ def bradley_terry(
     for name, v in (("n_boot", n_boot), ("seed", seed)):
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 0:
             raise StatsInputError(f"{name} must be a whole number >= 0, got {v!r}.")
+    if isinstance(comparisons, (str, bytes, Mapping, set, frozenset)):  # a set's order (hash order) moved the CI
+        raise StatsInputError(f"comparisons must be a list of (a, b, outcome), got a {type(comparisons).__name__}.",
+                              hint="Pass a list, in a fixed order: the bootstrap resamples by position.")
     rows = [_comparison(i, c) for i, c in enumerate(comparisons)]
     rows = [(x, y, o) for x, y, o in rows if x != y]
     if not rows:

@@ -80,6 +80,8 @@ def number_mapping(m: Any, name: str, *, whole: bool = False, allow_none: bool =
     read as unknown; a list is refused (it has no candidate names). None for the mapping itself is empty."""
     if m is None:
         return {}
+    if type(m).__name__ == "Series" and hasattr(m, "items"):  # a pandas Series indexed by candidate
+        m = dict(m.items())
     if not isinstance(m, Mapping):
         raise StatsInputError(f"{name} must be a mapping of candidate to value, got {_describe_short(m)}.",
                               hint=f"Pass e.g. {name}={{'model-a': 0.002, 'model-b': None}} (None: unknown).")

@@ -135,3 +135,18 @@ def test_two_columns_of_one_name_are_refused_by_name():
             call(twice)
     with pytest.raises(StatsInputError, match="columns named 'example_id'"):
         stats.leaderboard(pd.concat([sc, sc[["example_id"]]], axis=1))
+
+
+def test_bradley_terry_refuses_unordered_comparisons():
+    from evalcore.pairwise import bradley_terry
+
+    rows = [("a", "b", 1), ("a", "b", 2), ("b", "c", 1), ("a", "c", 0)]
+    for bad in (set(rows), {"x": rows[0]}, "abc"):
+        with pytest.raises(StatsInputError, match="comparisons must be a list of"):
+            bradley_terry(bad, n_boot=10)
+    assert bradley_terry(tuple(rows), n_boot=10) == bradley_terry(rows, n_boot=10)
+
+
+def test_recommend_takes_a_series_of_costs_like_a_dict():
+    as_dict = stats.recommend(_scores(), cost_per_example={"A": 0.1, "B": 0.2}).to_dict()
+    assert stats.recommend(_scores(), cost_per_example=pd.Series({"A": 0.1, "B": 0.2})).to_dict() == as_dict
