@@ -211,7 +211,7 @@ def test_min_items_must_be_a_whole_number_of_at_least_one():
 
 def test_true_is_not_a_rating_and_ok_does_not_mix_true_with_shares():
     t = people({"A": [(4.0, 1.0), (5.0, 1.0)], "B": [(3.0, 0.0), (2.0, 0.5)]})
-    with pytest.raises(S.StatsInputError, match=r"column 'rating' row 0 is True: a rating must be a number from 1 to 5"):
+    with pytest.raises(S.StatsInputError, match=r"'rating' row 0 is True: a rating must be a number from 1 to 5"):
         people_rows(t.assign(rating=[True, 5.0, 3.0, 2.0]))  # was read as a rating of 1.0
     with pytest.raises(S.StatsInputError, match="not True/False"):
         people_rows(t.assign(rating=pd.Series([True, 5.0, None, 2.0], dtype=object)))

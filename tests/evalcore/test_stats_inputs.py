@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from evalcore import stats
-from evalcore.errors import EvalcoreError
 from evalcore.stats import StatsInputError
 from evalcore.stats.power import minimum_detectable_difference, required_n
 
