@@ -28,7 +28,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from evalcore.stats._core import TIE_TOL, StatsInputError, ToDict, check_alpha, check_bounds, check_confidence
+from evalcore.stats._core import (
+    TIE_TOL,
+    ToDict,
+    check_alpha,
+    check_bounds,
+    check_confidence,
+    check_count,
+)
 from evalcore.stats.intervals import (
     ClusteredInterval,
     Interval,
@@ -361,8 +368,7 @@ def by_tag(
     del seed
     check_confidence(confidence)
     lo, hi = check_bounds(bounds)
-    if not isinstance(min_n, int) or isinstance(min_n, bool) or min_n < 1:
-        raise StatsInputError(f"min_n must be a whole number >= 1, got {min_n!r}.")
+    min_n = check_count(min_n, "min_n", minimum=1, hint="The examples a tag needs before its rows count, e.g. 10.")
     t = prepare(scores, lo, hi, with_tags=True)
     if not t.tags:
         return []

@@ -149,3 +149,11 @@ def test_bradley_terry_refuses_unordered_comparisons():
 def test_recommend_takes_a_series_of_costs_like_a_dict():
     as_dict = stats.recommend(_scores(), cost_per_example={"A": 0.1, "B": 0.2}).to_dict()
     assert stats.recommend(_scores(), cost_per_example=pd.Series({"A": 0.1, "B": 0.2})).to_dict() == as_dict
+
+
+def test_by_tag_min_n_is_any_whole_number_of_at_least_one():
+    sc = _scores().assign(tags=["a"] * 8)
+    assert stats.by_tag(sc, min_n=np.int64(2)) == stats.by_tag(sc, min_n=2)  # numpy ints were refused
+    for bad in (0, 2.5, True, None, "10"):
+        with pytest.raises(StatsInputError, match="min_n must be a whole number >= 1"):
+            stats.by_tag(sc, min_n=bad)
