@@ -188,7 +188,7 @@ def init(directory: str, force: bool) -> None:
 def validate(suite_file: str, encoding: str | None) -> None:
     """Check a suite and its dataset without calling any model."""
 
-    from evalcore.ingest import load_examples
+    from evalcore.ingest import load_examples, nul_cells
     from evalcore.runner import plan_tasks
     from evalcore.scoring import check_scorers
     from evalcore.suite import LlmJudgeScorer, load_suite
@@ -221,6 +221,13 @@ def validate(suite_file: str, encoding: str | None) -> None:
     if missing:
         click.echo(f"  warning     environment variable(s) not set: {', '.join(missing)}. `evalcore run` will "
                    "refuse to start until they are (or pass --allow-missing-keys to run the other candidates).")
+    nul, n_nul = nul_cells(examples)
+    if nul:  # kept as given, but not silently: NUL breaks CSV tools, terminals and many model APIs
+        where = "; ".join(f"row {r}, column {c!r}" for r, c in nul) + (f" and {n_nul - len(nul)} more"
+                                                                         if n_nul > len(nul) else "")
+        click.echo(terminal_text(f"  warning     {n_nul} cell(s) of {suite.dataset} hold a NUL character (\\x00): "
+                                 f"{where}. Many tools and model APIs drop or reject it; remove it (a file full of "
+                                 "them was probably saved as UTF-16: save it as UTF-8)."))
     if len(examples) < 30:
         click.echo(f"  note        {len(examples)} examples is few: differences under ~0.2 will not be "
                    "distinguishable. Aim for 50+ with deliberate edge cases.")

@@ -516,8 +516,9 @@ def _header_hint(roles: Columns) -> str:
 def _too_many(name: str, max_rows: int) -> IngestError:
     return _error(
         name,
-        f"has more than {max_rows:,} rows (max_rows).",
-        hint="A few hundred real examples are plenty to compare models: take a sample, or raise max_rows.",
+        f"has more than {max_rows:,} rows, the most evalcore reads from one file.",
+        # no setting raises the limit: advice to "raise max_rows" named a parameter people cannot reach
+        hint="Take a sample of the rows: a few hundred real examples are plenty to compare models.",
     )
 
 
@@ -679,9 +680,12 @@ def _read_parquet(file: Path, name: str, max_rows: int) -> tuple[list[str], list
 def _check_columns(present: list[str], roles: Columns, name: str, noun: str) -> None:
     """The input column must exist; a role mapped explicitly in suite.yaml must exist too."""
     if roles.input not in present:
-        others = [p for p in present if p not in {roles.id, roles.expected, roles.tags}] or present
+        taken = {roles.id.lower(), roles.expected.lower(), roles.tags.lower()}
+        # the id, reference or tags column is never the input: suggesting `columns: {input: id}` misled
+        others = [p for p in present if p.lower() not in taken]
         likely = [p for p in others if p.lower() in _INPUT_SYNONYMS] or others
-        raise _missing_column("input", roles.input, present, name, noun, explicit=False, example=likely[0])
+        raise _missing_column("input", roles.input, present, name, noun, explicit=False,
+                              example=likely[0] if likely else "", avoid=taken)
     for role in ("id", "expected", "tags"):
         column = getattr(roles, role)
         if role in roles.model_fields_set and column not in present:
@@ -689,10 +693,11 @@ def _check_columns(present: list[str], roles: Columns, name: str, noun: str) -> 
 
 
 def _missing_column(
-    role: str, column: str, present: list[str], name: str, noun: str, *, explicit: bool, example: str = ""
+    role: str, column: str, present: list[str], name: str, noun: str, *, explicit: bool, example: str = "",
+    avoid: set[str] | frozenset[str] = frozenset(),
 ) -> IngestError:
     listed = _listing(present)
-    by_lower = {p.lower(): p for p in reversed(present)}
+    by_lower = {p.lower(): p for p in reversed(present) if p.lower() not in avoid}  # avoid: another role's
     close = difflib.get_close_matches(column.lower(), list(by_lower), n=1, cutoff=0.6)
     where = "suite.yaml maps it to this name" if explicit else "every example needs one"
     message = f"not found ({where}). The file's {noun}: {listed}."
@@ -701,6 +706,9 @@ def _missing_column(
         hint = f"Did you mean {_show(guess)}? Rename it, or map it in suite.yaml: columns: {{{role}: {_yaml_name(guess)}}}."
     elif explicit:
         hint = f"Fix or remove '{role}' under columns: in suite.yaml."
+    elif not example:
+        hint = (f"The file has no {noun[:-1]} for the inputs besides its id, reference and tags; add one named "
+                f"'{column}' with the text each example sends to the model.")
     else:
         hint = (
             f"Rename the {noun[:-1]} that holds the inputs to '{column}', or map it in suite.yaml, "
@@ -768,9 +776,9 @@ def _example(
     for column, value in record.items():
         size = _size(value)
         if size > max_cell_chars:
-            problems.add(
-                f"the cell has {size:,} characters, more than the limit of {max_cell_chars:,} "
-                "(max_cell_chars). Shorten it or raise the limit.",
+            problems.add(  # no setting raises the limit: "raise max_cell_chars" named one people cannot reach
+                f"the cell has {size:,} characters, more than the {max_cell_chars:,} evalcore reads from one cell. "
+                "Shorten it.",
                 row,
                 column,
             )
@@ -806,6 +814,13 @@ def _example(
     if problems.total != before or text is None or example_id is None:
         return None
     return Example(id=example_id, input=text, expected=expected, tags=tags, fields=record, row=row)
+
+
+def nul_cells(examples: list[Example], limit: int = 5) -> tuple[list[tuple[int, str]], int]:
+    """(row, column) of the first cells holding a NUL character (\\x00), and how many there are. Kept as given
+    (hostile text survives unchanged), but said: NUL breaks CSV tools, terminals and many model APIs."""
+    found = [(e.row, str(col)) for e in examples for col, v in e.fields.items() if isinstance(v, str) and "\x00" in v]
+    return found[:limit], len(found)
 
 
 def _id_key(text: str) -> str:

@@ -747,3 +747,15 @@ def test_show_says_an_output_is_for_another_version_once_per_candidate_not_per_r
     assert out.exit_code == 0, out.output
     assert out.stdout.count("made for an older version") == 1
     assert "--- m1: made for an older version" in out.stdout and out.stdout.count("--- m1 repeat") == 3
+
+
+def test_validate_warns_of_a_nul_character_naming_row_and_column(tmp_path):
+    """A NUL byte in a dataset cell was accepted without a word ("Suite 's1' is valid.")."""
+    assert _invoke("init", tmp_path / "s1").exit_code == 0
+    data = tmp_path / "s1" / "examples.csv"
+    lines = data.read_text().splitlines(keepends=True)
+    lines[2] = lines[2].replace("export", "exp\x00ort")
+    data.write_text("".join(lines))
+    out = _invoke("validate", tmp_path / "s1" / "suite.yaml")
+    assert out.exit_code == 0, out.output
+    assert "1 cell(s) of examples.csv hold a NUL character (\\x00): row 2, column 'input'" in _words(out.stdout)

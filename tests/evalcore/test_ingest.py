@@ -289,13 +289,14 @@ def test_cell_over_the_limit_rejected_with_row_column_and_size(tmp_path: Path) -
     path = write(tmp_path, "data.csv", "id,input,notes\n1,ok,\n2,ok2," + "n" * 1234 + "\n")
     err = rejected(path, max_cell_chars=1000)
     assert str(err).startswith(f"{tmp_path / 'data.csv'}, row 2, column 'notes': the cell has 1,234 characters")
-    assert "1,000 (max_cell_chars)" in str(err)
+    assert "more than the 1,000 evalcore reads from one cell" in str(err) and "max_cell_chars" not in str(err)
 
 
 def test_more_rows_than_max_rows_rejected(tmp_path: Path) -> None:
     rows = [["input"]] + [[f"q{i}"] for i in range(11)]
     err = rejected(write_csv(tmp_path, "data.csv", rows), max_rows=10)
-    assert "more than 10 rows (max_rows)" in str(err)
+    assert "more than 10 rows, the most evalcore reads from one file" in str(err)
+    assert "raise" not in str(err) and "Take a sample" in str(err)  # no setting of that name can be reached
     assert len(load_examples(write_csv(tmp_path, "ok.csv", rows[:11]), max_rows=10)) == 10
 
 
@@ -623,3 +624,12 @@ def test_importing_ingest_does_not_import_pyarrow_streamlit_or_litellm() -> None
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("header", ["id", "id,expected", "Id,expected,tags"])
+def test_a_missing_input_column_never_suggests_the_id_reference_or_tags_column(tmp_path: Path, header: str) -> None:
+    """With only id and expected columns, the hint said `columns: {input: id}`: the id sent as the prompt."""
+    cells = ",".join("x" for _ in header.split(","))
+    text = str(rejected(write(tmp_path, "data.csv", f"{header}\n{cells}\n")))
+    assert "{input: id}" not in text.lower() and "{input: expected}" not in text and "Did you mean" not in text
+    assert "add one named 'input'" in text
