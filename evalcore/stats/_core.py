@@ -163,6 +163,8 @@ def sequence_items(values: Any, name: str, what: str = "numbers") -> list[Any] |
 def check_aligned(a: Any, b: Any, names: tuple[str, str] = ("a", "b")) -> None:
     """Two pandas Series with different indexes are refused: values are paired by position, and Series of the
     same examples in another order (or other examples) would be paired wrongly without a word."""
+    if not all(type(x).__module__.startswith("pandas") for x in (a, b)):  # no pandas import for lists and arrays
+        return
     import pandas as pd
 
     if not (isinstance(a, pd.Series) and isinstance(b, pd.Series)):
