@@ -10,6 +10,7 @@ import difflib
 import hashlib
 import importlib.util
 import json
+import math
 import os
 import re
 import stat
@@ -48,7 +49,37 @@ class Message(_Strict):
     @field_validator("content")
     @classmethod
     def _content_not_blank(cls, v: str) -> str:
-        return _not_blank(v, "the message content")
+        v = _not_blank(v, "the message content")
+        _check_template(v)
+        return v
+
+
+def _check_template(text: str) -> None:
+    """Parse a prompt template as the runner will, so that a syntax error or an unknown filter is reported at
+    this message's place in suite.yaml (it was reported as 'suite.yaml, row 1' whichever message held it).
+    Parsed, not compiled: compiling folds constants, so `{{ 'x' | center(10**9) }}` would be computed here."""
+    from jinja2 import TemplateSyntaxError, nodes
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    env = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+    many = "\n" in text
+    try:
+        tree = env.parse(text)
+    except TemplateSyntaxError as exc:
+        where = f" (line {exc.lineno} of the template)" if many and exc.lineno else ""
+        raise ValueError(f"template error{where}: {(exc.message or 'unreadable').rstrip('.')}. Check the {{{{ }}}} "
+                         "and {% %} brackets") from None
+    except (RecursionError, MemoryError):
+        raise ValueError("the template is nested too deeply to compile") from None
+    for kind, known, node_type in (("filter", env.filters, nodes.Filter), ("test", env.tests, nodes.Test)):
+        for node in tree.find_all(node_type):
+            if node.name not in known:
+                where = f" (line {node.lineno} of the template)" if many and node.lineno else ""
+                close = difflib.get_close_matches(node.name, sorted(known), n=1, cutoff=0.6)
+                guess = f" Did you mean '{close[0]}'?" if close else ""
+                raise ValueError(f"template error{where}: no {kind} named '{node.name}'.{guess} Jinja's own "
+                                 f"{kind}s work, e.g. {{{{ input | upper }}}}" if kind == "filter" else
+                                 f"template error{where}: no test named '{node.name}'.{guess}")
 
 
 # Call parameters end up in run manifests and cache keys, so only parameters known to be harmless pass
@@ -103,6 +134,23 @@ def looks_like_key(value: str) -> bool:
             and any(c.isalpha() for c in text))
 
 
+# Call parameters that are numbers: a quoted one ("0.2") reaches the provider as text.
+_NUMBER_PARAMS = frozenset({
+    "temperature", "top_p", "top_k", "min_p", "max_tokens", "max_completion_tokens", "max_output_tokens", "seed",
+    "n", "presence_penalty", "frequency_penalty", "repetition_penalty", "top_logprobs",
+})
+
+
+def _number_example(name: str, value: Any) -> tuple[str, bool]:
+    """How to write the parameter, and whether the value was a number in quotes."""
+    try:
+        if isinstance(value, str) and math.isfinite(float(value.strip())):
+            return value.strip(), True
+    except ValueError:
+        pass
+    return "1" if name in ("n", "seed", "top_k", "top_logprobs") or name.startswith("max_") else "0.2", False
+
+
 def _no_secrets(params: dict[str, Any]) -> dict[str, Any]:
     """Call parameters end up in run manifests: a key written there would leak, so refuse anything that may
     hold one, at any depth (an `Authorization` inside `extra_headers` leaks just the same). Values are never
@@ -134,6 +182,14 @@ def _no_secrets(params: dict[str, Any]) -> dict[str, Any]:
                 f"'{name}' is not a call parameter evalcore passes on.{guess} Allowed: {', '.join(sorted(_SAFE_PARAMS))}"
                 " (anything a provider needs beyond these goes under extra_body)"
             )
+        if name in _NUMBER_PARAMS and value is not None and not (isinstance(value, (int, float))
+                                                                  and not isinstance(value, bool)):
+            # pydantic reads `repeats: "2"` as 2, but params go to the provider as written: "0.2" is text there,
+            # which providers reject (or a proxy reads differently) in the middle of a run
+            said = f"the text {value!r}" if isinstance(value, str) else f"{type(value).__name__} {value!r}"
+            example, quoted = _number_example(name, value)
+            how = "Write it without quotes" if quoted else "Write a number"
+            raise ValueError(f"'{name}' must be a number, got {said}. {how}, e.g. {name}: {example}")
         if name == "extra_headers":
             if not isinstance(value, dict):
                 raise ValueError("'extra_headers' must be a mapping of header names to values")
@@ -465,7 +521,9 @@ class Suite(_Strict):
     @classmethod
     def _prompt_not_empty(cls, v: str | list[Message]) -> str | list[Message]:
         if isinstance(v, str):
-            return _not_blank(v, "the prompt")
+            v = _not_blank(v, "the prompt")
+            _check_template(v)
+            return v
         if not v:
             raise ValueError("the prompt has no messages; give a template string or a list of {role, content}")
         return v

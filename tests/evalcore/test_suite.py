@@ -526,3 +526,30 @@ def test_every_suite_error_names_the_file_and_a_line_and_field(tmp_path_factory,
         if err.problems:
             assert err.field == err.problems[0].field
     # any other exception (a traceback for people) fails the test
+
+
+# -- a template error names its message in suite.yaml, not "row 1" -------------------------------------------
+
+
+def test_a_template_error_names_the_prompt_message_and_its_line(tmp_path):
+    """It was reported as 'suite.yaml, row 1: prompt template error' whichever message held it."""
+    data = minimal(prompt=[{"role": "system", "content": "Be brief."},
+                           {"role": "user", "content": "Ticket:\n{{ input | nosuch }}"}])
+    with pytest.raises(SuiteError) as info:
+        load_suite(write_suite(tmp_path, data))
+    text = str(info.value)
+    assert "prompt.1.content" in text and "no filter named 'nosuch'" in text and "row 1" not in text
+    assert "line 2 of the template" in text and info.value.line is not None
+    assert "Unexpected end of template" in rejected(minimal(prompt="{% if x %}{{ input }}"))
+
+
+@pytest.mark.parametrize("value", ["0.2", "hot", True])
+def test_a_quoted_number_in_params_is_refused_saying_how_to_write_it(value):
+    """`temperature: "0.2"` passed validation and went to the provider as text."""
+    text = rejected(minimal(candidates=[{"name": "small", "model": "openai/gpt-4o-mini",
+                                         "params": {"temperature": value, "max_tokens": 5}}]))
+    assert "'temperature' must be a number" in text
+    assert ("Write it without quotes, e.g. temperature: 0.2" if value == "0.2" else "Write a number") in text
+    ok = parse_suite(minimal(candidates=[{"name": "small", "model": "openai/gpt-4o-mini",
+                                          "params": {"temperature": 0.2, "max_tokens": None}}]))
+    assert ok.candidates[0].params == {"temperature": 0.2, "max_tokens": None}
