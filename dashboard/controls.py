@@ -79,6 +79,16 @@ def labelled_choice(where: Any, label: str, labels: dict[str, str], *, key: str,
                                    format_func=labels.__getitem__, **kw)
 
 
+def bound_index(key: str, options: list[Any], default: Any) -> int:
+    """The index of the page's default among `options`, for a URL-bound widget's own default. Streamlit ignores a
+    URL value equal to the widget's default (it clears the param), so a page default set through session state
+    instead (any but the first option) made a link to the first option open the page's default: `?outcome=all`
+    opened Explore on 'fail'. A remembered value the options lack (the last suite's tag) is dropped."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+    return options.index(default)
+
+
 def link_params(suite: str, scorer: str, **more: str) -> dict[str, str]:
     """Query parameters for an `st.page_link` into another page, carrying the suite and scorer."""
     return {"suite": suite, "scorer": scorer, **{k: v for k, v in more.items() if v}}

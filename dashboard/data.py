@@ -105,8 +105,12 @@ def warm(ws: str) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def suites(ws: str, token: Token) -> list[str]:
-    """Suites with results, alphabetically; [] when the workspace does not exist or holds no results."""
+    """Suites with results, alphabetically; [] when the workspace does not exist or holds no results. A workspace
+    path that is a file raises the store's StoreError, which says so: "no results yet, try the demo" sent people
+    to a command that then failed on the same file."""
     if not exists(ws):
+        if not objectstore.is_remote(ws) and Path(ws).exists():
+            _store(ws)  # raises: "the workspace ... is a file, not a folder"
         return []
     return _queries(ws).suites()
 

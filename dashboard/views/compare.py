@@ -68,12 +68,9 @@ st.subheader("Head-to-head")
 if len(order) < 2:
     st.info("A head-to-head needs two candidates; this suite has one.")
 else:
-    for key, default in (("a", order[0]), ("b", order[1])):
-        if st.session_state.get(key) not in order:
-            st.session_state[key] = default
     ca, cb = st.columns(2)
-    a = ca.selectbox("Candidate A", order, key="a", bind="query-params")
-    b = cb.selectbox("Candidate B", order, key="b", bind="query-params")
+    a = ca.selectbox("Candidate A", order, key="a", bind="query-params", index=controls.bound_index("a", order, order[0]))
+    b = cb.selectbox("Candidate B", order, key="b", bind="query-params", index=controls.bound_index("b", order, order[1]))
     if a == b:
         st.info("Pick two different candidates.")
     else:

@@ -23,18 +23,18 @@ tags = data.tags(ws, token, suite, scorer)
 kinds = data.error_kinds(ws, token, suite, scorer)
 
 # Every filter is bound to the URL: a view is a link. Values the suite does not have fall back to "all".
-for key, allowed, default in (("tag", ["all", *tags], "all"), ("outcome", ["all", "fail", "pass", "error"], "fail"),
-                              ("error_kind", ["all", *kinds], "all")):
-    if st.session_state.get(key) not in allowed:
-        st.session_state[key] = default
+OUTCOMES = ["all", "fail", "pass", "error"]
 if not set(st.session_state.get("candidate") or []) <= set(order):
     st.session_state["candidate"] = []
 f1, f2, f3, f4 = st.columns([1, 2, 1, 1])
-tag = f1.selectbox("Tag", ["all", *tags], key="tag", bind="query-params")
+tag = f1.selectbox("Tag", ["all", *tags], key="tag", bind="query-params",
+                   index=controls.bound_index("tag", ["all", *tags], "all"))
 picked = f2.multiselect("Candidates", order, key="candidate", bind="query-params", placeholder="all candidates")
-outcome = f3.selectbox("Outcome", ["all", "fail", "pass", "error"], key="outcome", bind="query-params",
+outcome = f3.selectbox("Outcome", OUTCOMES, key="outcome", bind="query-params",
+                       index=controls.bound_index("outcome", OUTCOMES, "fail"),
                        help=f"fail: below the '{scorer}' pass mark on some repeat; error: the call failed")
-kind = f4.selectbox("Error kind", ["all", *kinds], key="error_kind", bind="query-params", disabled=not kinds)
+kind = f4.selectbox("Error kind", ["all", *kinds], key="error_kind", bind="query-params", disabled=not kinds,
+                    index=controls.bound_index("error_kind", ["all", *kinds], "all"))
 
 rows = data.example_filters(ws, token, suite, scorer, tag=None if tag == "all" else tag, candidates=picked or None,
                             outcome=outcome, error_kind=None if kind == "all" else kind)

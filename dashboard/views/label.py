@@ -15,6 +15,7 @@ from typing import Any
 
 import streamlit as st
 
+import controls
 import data
 import text_out
 from evalcore.errors import EvalcoreError
@@ -23,7 +24,7 @@ ws = data.workspace()
 token = data.data_token(ws)
 
 st.title("Label")
-suites = data.suites(ws, token)
+suites = controls.or_stop(data.suites, ws, token)
 if not suites:
     st.info(f"No outputs to label in this workspace yet. Run a suite first (`evalcore run SUITE --workspace {ws}`), "
             f"or build the offline demo: `evalcore demo --workspace {ws}`.")

@@ -31,14 +31,14 @@ if st.session_state.get("policy_of") not in (None, suite):  # another suite: its
 st.session_state["policy_of"] = suite
 if st.session_state.get("policy") not in data.POLICY_LABELS:
     st.session_state["policy"] = declared_policy
-if not isinstance(st.session_state.get("margin"), float):
-    st.session_state["margin"] = declared_margin
+if "margin" in st.session_state and not isinstance(st.session_state["margin"], float):
+    del st.session_state["margin"]
 p_col, m_col = st.columns([2, 1])
 policy = controls.labelled_choice(p_col, "Pick by", data.POLICY_LABELS, key="policy",
                                   help="Among the candidates not credibly worse than the leader, pick the best, "
                                        "the cheapest or the fastest")
-margin = m_col.number_input("Acceptable quality drop", min_value=0.0, max_value=0.5, step=0.01, format="%.2f",
-                            key="margin", bind="query-params",
+margin = m_col.number_input("Acceptable quality drop", min_value=0.001, max_value=0.999, step=0.01, format="%.3f",
+                            key="margin", bind="query-params", value=float(declared_margin),
                             help="A drop from the leader's score up to this much is fine, e.g. 0.02")
 ltoken = data.labels_token(ws)
 rec = data.recommendation(ws, token, ltoken, suite, scorer, policy or declared_policy, float(margin))

@@ -16,13 +16,12 @@ st.title("Trends")
 suite, scorer = controls.suite_and_scorer(ws, token)
 families = data.families(ws, token, suite)
 tags = data.tags(ws, token, suite, scorer)
-if st.session_state.get("trend_tag") not in ["whole suite", *tags]:
-    st.session_state["trend_tag"] = "whole suite"
 X_LABELS = {"release": "release date", "run": "run date"}
 if st.session_state.get("x") not in X_LABELS:
     st.session_state["x"] = "release"
 c1, c2 = st.columns(2)
 tag = c1.selectbox("Examples", ["whole suite", *tags], key="trend_tag", bind="query-params",
+                   index=controls.bound_index("trend_tag", ["whole suite", *tags], "whole suite"),
                    help="The whole suite, or only the examples carrying one tag")
 x = controls.labelled_choice(c2, "Over", X_LABELS, key="x",
                              help="release date: each candidate's latest run; run date: every run")
@@ -104,9 +103,8 @@ if ranks is None:
             "scores.csv` (model, benchmark, score, source) to see whether the public ranking holds on your task.")
     st.stop()
 benchmarks = sorted(ranks["rows"]["benchmark"].unique())
-if st.session_state.get("benchmark") not in benchmarks:
-    st.session_state["benchmark"] = benchmarks[0]
-bench = st.selectbox("Benchmark", benchmarks, key="benchmark", bind="query-params")
+bench = st.selectbox("Benchmark", benchmarks, key="benchmark", bind="query-params",
+                     index=controls.bound_index("benchmark", benchmarks, benchmarks[0]))
 # largest difference on the task first; all of them listed (the box had "8 flips" and showed 3, the rest nowhere)
 sig = sorted((f for f in ranks["flips"] if f["benchmark"] == bench and f["significant"]), key=lambda f: -f["task_gap"])
 if sig:

@@ -101,8 +101,8 @@ def test_equal_candidates_score_the_same_in_the_head_to_head(tmp_path: Path, mon
 def test_a_workspace_that_is_a_file_is_said_on_every_page(tmp_path: Path, monkeypatch) -> None:
     ws = tmp_path / "ws"
     ws.write_text("not a folder")
-    for page in ("manage", "run"):
-        at = _app(ws, monkeypatch, page)
+    for page in ("manage", "run", "overview", "compare", "trends", "explore", "label"):  # not "no results yet"
+        at = _app(ws, monkeypatch, page, {"reviewer": "ann"})
         assert any("is a file, not a folder" in e.value for e in at.error), page
 
 
@@ -163,3 +163,24 @@ def test_what_changed_says_when_a_candidates_runs_share_no_examples(tmp_path: Pa
     assert any("Not comparable with the previous run: a (0 examples scored in both runs" in w.value
                for w in at.warning), [w.value for w in at.warning]
     assert not any("Nothing separates" in c.value for c in at.caption)
+
+
+def test_links_to_a_widgets_first_option_open_it(tmp_path: Path, monkeypatch) -> None:
+    """Streamlit drops a URL value equal to a bound widget's own default; pages set their defaults through session
+    state instead, so a link to the first option opened the page's default: `?outcome=all` opened Explore on
+    'fail', `?b=<the leader>` compared the second candidate, `?margin=` the widget's minimum used the suite's declared margin (and a margin of 0, which the page offered, was
+    a traceback: the decision needs a margin above 0)."""
+    fail_b = lambda i, c: ("yes" if c == "a" else "no", "")  # noqa: E731
+    _suite(tmp_path, "s", ["e1", "e2", "e3"], fail_b, {"policy": "cheapest", "margin": 0.2})
+    at = _app(tmp_path, monkeypatch, "explore", {"outcome": "all"})
+    assert at.selectbox(key="outcome").value == "all"
+    assert "6 results on 3 examples match." in [c.value for c in at.caption]
+    assert _app(tmp_path, monkeypatch, "explore").selectbox(key="outcome").value == "fail"  # the page's default
+    at = _app(tmp_path, monkeypatch, "compare", {"a": "b", "b": "a"})
+    assert (at.selectbox(key="a").value, at.selectbox(key="b").value) == ("b", "a")
+    at = _app(tmp_path, monkeypatch, "overview", {"margin": "0.001", "policy": "best quality"})
+    assert at.number_input(key="margin").value == pytest.approx(0.001)
+    assert at.number_input(key="margin").min == 0.001
+    assert at.session_state["policy"] == "best"
+    at = _app(tmp_path, monkeypatch, "overview")
+    assert at.number_input(key="margin").value == pytest.approx(0.2) and at.session_state["policy"] == "cheapest"
