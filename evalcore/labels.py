@@ -747,6 +747,15 @@ def export_labels(workspace: Any, suite: str, path: str | Path, *, include_histo
 
     from evalcore.store import atomic_write_bytes, atomic_write_table
 
+    p = Path(path)
+    if p.suffix.lower() not in (".parquet", ".pq", ".csv", ".txt"):
+        raise LabelError(f"cannot tell the export format from '{p.suffix or p.name}'.",
+                         hint="Name the file .csv or .parquet.")
+    if p.is_dir():
+        raise LabelError(f"'{p}' is a folder.", hint="Give a file name inside it, e.g. labels.csv.")
+    if not p.parent.is_dir():  # creating folders for a mistyped path put the export where no one looks
+        raise LabelError(f"the folder '{p.parent}' does not exist (or is not a folder), so '{p.name}' cannot be "
+                         "written there.", hint=f"Create it first (mkdir -p '{p.parent}'), or check the path.")
     q = _queries(workspace)
     if include_history:
         df = q.label_history(suite)
@@ -756,7 +765,6 @@ def export_labels(workspace: Any, suite: str, path: str | Path, *, include_histo
         df = pd.concat([q.label_answers(suite, RATING), q.label_answers(suite, PAIRWISE)], ignore_index=True)
         df = df.sort_values(["created_at", "label_id"]) if len(df) else df
     df = df[EXPORT_COLUMNS]
-    p = Path(path)
     if p.suffix.lower() in (".parquet", ".pq"):
         atomic_write_table(p, pa.Table.from_pandas(df, preserve_index=False))
     elif p.suffix.lower() in (".csv", ".txt"):

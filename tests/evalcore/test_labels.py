@@ -563,3 +563,12 @@ def test_answers_equal_a_latest_wins_model_whatever_the_compactions(ops: list) -
         got = {(a["reviewer"], a["output_hash"]): (a["rating"], a["ok"]) for a in labels.answers(Queries(ws), SUITE)}
         assert got == model
         assert len(Queries(ws).label_history(SUITE)) == len(ops)
+
+
+def test_export_to_a_missing_folder_is_refused_not_created(ws: Workspace, tmp_path: Path) -> None:
+    """`labels export typo/labels.csv` created typo/ silently and put the export where no one looks."""
+    with pytest.raises(labels.LabelError) as exc:
+        labels.export_labels(Queries(ws), SUITE, tmp_path / "nope" / "sub" / "labels.csv")
+    assert "does not exist" in str(exc.value) and "mkdir -p" in str(exc.value)
+    assert not (tmp_path / "nope").exists()
+    assert labels.export_labels(Queries(ws), SUITE, tmp_path / "labels.csv") == 0
