@@ -16,9 +16,10 @@ import pandas as pd
 # The leaderboard columns a chart needs; the rest (lists of names, run ids) stay out of the Vega-Lite spec.
 _LEADERBOARD_FIELDS = ["rank", "could_be_best", "candidate", "mean", "low", "high", "n", "cost_per_example_usd",
                        "latency_p50_ms"]
-_ROW_HEIGHT = 30  # px per candidate: enough for a label and a point with its interval
-# Streamlit sizes charts with autosize "fit": the height holds the x axis, its title and the legend too.
-_FRAME_HEIGHT = 110
+# px per candidate: enough for a label and a point with its interval. A height per row (a Vega-Lite step), not
+# a total: a total had to hold the axis and both legends too, and at 2-3 candidates left the rows ~0 px, so they
+# were drawn on one line with their labels on top of each other (at 6, every other label was dropped).
+_ROW_HEIGHT = 30
 
 
 def leaderboard_chart(rows: pd.DataFrame, *, score_label: str = "mean score",
@@ -69,7 +70,7 @@ def leaderboard_chart(rows: pd.DataFrame, *, score_label: str = "mean score",
         x2="high:Q",
     )
     point = base.mark_point(filled=True, size=90, opacity=1).encode(x=alt.X("mean:Q", title=x_title))
-    height = _FRAME_HEIGHT + _ROW_HEIGHT * max(len(df), 2)
+    height = alt.Step(_ROW_HEIGHT)
     if families is None:
         return alt.layer(interval, point).properties(height=height)
     point = point.encode(shape=alt.Shape("best:N", title=None, scale=alt.Scale(domain=groups,

@@ -97,10 +97,16 @@ def test_leaderboard_chart_tooltip_has_interval_n_rank_cost_and_latency() -> Non
     assert formats["mean"] == ".3f" and formats["cost_per_example_usd"] == "$.5~g"
 
 
-def test_leaderboard_chart_height_grows_with_candidates() -> None:
+def test_leaderboard_chart_gives_every_candidate_a_row_at_2_as_at_30() -> None:
+    """The height was a total (a frame plus 30 px a row) that the axis and both legends had to fit in too: at 2
+    and 3 candidates the rows got ~0 px and were drawn on one line, labels over each other (seen in Chromium).
+    A step height gives each row its 30 px whatever the legends take."""
     rows = leaderboard_rows()
     many = pd.concat([rows.iloc[:3]] * 10, ignore_index=True).assign(candidate=[f"c{i}" for i in range(30)])
-    assert _spec(many)["height"] > _spec(rows)["height"]
+    for board in (rows.iloc[:2], rows.iloc[:3], many):
+        for families in (None, ["aurora", "basalt"]):
+            spec = charts.leaderboard_chart(board.assign(family="aurora"), families=families).to_dict()
+            assert spec["height"] == {"step": 30}
 
 
 def test_leaderboard_chart_names_missing_columns() -> None:
