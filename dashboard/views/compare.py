@@ -87,8 +87,8 @@ else:
         if len(differ):
             st.markdown("**Where they differ most** (open one in Explore):")
             for r in differ.to_dict("records"):
-                label = (f"{r['example_id']}: {a} {fmt.score(r['a'])}, {b} {fmt.score(r['b'])} "
-                         f"({', '.join(r['tags'])})")
+                tags = f" ({', '.join(r['tags'])})" if len(r["tags"]) else ""  # not "()" on untagged examples
+                label = f"{r['example_id']}: {a} {fmt.score(r['a'])}, {b} {fmt.score(r['b'])}{tags}"
                 st.page_link("views/explore.py", label=data.markdown_safe(label),
                              query_params=controls.link_params(suite, scorer, example=r["example_id"]))
 

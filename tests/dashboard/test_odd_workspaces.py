@@ -184,3 +184,10 @@ def test_links_to_a_widgets_first_option_open_it(tmp_path: Path, monkeypatch) ->
     assert at.session_state["policy"] == "best"
     at = _app(tmp_path, monkeypatch, "overview")
     assert at.number_input(key="margin").value == pytest.approx(0.2) and at.session_state["policy"] == "cheapest"
+
+
+def test_untagged_examples_are_linked_without_empty_brackets(tmp_path: Path, monkeypatch) -> None:
+    _suite(tmp_path, "s", ["e1", "e2", "e3"], lambda i, c: ("yes" if c == "a" else "no", ""))
+    at = _app(tmp_path, monkeypatch, "compare")
+    labels = [el.proto.label for el in at.get("page_link")]
+    assert "e1: a 1.000, b 0.000" in labels and not any(label.endswith("()") for label in labels), labels
