@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from evalcore import analysis, explore
+from evalcore import analysis, explore, stats
 from evalcore import formatting as fmt
 from evalcore.demo import SYNTHETIC_NOTICE
 from evalcore.demo_build import DEMO_SUITE
@@ -137,12 +137,16 @@ def leaderboard(ws: str, token: Token, suite: str, scorer: str) -> dict[str, Any
     page needs the table, only the decision card needs a recommendation (`recommendation`).
     """
     lb = _leaderboard(ws, token, suite, scorer)
+    with_data = sum(r["mean"] is not None for r in lb.rows)
     return {
         "scorer": lb.scorer,
         "n_examples": lb.n_examples,
         "repeats": lb.repeats,
         "notes": [markdown_safe(n) for n in lb.notes],
         "rows": pd.DataFrame(lb.rows, columns=LEADERBOARD_COLUMNS),
+        # the level of the 'vs leader' intervals (not 95%: adjusted for the comparisons with the leader)
+        "vs_leader_confidence": stats.vs_leader_confidence(with_data),
+        "vs_leader_comparisons": max(with_data - 1, 0),
     }
 
 

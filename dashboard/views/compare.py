@@ -32,8 +32,11 @@ st.dataframe(
     column_config=table_columns.leaderboard_columns() | {
         "p95": st.column_config.TextColumn("p95 latency", width="small"),
         "family": st.column_config.TextColumn("family", width="small"),
-        "vs_leader": st.column_config.TextColumn("vs leader", width=160,
-                                                 help="paired difference from the leader, 95% CI"),
+        "vs_leader": st.column_config.TextColumn(
+            "vs leader", width=160,
+            help=f"paired difference from the leader with its {board['vs_leader_confidence'] * 100:.3g}% interval: "
+                 f"one-sided 95% over the {fmt.count(board['vs_leader_comparisons'], 'comparison')} with the leader, "
+                 "so a candidate whose interval lies below 0 is one 'could be best' leaves out"),
         "human": st.column_config.TextColumn("human rating", width=210,  # "4.20 [3.81, 4.59], ok 85%" read whole
                                              help="mean 1-5 rating and 'ok to show' rate, once outputs are labeled"),
     },

@@ -31,7 +31,7 @@ from evalcore.stats.intervals import (
 )
 from evalcore.stats.paired import McNemarResult, PairedResult, holm, mcnemar_exact, paired_difference
 from evalcore.stats.power import SampleSizeReport, minimum_detectable_difference, required_n, sample_size_report
-from evalcore.stats.ranking import BoardRow, PairRow, TagRow, by_tag, leaderboard, pairwise
+from evalcore.stats.ranking import BoardRow, PairRow, TagRow, by_tag, leaderboard, pairwise, vs_leader_confidence
 
 __all__ = [
     "DEFAULT_MARGIN",
@@ -70,4 +70,5 @@ __all__ = [
     "recommend",
     "required_n",
     "sample_size_report",
+    "vs_leader_confidence",
 ]

@@ -317,18 +317,26 @@ def board_rows(parts: BoardParts, bounds: tuple[float, float]) -> list[BoardRow]
     return out
 
 
+def vs_leader_confidence(k: int, alpha: float = 0.05) -> float:
+    """The level of each `diff_vs_best` interval on a board of k candidates with data: two-sided
+    1 - 2 alpha / (k - 1), so its upper end is the one-sided bound "could be best" tests (90% for two candidates,
+    95% for three, 98.9% for ten). A page that labels these intervals "95%" misstates all but k = 3."""
+    check_alpha(alpha)
+    return 1 - 2 * alpha / max(int(k) - 1, 1)
+
+
 def _vs_leader(parts: BoardParts, span: float) -> dict[int, Interval]:
     """Each candidate minus the leader, two-sided at 1 - 2 alpha / (k - 1) (module docstring)."""
     if len(parts.with_data) < 2:
         return {}
     leader = parts.with_data[0]
     others = parts.with_data[1:]
-    found = pair_results(parts.table, [(i, leader) for i in others], span, 1 - 2 * parts.adjusted_alpha)
+    level = vs_leader_confidence(len(parts.with_data), parts.alpha)
+    found = pair_results(parts.table, [(i, leader) for i in others], span, level)
     out = {}
     for i in others:
         iv = found[(i, leader)].diff
-        note = (f"{1 - 2 * parts.adjusted_alpha:.1%} interval: one-sided 95% over {len(others)} comparisons with the "
-                "leader")
+        note = f"{level:.1%} interval: one-sided 95% over {len(others)} comparisons with the leader"
         out[i] = Interval(iv.estimate, iv.low, iv.high, iv.n, iv.method, iv.note or note)
     return out
 

@@ -4,6 +4,7 @@ damaged files, a workspace that is a file, ids written in markdown, a head-to-he
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import time
 from pathlib import Path
@@ -191,3 +192,13 @@ def test_untagged_examples_are_linked_without_empty_brackets(tmp_path: Path, mon
     at = _app(tmp_path, monkeypatch, "compare")
     labels = [el.proto.label for el in at.get("page_link")]
     assert "e1: a 1.000, b 0.000" in labels and not any(label.endswith("()") for label in labels), labels
+
+
+def test_compare_says_the_level_of_its_vs_leader_intervals(tmp_path: Path, monkeypatch) -> None:
+    """The 'vs leader' column said "95% CI"; with two candidates its intervals are 90% (one-sided 95%), with ten
+    98.9%: the level that agrees with 'could be best'."""
+    _suite(tmp_path, "s", ["e1", "e2", "e3", "e4"], lambda i, c: ("yes" if c == "a" or i == "e1" else "no", ""))
+    at = _app(tmp_path, monkeypatch, "compare")
+    [table] = [d for d in at.dataframe if "vs_leader" in d.value.columns]
+    config = json.loads(table.proto.columns)
+    assert "with its 90% interval: one-sided 95% over the 1 comparison with the leader" in config["vs_leader"]["help"]

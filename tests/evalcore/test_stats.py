@@ -928,3 +928,16 @@ def test_an_unmeasurable_gap_is_not_printed_as_a_number_beyond_the_scale():
     rec = S.recommend(scores, margin=0.02)
     text = " ".join(rec.details)
     assert "would reliably show" in text and "4.0" not in text
+
+
+def test_vs_leader_intervals_are_at_the_level_vs_leader_confidence_says():
+    """Pages print this level beside the 'vs leader' column: it must be the one the intervals are computed at."""
+    assert S.vs_leader_confidence(2) == pytest.approx(0.90) and S.vs_leader_confidence(3) == pytest.approx(0.95)
+    assert S.vs_leader_confidence(10) == pytest.approx(1 - 0.1 / 9)
+    vals = synthetic({"A": 1.0, "B": 0.7}, n=40, repeats=1, seed=3, noise=0.8)
+    leader, other = leaderboard(long_table(vals))
+    at90 = paired_difference(vals[other.candidate][:, 0], vals[leader.candidate][:, 0], confidence=0.90).diff
+    got = other.diff_vs_best
+    assert got.high > got.low and (got.low, got.high) == pytest.approx((at90.low, at90.high))
+    with pytest.raises(StatsInputError):
+        S.vs_leader_confidence(3, alpha=1.5)
