@@ -39,6 +39,19 @@ def leaderboard_columns() -> dict[str, Any]:
     }
 
 
+def example_columns() -> dict[str, Any]:
+    """The Data page's example tables: the id pinned and the input narrowed (a cell shows its start; the whole
+    text is one click away), so expected and tags are on a 1,024 px screen too: a full-width input column pushed
+    them off it, behind a sideways scroll no one guessed."""
+    return {
+        "id": st.column_config.TextColumn("id", pinned=True),
+        "input": st.column_config.TextColumn("input", width=240),
+        "expected": st.column_config.TextColumn("expected", width=150),
+        "tags": st.column_config.ListColumn("tags", width=150),
+        "row": st.column_config.NumberColumn("row", format="%d", width="small", help="the row in the file"),
+    }
+
+
 def people_columns() -> dict[str, Any]:
     """The people's-ratings table: candidate pinned, and the note wide enough to be read whole at 1,024 px."""
     return {

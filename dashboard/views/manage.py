@@ -170,8 +170,7 @@ try:
     st.caption(f"{fmt.count(len(current), 'example')} in {safe(doc.get('dataset', ''))}.")
     st.dataframe(current, hide_index=True, key="current_examples", width="stretch",
                  height=table_columns.table_height(len(current), 388),
-                 column_config={"tags": st.column_config.ListColumn("tags"),
-                                "row": st.column_config.NumberColumn("row", format="%d", width="small")})
+                 column_config=table_columns.example_columns())
 except EvalcoreError as exc:
     st.info(f"No usable examples yet: {safe(str(exc).splitlines()[0])}")
 
@@ -195,7 +194,7 @@ if not read_only:
                        + (f", tags: {safe(', '.join(tags))}" if tags else "") + ". Nothing is saved until you say so.")
             st.dataframe(data.examples_frame(preview), hide_index=True, key="examples_preview", width="stretch",
                          height=table_columns.table_height(len(preview), 388),
-                         column_config={"tags": st.column_config.ListColumn("tags")})
+                         column_config=table_columns.example_columns())
             if st.button(f"Use these {len(preview)} examples", key="save_examples", type="primary"):
                 try:
                     wsuites.save_examples(ws, chosen, raw, upload.name, encoding=enc)

@@ -202,3 +202,13 @@ def test_compare_says_the_level_of_its_vs_leader_intervals(tmp_path: Path, monke
     [table] = [d for d in at.dataframe if "vs_leader" in d.value.columns]
     config = json.loads(table.proto.columns)
     assert "with its 90% interval: one-sided 95% over the 1 comparison with the leader" in config["vs_leader"]["help"]
+
+
+def test_data_pages_example_table_keeps_expected_and_tags_on_a_laptop_screen(tmp_path: Path, monkeypatch) -> None:
+    """A full-width input column pushed expected and tags off a 1,024 px screen (seen in Chromium)."""
+    _suite(tmp_path, "s", ["e1", "e2"], lambda i, c: ("yes", ""))
+    at = _app(tmp_path, monkeypatch, "manage")
+    [table] = [d for d in at.dataframe if {"input", "expected", "tags"} <= set(d.value.columns)]
+    config = json.loads(table.proto.columns)
+    assert config["id"]["pinned"] is True and config["input"]["width"] == 240
+    assert config["input"]["width"] + config["expected"]["width"] < 560  # the main column's width at 1,024 px
