@@ -17,7 +17,7 @@ from typing import Any
 from evalcore.errors import EvalcoreError, SuiteError
 from evalcore.example import Example
 from evalcore.store import Workspace, atomic_write_bytes
-from evalcore.suite import Columns, Suite, load_suite, parse_suite, read_suite_text, read_suite_yaml
+from evalcore.suite import Columns, PythonScorer, Suite, load_suite, parse_suite, read_suite_text, read_suite_yaml
 
 __all__ = ["CANDIDATE_FIELDS", "EXAMPLE_SUFFIXES", "SCORER_FIELDS", "SuiteEntry", "apply_form", "candidate_rows",
            "import_uploaded_outputs", "list_suites", "load_document", "preview_examples", "save_examples",
@@ -128,6 +128,7 @@ def save_suite(workspace: str | Path | None, data: dict[str, Any], *, replace: s
     if replace is not None and replace != suite.name:
         raise SuiteError(f"the name cannot change while editing ('{replace}' to '{suite.name}').",
                          hint="Create a new suite under the new name instead.")
+    _refuse_new_code(ws, suite, replace, file)
     text = yaml.safe_dump(suite.model_dump(mode="json", by_alias=True, exclude={"base_dir"}, exclude_defaults=True)
                           | {"name": suite.name, "prompt": data["prompt"], "dataset": suite.dataset},
                           sort_keys=False, allow_unicode=True)
@@ -136,6 +137,31 @@ def save_suite(workspace: str | Path | None, data: dict[str, Any], *, replace: s
         raise SuiteError("internal: the suite file would not read back as written.", file=file)
     atomic_write_bytes(ws.suite_file(suite.name), text.encode("utf-8"))
     return load_suite(ws.suite_file(suite.name))
+
+
+def _code_functions(suite: Suite) -> list[tuple[int, str]]:
+    """(scorer row, 'module:function') of the suite's python scorers: each runs code on the machine that scores."""
+    return [(i, sc.function) for i, sc in enumerate(suite.scorers, start=1) if isinstance(sc, PythonScorer)]
+
+
+def _refuse_new_code(ws: Workspace, suite: Suite, replace: str | None, file: str) -> None:
+    """This module writes what a web form sends, and importing outputs scores them at once: a python scorer added
+    there would run any installed function on the dashboard's machine (`shutil:rmtree` on a path sent as an
+    output deleted a folder). A python scorer already in the file on disk, written by someone with access to it,
+    stays; the form may not add one or change its function."""
+    before: set[str] = set()
+    if replace is not None and ws.suite_file(replace).exists():
+        try:
+            before = {f for _, f in _code_functions(load_suite(ws.suite_file(replace)))}
+        except EvalcoreError:
+            before = set()
+    for row, function in _code_functions(suite):
+        if function not in before:
+            raise SuiteError(
+                f"scorers row {row}: a python scorer ('{function}') runs code on the dashboard's machine, so it "
+                "cannot be added from here.",
+                file=file, hint="Write it into suite.yaml by hand, next to the module it names, where whoever runs "
+                                "the dashboard can review it; choose another scorer type here.")
 
 
 def _staged(data: bytes, filename: str) -> tempfile.TemporaryDirectory[str]:

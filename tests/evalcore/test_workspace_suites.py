@@ -107,3 +107,34 @@ def test_suites_known_only_from_runs_are_listed(tmp_path: Path) -> None:
     import_outputs(f, suite, tmp_path / "ws")
     entries = list_suites(tmp_path / "ws")
     assert [(e.name, e.where, e.runs, e.candidates) for e in entries] == [("t", "runs only", 1, ["m0", "m1"])]
+
+
+def test_the_form_cannot_add_code_to_a_suite(tmp_path: Path) -> None:
+    """A python scorer made in the form ran `shutil:rmtree` on a path sent as an output when outputs were
+    imported: the Data page would run any installed function on the dashboard's machine."""
+    doc = load_document(tmp_path, _new(tmp_path).name)
+    evil = apply_form(doc, candidates=candidate_rows(doc),
+                      scorers=[{"type": "python", "options": '{"function": "shutil:rmtree"}'}])
+    before = _snapshot(tmp_path)
+    with pytest.raises(SuiteError, match=r"scorers row 1: a python scorer \('shutil:rmtree'\) runs code"):
+        save_suite(tmp_path, evil, replace="triage")
+    with pytest.raises(SuiteError, match="runs code"):
+        save_suite(tmp_path, dict(evil, name="other"))
+    assert _snapshot(tmp_path) == before
+
+
+def test_a_python_scorer_written_by_hand_survives_edits_in_the_form(tmp_path: Path) -> None:
+    _new(tmp_path)
+    folder = tmp_path / "suites" / "triage"
+    (folder / "grade.py").write_text("def score(output, example):\n    return 1.0\n")
+    text = (folder / "suite.yaml").read_text()
+    (folder / "suite.yaml").write_text(text.replace("scorers:\n", "scorers:\n- type: python\n  function: grade:score\n"))
+    doc = load_document(tmp_path, "triage")
+    rows = scorer_rows(doc)
+    assert [r["type"] for r in rows] == ["python", "exact"]
+    kept = save_suite(tmp_path, apply_form(doc, candidates=candidate_rows(doc), scorers=rows, description="New."),
+                      replace="triage")
+    assert kept.scorers[0].type == "python" and kept.description == "New."
+    rows[0]["options"] = '{"function": "os:remove"}'
+    with pytest.raises(SuiteError, match="'os:remove'"):
+        save_suite(tmp_path, apply_form(doc, candidates=candidate_rows(doc), scorers=rows), replace="triage")
