@@ -608,11 +608,13 @@ def test_one_score_off_the_bound_never_buys_a_narrower_interval(n, dip, bounds, 
 
 @PROPS
 @given(st.integers(2, 80), st.floats(0.5, 1.0), st.floats(0.1, 3.0), st.integers(0, 10**6), st.floats(0, 1))
-def test_making_a_miss_worse_never_raises_the_lower_bound(n, at_share, power, seed, keep):
-    """A candidate that scores lower on an example it already missed (a score below the mean) never gets a higher
-    lower bound: the monotonicity a reader expects, kept by the near-bound cap (which counts misses, not their
-    size). Turning a perfect score into a near miss may raise it once several misses are seen: see the test above.
-    """
+def test_making_a_miss_worse_raises_the_lower_bound_by_little_if_at_all(n, at_share, power, seed, keep):
+    """A candidate that scores lower on an example it already missed (a score below the mean) should not get a
+    higher lower bound. It can, rarely and by little: lowering a miss near the mean lowers p and raises p(1 - p)
+    faster than the variance, so the effective n grows (n=32, a miss 0.962 -> 0.932 raised it by 1.2e-5; in
+    900,000 random samples about 1 in 1,000 rose, by at most 0.0036, at n = 10-25). This asserted "never" until a
+    random draw in CI found the counterexample; the bound here is what was measured, with room. Turning a perfect
+    score into a near miss may raise it once several misses are seen: see the test above."""
     rng = np.random.default_rng(seed)
     x = np.where(rng.random(n) < at_share, 1.0, rng.random(n) ** power)
     below = np.flatnonzero((x < x.mean()) & (x < 1.0))
@@ -620,7 +622,16 @@ def test_making_a_miss_worse_never_raises_the_lower_bound(n, at_share, power, se
         return
     worse = x.copy()
     worse[below[0]] *= keep
-    assert mean_interval(worse).low <= mean_interval(x).low + 1e-12
+    assert mean_interval(worse).low <= mean_interval(x).low + 0.01
+
+
+def test_the_counterexample_to_never_is_small():
+    rng = np.random.default_rng(5076)
+    x = np.where(rng.random(32) < 0.875, 1.0, rng.random(32))
+    worse = x.copy()
+    worse[np.flatnonzero((x < x.mean()) & (x < 1.0))[0]] *= 0.96875
+    rise = mean_interval(worse).low - mean_interval(x).low
+    assert 0 < rise < 1e-4
 
 
 def test_a_constant_difference_is_significant_and_sparse_wins_are_exact():
