@@ -418,7 +418,7 @@ class AgreementReport:
 
     def lines(self) -> list[str]:
         """The report in plain words (CLI and page)."""
-        from evalcore.formatting import interval, score
+        from evalcore.formatting import count, interval, score
 
         def stat(a: dict[str, Any] | None, name: str) -> str:
             if a is None or a["value"] is None:
@@ -426,8 +426,8 @@ class AgreementReport:
             ci = "" if a["low"] is None else " " + interval(a["low"], a["high"])
             return f"{name}: {score(a['value'])}{ci} on {a['n_units']} items: {a['interpretation']}"
 
-        out = [f"{len(self.reviewers)} reviewers ({', '.join(self.reviewers) or 'none'}); "
-               f"{self.n_items} outputs rated by two or more."]
+        out = [f"{count(len(self.reviewers), 'reviewer')} ({', '.join(self.reviewers) or 'none'}); "
+               f"{count(self.n_items, 'output')} rated by two or more."]
         out.append(stat(self.rating, "Ratings 1-5, Krippendorff's alpha (ordinal)"))
         out.append(stat(self.ok, f"'OK to show' yes/no, {self.ok['statistic'].replace('_', ' ') if self.ok else 'kappa'}"))
         for j in self.judges:

@@ -18,6 +18,7 @@ import streamlit as st
 import controls
 import data
 import text_out
+from evalcore import formatting as fmt
 from evalcore.errors import EvalcoreError
 
 ws = data.workspace()
@@ -187,6 +188,15 @@ CHEATS = {
 }
 
 
+PAIRWISE_COLUMNS = {
+    "log_strength": st.column_config.NumberColumn("log strength", format="%.2f"),
+    "low": st.column_config.NumberColumn("low", format="%.2f"),
+    "high": st.column_config.NumberColumn("high", format="%.2f"),
+    "win_prob": st.column_config.NumberColumn("win chance", format="percent", help="vs an average candidate"),
+    **{k: st.column_config.NumberColumn(k, format="%d") for k in ("wins", "losses", "ties", "comparisons")},
+}
+
+
 @st.fragment
 def labeler() -> None:
     keys, pos = lab["keys"], lab["pos"]
@@ -194,7 +204,11 @@ def labeler() -> None:
     done = sum(1 for k in keys if _is_done(lab["answers"].get(k)))
     left = n - done
     per_item = statistics.median(lab["durations"]) if lab["durations"] else None
-    eta = f" · {per_item:.1f} s per item, about {left * per_item / 60:.0f} min to go" if per_item else ""
+    eta = ""
+    if per_item and left:
+        to_go = left * per_item / 60
+        eta = (f" · {per_item:.1f} s per item, "
+               + ("under a minute to go" if to_go < 1 else f"about {fmt.count(round(to_go), 'min')} to go"))
     st.progress(done / n if n else 1.0, text=f"{done} of {n} answered · {left} left{eta}")
     st.caption(CHEATS[mode])
     if lab["message"]:
@@ -293,7 +307,9 @@ st.html(f"""<script>/* {st.session_state["label_runs_count"]} */
 # Opt-in: the agreement's bootstrap is work a reviewer who only rates should not wait for.
 if st.toggle("Show progress and agreement", False, key="label_stats"):
     ltoken = data.labels_token(ws)
-    st.dataframe(data.label_progress(ws, ltoken, suite), hide_index=True, key="label_progress_table")
+    st.dataframe(data.label_progress(ws, ltoken, suite), hide_index=True, key="label_progress_table",
+                 column_config={"last_answer": st.column_config.DatetimeColumn("last answer (UTC)",
+                                                                              format="YYYY-MM-DD HH:mm")})
     report = data.label_agreement(ws, token, ltoken, suite)
     st.markdown(data.bullets([line for line in report["lines"] if not line.startswith("Judge ")]))
     for j in report["judges"]:
@@ -308,10 +324,17 @@ if st.toggle("Show progress and agreement", False, key="label_stats"):
                                             f"{'yes' if a['ok'] else 'no' if a['ok'] is False else '-'}"
                                             for a in d["answers"])} for d in shown],
                      hide_index=True, key="label_disagreements")
-    rank_cols = st.columns(2) if mode == "pairwise" else [st.container()]
-    rank_cols[0].markdown("**People's ratings per candidate** (mean 1-5 and 'ok to show' rate, 95% intervals)")
-    rank_cols[0].dataframe(data.human_summary_table(ws, token, ltoken, suite), hide_index=True,
-                           key="label_human_summary")
-    if mode == "pairwise":
-        rank_cols[1].markdown("**Pairwise ranking** (Bradley-Terry log strength, 95% bootstrap intervals)")
-        rank_cols[1].dataframe(data.pairwise_ranking(ws, ltoken, suite), hide_index=True, key="label_bt")
+    if blind and any(not _is_done(lab["answers"].get(k)) for k in lab["keys"]):
+        # Per-candidate numbers move with each answer: the row that moved names the candidate just rated.
+        st.caption("Per-candidate ratings are hidden while you label blind: the row that moves after each answer "
+                   "would tell you which candidate wrote it. They show here once your queue is done (or with Blind "
+                   "off), and on Overview and Compare.")
+    else:
+        rank_cols = st.columns(2) if mode == "pairwise" else [st.container()]
+        rank_cols[0].markdown("**People's ratings per candidate** (mean 1-5 and 'ok to show' rate, 95% intervals)")
+        rank_cols[0].dataframe(data.human_summary_table(ws, token, ltoken, suite), hide_index=True,
+                               key="label_human_summary")
+        if mode == "pairwise":
+            rank_cols[1].markdown("**Pairwise ranking** (Bradley-Terry log strength, 95% bootstrap intervals)")
+            rank_cols[1].dataframe(data.pairwise_ranking(ws, ltoken, suite), hide_index=True, key="label_bt",
+                                   column_config=PAIRWISE_COLUMNS)

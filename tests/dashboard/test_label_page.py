@@ -208,6 +208,7 @@ def test_pairwise_mode_stores_the_choice(ws: Path, monkeypatch: pytest.MonkeyPat
     right = pair["right"]["output_hash"]
     better = got[0]["output_hash"] if got[0]["choice"] == 1 else got[0]["output_hash_b"]
     assert better == right
+    at.toggle(key="label_blind").set_value(False).run()  # blind, the ranking waits for the queue's end
     at.toggle(key="label_stats").set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
     bt = at.dataframe[-1].value
@@ -224,6 +225,7 @@ def test_overlap_and_other_reviewers(ws: Path, monkeypatch: pytest.MonkeyPatch) 
     assert item["output_hash"] not in at.session_state["lab"]["keys"]  # overlap 1: bob's answer is enough
     at.number_input(key="label_overlap").set_value(2).run()
     assert item["output_hash"] in at.session_state["lab"]["keys"]
+    at.toggle(key="label_blind").set_value(False).run()
     at.toggle(key="label_stats").set_value(True).run()
     assert not at.exception
     assert len(at.dataframe) == 2  # progress and people's ratings; ann answered nothing, so no disagreements
@@ -234,3 +236,14 @@ def test_no_outputs_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     (tmp_path / "empty").mkdir()
     at = _page(tmp_path / "empty", monkeypatch)
     assert "No outputs to label" in at.info[0].value
+
+
+def test_blind_labeling_hides_the_per_candidate_numbers_until_the_queue_is_done(ws: Path, monkeypatch) -> None:
+    """With Blind on, 'Show progress and agreement' listed per-candidate counts and means that moved with each
+    answer: the row that moved named the candidate just rated (audit)."""
+    at = _page(ws, monkeypatch)
+    at.toggle(key="label_stats").set_value(True).run()
+    assert not any("candidate" in d.value.columns for d in at.dataframe)
+    assert any("hidden while you label blind" in c.value for c in at.caption)
+    at.toggle(key="label_blind").set_value(False).run()
+    assert any("candidate" in d.value.columns for d in at.dataframe)
