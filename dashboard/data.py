@@ -379,7 +379,11 @@ def disagreements(ws: str, token: Token, suite: str, scorer: str, frame: pd.Data
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def head_to_head(ws: str, token: Token, suite: str, scorer: str, a: str, b: str) -> dict[str, Any]:
     """Per-example wins/losses/ties of A against B and the examples where they differ most."""
-    h = explore.head_to_head(examples(ws, token, suite, scorer), a, b)
+    table = examples(ws, token, suite, scorer)
+    unchanged = comparison(ws, token, suite, scorer, a, b)["unchanged"]
+    if unchanged is not None:  # their runs were for different suite versions: what the paired test compares
+        table = table[~table["candidate"].isin([a, b]) | table["example_id"].isin(unchanged)]
+    h = explore.head_to_head(table, a, b)
     return {"a": h.a, "b": h.b, "wins": h.wins, "losses": h.losses, "ties": h.ties, "text": markdown_safe(h.text),
             "rows": h.rows}
 
@@ -390,6 +394,8 @@ def comparison(ws: str, token: Token, suite: str, scorer: str, a: str, b: str) -
     c = analysis.compare(_queries(ws), suite, a, b, scorer=scorer, data=_leaderboard(ws, token, suite, scorer).data)
     d = c.to_dict()
     d["lines"] = [markdown_safe(line) for line in c.text.splitlines()]
+    d["versions_note"] = d["lines"].pop(0) if c.versions is not None else None  # said apart, above the result
+    d["unchanged"] = c.unchanged
     return d
 
 

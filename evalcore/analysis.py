@@ -247,6 +247,10 @@ class Comparison:
     flipped: bool  # the stats module orients pairs best-first; True when it put B first
     sample: stats.SampleSizeReport
     n_candidates: int = 2
+    # Set when A's and B's latest runs were made for different versions of the suite: what was compared instead
+    # (`_unchanged_examples`), said first in `text`.
+    versions: dict[str, Any] | None = None
+    unchanged: tuple[str, ...] | None = field(default=None, repr=False)  # the example ids compared then
 
     @property
     def significant(self) -> bool:
@@ -294,6 +298,8 @@ class Comparison:
         elif not self.significant and self.sample.mdd is not None:
             lines.append(f"At n = {p.n}, a true gap smaller than about {fmt.score(self.sample.mdd)} would usually "
                          f"go unseen ({self.sample.power:.0%} power, one-sided at {self.sample.alpha_adjusted:.2g}).")
+        if self.versions is not None:
+            lines.insert(0, self.versions["text"])
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -301,7 +307,8 @@ class Comparison:
         return {"a": self.a, "b": self.b, "scorer": self.scorer, "diff": est, "low": low, "high": high,
                 "n": self.pair.n, "p": self.pair.p, "p_adjusted": self.pair.p_adjusted, "test": self.pair.test,
                 "significant": self.significant, "significant_in_leaderboard": self.pair.significant,
-                "mcnemar_p": self.pair.mcnemar_p, "text": self.text}
+                "mcnemar_p": self.pair.mcnemar_p, "text": self.text,
+                **({"different_suite_versions": self.versions} if self.versions is not None else {})}
 
 
 def _neg(v: float | None) -> float | None:
@@ -319,11 +326,45 @@ def compare(workspace: str | Path | Queries | None, suite: str, a: str, b: str, 
             raise unknown_name("candidate", name, sorted(have), within=f"suite '{suite}'")
     if a == b:
         raise EvalcoreError("compare needs two different candidates.")
+    data, versions = _unchanged_examples(q, suite, a, b, data)
     pairs = stats.pairwise(data.scores, seed=seed)
     pair = next(p for p in pairs if {p.a, p.b} == {a, b})
     two = data.scores[data.scores["candidate"].isin([a, b])]
     return Comparison(a, b, data.scorer, pair, flipped=pair.a != a, sample=stats.sample_size_report(two),
-                      n_candidates=len(have))
+                      n_candidates=len(have), versions=versions,
+                      unchanged=None if versions is None else tuple(versions.pop("_ids")))
+
+
+def _unchanged_examples(q: Queries, suite: str, a: str, b: str,
+                        data: ScoreData) -> tuple[ScoreData, dict[str, Any] | None]:
+    """When A's and B's latest runs were made for different versions of the suite (the dataset changed between
+    them), A's and B's scores on only the examples the same in both versions, and a note saying so; else `data`
+    unchanged and None. Without it, A's e000 was paired with B's e000 of another dataset without a word. Raises
+    when no example is the same in both."""
+    versions = q.candidate_versions(suite)
+    if a not in versions or b not in versions or versions[a][1] == versions[b][1]:
+        return data, None
+    (run_a, ver_a), (run_b, ver_b) = versions[a], versions[b]
+    ids, same = q.shared_examples(suite, ver_a, ver_b)
+    runs = (f"{a}'s latest run ({run_a}) and {b}'s ({run_b}) were made for different versions of suite "
+            f"'{suite}' (its dataset, prompt or scorers changed between them)")
+    rerun = (f"Run both on the current suite: evalcore run SUITE_FILE --candidates {a},{b} (stored answers are not "
+             "sent again).")
+    if not same:
+        raise EvalcoreError(f"{runs}, and no example is the same in both ({fmt.count(len(ids), 'id')} in common, all "
+                            "changed): there is nothing to compare like with like.", hint=rerun)
+    s = data.scores
+    data = dataclasses.replace(data, scores=s[~s["candidate"].isin([a, b]) | s["example_id"].isin(same)])
+    for name in (a, b):
+        if name not in set(data.scores["candidate"]):
+            raise EvalcoreError(f"{runs}, and {name} has no scores on the {fmt.count(len(same), 'example')} unchanged "
+                                "between them.", hint=rerun)
+    changed = len(ids) - len(same)
+    return data, {"_ids": same, "suite_versions": {a: ver_a, b: ver_b}, "runs": {a: run_a, b: run_b},
+                  "examples_unchanged": len(same), "examples_changed": changed,
+                  "text": f"Note: {runs}. Only the {fmt.count(len(same), 'example')} unchanged between the two are "
+                          f"compared; {fmt.count(changed, 'changed example')} and any example in only one version "
+                          f"are left out. To compare on all: {rerun}"}
 
 
 # -- the recommendation ------------------------------------------------------------------------------------------

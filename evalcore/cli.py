@@ -491,52 +491,12 @@ def compare(suite: str, a: str, b: str, scorer: str | None, seed: int, workspace
 
     When their latest runs were made for different versions of the suite (the dataset changed between them),
     only the examples unchanged between the two versions are compared, and the output says so."""
-    import dataclasses
-
-    from evalcore import formatting as f
     from evalcore.analysis import compare as cmp
-    from evalcore.analysis import score_data
-    from evalcore.queries import Queries
 
-    q = Queries(workspace)
-    try:
-        data, versions = None, q.candidate_versions(suite)
-        note: dict[str, Any] | None = None
-        if a != b and a in versions and b in versions and versions[a][1] != versions[b][1]:
-            (run_a, ver_a), (run_b, ver_b) = versions[a], versions[b]
-            ids, same = q.shared_examples(suite, ver_a, ver_b)
-            runs = (f"{a}'s latest run ({run_a}) and {b}'s ({run_b}) were made for different versions of suite "
-                    f"'{suite}' (its dataset, prompt or scorers changed between them)")
-            if not same:
-                raise EvalcoreError(f"{runs}, and no example is the same in both ({len(ids)} ids in common, all "
-                                    "changed): there is nothing to compare like with like.",
-                                    hint=f"Run both on the current suite: evalcore run SUITE_FILE --candidates {a},{b} "
-                                         "(stored answers are not sent again).")
-            data = score_data(q, suite, scorer)
-            s = data.scores
-            data = dataclasses.replace(data, scores=s[~s["candidate"].isin([a, b]) | s["example_id"].isin(same)])
-            for name in (a, b):
-                if name not in set(data.scores["candidate"]):
-                    raise EvalcoreError(f"{runs}, and {name} has no scores on the {len(same)} examples unchanged "
-                                        "between them.", hint=f"Run both on the current suite: evalcore run "
-                                                              f"SUITE_FILE --candidates {a},{b}.")
-            note = {"suite_versions": {a: ver_a, b: ver_b}, "runs": {a: run_a, b: run_b},
-                    "examples_unchanged": len(same), "examples_changed": len(ids) - len(same),
-                    "text": f"Note: {runs}. Only the {f.count(len(same), 'example')} unchanged between the two "
-                            f"are compared; {f.count(len(ids) - len(same), 'changed example')} and any example "
-                            f"in only one version are left out. To compare on all, run both on the current "
-                            f"suite: evalcore run SUITE_FILE --candidates {a},{b}."}
-        result = cmp(q, suite, a, b, scorer=scorer, seed=seed, data=data)
-    finally:
-        q.close()
+    result = cmp(workspace, suite, a, b, scorer=scorer, seed=seed)
     if fmt == "json":
-        out = result.to_dict()
-        if note is not None:
-            out["different_suite_versions"] = note
-        click.echo(terminal_text(json.dumps(out, indent=2, default=str)))
+        click.echo(terminal_text(json.dumps(result.to_dict(), indent=2, default=str)))
         return
-    if note is not None:
-        click.echo(terminal_text(note["text"]))
     click.echo(terminal_text(result.text))
 
 

@@ -79,6 +79,8 @@ else:
     else:
         paired = data.comparison(ws, token, suite, scorer, a, b)
         h2h = data.head_to_head(ws, token, suite, scorer, a, b)
+        if paired["versions_note"]:
+            st.warning(paired["versions_note"])
         (st.success if paired["significant_in_leaderboard"] else st.info)(paired["lines"][0])
         m1, m2, m3 = st.columns(3)
         m1.metric(f"{data.markdown_safe(a)} better", h2h["wins"])

@@ -212,3 +212,22 @@ def test_data_pages_example_table_keeps_expected_and_tags_on_a_laptop_screen(tmp
     config = json.loads(table.proto.columns)
     assert config["id"]["pinned"] is True and config["input"]["width"] == 240
     assert config["input"]["width"] + config["expected"]["width"] < 560  # the main column's width at 1,024 px
+
+
+def test_compare_pairs_only_the_examples_unchanged_between_two_suite_versions(tmp_path: Path, monkeypatch) -> None:
+    """After the dataset changed, Compare paired a's answer to the new e3 with b's answer to the old e3 without a
+    word (the CLI's compare said so; the page did not): now both say it and pair only e1 and e2."""
+    _suite(tmp_path, "s", ["e1", "e2", "e3"], lambda i, c: ("yes" if c == "a" else "no", ""))
+    folder = tmp_path / "suites" / "s"
+    with open(folder / "examples.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["id", "input", "expected"], ["e1", "question e1", "yes"],
+                                 ["e2", "question e2", "yes"], ["e3", "a new question", "yes"]])
+    with open(folder / "outputs2.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["example_id", "candidate", "output"], *[[i, "a", "yes"] for i in ("e1", "e2", "e3")]])
+    time.sleep(1.1)
+    import_outputs(folder / "outputs2.csv", load_suite(folder / "suite.yaml"), tmp_path)
+    at = _app(tmp_path, monkeypatch, "compare")
+    assert any("were made for different versions of suite 's'" in w.value and "Only the 2 examples unchanged"
+               in w.value for w in at.warning), [w.value for w in at.warning]
+    assert at.info[0].value.startswith("On the 2 examples both have")
+    assert [m.value for m in at.metric] == ["2", "0", "0"]
