@@ -105,7 +105,7 @@ with st.expander("Create a suite", expanded=not suites, key="create_suite"):
                                      scorers=_records(new_scorers))
             made = wsuites.save_suite(ws, doc)
         except EvalcoreError as exc:
-            show_error(exc, "create_errors")
+            show_error(exc)
         else:
             st.session_state["data_suite"] = made.name
             st.session_state["_data_notice"] = ("suite", [f"Created suite {made.name}. Upload its examples below."])
@@ -129,7 +129,7 @@ chosen = st.selectbox("Suite", names, key="data_suite")
 entry = next(s for s in editable if s["name"] == chosen)
 read_only = entry["where"] == "demo"
 if entry["problem"]:
-    show_error(EvalcoreError(entry["problem"]), "suite_problem")
+    show_error(EvalcoreError(entry["problem"]))
 if read_only:
     st.info("This is the demo's suite: shown here, but read-only. Create a suite of your own to edit.")
 
@@ -137,7 +137,7 @@ try:
     doc = wsuites.load_document(ws, chosen)
 except EvalcoreError as exc:
     if not entry["problem"]:  # a file that is not YAML is the listing's problem too: said once, above
-        show_error(exc, "load_errors")
+        show_error(exc)
     st.stop()
 
 with st.expander("Candidates and scorers", expanded=False, key="edit_suite"):
@@ -158,7 +158,7 @@ with st.expander("Candidates and scorers", expanded=False, key="edit_suite"):
                                          scorers=_records(edit_scorers))
             wsuites.save_suite(ws, new_doc, replace=chosen)
         except EvalcoreError as exc:
-            show_error(exc, "edit_errors")
+            show_error(exc)
         else:
             st.session_state["_data_notice"] = ("suite", [f"Saved suite {chosen}."])
             st.rerun()
@@ -176,7 +176,10 @@ except EvalcoreError as exc:
 
 if not read_only:
     left, right = st.columns([2, 1])
-    upload = left.file_uploader("Upload examples (CSV, JSONL or Parquet)", key="examples_upload",
+    # A new key once a file is used: the saved file left in the box kept its preview ("Nothing is saved until you
+    # say so") under "Saved ...", and its button could save it again.
+    upload = left.file_uploader("Upload examples (CSV, JSONL or Parquet)",
+                                key=f"examples_upload_{st.session_state.get('_uploads_used', 0)}",
                                 type=[s.lstrip(".") for s in wsuites.EXAMPLE_SUFFIXES])
     encoding = right.selectbox("Text encoding", ["UTF-8", "cp1252", "latin-1", "utf-16"], key="examples_encoding",
                                help="Excel's 'CSV' is often cp1252; 'CSV UTF-8' is UTF-8")
@@ -187,22 +190,24 @@ if not read_only:
             columns = load_suite(entry["path"]).columns
             preview = wsuites.preview_examples(raw, upload.name, columns, encoding=enc)
         except EvalcoreError as exc:
-            show_error(exc, "examples_errors")
+            show_error(exc)
         else:
             tags = sorted({t for e in preview for t in e.tags})
-            st.success(f"{safe(upload.name)}: {len(preview)} valid examples"
+            st.success(f"{safe(upload.name)}: {fmt.count(len(preview), 'valid example')}"
                        + (f", tags: {safe(', '.join(tags))}" if tags else "") + ". Nothing is saved until you say so.")
             st.dataframe(data.examples_frame(preview), hide_index=True, key="examples_preview", width="stretch",
                          height=table_columns.table_height(len(preview), 388),
                          column_config=table_columns.example_columns())
-            if st.button(f"Use these {len(preview)} examples", key="save_examples", type="primary"):
+            use = "Use this example" if len(preview) == 1 else f"Use these {fmt.count(len(preview), 'example')}"
+            if st.button(use, key="save_examples", type="primary"):
                 try:
                     wsuites.save_examples(ws, chosen, raw, upload.name, encoding=enc)
                 except EvalcoreError as exc:
-                    show_error(exc, "save_examples_errors")
+                    show_error(exc)
                 else:
-                    st.session_state["_data_notice"] = ("examples", [f"Saved {len(preview)} examples as the dataset "
-                                                                     f"of {chosen}."])
+                    st.session_state["_data_notice"] = ("examples", [f"Saved {fmt.count(len(preview), 'example')} as "
+                                                                     f"the dataset of {chosen}."])
+                    st.session_state["_uploads_used"] = st.session_state.get("_uploads_used", 0) + 1
                     st.rerun()
     notice = st.session_state.get("_data_notice")
     if notice and notice[0] == "examples":
@@ -215,7 +220,7 @@ st.caption("Outputs produced elsewhere, scored with this suite's scorers without
            "with example_id (or input), candidate, output, and optionally error, latency_ms, cost_usd, input_tokens, "
            "output_tokens; an Inspect AI .eval log; or promptfoo results (promptfoo eval -o out.json).")
 left, right = st.columns([2, 1])
-outputs = left.file_uploader("Upload outputs", key="outputs_upload",
+outputs = left.file_uploader("Upload outputs", key=f"outputs_upload_{st.session_state.get('_uploads_used', 0)}",
                              type=["csv", "tsv", "txt", "jsonl", "ndjson", "parquet", "eval", "json"])
 FROM_FILE = "(named in the file)"
 who = right.selectbox("Candidate", [FROM_FILE, *entry["candidates"]], key="outputs_candidate",
@@ -225,10 +230,11 @@ if outputs is not None and st.button("Import outputs", key="import_outputs", typ
         summary = wsuites.import_uploaded_outputs(ws, chosen, outputs.getvalue(), outputs.name,
                                                   candidate=None if who == FROM_FILE else who)
     except EvalcoreError as exc:
-        show_error(exc, "outputs_errors")
+        show_error(exc)
     else:
         st.session_state["_data_notice"] = ("outputs", summary.lines(), summary.by_candidate)
-        st.rerun()
+        st.session_state["_uploads_used"] = st.session_state.get("_uploads_used", 0) + 1  # a second click imported
+        st.rerun()  # the same file again as another run
 notice = st.session_state.get("_data_notice")
 if notice and notice[0] == "outputs":
     del st.session_state["_data_notice"]

@@ -265,3 +265,39 @@ def test_data_page_saves_blank_cells_as_unset(tmp_path: Path, monkeypatch) -> No
     assert not at.exception and at.success[0].value == "Saved suite t."
     after = yaml.safe_load(path.read_text())
     assert after["candidates"] == before["candidates"] and after["scorers"] == before["scorers"]
+
+
+def test_every_problem_of_a_suite_is_shown_not_only_the_first(tmp_path: Path, monkeypatch) -> None:
+    """'(2 problems in all)' was shown with one of them: the judge's missing rubric appeared only after the model
+    was fixed and the form sent again (audit)."""
+    at = _page(tmp_path, monkeypatch, "manage")
+    at.text_input(key="new_name").set_value("judged")
+    at.session_state["new_candidates"] = _edits({0: {"name": "small", "model": "openai/gpt-4o-mini"}})
+    at.session_state["new_scorers"] = _edits({0: {"type": "llm_judge", "options": "{}"}})
+    at.button(key="create_suite_button").click().run()
+    [error] = at.error
+    assert "2 problems in all" in error.value and "model" in error.value and "rubric" in error.value, error.value
+
+
+def test_the_run_page_says_why_a_suite_cannot_run(tmp_path: Path, monkeypatch) -> None:
+    """A suite with a broken file was dropped from the picker and the page said 'No suite to run yet: create one'
+    to the person who had one (audit)."""
+    folder = tmp_path / "suites" / "broken"
+    folder.mkdir(parents=True)
+    (folder / "suite.yaml").write_text("name: broken\ncandidates: [\n", encoding="utf-8")
+    at = _page(tmp_path, monkeypatch, "run")
+    assert any("Suite broken cannot run until its file is fixed" in w.value and "line 3" in w.value
+               for w in at.warning), [w.value for w in at.warning]
+    assert not any("No suite to run yet" in i.value for i in at.info)
+
+
+def test_the_data_pages_messages_name_its_boxes_not_the_clis_flags() -> None:
+    """The library's hints say 'pass --candidate' and 'pass --encoding cp1252'; the page has boxes for both. Each
+    phrase the page rewords must still be what the library says, or the rewording silently stops."""
+    sys.path.insert(0, str(DASHBOARD))
+    import feedback
+    from evalcore import ingest, outputs_import
+
+    sources = Path(ingest.__file__).read_text() + Path(outputs_import.__file__).read_text()
+    for phrase in feedback.PAGE_WORDS:
+        assert phrase in sources, phrase
