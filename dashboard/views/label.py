@@ -296,10 +296,22 @@ labeler()
 # After a setting changes (a full run), hand the keyboard back to the labeler: shortcuts do not fire while a
 # radio, checkbox or toggle has focus. Text fields (a multiselect's search, the note) keep theirs.
 st.session_state["label_runs_count"] = st.session_state.get("label_runs_count", 0) + 1
+# Enter in the note saves it (Streamlit commits a text input on Enter) and then hands the keyboard back: the note
+# kept focus, so the next keys meant as shortcuts ("u" to undo) were typed into the note instead (audit).
 st.html(f"""<script>/* {st.session_state["label_runs_count"]} */
   (function () {{
     const a = document.activeElement;
     if (a && a.tagName === "INPUT" && (a.type === "radio" || a.type === "checkbox")) a.blur();
+    if (!window.__evalcoreNoteKeys) {{
+      window.__evalcoreNoteKeys = true;
+      document.addEventListener("keydown", (e) => {{
+        const t = e.target;
+        if ((e.key === "Enter" || e.key === "Escape") && t && t.tagName === "INPUT"
+            && (t.getAttribute("aria-label") || "").startsWith("Note (optional")) {{
+          setTimeout(() => t.blur(), 0);  // after Streamlit has taken the value
+        }}
+      }}, true);
+    }}
   }})();
 </script>""", unsafe_allow_javascript=True)
 

@@ -87,3 +87,36 @@ def test_twenty_items_by_keyboard_only_land_in_the_store(demo_workspace: Path, t
     assert {a["reviewer"] for a in got} == {"keyboard-ann"}
     stored = {a["output_hash"][:8]: (a["rating"], a["ok"]) for a in got}
     assert stored == given
+
+
+def test_enter_in_the_note_saves_it_and_hands_the_keyboard_back(demo_workspace: Path, tmp_path: Path) -> None:  # noqa: F811
+    """The note kept the keyboard after Enter, so the next shortcut was typed into it ("u" to undo became
+    "nosuu", audit in Chromium): Enter now saves the note and hands the keyboard back to the labeler."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run browser tests")
+    from playwright.sync_api import sync_playwright
+
+    ws = tmp_path / "ws"
+    shutil.copytree(demo_workspace, ws)
+    with streamlit_server(ws, tmp_path / "streamlit.log") as url, sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page = browser.new_page(viewport={"width": 1024, "height": 900})
+            open_label_page(page, url, "note-ann")
+            note = page.get_by_label("Note (optional; Tab here, Enter saves)")
+            note.click()
+            page.keyboard.type("good")
+            page.keyboard.press("Enter")
+            page.wait_for_function("() => document.activeElement === document.body", timeout=TIMEOUT_MS)
+            page.keyboard.press("4")  # a shortcut again: the rating, not a letter of the note
+            wait_rated(page, 4)
+            for _ in range(50):  # both stored (the reruns that store them may still be on their way)
+                got = [(a.get("rating"), a.get("note")) for a in labels.answers(Queries(ws), DEMO_SUITE)]
+                if got == [(4, "good")]:
+                    break
+                page.wait_for_timeout(200)
+            assert got == [(4, "good")], got
+            typed = page.evaluate("() => [...document.querySelectorAll('input')].map(i => i.value)")
+            assert "good4" not in typed, typed
+        finally:
+            browser.close()
