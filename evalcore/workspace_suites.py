@@ -125,6 +125,11 @@ def save_suite(workspace: str | Path | None, data: dict[str, Any], *, replace: s
     if replace is None and ws.suite_file(suite.name).exists():
         raise SuiteError(f"a suite named '{suite.name}' already exists in this workspace.",
                          hint="Pick another name, or edit that suite.")
+    twins = [p.parent.name for p in ws.suite_files() if p.parent.name.lower() == suite.name.lower()
+             and p.parent.name != suite.name]
+    if replace is None and twins:  # one folder on macOS and Windows: the new suite would overwrite the other
+        raise SuiteError(f"a suite named '{twins[0]}' already exists; '{suite.name}' differs only in case.",
+                         hint="Pick a name that differs in more than case, or edit that suite.")
     if replace is not None and replace != suite.name:
         raise SuiteError(f"the name cannot change while editing ('{replace}' to '{suite.name}').",
                          hint="Create a new suite under the new name instead.")

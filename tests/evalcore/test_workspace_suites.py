@@ -138,3 +138,12 @@ def test_a_python_scorer_written_by_hand_survives_edits_in_the_form(tmp_path: Pa
     rows[0]["options"] = '{"function": "os:remove"}'
     with pytest.raises(SuiteError, match="'os:remove'"):
         save_suite(tmp_path, apply_form(doc, candidates=candidate_rows(doc), scorers=rows), replace="triage")
+
+
+def test_a_name_that_differs_only_in_case_is_refused(tmp_path: Path) -> None:
+    """'T' beside 't' is one folder on macOS and Windows: the new suite would overwrite the other (audit)."""
+    _new(tmp_path, "triage")
+    doc = load_document(tmp_path, "triage")
+    with pytest.raises(SuiteError, match="'triage' already exists; 'Triage' differs only in case"):
+        save_suite(tmp_path, dict(doc, name="Triage"))
+    assert not (tmp_path / "suites" / "Triage").exists()
