@@ -9,12 +9,13 @@ so an upload either replaces the old file whole or leaves it untouched.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalcore.errors import EvalcoreError, SuiteError
+from evalcore.errors import EvalcoreError, SuiteError, SuiteProblem
 from evalcore.example import Example
 from evalcore.store import Workspace, atomic_write_bytes
 from evalcore.suite import Columns, PythonScorer, Suite, load_suite, parse_suite, read_suite_text, read_suite_yaml
@@ -121,7 +122,10 @@ def save_suite(workspace: str | Path | None, data: dict[str, Any], *, replace: s
     name = data.get("name") if isinstance(data, dict) else None
     file = f"suites/{name}/suite.yaml" if isinstance(name, str) else "suite.yaml"
     base = ws.suite_dir(name) if isinstance(name, str) and name and "/" not in name else ws.suites_dir()
-    suite = parse_suite(data, file=file, base_dir=base.resolve())  # the name pattern forbids '/' and '..'
+    try:
+        suite = parse_suite(data, file=file, base_dir=base.resolve())  # the name pattern forbids '/' and '..'
+    except SuiteError as exc:
+        raise _in_table_words(exc) from None
     if replace is None and ws.suite_file(suite.name).exists():
         raise SuiteError(f"a suite named '{suite.name}' already exists in this workspace.",
                          hint="Pick another name, or edit that suite.")
@@ -142,6 +146,23 @@ def save_suite(workspace: str | Path | None, data: dict[str, Any], *, replace: s
         raise SuiteError("internal: the suite file would not read back as written.", file=file)
     atomic_write_bytes(ws.suite_file(suite.name), text.encode("utf-8"))
     return load_suite(ws.suite_file(suite.name))
+
+
+_ROW_PATH = re.compile(r"\b(candidates|scorers)\.(\d+)\b")
+
+
+def _table_words(text: str) -> str:
+    """'candidates.1.name' (the suite model's 0-based key path) as the form's tables number their rows:
+    'candidates row 2, name', as the form's own messages ('candidates row 1, column params') already did."""
+    text = _ROW_PATH.sub(lambda m: f"{m[1]} row {int(m[2]) + 1},", text).replace(",.", ", ")
+    return text.replace("List should have at least 1 item after validation, not 0", "add at least one row")
+
+
+def _in_table_words(exc: SuiteError) -> SuiteError:
+    problems = [SuiteProblem(_table_words(p.message), p.field, p.line) for p in exc.problems]
+    return SuiteError(_table_words(exc.message), file=exc.file, row=exc.row, column=exc.column,
+                      hint=_table_words(exc.hint) if exc.hint else None, line=exc.line, field=exc.field,
+                      problems=problems)
 
 
 def _code_functions(suite: Suite) -> list[tuple[int, str]]:

@@ -64,7 +64,7 @@ def test_data_page_creates_a_valid_suite_and_refuses_an_invalid_one(tmp_path: Pa
     at.session_state["new_candidates"] = _edits({0: {"name": "bad name", "model": "openai/gpt-4o-mini"}})
     at.button(key="create_suite_button").click().run()
     assert not at.exception
-    assert "candidates.0.name" in at.error[0].value and "bad name" in at.error[0].value
+    assert "candidates row 1, name" in at.error[0].value and "bad name" in at.error[0].value
     assert not (ws / "suites").exists()
 
     at.session_state["new_candidates"] = _edits({0: {"name": "small_1", "model": "openai/gpt-4o-mini",

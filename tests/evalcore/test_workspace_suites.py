@@ -59,7 +59,7 @@ def test_invalid_edits_name_the_problem_and_write_nothing(tmp_path: Path) -> Non
     with pytest.raises(SuiteError, match=r"candidates row 1, column 'params': not valid JSON"):
         apply_form(doc, candidates=[{"name": "x", "model": "m", "params": "{temperature: 0"}], scorers=[])
     bad = apply_form(doc, candidates=[{"name": "has space", "model": "m"}], scorers=scorer_rows(doc))
-    with pytest.raises(SuiteError, match=r"candidates.0.name: 'has space' must start with a letter"):
+    with pytest.raises(SuiteError, match=r"candidates row 1, name: 'has space' must start with a letter"):
         save_suite(ws, bad, replace="triage")
     with pytest.raises(SuiteError, match="unknown scorer type"):
         save_suite(ws, apply_form(doc, candidates=candidate_rows(doc), scorers=[{"type": "exactly"}]),
@@ -147,3 +147,16 @@ def test_a_name_that_differs_only_in_case_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SuiteError, match="'triage' already exists; 'Triage' differs only in case"):
         save_suite(tmp_path, dict(doc, name="Triage"))
     assert not (tmp_path / "suites" / "Triage").exists()
+
+
+def test_form_errors_number_rows_as_the_tables_do(tmp_path: Path) -> None:
+    """'candidates.1.name' (0-based) named the second row, beside the form's own 'candidates row 1' (1-based);
+    an empty candidates table read 'List should have at least 1 item after validation, not 0' (audit)."""
+    doc = load_document(tmp_path, _new(tmp_path).name)
+    twice = apply_form(doc, candidates=[{"name": "a", "model": "openai/x"}, {"name": "a", "model": "openai/y"}],
+                       scorers=scorer_rows(doc))
+    with pytest.raises(SuiteError, match=r"candidates row 2, name: .*'a'") as info:
+        save_suite(tmp_path, twice, replace="triage")
+    assert "candidates.1" not in str(info.value)
+    with pytest.raises(SuiteError, match="candidates: add at least one row"):
+        save_suite(tmp_path, apply_form(doc, candidates=[], scorers=scorer_rows(doc)), replace="triage")
