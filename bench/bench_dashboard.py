@@ -375,7 +375,8 @@ def returning(root: Path | str, tmp: Path, rounds: int = 3) -> dict[str, object]
 
     with sync_playwright() as pw:
         for r in range(rounds + 1):  # round 0 primes the profiles
-            with StreamlitServer(root, tmp / f"returning-{r}.log", timeout_s=120, port=port) as srv:  # type: ignore[arg-type]
+            log = tmp / f"returning-{r}.log"
+            with StreamlitServer(root, log, timeout_s=120, port=port) as srv:  # type: ignore[arg-type]
                 ctx = context(pw, profile)
                 _warm_browser(ctx)
                 for name, path, marker in PAGES:

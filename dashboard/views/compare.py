@@ -72,8 +72,10 @@ if len(order) < 2:
     st.info("A head-to-head needs two candidates; this suite has one.")
 else:
     ca, cb = st.columns(2)
-    a = ca.selectbox("Candidate A", order, key="a", bind="query-params", index=controls.bound_index("a", order, order[0]))
-    b = cb.selectbox("Candidate B", order, key="b", bind="query-params", index=controls.bound_index("b", order, order[1]))
+    a = ca.selectbox("Candidate A", order, key="a", bind="query-params",
+                     index=controls.bound_index("a", order, order[0]))
+    b = cb.selectbox("Candidate B", order, key="b", bind="query-params",
+                     index=controls.bound_index("b", order, order[1]))
     if a == b:
         st.info("Pick two different candidates.")
     else:

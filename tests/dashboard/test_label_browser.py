@@ -89,7 +89,8 @@ def test_twenty_items_by_keyboard_only_land_in_the_store(demo_workspace: Path, t
     assert stored == given
 
 
-def test_enter_in_the_note_saves_it_and_hands_the_keyboard_back(demo_workspace: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_enter_in_the_note_saves_it_and_hands_the_keyboard_back(demo_workspace: Path,  # noqa: F811
+                                                                 tmp_path: Path) -> None:
     """The note kept the keyboard after Enter, so the next shortcut was typed into it ("u" to undo became
     "nosuu", audit in Chromium): Enter now saves the note and hands the keyboard back to the labeler."""
     if not os.access(CHROMIUM, os.X_OK):

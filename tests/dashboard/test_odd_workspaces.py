@@ -169,8 +169,8 @@ def test_what_changed_says_when_a_candidates_runs_share_no_examples(tmp_path: Pa
 def test_links_to_a_widgets_first_option_open_it(tmp_path: Path, monkeypatch) -> None:
     """Streamlit drops a URL value equal to a bound widget's own default; pages set their defaults through session
     state instead, so a link to the first option opened the page's default: `?outcome=all` opened Explore on
-    'fail', `?b=<the leader>` compared the second candidate, `?margin=` the widget's minimum used the suite's declared margin (and a margin of 0, which the page offered, was
-    a traceback: the decision needs a margin above 0)."""
+    'fail', `?b=<the leader>` compared the second candidate, `?margin=` the widget's minimum used the suite's
+    declared margin (and a margin of 0, which the page offered, was a traceback: the decision needs one above 0)."""
     fail_b = lambda i, c: ("yes" if c == "a" else "no", "")  # noqa: E731
     _suite(tmp_path, "s", ["e1", "e2", "e3"], fail_b, {"policy": "cheapest", "margin": 0.2})
     at = _app(tmp_path, monkeypatch, "explore", {"outcome": "all"})

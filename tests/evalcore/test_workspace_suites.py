@@ -128,7 +128,8 @@ def test_a_python_scorer_written_by_hand_survives_edits_in_the_form(tmp_path: Pa
     folder = tmp_path / "suites" / "triage"
     (folder / "grade.py").write_text("def score(output, example):\n    return 1.0\n")
     text = (folder / "suite.yaml").read_text()
-    (folder / "suite.yaml").write_text(text.replace("scorers:\n", "scorers:\n- type: python\n  function: grade:score\n"))
+    hand_written = "scorers:\n- type: python\n  function: grade:score\n"
+    (folder / "suite.yaml").write_text(text.replace("scorers:\n", hand_written))
     doc = load_document(tmp_path, "triage")
     rows = scorer_rows(doc)
     assert [r["type"] for r in rows] == ["python", "exact"]
