@@ -144,8 +144,25 @@ def save_suite(workspace: str | Path | None, data: dict[str, Any], *, replace: s
     load_check = parse_suite(yaml.safe_load(text), file=file, base_dir=base.resolve())  # what we write reads back
     if load_check != suite:
         raise SuiteError("internal: the suite file would not read back as written.", file=file)
-    atomic_write_bytes(ws.suite_file(suite.name), text.encode("utf-8"))
-    return load_suite(ws.suite_file(suite.name))
+    target = ws.suite_file(suite.name)
+    if replace is not None and comment_lines(target):  # the form writes the suite model, not the author's text
+        atomic_write_bytes(target.with_name(BACKUP_NAME), target.read_bytes())
+    atomic_write_bytes(target, text.encode("utf-8"))
+    return load_suite(target)
+
+
+BACKUP_NAME = "suite.yaml.bak"
+
+
+def comment_lines(path: Path) -> int:
+    """How many lines of a suite file hold a YAML comment. Saving from the Data page writes the suite model back,
+    so they are dropped (PyYAML keeps no comments); the page warns first and `save_suite` keeps the previous file
+    as suite.yaml.bak beside it. A '#' inside a quoted value may be counted: it only adds a warning."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return 0
+    return sum(1 for line in text.splitlines() if line.lstrip().startswith("#") or " #" in line)
 
 
 _ROW_PATH = re.compile(r"\b(candidates|scorers)\.(\d+)\b")

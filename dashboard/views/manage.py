@@ -4,6 +4,8 @@ Everything typed or uploaded here is validated by the library before anything is
 examples reader, the outputs import), and written atomically, so a rejected upload leaves the workspace as it was.
 """
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -141,6 +143,11 @@ except EvalcoreError as exc:
     st.stop()
 
 with st.expander("Candidates and scorers", expanded=False, key="edit_suite"):
+    comments = 0 if read_only or not entry["path"] else wsuites.comment_lines(Path(entry["path"]))
+    if comments:
+        st.warning(f"{safe(Path(entry['path']).name)} has {fmt.count(comments, 'comment line')}: saving here (or "
+                   "uploading examples in another format) writes the file anew without them. The previous file is "
+                   f"kept beside it as {wsuites.BACKUP_NAME}.")
     with st.form("edit_suite_form", enter_to_submit=False):
         edit_description = st.text_input("Description", value=doc.get("description", ""), key="edit_description")
         st.caption("Candidates: one row per model to compare (add a row at the bottom; select rows to delete them).")

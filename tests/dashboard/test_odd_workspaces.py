@@ -231,3 +231,12 @@ def test_compare_pairs_only_the_examples_unchanged_between_two_suite_versions(tm
                in w.value for w in at.warning), [w.value for w in at.warning]
     assert at.info[0].value.startswith("On the 2 examples both have")
     assert [m.value for m in at.metric] == ["2", "0", "0"]
+
+
+def test_the_data_page_warns_before_a_save_drops_comments(tmp_path: Path, monkeypatch) -> None:
+    _suite(tmp_path, "s", ["e1", "e2"], lambda i, c: ("yes", ""))
+    path = tmp_path / "suites" / "s" / "suite.yaml"
+    path.write_text("# owner: team-x\n" + path.read_text())
+    at = _app(tmp_path, monkeypatch, "manage")
+    assert any("has 1 comment line: saving here" in w.value and "suite.yaml.bak" in w.value for w in at.warning), \
+        [w.value for w in at.warning]

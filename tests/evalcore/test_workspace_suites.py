@@ -10,8 +10,8 @@ import pytest
 
 from evalcore.errors import IngestError, SuiteError
 from evalcore.suite import load_suite
-from evalcore.workspace_suites import (apply_form, candidate_rows, list_suites, load_document, preview_examples,
-                                       save_examples, save_suite, scorer_rows)
+from evalcore.workspace_suites import (apply_form, candidate_rows, comment_lines, list_suites, load_document,
+                                       preview_examples, save_examples, save_suite, scorer_rows)
 from suite_factory import make_suite
 
 GOOD_CSV = b"id,input,expected,tags\na1,hello,hi,clean\na2,bye,ciao,\"edge, long\"\n"
@@ -161,3 +161,17 @@ def test_form_errors_number_rows_as_the_tables_do(tmp_path: Path) -> None:
     assert "candidates.1" not in str(info.value)
     with pytest.raises(SuiteError, match="candidates: add at least one row"):
         save_suite(tmp_path, apply_form(doc, candidates=[], scorers=scorer_rows(doc)), replace="triage")
+
+
+def test_saving_from_the_form_keeps_the_commented_file_as_a_backup(tmp_path: Path) -> None:
+    """The form writes the suite model back, which drops every comment (audit); the previous file is kept."""
+    _new(tmp_path)
+    path = tmp_path / "suites" / "triage" / "suite.yaml"
+    original = "# owner: team-x, do not remove\n" + path.read_text()
+    path.write_text(original)
+    assert comment_lines(path) == 1
+    doc = load_document(tmp_path, "triage")
+    save_suite(tmp_path, apply_form(doc, candidates=candidate_rows(doc), scorers=scorer_rows(doc),
+                                    description="Edited."), replace="triage")
+    assert (path.parent / "suite.yaml.bak").read_text() == original
+    assert comment_lines(path) == 0 and "Edited." in path.read_text()
