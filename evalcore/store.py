@@ -151,6 +151,10 @@ def new_run_id() -> str:
 
 def resolve_workspace(path: str | Path | None = None) -> Path | str:
     """--workspace, else $EVALCORE_WORKSPACE, else ./data: a local Path, or an `s3://bucket/prefix` URI (str)."""
+    if isinstance(path, str) and path.strip() == "":  # `-w ""` (an unset shell variable) silently meant ./data
+        raise StoreError("the workspace path is empty.",
+                         hint="Give --workspace a folder (or an s3:// URI), or leave the option out to use "
+                              "$EVALCORE_WORKSPACE, else ./data.")
     chosen = path or os.environ.get("EVALCORE_WORKSPACE") or DEFAULT_WORKSPACE
     if objectstore.is_remote(str(chosen)):
         return str(chosen).rstrip("/")
@@ -491,6 +495,9 @@ class Workspace:
 
     # -- set-up -------------------------------------------------------------------------------------------
     def _init(self) -> None:
+        if self.root.exists() and not self.root.is_dir():  # "cannot create workspace: File exists" said nothing
+            raise StoreError(f"the workspace {self.root} is a file, not a folder.",
+                             hint="Choose a folder for --workspace (or $EVALCORE_WORKSPACE).")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -707,3 +707,16 @@ def test_run_ids_made_in_the_same_second_sort_in_the_order_they_were_made() -> N
     ids = [new_run_id() for _ in range(200)]
     assert all(re.fullmatch(r"\d{8}T\d{6}-[0-9a-f]{6}", i) for i in ids)
     assert ids == sorted(ids)
+
+
+def test_an_empty_workspace_path_and_a_file_are_said(tmp_path: Path) -> None:
+    """`-w ""` (an unset shell variable) silently meant ./data; `-w /dev/null` on a write said 'File exists'."""
+    from evalcore.errors import StoreError
+    from evalcore.store import Workspace
+
+    with pytest.raises(StoreError, match="the workspace path is empty"):
+        Workspace("")
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(StoreError, match="is a file, not a folder"):
+        Workspace(afile)
