@@ -223,6 +223,23 @@ def preview_examples(data: bytes, filename: str, columns: Columns = Columns(), *
                              display_name=Path(filename).name)
 
 
+PROMPT_CHECK_EXAMPLES = 200  # rendering is ~0.1 ms an example; a preview checks this many, the run all of them
+
+
+def prompt_problem(suite_file: Path | str, examples: list[Example]) -> str | None:
+    """Why the suite's prompt cannot be rendered for these examples (a column it names that they lack, an empty
+    message, a template error), naming the row; None when it renders for the first PROMPT_CHECK_EXAMPLES. The
+    upload said "N valid examples" and the run then failed on `{{ nosuchcol }}` for every row (audit)."""
+    from evalcore.runner import render_messages
+
+    try:
+        render_messages(load_suite(suite_file), examples[:PROMPT_CHECK_EXAMPLES])
+    except SuiteError as exc:  # its file is the suite's current dataset; the row is the uploaded file's
+        where = f"row {exc.row}: " if exc.row is not None else ""
+        return f"{where}{exc.message}" + (f" {exc.hint}" if exc.hint else "")
+    return None
+
+
 def save_examples(workspace: str | Path | None, name: str, data: bytes, filename: str, *,
                   encoding: str | None = None) -> list[Example]:
     """Validate uploaded examples for a workspace suite, then make them its dataset, atomically.

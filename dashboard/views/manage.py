@@ -202,6 +202,10 @@ if not read_only:
             tags = sorted({t for e in preview for t in e.tags})
             st.success(f"{safe(upload.name)}: {fmt.count(len(preview), 'valid example')}"
                        + (f", tags: {safe(', '.join(tags))}" if tags else "") + ". Nothing is saved until you say so.")
+            unrendered = wsuites.prompt_problem(entry["path"], preview)
+            if unrendered:
+                st.warning(f"The suite's prompt cannot be filled in from these examples, so a run would fail: "
+                           f"{safe(unrendered)}")
             st.dataframe(data.examples_frame(preview), hide_index=True, key="examples_preview", width="stretch",
                          height=table_columns.table_height(len(preview), 388),
                          column_config=table_columns.example_columns())

@@ -175,3 +175,15 @@ def test_saving_from_the_form_keeps_the_commented_file_as_a_backup(tmp_path: Pat
                                     description="Edited."), replace="triage")
     assert (path.parent / "suite.yaml.bak").read_text() == original
     assert comment_lines(path) == 0 and "Edited." in path.read_text()
+
+
+def test_a_prompt_the_uploaded_examples_cannot_fill_is_said_at_upload(tmp_path: Path) -> None:
+    from evalcore.workspace_suites import prompt_problem
+
+    made = _new(tmp_path)
+    path = tmp_path / "suites" / "triage" / "suite.yaml"
+    examples = preview_examples(GOOD_CSV, "examples.csv", made.columns)
+    assert prompt_problem(path, examples) is None
+    path.write_text(path.read_text().replace("Ticket: {{ input }}", "Ticket: {{ input }} for {{ nosuchcol }}"))
+    problem = prompt_problem(path, examples)
+    assert problem is not None and "nosuchcol" in problem and "row 1" in problem, problem
