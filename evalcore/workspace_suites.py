@@ -18,7 +18,8 @@ from typing import Any
 from evalcore.errors import EvalcoreError, SuiteError, SuiteProblem
 from evalcore.example import Example
 from evalcore.store import Workspace, atomic_write_bytes
-from evalcore.suite import Columns, PythonScorer, Suite, load_suite, parse_suite, read_suite_text, read_suite_yaml
+from evalcore.suite import (Columns, LlmJudgeScorer, PythonScorer, Suite, load_suite, parse_suite, read_suite_text,
+                            read_suite_yaml)
 
 __all__ = ["CANDIDATE_FIELDS", "EXAMPLE_SUFFIXES", "SCORER_FIELDS", "SuiteEntry", "apply_form", "candidate_rows",
            "import_uploaded_outputs", "list_suites", "load_document", "preview_examples", "save_examples",
@@ -138,6 +139,7 @@ def save_suite(workspace: str | Path | None, data: dict[str, Any], *, replace: s
         raise SuiteError(f"the name cannot change while editing ('{replace}' to '{suite.name}').",
                          hint="Create a new suite under the new name instead.")
     _refuse_new_code(ws, suite, replace, file)
+    _refuse_new_servers(ws, suite, replace, file)
     text = yaml.safe_dump(suite.model_dump(mode="json", by_alias=True, exclude={"base_dir"}, exclude_defaults=True)
                           | {"name": suite.name, "prompt": data["prompt"], "dataset": suite.dataset},
                           sort_keys=False, allow_unicode=True)
@@ -205,6 +207,39 @@ def _refuse_new_code(ws: Workspace, suite: Suite, replace: str | None, file: str
                 "cannot be added from here.",
                 file=file, hint="Write it into suite.yaml by hand, next to the module it names, where whoever runs "
                                 "the dashboard can review it; choose another scorer type here.")
+
+
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _refuse_new_servers(ws: Workspace, suite: Suite, replace: str | None, file: str) -> None:
+    """A call sends the candidate's API key (its `api_key_env`, else the provider's default one) to its `api_base`,
+    so a form that could point a candidate at any server would hand the dashboard's keys to whoever runs it. The
+    form may set a server on this machine, or keep one already in the file on disk; any other is written into
+    suite.yaml by hand."""
+    from urllib.parse import urlsplit
+
+    def servers(s: Suite) -> list[tuple[str, str | None]]:  # (table row, api_base) of candidates and judges
+        return ([(f"candidates row {i}", c.api_base) for i, c in enumerate(s.candidates, start=1)]
+                + [(f"scorers row {i}", sc.api_base) for i, sc in enumerate(s.scorers, start=1)
+                   if isinstance(sc, LlmJudgeScorer)])
+
+    before: set[str] = set()
+    if replace is not None and ws.suite_file(replace).exists():
+        try:
+            before = {base for _, base in servers(load_suite(ws.suite_file(replace))) if base}
+        except EvalcoreError:
+            before = set()
+    for where, base in servers(suite):
+        if not base or base in before:
+            continue
+        host = (urlsplit(base).hostname or "").lower()
+        if host not in _LOOPBACK:
+            raise SuiteError(
+                f"{where}, api_base: '{base}' is a new server, and a run would send it an API key, so it cannot be "
+                "set from here.", file=file,
+                hint="Use a server on this machine (http://127.0.0.1:PORT/v1), or write the address into suite.yaml "
+                     "by hand, where whoever runs the dashboard can review it.")
 
 
 def _staged(data: bytes, filename: str) -> tempfile.TemporaryDirectory[str]:

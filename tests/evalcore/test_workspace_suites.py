@@ -187,3 +187,22 @@ def test_a_prompt_the_uploaded_examples_cannot_fill_is_said_at_upload(tmp_path: 
     path.write_text(path.read_text().replace("Ticket: {{ input }}", "Ticket: {{ input }} for {{ nosuchcol }}"))
     problem = prompt_problem(path, examples)
     assert problem is not None and "nosuchcol" in problem and "row 1" in problem, problem
+
+
+def test_the_form_cannot_point_a_candidate_at_a_new_server(tmp_path: Path) -> None:
+    """A call sends the candidate's API key to its api_base: an editor could have sent the dashboard's
+    OPENAI_API_KEY to a server of theirs by setting it in the form."""
+    doc = load_document(tmp_path, _new(tmp_path).name)
+    rows = candidate_rows(doc)
+    rows[0]["api_base"] = "https://collector.example.com/v1"
+    with pytest.raises(SuiteError, match=r"candidates row 1, api_base: 'https://collector.example.com/v1' is a new"):
+        save_suite(tmp_path, apply_form(doc, candidates=rows, scorers=scorer_rows(doc)), replace="triage")
+    rows[0]["api_base"] = "http://127.0.0.1:8000/v1"  # a server on this machine is fine
+    save_suite(tmp_path, apply_form(doc, candidates=rows, scorers=scorer_rows(doc)), replace="triage")
+    # one already in the file, written by hand, stays through edits
+    path = tmp_path / "suites" / "triage" / "suite.yaml"
+    path.write_text(path.read_text().replace("http://127.0.0.1:8000/v1", "https://llm.internal.example/v1"))
+    doc = load_document(tmp_path, "triage")
+    save_suite(tmp_path, apply_form(doc, candidates=candidate_rows(doc), scorers=scorer_rows(doc),
+                                    description="Kept."), replace="triage")
+    assert "https://llm.internal.example/v1" in path.read_text()
