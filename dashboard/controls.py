@@ -104,20 +104,13 @@ def or_stop(read: Any, *args: Any) -> Any:
     except EvalcoreError as exc:
         st.error(data.markdown_safe(str(exc)))
         st.stop()
-        raise
+        raise  # st.stop() raises; this line only tells type checkers the function never falls through
 
 
 def board_or_stop(ws: str, token: data.Token, suite: str, scorer: str) -> dict:
     """The suite's cached leaderboard, or the reason there is none (a damaged file, no scored results) shown as
     an error, and the page stopped: every page that starts from the leaderboard says the same thing."""
-    from evalcore.errors import EvalcoreError
-
-    try:
-        return data.leaderboard(ws, token, suite, scorer)
-    except EvalcoreError as exc:
-        st.error(data.markdown_safe(str(exc)))
-        st.stop()
-        raise  # st.stop() raises; this line only tells type checkers the function never falls through
+    return or_stop(data.leaderboard, ws, token, suite, scorer)
 
 
 def all_calls_failed(board: dict, suite: str, scorer: str) -> bool:

@@ -326,24 +326,23 @@ def compare(workspace: str | Path | Queries | None, suite: str, a: str, b: str, 
             raise unknown_name("candidate", name, sorted(have), within=f"suite '{suite}'")
     if a == b:
         raise EvalcoreError("compare needs two different candidates.")
-    data, versions = _unchanged_examples(q, suite, a, b, data)
+    data, versions, unchanged = _unchanged_examples(q, suite, a, b, data)
     pairs = stats.pairwise(data.scores, seed=seed)
     pair = next(p for p in pairs if {p.a, p.b} == {a, b})
     two = data.scores[data.scores["candidate"].isin([a, b])]
     return Comparison(a, b, data.scorer, pair, flipped=pair.a != a, sample=stats.sample_size_report(two),
-                      n_candidates=len(have), versions=versions,
-                      unchanged=None if versions is None else tuple(versions.pop("_ids")))
+                      n_candidates=len(have), versions=versions, unchanged=unchanged)
 
 
 def _unchanged_examples(q: Queries, suite: str, a: str, b: str,
-                        data: ScoreData) -> tuple[ScoreData, dict[str, Any] | None]:
+                        data: ScoreData) -> tuple[ScoreData, dict[str, Any] | None, tuple[str, ...] | None]:
     """When A's and B's latest runs were made for different versions of the suite (the dataset changed between
-    them), A's and B's scores on only the examples the same in both versions, and a note saying so; else `data`
-    unchanged and None. Without it, A's e000 was paired with B's e000 of another dataset without a word. Raises
+    them), A's and B's scores on only the examples the same in both versions, a note saying so and those ids;
+    else `data`, None, None. Without it, A's e000 was paired with B's e000 of another dataset without a word. Raises
     when no example is the same in both."""
     versions = q.candidate_versions(suite)
     if a not in versions or b not in versions or versions[a][1] == versions[b][1]:
-        return data, None
+        return data, None, None
     (run_a, ver_a), (run_b, ver_b) = versions[a], versions[b]
     ids, same = q.shared_examples(suite, ver_a, ver_b)
     runs = (f"{a}'s latest run ({run_a}) and {b}'s ({run_b}) were made for different versions of suite "
@@ -360,11 +359,11 @@ def _unchanged_examples(q: Queries, suite: str, a: str, b: str,
             raise EvalcoreError(f"{runs}, and {name} has no scores on the {fmt.count(len(same), 'example')} unchanged "
                                 "between them.", hint=rerun)
     changed = len(ids) - len(same)
-    return data, {"_ids": same, "suite_versions": {a: ver_a, b: ver_b}, "runs": {a: run_a, b: run_b},
+    return data, {"suite_versions": {a: ver_a, b: ver_b}, "runs": {a: run_a, b: run_b},
                   "examples_unchanged": len(same), "examples_changed": changed,
                   "text": f"Note: {runs}. Only the {fmt.count(len(same), 'example')} unchanged between the two are "
                           f"compared; {fmt.count(changed, 'changed example')} and any example in only one version "
-                          f"are left out. To compare on all: {rerun}"}
+                          f"are left out. To compare on all: {rerun}"}, tuple(same)
 
 
 # -- the recommendation ------------------------------------------------------------------------------------------

@@ -246,7 +246,8 @@ def example_detail(workspace: str | Path | Queries | None, suite: str, example_i
     runs' files; without it each candidate's latest run is found by a scan. Raises EvalcoreError for an
     unknown example."""
     q = _queries(workspace)
-    if q.example(suite, example_id) is None:
+    latest = q.example(suite, example_id)
+    if latest is None:
         known = [str(e) for e in q.examples(suite)["example_id"]]
         raise EvalcoreError(f"suite '{suite}' has no example '{example_id}'.{did_you_mean(example_id, known)}",
                             hint=f"`evalcore show --suite {suite} --failing` lists the failing ones.")
@@ -257,7 +258,7 @@ def example_detail(workspace: str | Path | Queries | None, suite: str, example_i
     # the example as the newest run shown saw it (run ids sort by time; suite versions are hashes): the input and
     # reference of an older version were printed beside outputs made for the new one
     newest = outputs.sort_values("run_id")["suite_version"].iloc[-1] if len(outputs) else None
-    ex = q.example(suite, example_id, newest) or q.example(suite, example_id)
+    ex = (q.example(suite, example_id, newest) if newest is not None else None) or latest
     by_key: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for s in scores.to_dict("records"):
         detail = s["detail"]

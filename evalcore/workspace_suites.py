@@ -138,8 +138,9 @@ def save_suite(workspace: str | Path | None, data: dict[str, Any], *, replace: s
     if replace is not None and replace != suite.name:
         raise SuiteError(f"the name cannot change while editing ('{replace}' to '{suite.name}').",
                          hint="Create a new suite under the new name instead.")
-    _refuse_new_code(ws, suite, replace, file)
-    _refuse_new_servers(ws, suite, replace, file)
+    on_disk = _suite_on_disk(ws, replace)
+    _refuse_new_code(suite, on_disk, file)
+    _refuse_new_servers(suite, on_disk, file)
     text = yaml.safe_dump(suite.model_dump(mode="json", by_alias=True, exclude={"base_dir"}, exclude_defaults=True)
                           | {"name": suite.name, "prompt": data["prompt"], "dataset": suite.dataset},
                           sort_keys=False, allow_unicode=True)
@@ -189,17 +190,22 @@ def _code_functions(suite: Suite) -> list[tuple[int, str]]:
     return [(i, sc.function) for i, sc in enumerate(suite.scorers, start=1) if isinstance(sc, PythonScorer)]
 
 
-def _refuse_new_code(ws: Workspace, suite: Suite, replace: str | None, file: str) -> None:
+def _suite_on_disk(ws: Workspace, replace: str | None) -> Suite | None:
+    """The suite being edited as its file on disk reads now (what someone with the file wrote), or None."""
+    if replace is None or not ws.suite_file(replace).exists():
+        return None
+    try:
+        return load_suite(ws.suite_file(replace))
+    except EvalcoreError:
+        return None
+
+
+def _refuse_new_code(suite: Suite, on_disk: Suite | None, file: str) -> None:
     """This module writes what a web form sends, and importing outputs scores them at once: a python scorer added
     there would run any installed function on the dashboard's machine (`shutil:rmtree` on a path sent as an
     output deleted a folder). A python scorer already in the file on disk, written by someone with access to it,
     stays; the form may not add one or change its function."""
-    before: set[str] = set()
-    if replace is not None and ws.suite_file(replace).exists():
-        try:
-            before = {f for _, f in _code_functions(load_suite(ws.suite_file(replace)))}
-        except EvalcoreError:
-            before = set()
+    before = {f for _, f in _code_functions(on_disk)} if on_disk is not None else set()
     for row, function in _code_functions(suite):
         if function not in before:
             raise SuiteError(
@@ -212,7 +218,7 @@ def _refuse_new_code(ws: Workspace, suite: Suite, replace: str | None, file: str
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
-def _refuse_new_servers(ws: Workspace, suite: Suite, replace: str | None, file: str) -> None:
+def _refuse_new_servers(suite: Suite, on_disk: Suite | None, file: str) -> None:
     """A call sends the candidate's API key (its `api_key_env`, else the provider's default one) to its `api_base`,
     so a form that could point a candidate at any server would hand the dashboard's keys to whoever runs it. The
     form may set a server on this machine, or keep one already in the file on disk; any other is written into
@@ -224,12 +230,7 @@ def _refuse_new_servers(ws: Workspace, suite: Suite, replace: str | None, file: 
                 + [(f"scorers row {i}", sc.api_base) for i, sc in enumerate(s.scorers, start=1)
                    if isinstance(sc, LlmJudgeScorer)])
 
-    before: set[str] = set()
-    if replace is not None and ws.suite_file(replace).exists():
-        try:
-            before = {base for _, base in servers(load_suite(ws.suite_file(replace))) if base}
-        except EvalcoreError:
-            before = set()
+    before = {base for _, base in servers(on_disk) if base} if on_disk is not None else set()
     for where, base in servers(suite):
         if not base or base in before:
             continue
