@@ -181,6 +181,20 @@ def init(directory: str, force: bool) -> None:
                f"  evalcore leaderboard --suite {name}\n  evalcore decide --suite {name}")
 
 
+def nul_warning(examples: Sequence[Any], dataset: str) -> str | None:
+    """The dataset's NUL characters (\\x00) in words, or None: they are kept as given, but not silently, since NUL
+    breaks CSV tools, terminals and many model APIs. Said by `validate` and, before any call, by `run`."""
+    from evalcore.ingest import nul_cells
+
+    nul, n_nul = nul_cells(list(examples))
+    if not nul:
+        return None
+    where = "; ".join(f"row {r}, column {c!r}" for r, c in nul) + (f" and {n_nul - len(nul)} more"
+                                                                     if n_nul > len(nul) else "")
+    return (f"{n_nul} cell(s) of {dataset} hold a NUL character (\\x00): {where}. Many tools and model APIs drop "
+            "or reject it; remove it (a file full of them was probably saved as UTF-16: save it as UTF-8).")
+
+
 @main.command()
 @click.argument("suite_file", type=click.Path(dir_okay=False))
 @click.option("--encoding", default=None, help="Text encoding of a CSV dataset (e.g. cp1252, latin-1).")
@@ -188,7 +202,7 @@ def init(directory: str, force: bool) -> None:
 def validate(suite_file: str, encoding: str | None) -> None:
     """Check a suite and its dataset without calling any model."""
 
-    from evalcore.ingest import load_examples, nul_cells
+    from evalcore.ingest import load_examples
     from evalcore.runner import plan_tasks
     from evalcore.scoring import check_scorers
     from evalcore.suite import LlmJudgeScorer, load_suite
@@ -221,13 +235,9 @@ def validate(suite_file: str, encoding: str | None) -> None:
     if missing:
         click.echo(f"  warning     environment variable(s) not set: {', '.join(missing)}. `evalcore run` will "
                    "refuse to start until they are (or pass --allow-missing-keys to run the other candidates).")
-    nul, n_nul = nul_cells(examples)
-    if nul:  # kept as given, but not silently: NUL breaks CSV tools, terminals and many model APIs
-        where = "; ".join(f"row {r}, column {c!r}" for r, c in nul) + (f" and {n_nul - len(nul)} more"
-                                                                         if n_nul > len(nul) else "")
-        click.echo(terminal_text(f"  warning     {n_nul} cell(s) of {suite.dataset} hold a NUL character (\\x00): "
-                                 f"{where}. Many tools and model APIs drop or reject it; remove it (a file full of "
-                                 "them was probably saved as UTF-16: save it as UTF-8)."))
+    nul = nul_warning(examples, suite.dataset)
+    if nul:
+        click.echo(terminal_text(f"  warning     {nul}"))
     if len(examples) < 30:
         click.echo(f"  note        {len(examples)} examples is few: differences under ~0.2 will not be "
                    "distinguishable. Aim for 50+ with deliberate edge cases.")
@@ -357,6 +367,7 @@ def run(suite_file: str, workspace: str | None, concurrency: int | None, candida
 
     load_secrets_env()
     suite = load_suite(suite_file)
+    _warn_of_nul(suite, encoding)
     names = [c.strip() for c in candidates.split(",") if c.strip()] if candidates else None
     bar = _Bar()
     with _StopOnSignals() as stopper:
@@ -373,6 +384,22 @@ def run(suite_file: str, workspace: str | None, concurrency: int | None, candida
         click.echo(line, err=line.startswith(("  ", "Stopped", "Errors", "Judge")))
     if summary.total and summary.errors == summary.total:
         sys.exit(1)
+
+
+def _warn_of_nul(suite: Any, encoding: str | None) -> None:
+    """Say `validate`'s NUL warning on stderr before any call is sent: a run is where the calls are paid for.
+    A dataset that cannot be read says nothing here: run_suite reports it, in its usual order."""
+    from evalcore.errors import IngestError
+    from evalcore.ingest import load_examples
+
+    try:
+        examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset,
+                                 allow_empty_input=suite.allow_empty_input)
+    except IngestError:
+        return
+    nul = nul_warning(examples, suite.dataset)
+    if nul:
+        _say(terminal_text(f"Warning: {nul}"))
 
 
 def run_report(summary: Any) -> list[str]:

@@ -759,3 +759,15 @@ def test_validate_warns_of_a_nul_character_naming_row_and_column(tmp_path):
     out = _invoke("validate", tmp_path / "s1" / "suite.yaml")
     assert out.exit_code == 0, out.output
     assert "1 cell(s) of examples.csv hold a NUL character (\\x00): row 2, column 'input'" in _words(out.stdout)
+
+
+def test_run_warns_of_a_nul_character_before_sending(tmp_path, server):
+    """`validate` warned of a NUL byte in a cell but `run` sent it to every candidate without a word."""
+    make_suite(tmp_path, server.base_url, ["fine", "exp\x00ort"], candidates=1)
+    out = _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws")
+    assert out.exit_code == 0, out.output
+    err = _words(out.stderr)
+    warning = "1 cell(s) of examples.csv hold a NUL character (\\x00): row 2, column 'input'"
+    assert warning in err, out.stderr
+    assert err.index(warning) < err.index(" done, "), out.stderr  # before the first call is counted
+    assert server.stats()["requests"] == 2
