@@ -20,7 +20,7 @@ each of those is named in DISCRETE with a test that shows the reason by simulati
 One cell is not discrete and still over-covers: near misses 95% vs 90% on 50 examples. Its test shows that a
 variance floor scaled to the scores seen brings it into the band; before the skewness-corrected ends that floor
 under-covered a held-out look-alike (stats_shapes.HELD_OUT_DIFF; bench_stats.py prints them all), with them it no
-longer does, but it is not shipped yet (see the test).
+longer does, but it opens one side beyond 3.5% on other held-out cells, so it is not shipped (see the test).
 
 Skewed differences (rare large ones against frequent small ones) are checked per side, since a miss on one side is
 what makes the non-inferiority test behind the recommendation anti-conservative: the held-out paired shapes miss at
@@ -322,10 +322,11 @@ def observed_deficit_scale(a: np.ndarray, b: np.ndarray, hi: float, span: float,
     return out
 
 
-def coverage_with_floor_scale(monkeypatch: pytest.MonkeyPatch, shape: Paired, key: tuple, n: int,
-                              correct: bool | None, skew: bool = True) -> float:
-    """Coverage of the shipped interval, or (correct not None) of the same interval with the variance floor scaled
-    to `observed_deficit_scale` instead of the full range; `skew` False drops the skewness-corrected ends."""
+def floor_scale_misses(monkeypatch: pytest.MonkeyPatch, shape: Paired, key: tuple, n: int, correct: bool | None,
+                       skew: bool = True, few: int | None = None) -> tuple[float, float, float]:
+    """(coverage, share above the truth, share below) of the shipped interval, or (correct not None) of the same
+    interval with the variance floor scaled to `observed_deficit_scale` instead of the full range (only where at
+    most `few` examples differ, if given); `skew` False drops the skewness-corrected ends."""
     a, b, truth, (lo, hi) = shape(rng_for(*key), LOOK_REPS, n)
     span = hi - lo
     shipped = paired.floored_variance
@@ -335,14 +336,20 @@ def coverage_with_floor_scale(monkeypatch: pytest.MonkeyPatch, shape: Paired, ke
 
             def floored(d: np.ndarray, span: float, confidence: float):
                 _, m, same = shipped(d, span, confidence)
-                floor = variance_floor(d.shape[1], m, span, confidence, np.where(same, 1.0, FLOOR_FADE)) * scale**2
+                use = scale if few is None else np.where(m <= few, scale, 1.0)
+                floor = variance_floor(d.shape[1], m, span, confidence, np.where(same, 1.0, FLOOR_FADE)) * use**2
                 return np.maximum(d.var(axis=1, ddof=1), floor), m, same
 
             mp.setattr(paired, "floored_variance", floored)
         if not skew:
             mp.setattr(paired, "row_skewness", lambda d, *_: np.zeros(d.shape[0]))
         r = paired_rows(a - b, span)
-    return covered(r.low, r.high, truth)
+    return covered(r.low, r.high, truth), float(np.mean(r.low > truth)), float(np.mean(r.high < truth))
+
+
+def coverage_with_floor_scale(monkeypatch: pytest.MonkeyPatch, shape: Paired, key: tuple, n: int,
+                              correct: bool | None, skew: bool = True) -> float:
+    return floor_scale_misses(monkeypatch, shape, key, n, correct, skew)[0]
 
 
 def test_near_misses_95_vs_90_on_50_examples_stay_conservative_and_what_would_bring_them_into_the_band(monkeypatch):
@@ -354,9 +361,9 @@ def test_near_misses_95_vs_90_on_50_examples_stay_conservative_and_what_would_br
     Without the skewness-corrected ends it put a held-out look-alike (both at 90%, A's misses within 0.1, B's
     within 0.3: few disagreements look the same) below the band, which is why the full-range floor was kept; with
     them the look-alike stays in the band: its misses were one-sided misses of the skewed kind (B's larger misses
-    are the rare large differences). The floor stays for now: a floor scaled to the scores needs each candidate's
-    scores (`paired_rows` sees differences only) and has not been run on the other shapes. Widened for the draws
-    unseen, it keeps the look-alike but leaves this cell above 97%."""
+    are the rare large differences). Widened for the draws unseen, it keeps the look-alike but leaves this cell above
+    97%. Run on every held-out cell it is not kept: it opens one side beyond 3.5% in 8 of the 21, and used only on
+    samples with at most 5 disagreements it moves that failure to A's partial credit against B's near misses."""
     a, b, truth, (lo, hi) = PAIRED_DIFF[NEAR_MISSES](rng_for("diff", NEAR_MISSES, 50), LOOK_REPS, 50)
     d = a - b
     r = paired_rows(d, hi - lo)
@@ -371,6 +378,21 @@ def test_near_misses_95_vs_90_on_50_examples_stay_conservative_and_what_would_br
     assert 0.93 <= run["cell", False] <= 0.97 and 0.93 <= run["look-alike", False] <= 0.97  # floor scaled to the range
     assert coverage_with_floor_scale(monkeypatch, *look[::-1], 50, False, skew=False) < 0.93  # ... without the ends
     assert run["cell", True] > 0.97 and 0.93 <= run["look-alike", True] <= 0.97  # ... widened for draws unseen
+    # Run on every held-out cell, the range-seen floor puts a side over 3.5% (+ allowance) in 8 of 21 that the
+    # full-range floor keeps under it, e.g. near misses 97% vs 92% on 100 examples 0.0% -> 5.5% below the truth.
+    side = SKEW_SIDE + 2 * np.sqrt(SKEW_SIDE * (1 - SKEW_SIDE) / LOOK_REPS)
+    name = "near misses, 97% vs 92%"
+    held = ("held-out", "diff", name, 100), HELD_OUT_DIFF[name]
+    assert floor_scale_misses(monkeypatch, *held[::-1], 100, None)[2] < 0.01
+    assert floor_scale_misses(monkeypatch, *held[::-1], 100, False)[2] > side
+    # Used only where at most 5 examples differ (where no test can reject anyway) it brings this cell into the band
+    # with both sides under 3.5%, but A's partial credit against B's near misses on 50 examples (few small
+    # disagreements hiding A's rare large losses) then misses above the truth beyond 3.5%: the same failure.
+    cov, above, below = floor_scale_misses(monkeypatch, *cell[::-1], 50, False, few=5)
+    assert 0.93 <= cov <= 0.97 and max(above, below) <= side
+    skewed = ("held-out", "diff", REC_SKEW, 50), HELD_OUT_DIFF[REC_SKEW]
+    assert floor_scale_misses(monkeypatch, *skewed[::-1], 50, None)[1] <= side
+    assert floor_scale_misses(monkeypatch, *skewed[::-1], 50, False, few=5)[1] > side
 
 
 BOARDS = {  # five candidates, the first two truly best (equal), on 50 shared examples with shared difficulty
