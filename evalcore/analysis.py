@@ -347,8 +347,9 @@ def _unchanged_examples(q: Queries, suite: str, a: str, b: str,
     ids, same = q.shared_examples(suite, ver_a, ver_b)
     runs = (f"{a}'s latest run ({run_a}) and {b}'s ({run_b}) were made for different versions of suite "
             f"'{suite}' (its dataset, prompt or scorers changed between them)")
-    rerun = (f"Run both on the current suite: evalcore run SUITE_FILE --candidates {a},{b} (stored answers are not "
-             "sent again).")
+    # One command, said as the error's hint (its own sentence) and at the end of the note's last sentence.
+    command = f"evalcore run SUITE_FILE --candidates {a},{b} (stored answers are not sent again)."
+    rerun = f"Run both on the current suite: {command}"
     if not same:
         raise EvalcoreError(f"{runs}, and no example is the same in both ({fmt.count(len(ids), 'id')} in common, all "
                             "changed): there is nothing to compare like with like.", hint=rerun)
@@ -363,7 +364,8 @@ def _unchanged_examples(q: Queries, suite: str, a: str, b: str,
                   "examples_unchanged": len(same), "examples_changed": changed,
                   "text": f"Note: {runs}. Only the {fmt.count(len(same), 'example')} unchanged between the two are "
                           f"compared; {fmt.count(changed, 'changed example')} and any example in only one version "
-                          f"are left out. To compare on all: {rerun}"}, tuple(same)
+                          f"are left out. To compare on all examples, run both on the current suite: {command}"
+                  }, tuple(same)
 
 
 # -- the recommendation ------------------------------------------------------------------------------------------

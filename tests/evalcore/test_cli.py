@@ -336,12 +336,15 @@ def test_compare_across_suite_versions_says_so_and_compares_only_unchanged_examp
     text = _words(result.stdout)
     assert "were made for different versions of suite 't'" in text and "Only the 5 examples unchanged" in text
     assert "3 changed examples" in text and "On the 5 examples both have" in text
+    assert "are left out. To compare on all examples, run both on the current suite: evalcore run SUITE_FILE " \
+           "--candidates m0,m1" in text  # it read "To compare on all: Run both ...", a capital mid-sentence
     as_json = json.loads(_invoke("compare", "--suite", "t", "m0", "m1", "--workspace", ran, "--scorer", "is_m0",
                                  "--format", "json").stdout)
     assert as_json["n"] == 5 and as_json["different_suite_versions"]["examples_unchanged"] == 5
     rewrite(8)
     _people_error(_invoke("compare", "--suite", "t", "m0", "m1", "--workspace", ran),
-                  "no example is the same in both", "--candidates m0,m1")
+                  "no example is the same in both", "Run both on the current suite: evalcore run SUITE_FILE "
+                  "--candidates m0,m1")
 
 
 def test_compare_unknown_candidate_lists_candidates(ran):
