@@ -293,12 +293,49 @@ def label_positions(x: list[float], y: list[float], y_span: float, gap: float = 
     return out
 
 
+LABEL_CLEAR = 0.75 * LABEL_GAP  # a label this far below (above) its point is clear of a line rising (falling) from it
+TREND_PAD = 0.06  # the trend chart's x axis beyond its first and last points, as a share of the points' span
+
+
+def _line_ends(named: pd.DataFrame, field: str, line: str) -> tuple[list[bool], list[float]]:
+    """For each row of `named` (in its order): whether it is the last point of its `line` on `field`, and the
+    next point's mean on that line (its own mean at the end)."""
+    order = named.assign(_pos=range(len(named))).sort_values([line, field, "_pos"], kind="stable")
+    nxt = order.groupby(line, sort=False)["mean"].shift(-1)
+    by_pos = pd.DataFrame({"pos": order["_pos"].to_numpy(), "next": nxt.to_numpy(dtype=float),
+                           "mean": order["mean"].astype(float).to_numpy()}).sort_values("pos")
+    return by_pos["next"].isna().tolist(), by_pos["next"].fillna(by_pos["mean"]).tolist()
+
+
+def _utc(ms: float) -> alt.DateTime:
+    """A time as Vega-Lite reads it whatever the data's own form (the dashboard sends Arrow timestamps, in which a
+    plain number in a domain was not the same time: every point was drawn at the axis's start)."""
+    t = pd.Timestamp(round(ms), unit="ms", tz="UTC")
+    return alt.DateTime(year=t.year, month=t.month, date=t.day, hours=t.hour, minutes=t.minute, seconds=t.second,
+                        milliseconds=t.microsecond // 1000, utc=True)
+
+
+def _room_for_labels(times: list[float], widths: list[float], at: list[float]) -> list[float]:
+    """The x domain (ms): the points with TREND_PAD either side, widened on the right so a label of `widths` (shares
+    of the plot's width) starting at `at` ends inside the plot: cirrus-pro-2, the demo's newest, ran to its edge."""
+    if not times:
+        return [0.0, 86_400_000.0]
+    lo, hi = min(times), max(times)
+    span = (hi - lo) or 86_400_000.0
+    left, right = lo - TREND_PAD * span, hi + TREND_PAD * span
+    for w, t in zip(widths, at, strict=True):
+        f = min(w, 0.6)  # a label never takes more than 60% of the plot: the rest is for the data
+        right = max(right, (t - f * left) / (1 - f))  # t + f * (right - left) <= right
+    return [left, right]
+
+
 def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
                 score_label: str = "mean score", text: str = "candidate", title: str | None = None,
                 y_format: str = ".3f") -> alt.LayerChart:
     """One line per family across releases (x="release") or run dates (x="run"), a 95% band around it and
     every candidate labelled with its `text` column (the candidate, or "candidate (n=12)") at its point (over run
-    dates, at its newest), the labels spaced so none covers another (`label_positions`); the subtitle says which
+    dates, at its newest), right of a line's end and off the segment a line goes on along, the labels spaced so
+    none covers another (`label_positions`) and the axis widened for the last ones; the subtitle says which
     examples the points are computed over. `y_format` ".0%" for rates."""
     df = rows.copy()
     field = "release" if x == "release" else "started"
@@ -309,9 +346,17 @@ def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
         x_title = "release date"
     else:
         fmt_, step, x_title = _time_axis(df[field])
+    # over releases each point is its own candidate; over run dates a line is one candidate: label its newest point
+    named = (df if x == "release" else df.sort_values(field).groupby("candidate", sort=False).tail(1)).copy()
+    times = named[field].map(lambda t: pd.Timestamp(t).value / 1e6).astype(float).tolist()  # ms, as Vega reads
+    ends, nexts = _line_ends(named, field, "family" if x == "release" else "candidate")
+    widths = label_widths(named[text].tolist(), PLOT_WIDTH)
+    x_domain = _room_for_labels(times, [w for w, end in zip(widths, ends, strict=True) if end],
+                                [t for t, end in zip(times, ends, strict=True) if end])
     # a UTC scale: labels in UTC, as the title says (a time scale labels in the browser's zone, and a release
     # date at midnight UTC read as the day before west of Greenwich)
-    x_enc = alt.X(f"{field}:T", title=x_title, scale=alt.Scale(type="utc", padding=30),
+    x_enc = alt.X(f"{field}:T", title=x_title, scale=alt.Scale(type="utc", domain=[_utc(v) for v in x_domain],
+                                                             nice=False),
                   axis=alt.Axis(format=fmt_, labelAngle=0 if fmt_ == "%b %Y" else -30, tickMinStep=step))
     y_scale = alt.Scale(domain=_padded(float(df["low"].min()), float(df["high"].max())), nice=False)
     y = alt.Y("mean:Q", title=f"{score_label} (95% band)", scale=y_scale,
@@ -326,13 +371,15 @@ def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
                       alt.Tooltip("mean:Q", format=y_format),
                       alt.Tooltip("low:Q", title="95% low", format=y_format),
                       alt.Tooltip("high:Q", title="95% high", format=y_format), alt.Tooltip("n:Q")])
-    # over releases each point is its own candidate; over run dates a line is one candidate: label its newest point
-    named = (df if x == "release" else df.sort_values(field).groupby("candidate", sort=False).tail(1)).copy()
-    times = named[field].map(lambda t: pd.Timestamp(t).value).astype(float).tolist()
+    # A label runs right from its point (dx, left-aligned). At a line's end that is clear of the line; a point the
+    # line goes on from has its label moved off the next segment: below it when the line rises, above when it falls
+    # (labels sat on their own lines: the demo's aurora-1.5 and cirrus-pro). Then neighbours are nudged apart.
     domain = y_scale.domain
-    named["label_y"] = label_positions(times, named["mean"].astype(float).tolist(), float(domain[1] - domain[0]),
-                                       x_span=(max(times) - min(times)) * PADDED if times else None,
-                                       widths=label_widths(named[text].tolist(), PLOT_WIDTH))
+    y_span = float(domain[1] - domain[0])
+    off = LABEL_CLEAR * y_span
+    want = [m if end else (m - off if nxt >= m else m + off)
+            for m, end, nxt in zip(named["mean"].astype(float), ends, nexts, strict=True)]
+    named["label_y"] = label_positions(times, want, y_span, x_span=x_domain[1] - x_domain[0], widths=widths)
     at = alt.Chart(named).encode(x=x_enc, y=alt.Y("label_y:Q", scale=y_scale), text=f"{text}:N")
     style = {"align": "left", "baseline": "middle", "dx": 8, "fontSize": 11}
     halo = at.mark_text(**style, stroke="white", strokeWidth=3, strokeOpacity=0.85)  # readable over lines and bands

@@ -238,3 +238,37 @@ def test_a_long_label_pushes_aside_the_label_it_runs_into() -> None:
     assert charts.label_positions(x, y, 1.0, widths=long_names)[:2] == [0.5, 0.5]
     on_axis = charts.label_positions(x, y, 1.0, widths=long_names, x_span=2.0)  # the data is half the axis
     assert abs(on_axis[0] - on_axis[1]) >= charts.LABEL_GAP - 1e-9
+
+
+def test_trend_labels_sit_off_their_lines_and_inside_the_plot() -> None:
+    """Each label ran right from its point along its own line's next segment (the demo's aurora-1.5 and cirrus-pro
+    were drawn on their lines) and the newest one ran to the plot's edge. A line's end is labelled right of it, at
+    its point; a point the line goes on from has its label below a rising segment and above a falling one; every
+    candidate keeps its label, at least a label's height from a neighbour, and the axis has room for the last."""
+    t = pd.Timestamp("2025-10-01", tz="UTC")
+    days = {"up-1": 0, "up-2": 100, "down-1": 20, "down-2": 120, "long-name-at-the-end": 400}
+    means = {"up-1": 0.5, "up-2": 0.8, "down-1": 0.7, "down-2": 0.6, "long-name-at-the-end": 0.65}
+    fam = {"up-1": "up", "up-2": "up", "down-1": "down", "down-2": "down", "long-name-at-the-end": "end"}
+    rows = pd.DataFrame([{"candidate": c, "family": fam[c], "release": t + pd.Timedelta(days=d), "mean": means[c],
+                          "low": means[c] - 0.1, "high": means[c] + 0.1, "n": 10} for c, d in days.items()])
+    spec = charts.trend_chart(rows, ["up", "down", "end"], x="release", basis="over all 10 examples").to_dict()
+    texts = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    assert all(m["mark"]["align"] == "left" and m["mark"]["dx"] > 0 for m in texts)  # right of the point
+    named = {r["candidate"]: r for r in spec["datasets"][texts[1]["data"]["name"]]}
+    assert sorted(named) == sorted(days)
+    lo, hi = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
+    gap = charts.LABEL_GAP * (hi - lo)
+    for end in ("up-2", "down-2", "long-name-at-the-end"):
+        assert named[end]["label_y"] == pytest.approx(means[end])  # at the line's end, right of it
+    assert named["up-1"]["label_y"] <= means["up-1"] - gap / 2 + 1e-9  # under the rising segment, clear of it
+    assert named["down-1"]["label_y"] >= means["down-1"] + gap / 2 - 1e-9  # over the falling one
+    ys = sorted(r["label_y"] for r in named.values())
+    assert all(b - a >= gap - 1e-9 for a, b in zip(ys, ys[1:]))
+    scale = spec["layer"][0]["encoding"]["x"]["scale"]
+    first, last = (pd.Timestamp(year=d["year"], month=d["month"], day=d["date"], hour=d["hours"], minute=d["minutes"],
+                                second=d["seconds"], tz="UTC") for d in scale["domain"])
+    newest = t + pd.Timedelta(days=400)
+    share = charts.label_widths(["long-name-at-the-end"], charts.PLOT_WIDTH)[0]
+    slack = pd.Timedelta(seconds=1)  # the domain is said to the second
+    assert (newest - first) + share * (last - first) <= (last - first) + slack  # the last label ends in the plot
+    assert first < t
