@@ -315,13 +315,14 @@ def _utc(ms: float) -> alt.DateTime:
                         milliseconds=t.microsecond // 1000, utc=True)
 
 
-def _room_for_labels(times: list[float], widths: list[float], at: list[float]) -> list[float]:
-    """The x domain (ms): the points with TREND_PAD either side, widened on the right so a label of `widths` (shares
-    of the plot's width) starting at `at` ends inside the plot: cirrus-pro-2, the demo's newest, ran to its edge."""
+def _room_for_labels(times: list[float], widths: list[float], at: list[float], step: float) -> list[float]:
+    """The x domain (ms): every point's `times` with TREND_PAD either side, widened on the right so a label of
+    `widths` (shares of the plot's width) starting at `at` ends inside the plot: the demo's newest ran to its edge.
+    Points all at one time span ten ticks of `step` (the axis's finest), not a day of empty hours."""
     if not times:
-        return [0.0, 86_400_000.0]
+        return [0.0, 10 * step]
     lo, hi = min(times), max(times)
-    span = (hi - lo) or 86_400_000.0
+    span = (hi - lo) or 10 * step
     left, right = lo - TREND_PAD * span, hi + TREND_PAD * span
     for w, t in zip(widths, at, strict=True):
         f = min(w, 0.6)  # a label never takes more than 60% of the plot: the rest is for the data
@@ -351,8 +352,9 @@ def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
     times = named[field].map(lambda t: pd.Timestamp(t).value / 1e6).astype(float).tolist()  # ms, as Vega reads
     ends, nexts = _line_ends(named, field, "family" if x == "release" else "candidate")
     widths = label_widths(named[text].tolist(), PLOT_WIDTH)
-    x_domain = _room_for_labels(times, [w for w, end in zip(widths, ends, strict=True) if end],
-                                [t for t, end in zip(times, ends, strict=True) if end])
+    every = df[field].map(lambda t: pd.Timestamp(t).value / 1e6).astype(float).tolist()  # every point, not the named
+    x_domain = _room_for_labels(every, [w for w, end in zip(widths, ends, strict=True) if end],
+                                [t for t, end in zip(times, ends, strict=True) if end], step)
     # a UTC scale: labels in UTC, as the title says (a time scale labels in the browser's zone, and a release
     # date at midnight UTC read as the day before west of Greenwich)
     x_enc = alt.X(f"{field}:T", title=x_title, scale=alt.Scale(type="utc", domain=[_utc(v) for v in x_domain],

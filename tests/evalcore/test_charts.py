@@ -209,6 +209,8 @@ def test_over_run_dates_each_candidate_is_named_once_at_its_newest_run() -> None
     named = spec["datasets"][texts[1]["data"]["name"]]
     assert sorted(r["candidate"] for r in named) == ["a", "b", "c"]
     assert {r["mean"] for r in named} == {0.69}  # each at its newest run
+    first = spec["layer"][0]["encoding"]["x"]["scale"]["domain"][0]  # the axis holds every run, not only the named
+    assert (first["year"], first["month"], first["date"], first["hours"]) == (2026, 12, 1, 8)
 
 
 def test_quality_cost_axis_is_whole_decades_and_leaves_a_free_candidate_off() -> None:
