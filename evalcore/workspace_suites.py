@@ -266,7 +266,7 @@ def prompt_problem(suite_file: Path | str, examples: list[Example]) -> str | Non
     """Why the suite's prompt cannot be rendered for these examples (a column it names that they lack, an empty
     message, a template error), naming the row; None when it renders for the first PROMPT_CHECK_EXAMPLES. The
     upload said "N valid examples" and the run then failed on `{{ nosuchcol }}` for every row (audit)."""
-    from evalcore.runner import render_messages
+    from evalcore.prompt_render import render_messages
 
     try:
         render_messages(load_suite(suite_file), examples[:PROMPT_CHECK_EXAMPLES])

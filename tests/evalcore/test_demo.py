@@ -14,7 +14,7 @@ from evalcore import demo
 from evalcore.demo_build import DEMO_SUITE, build_demo, is_built
 from evalcore.example import Example
 from evalcore.queries import Queries
-from evalcore.runner import render_messages
+from evalcore.prompt_render import render_messages
 from evalcore.scoring import judge_messages, score
 from evalcore.store import Workspace
 from evalcore.suite import LlmJudgeScorer, load_suite

@@ -13,7 +13,7 @@ import pytest
 
 from evalcore.errors import SuiteError
 from evalcore.example import Example
-from evalcore.runner import RENDER_MAX_CHARS, _sandbox, render_messages
+from evalcore.prompt_render import RENDER_MAX_CHARS, _sandbox, render_messages
 from evalcore.suite import Suite, parse_suite
 
 BIG = 99_999_999
