@@ -221,6 +221,8 @@ def _sandbox():  # type: ignore[no-untyped-def]
         or take all memory before any time check."""
 
         intercepted_binops = frozenset({"*", "**", "%", "+"})
+        code_generator_class = _join_checking_code_generator()
+        checked_str_join = staticmethod(_checked_str_join)
 
         def call_binop(self, context, operator, left, right):  # type: ignore[no-untyped-def]
             if operator == "**" and isinstance(left, (int, float)) and isinstance(right, (int, float)):
@@ -266,7 +268,44 @@ def _sandbox():  # type: ignore[no-untyped-def]
 
     env = LimitedSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
     env.filters = _guarded_filters(env.filters)
+    env.concat = _checked_concat  # compiled code joins {% set %} blocks, macro output and the page through this
     return env
+
+
+def _checked_concat(parts: Any) -> str:
+    """"".join with the size limit checked first. `~`, a `{% set %}...{% endset %}` block and a macro's output
+    are each one join, which no render clock can interrupt: a chain of them doubling a 2M-character string took
+    ~10 s and GBs of memory before the clock's next chance."""
+    listed = parts if isinstance(parts, list) else list(parts)
+    size = 0
+    for part in listed:
+        size += len(part)
+        if size > RENDER_MAX_CHARS:
+            _too_long(size, "joining text ('~', a {% set %} block or a macro's output)",
+                      "join shorter text, or fewer times")
+    return "".join(listed)
+
+
+def _checked_str_join(parts: Any) -> str:
+    """`~` (Jinja's str_join: each part as text), through `_checked_concat`."""
+    return _checked_concat([p if isinstance(p, str) else str(p) for p in parts])
+
+
+def _join_checking_code_generator() -> type:
+    """Jinja's code generator with `~` compiled to environment.checked_str_join (the sandbox has no hook for it).
+    Autoescape is off in every prompt environment, so markup_join never applies."""
+    from jinja2.compiler import CodeGenerator, optimizeconst
+
+    class JoinCheckingCodeGenerator(CodeGenerator):
+        @optimizeconst
+        def visit_Concat(self, node, frame):  # type: ignore[no-untyped-def]
+            self.write("environment.checked_str_join((")
+            for arg in node.nodes:
+                self.visit(arg, frame)
+                self.write(", ")
+            self.write("))")
+
+    return JoinCheckingCodeGenerator
 
 
 class _RenderClock:

@@ -40,6 +40,10 @@ def _refusal(prompt: str) -> str:
 
 HOSTILE = [
     ('{{ "x"|center(99999999) }}', "center(99999999)"),
+    # one join each, which the render clock cannot interrupt: chained, they doubled 2M characters to GBs
+    ('{% set a = "x" * 1999999 %}{% set b = a ~ a %}{{ b|length }}', "joining text"),
+    ('{% set a = "x" * 1999999 %}{% set b %}{{ a }}{{ a }}{% endset %}{{ b|length }}', "joining text"),
+    ('{% macro d(s) %}{{ s }}{{ s }}{% endmacro %}{% set a = "x" * 1999999 %}{{ d(a)|length }}', "joining text"),
     ('{% set s = "x"|center(99999999) %}ok', "center(99999999)"),  # folded at compile time, then thrown away
     ('{{ "x"|center(n)|length }}', "center(99999999)"),  # a huge intermediate, a short message
     ('{{ "x"|center(n) }}', "center(99999999)"),
