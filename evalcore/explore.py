@@ -98,8 +98,11 @@ def filter_examples(table: pd.DataFrame, *, tag: str | None = None, candidates: 
 
 def disagreements(table: pd.DataFrame, *, limit: int = 20) -> pd.DataFrame:
     """Examples where the candidates' scores spread most (max - min of per-candidate means), with the best
-    and worst candidate and how many candidates passed. Ties in spread: more failing candidates first."""
-    columns = ["example_id", "spread", "best", "best_value", "worst", "worst_value", "passed", "candidates", "tags"]
+    and worst candidate and how many candidates passed. Ties in spread: more failing candidates first.
+    `best_tied` / `worst_tied` count the candidates at the best / worst value (the named one included): with nine
+    at 0.000, naming one as "worst" singled it out."""
+    columns = ["example_id", "spread", "best", "best_value", "best_tied", "worst", "worst_value", "worst_tied",
+               "passed", "candidates", "tags"]
     if table.empty:
         return pd.DataFrame(columns=columns)
     # Vectorised per example (a loop over groups took ~1 s at 500 examples x 10 candidates): the first row with
@@ -109,9 +112,14 @@ def disagreements(table: pd.DataFrame, *, limit: int = 20) -> pd.DataFrame:
     hi, lo = t.loc[g["value"].idxmax().to_numpy()], t.loc[g["value"].idxmin().to_numpy()]
     first = t.drop_duplicates("example_id")
     hi_v, lo_v = hi["value"].to_numpy(dtype=float), lo["value"].to_numpy(dtype=float)
+    value = t["value"].to_numpy(dtype=float)
+    at_hi = pd.Series(np.abs(value - g["value"].transform("max").to_numpy(dtype=float)) <= _TIE_TOL)
+    at_lo = pd.Series(np.abs(value - g["value"].transform("min").to_numpy(dtype=float)) <= _TIE_TOL)
     out = pd.DataFrame({"example_id": first["example_id"].tolist(), "spread": (hi_v - lo_v).tolist(),
                         "best": hi["candidate"].tolist(), "best_value": hi_v.tolist(),
+                        "best_tied": at_hi.groupby(t["example_id"], sort=False).sum().astype(int).tolist(),
                         "worst": lo["candidate"].tolist(), "worst_value": lo_v.tolist(),
+                        "worst_tied": at_lo.groupby(t["example_id"], sort=False).sum().astype(int).tolist(),
                         "passed": g["passed"].sum().astype(int).tolist(), "candidates": g.size().tolist(),
                         "tags": first["tags"].tolist()}, columns=columns)
     return out.sort_values(["spread", "passed", "example_id"], ascending=[False, True, True]).head(limit)
