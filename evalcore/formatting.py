@@ -150,6 +150,8 @@ def p_value(p: Any) -> str:
         return MISSING
     if v < 0.001:
         return "p < 0.001"
+    if v < 0.01:  # two significant digits, so "p = 0.0045" can be checked against a threshold like 0.0056
+        return f"p = {v:.2g}"
     return f"p = {v:.3f}" if v < 0.1 else f"p = {v:.2f}"
 
 
@@ -159,13 +161,47 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
 
 
 def names(items: Sequence[str], limit: int = 3) -> str:
-    """"a", "a and b", "a, b and c", "a, b, c and 2 others"."""
+    """"a", "a and b", "a, b and c", "a, b, c and 2 others"; never "and 1 other": naming it takes no more room."""
     items = list(items)
     if not items:
         return ""
-    if len(items) <= limit:
+    if len(items) <= limit + 1:
         return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
     return ", ".join(items[:limit]) + " and " + count(len(items) - limit, "other")
+
+
+STEADY_LIMIT = 4
+"""How many names a "What changed" list shows before "and N others", on every page and in the report."""
+
+
+def steady_names(items: Sequence[str]) -> str:
+    """The candidates of a "No significant move" / "New" list, truncated by one rule everywhere."""
+    return names(items, limit=STEADY_LIMIT)
+
+
+def level(confidence: Any) -> str:
+    """A confidence level as people read it: "95%", "98.9%", "90%"."""
+    v = _num(confidence)
+    return MISSING if v is None else f"{v * 100:.3g}%"
+
+
+def ci_words(low: Any, high: Any, confidence: Any = 0.95, digits: int = 3) -> str:
+    """An interval of differences in words, its level stated: "95% CI -0.017 to +0.007"."""
+    if _num(low) is None or _num(high) is None:
+        return MISSING
+    return f"{level(confidence)} CI {diff(low, digits)} to {diff(high, digits)}"
+
+
+def pct_points_between(a: Any, b: Any) -> str:
+    """a - b in points as the two rates read when shown: 92% and 85% give "+7 pts", never the "+8" of the
+    unrounded 92.3 - 84.6. Falls back to the unrounded difference where `pct` shows decimals (under 1%)."""
+    x, y = _num(a), _num(b)
+    if x is None or y is None:
+        return MISSING
+    shown = [pct(v) for v in (x, y)]
+    if all(s.endswith("%") and s[:-1].lstrip("-").isdigit() for s in shown):
+        return pct_points((int(shown[0][:-1]) - int(shown[1][:-1])) / 100)
+    return pct_points(x - y)
 
 
 def csv_list(items: Iterable[Any] | None) -> str:

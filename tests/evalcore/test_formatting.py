@@ -76,7 +76,10 @@ def test_words():
     assert f.count(2, "other") == "2 others"
     assert f.names(["a"]) == "a"
     assert f.names(["a", "b", "c"]) == "a, b and c"
-    assert f.names(["a", "b", "c", "d"]) == "a, b, c and 1 other"
+    assert f.names(["a", "b", "c", "d"]) == "a, b, c and d"  # never "and 1 other": the name takes no more room
+    assert f.names(["a", "b", "c", "d", "e"]) == "a, b, c and 2 others"
+    assert f.steady_names(list("abcde")) == "a, b, c, d and e" and f.steady_names(list("abcdef")).endswith(
+        "d and 2 others")
     assert f.csv_list(["a", "b"]) == "a; b"
     assert f.p_value(0.0002) == "p < 0.001"
     assert f.p_value(0.0213) == "p = 0.021"
