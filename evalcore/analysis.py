@@ -158,7 +158,23 @@ class Leaderboard:
 
     def to_dict(self) -> dict[str, Any]:
         return {"suite": self.suite, "scorer": self.scorer, "n_examples": self.n_examples, "repeats": self.repeats,
-                "notes": self.notes, "rows": self.rows}
+                "notes": self.notes, "rows": self.rows, "vs_leader_confidence": self.vs_leader_confidence}
+
+    @property
+    def compared(self) -> int:
+        """Candidates with a gap to the leader (the leader included): what the gaps' adjustment counts."""
+        return sum(1 for r in self.rows if r.get("diff_vs_best") is not None)
+
+    @property
+    def vs_leader_confidence(self) -> float:
+        """The level of the rows' diff_low/diff_high: Bonferroni-adjusted, 98.9% with ten candidates, not 95%."""
+        return stats.vs_leader_confidence(max(self.compared, 2))
+
+    def vs_leader_label(self) -> str:
+        """The gap column's heading words: "98.9% CI, adjusted for 9 comparisons", so no page calls it 95%."""
+        k = self.compared
+        level = fmt.level(self.vs_leader_confidence)
+        return f"{level} CI, adjusted for {fmt.count(k - 1, 'comparison')}" if k > 2 else f"{level} CI"
 
 
 def leaderboard(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,
@@ -226,7 +242,15 @@ def leaderboard(workspace: str | Path | Queries | None, suite: str, *, scorer: s
 
 
 def _round(v: float | None, digits: int = 4) -> float | None:
-    return None if v is None else round(float(v), digits)
+    """Tidy for JSON, but never a value that displays differently from the unrounded one: -0.31446 rounded to
+    -0.3145 would print "-0.315" beside the decision's "-0.314" (rounding a rounded value); such values keep
+    their digits."""
+    if v is None:
+        return None
+    x, r = float(v), round(float(v), digits)
+    if fmt.score(r) != fmt.score(x) or fmt.pct(r) != fmt.pct(x):
+        return x
+    return r
 
 
 def _significant(v: float | None, digits: int = 6) -> float | None:
