@@ -69,6 +69,9 @@ class Recommendation(ToDict):
     (`pick`), and the candidates people rate credibly worse (`worse`: candidate -> reason)."""
     warnings: list[str] = field(default_factory=list)
     """Reasons to distrust the recommendation, e.g. it rests on an LLM judge that people disagree with."""
+    needed_examples: int | None = None
+    """With no pick: about how many shared examples would show the cheapest candidate that could be best within the
+    margin of the leader, if the two are truly equal (the evidence's "would take about N shared examples")."""
     pick_row: dict[str, Any] | None = None
     """The pick's numbers in the shape of an alternative (its verdict starts "the pick"), so a table of the evidence
     can show the pick's own gap, cost and latency beside the others'."""
@@ -115,7 +118,7 @@ def check_policy(policy: str, margin: float, span: float = 1.0) -> None:
 
 
 def _verdict(diff: float, low: float, high: float, margin: float, could_be_best: bool, non_inferior: bool,
-             blocker: tuple[str, float] | None = None, leader: str = "the leader") -> str:
+             blocker: tuple[str, float, bool] | None = None, leader: str = "the leader") -> str:
     """`blocker`: the other candidate this one is not shown within `margin` of, and the loss to it that cannot be
     ruled out; named when the gap to the leader alone would pass, so the text never reads as a contradiction."""
     if non_inferior and -margin < low and high < margin:
@@ -129,17 +132,19 @@ def _verdict(diff: float, low: float, high: float, margin: float, could_be_best:
             return "could be best (the gap is not significant once adjusted for the comparisons with the best)"
         return "could be best"
     if low > -margin and blocker is not None:
-        other, loss = blocker
-        return (f"within {fmt.score(margin)} of {leader}, but a loss of up to {fmt.score(loss)} to {other} cannot "
-                "be ruled out")
+        other, loss, lower = blocker
+        why = "; its mean is lower, but the gap to it varies too much across examples" if lower else ""
+        return (f"within {fmt.score(margin)} of {leader}, not shown within it of {other} (a loss of up to "
+                f"{fmt.score(loss)} cannot be ruled out{why}), and a pick must be within it of every candidate")
     return f"cannot rule out a loss of up to {fmt.score(-low)}"
 
 
 def _blockers(stacked: np.ndarray, order: list[str], margin: float, span: float,
-              alpha: float) -> dict[str, tuple[str, float]]:
+              alpha: float) -> dict[str, tuple[str, float, bool]]:
     """For each candidate not shown non-inferior to every other: the one it is least clearly within `margin` of
-    (highest one-sided p) and the lower end of its interval against it, as a loss."""
-    out: dict[str, tuple[str, float]] = {}
+    (highest one-sided p), the lower end of its interval against it, as a loss, and whether that one's mean is
+    lower (which reads as a bug unless the text says why)."""
+    out: dict[str, tuple[str, float, bool]] = {}
     k = len(order)
     for x in range(k):
         others = [j for j in range(k) if j != x]
@@ -150,7 +155,7 @@ def _blockers(stacked: np.ndarray, order: list[str], margin: float, span: float,
         worst = int(np.argmax(p))
         if p[worst] >= alpha / 2:
             rows = paired_rows(d[worst][None], span, 1 - alpha)
-            out[order[x]] = (order[others[worst]], max(0.0, -float(rows.low[0])))
+            out[order[x]] = (order[others[worst]], max(0.0, -float(rows.low[0])), bool(d[worst].mean() > 0))
     return out
 
 
@@ -201,7 +206,7 @@ def recommend(
 
     if calls_ and all(int(calls_.get(c) or 0) > 0 and int(errors_.get(c) or 0) >= int(calls_[c]) for c in calls_):
         return empty("all_failed", f"Every call failed for all {fmt.count(len(calls_), 'candidate')}: there is "
-                     "nothing to compare. Fix the errors (see `evalcore runs`) and run again.")
+                     "nothing to compare. Fix the errors (see evalcore runs) and run again.")
     t = prepare(scores, lo, hi)
     has = t.count > 0
     with_data = [i for i in range(len(t.candidates)) if has[i].any()]
@@ -271,6 +276,9 @@ def recommend(
                                         "its numbers can differ from these.")
     details.append(f"{leader} has the best mean on them: {fmt.score(lead_iv.estimate)} "
                    f"{fmt.interval(lead_iv.low, lead_iv.high)}.")
+    if k >= 2:
+        details.append(f"Below, p is one-sided (is it worse than {leader}?): under {alpha:g}/{k - 1} = "
+                       f"{alpha / (k - 1):.2g} against any candidate, it is credibly worse and cannot be best.")
     alternatives = []
     pick_row: dict[str, Any] | None = None
     for c in order:
@@ -282,11 +290,11 @@ def recommend(
                                                                         non_inferior[c], blockers.get(c), leader)
         if c == pick:
             verdict = f"the pick; {verdict}"
-        pr = None if not pass_mean else pass_mean[c] - pass_mean[leader]
+        pr = None if not pass_mean else pass_mean[c] - pass_mean[leader]  # the numbers; the words use the shown %
         entry = {
             "candidate": c, "diff": diff, "diff_low": low, "diff_high": high, "pass_rate_diff": pr, "p_value": p,
             "p_value_test": "two-sided paired, exact where the t test is not trustworthy",
-            "p_noninferiority": p_ni.get(c),
+            "p_noninferiority": p_ni.get(c), "p_worse": _p_worse(diff, p),
             "verdict": verdict, "could_be_best": c in could, "non_inferior": non_inferior[c],
             "cost_per_example_usd": _known(cost, c), "latency_p50_ms": _known(lat, c),
             **row_fields(people.rows.get(c) if people is not None else None),
@@ -297,9 +305,10 @@ def recommend(
             continue
         alternatives.append(entry)
         if c != leader:
-            details.append(f"{c}: {fmt.diff(diff)} {fmt.diff_interval(low, high)} vs {leader}"
-                           + (f", pass rate {fmt.pct_points(pr)}" if pr is not None else "")
-                           + f", {fmt.p_value(p)}: {verdict}"
+            details.append(f"{c}: {fmt.diff(diff)} vs {leader} ({fmt.ci_words(low, high)})"
+                           + (f", pass rate {fmt.pct_points_between(pass_mean[c], pass_mean[leader])}"
+                              if pr is not None else "")
+                           + f", one-sided {fmt.p_value(_p_worse(diff, p))}: {verdict}"
                            + (f"; {vetoed[c].text}" if c in vetoed else "") + ".")
         elif c in vetoed:
             details.append(f"{c} (the leader): {vetoed[c].text}.")
@@ -326,8 +335,9 @@ def recommend(
                 trade.append(fmt.ratio_phrase(cost[pick], cost[leader]))
             if _known(lat, pick) is not None and _known(lat, leader) is not None:
                 trade.append(fmt.speed_phrase(lat[pick], lat[leader]))
-            headline = (f"Pick {pick}: within {fmt.score(margin)} of the leader {fmt.diff_interval(low, high)}"
-                        + "".join(f", {x}" for x in trade) + ".")
+            gap = f"{fmt.score(-diff)} below the leader" if fmt.diff(diff) != fmt.diff(0) else "level with the leader"
+            headline = (f"Pick {pick}: {gap} ({fmt.ci_words(low, high)}), inside the {fmt.score(margin)} you accept"
+                        + ("; " + ", ".join(trade) if trade else "") + ".")
         if auto_pick is not None and auto_pick != pick and auto_pick in vetoed:
             headline += f" Not {auto_pick}: {_first_clause(vetoed[auto_pick].text)}."
     elif auto_pick is not None:
@@ -365,11 +375,13 @@ def recommend(
                        "unseen "
                        f"({sample.power:.0%} power, one-sided at {sample.alpha:g}/{max(k - 1, 1)} = "
                        f"{sample.alpha_adjusted:.2g} for {fmt.count(k - 1, 'comparison')} with the leader).")
+    needed: int | None = None
     if status == "inconclusive" and auto_pick is None and sample.sd_diff:
         target = cheap or sample.runner_up
         j = idx[target]
         sd = float(np.std(M[j] - M[idx[leader]], ddof=1)) if target else 0.0
         need = required_n(margin, sd, alpha=alpha / 2, power=power, one_sided=True) if sd > 0 else None
+        needed = need
         if need is not None:
             details.append(f"To show {target} loses at most {fmt.score(margin)} to {leader}, if the two are truly "
                            f"equal, would take about {need:,} shared examples ({power:.0%} power, one-sided at "
@@ -379,7 +391,7 @@ def recommend(
     people_dict = None
     if people is not None:
         people_dict, lines = _people_details(people, pick, auto_pick, vetoed, order)
-        details.extend(lines)
+        details.extend(_plain(x) for x in lines)
     failed = [c for c in order if int(calls_.get(c) or 0) > 0 and int(errors_.get(c) or 0) >= int(calls_[c])]
     if failed:
         details.append(f"Every call failed for {fmt.names(failed, 5)}: "
@@ -388,7 +400,34 @@ def recommend(
     if unknown and cost_per_example is not None:
         details.append(f"Cost unknown for {fmt.names(unknown, 5)}.")
     return Recommendation(status, headline, details, pick, leader, policy, margin, n, alternatives, could, sample,
-                          people_dict, pick_row=pick_row)
+                          people_dict, needed_examples=needed, pick_row=pick_row)
+
+
+def no_pick_text(rec: Recommendation | Mapping[str, Any]) -> str:
+    """What a no-pick decision leaves open, under its headline: how many candidates the tests rule out and what
+    would decide among the rest. Takes the Recommendation or its to_dict(), so the pages show the same words."""
+    d = rec.to_dict() if isinstance(rec, Recommendation) else rec
+    rows = [*([d["pick_row"]] if d.get("pick_row") else []), *d.get("alternatives", [])]
+    out = [a["candidate"] for a in rows if not a["could_be_best"]]
+    head = (f"{len(out)} of {len(rows)} ruled out, credibly worse than another: {fmt.names(out, 4)}. " if out else
+            f"None of the {len(rows)} is ruled out. ")
+    need, n = d.get("needed_examples"), int(d.get("shared_examples") or 0)
+    more = f"about {need:,} shared examples (there are {n:,})" if need else "more examples"
+    return (head + f"Among the {len(rows) - len(out)} that could be best, a wider margin (if a larger drop is "
+            f"acceptable) or {more} could decide.")
+
+
+def _p_worse(diff: float, p: float | None) -> float | None:
+    """The one-sided p that `diff` (candidate minus leader) is below 0, from the two-sided p: the p that "could
+    be best" compares with alpha / (k - 1), so the evidence can be checked against the threshold it prints."""
+    if p is None:
+        return None
+    return p / 2 if diff < 0 else 1 - p / 2
+
+
+def _plain(text: str) -> str:
+    """Evidence is plain text (the report and the pages escape it), so a code span's backticks would show."""
+    return text.replace("`", "")
 
 
 def _first_clause(text: str) -> str:

@@ -143,7 +143,9 @@ def test_recommendation_on_the_demo_is_honest_about_52_examples(demo_ws, board):
     rec = analysis.recommendation(demo_ws, DEMO_SUITE, board=board)  # the suite's decision: cheapest within 0.05
     assert rec.policy == "cheapest" and rec.margin == 0.05 and rec.shared_examples == 52
     assert rec.status == "pick" and rec.pick is not None and rec.pick != rec.leader
-    assert rec.headline.startswith(f"Pick {rec.pick}: within 0.050 of the leader [")
+    gap = next(a for a in rec.evidence if a["candidate"] == rec.pick)
+    assert rec.headline.startswith(f"Pick {rec.pick}: {-gap['diff']:.3f} below the leader (95% CI "
+                                   f"{gap['diff_low']:+.3f} to {gap['diff_high']:+.3f}), inside the 0.050 you accept; ")
     assert "leads" not in rec.headline
     assert rec.details[0] == "Computed on the 52 examples all 10 candidates share."
     alts = {a["candidate"]: a for a in rec.alternatives}

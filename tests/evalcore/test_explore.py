@@ -203,7 +203,8 @@ def test_demo_story_a_cheap_candidate_is_credibly_as_good_as_the_leader(demo_ws:
     assert rec.pick == "basalt-70b" and rec.leader == leader["candidate"] != rec.pick
     cheap = next(r for r in rows if r["candidate"] == rec.pick)
     assert cheap["could_be_best"] and cheap["cost_per_example_usd"] < leader["cost_per_example_usd"] / 5
-    assert rec.headline.startswith("Pick basalt-70b: within 0.050 of the leader [")
+    assert rec.headline.startswith("Pick basalt-70b: 0.005 below the leader (95% CI -0.017 to +0.007), inside the "
+                                   "0.050 you accept; ")
     assert "the cost" in rec.headline
     _, low, _ = analysis.compare(demo_ws, DEMO_SUITE, rec.pick, rec.leader).diff
     assert low > -0.05  # the headline's interval: credibly within the margin
