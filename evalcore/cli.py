@@ -487,7 +487,8 @@ def leaderboard(suite: str, scorer: str | None, run_id: str | None, seed: int, w
         } for r in lb.rows]
         columns = [
             ("rank", "rank"), ("candidate", "candidate"), ("mean_s", lb.scorer), ("ci", "95% CI"),
-            ("rank_range", "rank range"), ("best", "could be best"), ("vs_best", "vs leader"), ("n", "n"),
+            ("rank_range", "rank range"), ("best", "could be best"), ("vs_best", f"vs leader ({lb.vs_leader_label()})"),
+            ("n", "n"),
             ("pass", "pass rate"), ("errors", "errors"), ("cost", "$/1k examples"), ("p50", "p50"),
         ]
     else:  # every field, and the scorer on each row so a CSV or JSON file stands on its own
@@ -498,7 +499,8 @@ def leaderboard(suite: str, scorer: str | None, run_id: str | None, seed: int, w
         click.echo(terminal_text(
             f"\nScorer '{lb.scorer}', {lb.n_examples} examples, {f.count(lb.repeats, 'repeat')}. Ordered by mean. "
             "'could be best': no candidate is credibly better; rank ranges and 'vs leader' come from paired "
-            "tests on shared examples, adjusted for each candidate's comparisons (Bonferroni)."))
+            "tests on shared examples, adjusted for each candidate's comparisons (Bonferroni): the gaps' intervals "
+            f"are {f.level(lb.vs_leader_confidence)}, the means' 95%."))
         for note in lb.notes:
             click.echo(terminal_text(f"Note: {note}"))
 
@@ -887,7 +889,7 @@ def gate(suite: str, candidate: str, baseline: str, max_drop: float, scorer: str
 
 @main.command()
 @_suite_option()
-@click.option("--out", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="The file to write (report.html, report.md), or - for standard output.")
 @click.option("--format", "fmt", type=click.Choice(["html", "md"]), default=None,
               help="html: one self-contained file, charts included, opens with no network; md: Markdown for a "

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from evalcore import formatting as fmt
 from evalcore.formatting import visible
 from evalcore.errors import EvalcoreError
+from evalcore.stats.decision import no_pick_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -262,9 +263,7 @@ def _decision_section(rec: Any, lb: Leaderboard) -> Section:
                       f"most {fmt.score(rec.margin)} to every other (paired one-sided tests on the "
                       f"{fmt.count(rec.shared_examples, 'example')} all candidates share).", "note"))
     if rec.status == "inconclusive" and rec.shared_examples >= 2:
-        items.append(Para("Nothing separates the candidates at this margin and sample size. A wider margin (if a "
-                          "larger drop is acceptable) or more examples would; the evidence below says how close "
-                          "they are.", "note"))
+        items.append(Para(no_pick_text(rec), "note"))
     if rec.alternatives:
         order = [r["candidate"] for r in lb.rows]
         alts = sorted(rec.evidence, key=lambda a: order.index(a["candidate"]) if a["candidate"] in order
@@ -275,7 +274,8 @@ def _decision_section(rec: Any, lb: Leaderboard) -> Section:
                                                            f"{fmt.diff_interval(a['diff_low'], a['diff_high'])}")
             rows.append([a["candidate"], a["verdict"], vs, _cost(a["cost_per_example_usd"]),
                          fmt.latency(a["latency_p50_ms"])])
-        items.append(Table(["candidate", "verdict", "vs the leader (95% CI)", "$ per 1,000 examples", "p50 latency"],
+        items.append(Table(["candidate", "verdict", "vs the leader (95% CI, unadjusted)", "$ per 1,000 examples",
+                            "p50 latency"],
                            rows, numeric=frozenset({2, 3, 4}), prose=frozenset({1})))
     if rec.details:
         items.append(Bullets(list(rec.details), summary="The evidence, in words"))
@@ -314,7 +314,7 @@ def _leaderboard_section(lb: Leaderboard, human: list[Any]) -> Section:
     labeled = any(h.n_examples for h in human)
     by_h = {h.candidate: h for h in human}
     columns = ["rank", "candidate", f"mean {lb.scorer}", "95% interval", "rank range", "could be best",
-               "vs the leader (95% CI)", "pass rate", "errors", "$ per 1,000", "p50 latency", "n"]
+               f"vs the leader ({lb.vs_leader_label()})", "pass rate", "errors", "$ per 1,000", "p50 latency", "n"]
     rows = []
     for i, r in enumerate(lb.rows):
         gap = f"{fmt.diff(r['diff_vs_best'])} {fmt.diff_interval(r['diff_low'], r['diff_high'])}"
@@ -343,7 +343,10 @@ def _leaderboard_section(lb: Leaderboard, human: list[Any]) -> Section:
         Table(columns, rows, numeric=frozenset({0, 2, 3, 6, 7, 8, 9, 10, 11})),
         Para("Ordered by mean (rank 1 = best mean). 'Could be best': no candidate is credibly better in paired tests "
              "on shared examples, adjusted for each candidate's comparisons; the rank range is the ranks the tests "
-             "leave open. Intervals are 95%.", "note"),
+             "leave open. "
+             f"Means' intervals are 95%; the gaps to the leader are {fmt.level(lb.vs_leader_confidence)}, wide enough "
+             "for every candidate's comparison with the leader at once, so they are wider than the decision's.",
+             "note"),
     ]
     if lb.notes:
         items.append(Bullets(list(lb.notes)))
@@ -377,7 +380,7 @@ def _changes_section(q: Queries, suite: str, scorer: str) -> Section | None:
         return None
     items: list[Item] = [Para(f"Newest run {c.run_id} against {c.previous_run_id}.")]
     if c.new_candidates:
-        items.append(Para(f"New: {fmt.names(c.new_candidates, limit=10)}."))
+        items.append(Para(f"New: {fmt.steady_names(c.new_candidates)}."))
     moved = [ch for ch in c.changes if ch.significant]
     if moved:
         items.append(Table(
@@ -387,12 +390,12 @@ def _changes_section(q: Queries, suite: str, scorer: str) -> Section | None:
             numeric=frozenset({2, 3, 4, 5})))
     steady = [ch.candidate for ch in c.changes if not ch.significant]
     if steady:
-        items.append(Para(f"No significant move: {fmt.names(steady, limit=6)}."))
+        items.append(Para(f"No significant move: {fmt.steady_names(steady)}."))
     if c.unpaired:
         items.append(Para(explore.unpaired_sentence(c.unpaired), "warn"))
     if c.regressions:
         items.insert(0, Para(f"{fmt.count(len(c.regressions), 'candidate')} regressed significantly: "
-                             f"{fmt.names([ch.candidate for ch in c.regressions], limit=6)}.", "warn"))
+                             f"{fmt.steady_names([ch.candidate for ch in c.regressions])}.", "warn"))
     return Section("changes", "What changed since the previous run", items)
 
 
