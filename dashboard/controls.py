@@ -13,6 +13,61 @@ from streamlit.errors import StreamlitAPIException
 
 import data
 from evalcore import formatting as fmt
+from evalcore.errors import did_you_mean, listing
+
+# What a URL key names, for the note on a value the page cannot show, and where such values live.
+LINK_NOUNS: dict[str, tuple[str, str]] = {
+    "suite": ("suite", "this workspace"), "scorer": ("scorer", "this suite"),
+    "candidate": ("candidate", "this suite"), "a": ("candidate", "this suite"), "b": ("candidate", "this suite"),
+    "tag": ("tag", "this suite"), "trend_tag": ("tag", "this suite"), "error_kind": ("error kind", "this suite"),
+    "outcome": ("outcome", "Explore"), "benchmark": ("benchmark", "this suite"),
+    "policy": ("policy", "Overview"), "x": ("axis", "Trends"), "human_measure": ("measure", "Trends"),
+    "margin": ("margin", "Overview"),
+}
+
+
+# A URL key a person may write for the one a page binds: Trends' "Over" control is bound as `x` (old links).
+LINK_ALIASES: dict[str, str] = {"over": "x"}
+_NOTES = "_link_notes"  # session key of this run's place for link notes
+
+
+def link_note(key: str, options: list[Any], shown: str, names: list[str] | None = None) -> None:
+    """Say, above the controls, that the URL asked for a `key` value `options` lack and what is shown instead:
+    Streamlit's binding drops such a param without a word (a stale or hand-edited link opened the default view).
+    Call it before the widget is bound. The asked value is escaped: a link's text is never rendered as markup.
+    `names`: what to offer when it is not `options` (a choice's labels, where values are also accepted)."""
+    asked = [v for v in st.query_params.get_all(key) if v not in {str(o) for o in options}]
+    known = [str(o) for o in (options if names is None else names)]
+    if not asked:
+        return
+    noun, where = LINK_NOUNS.get(key, (key.replace("_", " "), "this page"))
+    said = ", ".join(f"'{v}'" for v in asked)
+    guess = did_you_mean(asked[0], known) if len(asked) == 1 else ""
+    verb = "are" if shown.startswith("all ") else "is"
+    _note(f"The link asked for {noun} {said}; {where} has no such {noun}, so {shown} {verb} shown.{guess}"
+          + (f" Known: {listing(known)}." if len(known) > 1 else ""))
+
+
+def _note(text: str) -> None:
+    """A link note, escaped, in the place above the suite pickers (`suite_and_scorer` makes it each run, so the
+    notes of filters bound inside columns do not land between a filter row and its results), else here."""
+    where = st.session_state.get(_NOTES) or st
+    where.warning(data.markdown_safe(text), icon=":material/link:")
+
+
+def link_number(key: str, low: float, high: float, shown: str) -> None:
+    """`link_note` for a number input: a URL value outside [low, high] (or not a number) is named, not dropped."""
+    raw = st.query_params.get(key)
+    if raw is None:
+        return
+    try:
+        ok = low <= float(raw) <= high
+    except ValueError:
+        ok = False
+    if not ok:
+        noun, where = LINK_NOUNS.get(key, (key.replace("_", " "), "this page"))
+        _note(f"The link asked for {noun} '{raw}'; {where} takes a {noun} from {low:g} to {high:g}, "
+              f"so {shown} is shown.")
 
 
 def can_edit() -> bool:
@@ -40,9 +95,11 @@ def suite_and_scorer(ws: str, token: data.Token) -> tuple[str, str]:
         )
         st.stop()
     notice = st.container()  # the synthetic-data warning goes above everything once the suite is known
+    st.session_state[_NOTES] = st.container()  # a link's values the page cannot show, named above its pickers
     left, right = st.columns(2)
     if st.session_state.get("suite") not in suites:
         st.session_state["suite"] = suites[0]
+    link_note("suite", suites, f"'{st.session_state['suite']}'")
     suite = left.selectbox("Suite", suites, key="suite", bind="query-params")
     scorers = or_stop(data.scorers, ws, token, suite)  # a damaged scores file: its message, not a traceback
     if not scorers:
@@ -52,6 +109,7 @@ def suite_and_scorer(ws: str, token: data.Token) -> tuple[str, str]:
         st.stop()
     if st.session_state.get("scorer") not in scorers:  # a new suite: start from its primary scorer
         st.session_state["scorer"] = scorers[0]
+    link_note("scorer", scorers, f"'{st.session_state['scorer']}'")
     scorer = right.selectbox("Scorer", scorers, key="scorer", bind="query-params",
                              help="The suite's scorers; the first is its primary one. Scores are in [0, 1].")
     if suite == data.DEMO_SUITE:
@@ -66,8 +124,20 @@ def labelled_choice(where: Any, label: str, labels: dict[str, str], *, key: str,
     word; here such a value is taken: the param is rewritten to its label before the widget is bound and the page
     reruns once, seeded from it. (Setting the widget's state instead opened the view, but the binding then cleared
     the param it could not read, so a link copied straight after opening one lost it.) Call it after the page's
-    own default for `key`."""
+    own default for `key`. A key of `LINK_ALIASES` (`?over=run`, the control's label) is read as the one it names."""
+    for alias in [a for a, k in LINK_ALIASES.items() if k == key and a in st.query_params]:
+        value = st.query_params[alias]
+        del st.query_params[alias]  # it stayed in the URL beside the param the page wrote
+        if key not in st.query_params:
+            try:
+                st.query_params[key] = labels.get(value, value)  # refused once the widget is bound
+            except StreamlitAPIException:
+                st.session_state[key] = value
+            else:
+                st.rerun()
     raw = st.query_params.get(key)
+    now = labels.get(st.session_state.get(key), next(iter(labels.values())))
+    link_note(key, [*labels, *labels.values()], f"'{now}'", names=list(labels.values()))
     if raw in labels and raw not in labels.values():
         try:
             st.query_params[key] = labels[raw]  # refused once the widget is bound (a later rerun)
@@ -83,9 +153,11 @@ def bound_index(key: str, options: list[Any], default: Any) -> int:
     """The index of the page's default among `options`, for a URL-bound widget's own default. Streamlit ignores a
     URL value equal to the widget's default (it clears the param), so a page default set through session state
     instead (any but the first option) made a link to the first option open the page's default: `?outcome=all`
-    opened Explore on 'fail'. A remembered value the options lack (the last suite's tag) is dropped."""
+    opened Explore on 'fail'. A remembered value the options lack (the last suite's tag) is dropped; a URL value
+    they lack is named (`link_note`), not dropped without a word."""
     if key in st.session_state and st.session_state[key] not in options:
         del st.session_state[key]
+    link_note(key, options, f"'{st.session_state.get(key, default)}'")
     return options.index(default)
 
 

@@ -26,6 +26,7 @@ kinds = data.error_kinds(ws, token, suite, scorer)
 OUTCOMES = ["all", "fail", "pass", "error"]
 if not set(st.session_state.get("candidate") or []) <= set(order):
     st.session_state["candidate"] = []
+controls.link_note("candidate", order, "all candidates")
 f1, f2, f3, f4 = st.columns([1, 2, 1, 1])
 tag = f1.selectbox("Tag", ["all", *tags], key="tag", bind="query-params",
                    index=controls.bound_index("tag", ["all", *tags], "all"))
@@ -63,6 +64,16 @@ st.markdown("**Where the candidates disagree most**")
 disagree = data.disagreements(ws, token, suite, scorer,
                               frame=data.examples(ws, token, suite, scorer).pipe(
                                   lambda t: t[t["example_id"].isin(set(rows["example_id"]))]), limit=10)
+
+
+def _tied(name: str, tied: int) -> str:
+    """The candidate at the best or worst score, and how many share it: naming one of nine at 0.000 as the
+    worst singled it out."""
+    return fmt.visible(name) + (f" + {fmt.count(tied - 1, 'other')}" if tied > 1 else "")
+
+
+disagree = disagree.assign(best=[_tied(n, k) for n, k in zip(disagree["best"], disagree["best_tied"], strict=True)],
+                           worst=[_tied(n, k) for n, k in zip(disagree["worst"], disagree["worst_tied"], strict=True)])
 disagree = disagree.assign(gap=disagree["spread"].map(fmt.score), shown_id=disagree["example_id"].map(fmt.visible),
                            passing=[f"{p} of {c}" for p, c in zip(disagree["passed"], disagree["candidates"],
                                                                  strict=True)])
@@ -71,15 +82,26 @@ st.dataframe(disagree, hide_index=True, key="disagree_table",
              column_order=["shown_id", "gap", "best", "worst", "passing"],
              column_config={"shown_id": st.column_config.TextColumn("example", pinned=True),
                             "gap": st.column_config.TextColumn("best - worst", width="small"),
+                            "best": st.column_config.TextColumn("best", help="+ n others: tied at the best score"),
+                            "worst": st.column_config.TextColumn("worst", help="+ n others: tied at the worst score"),
                             "passing": st.column_config.TextColumn("passed", width="small")})
 
-# The example: from the URL, else the one the candidates disagree on most among the matches.
-options = list(dict.fromkeys([*disagree["example_id"], *rows["example_id"]]))
+# The example: from the URL, else the one the candidates disagree on most among the matches. A filter change that
+# drops the example shown moves to the top match (it kept showing one the filters exclude); a link that names an
+# example outside its own filters still opens it, with a note saying so.
+matches = list(dict.fromkeys([*disagree["example_id"], *rows["example_id"]]))
+filters = (suite, scorer, tag, tuple(picked), outcome, kind)
+refiltered = st.session_state.get("explore_filters") not in (None, filters)
+st.session_state["explore_filters"] = filters
 wanted = st.query_params.get("example") or st.session_state.get("example")
 if (wanted and st.session_state.get("example_of") not in (None, suite)
         and wanted not in set(data.examples(ws, token, suite, scorer)["example_id"])):
     wanted = None  # the example picked in the suite shown before this one: this suite's first, not an error
     st.session_state.pop("example", None)
+if wanted and wanted not in matches and refiltered:
+    wanted = None
+    st.session_state["example"] = matches[0] if matches else None
+options = list(matches)
 if wanted and wanted not in options:
     options.insert(0, wanted)  # a deep link to an example the filters hide still opens it
 if not options:
@@ -89,11 +111,18 @@ if st.session_state.get("example") not in options:
     st.session_state["example"] = wanted if wanted in options else options[0]
 example_id = st.selectbox("Example", options, key="example", bind="query-params", format_func=fmt.visible)
 st.session_state["example_of"] = suite
+if example_id not in matches:
+    st.warning(data.markdown_safe(
+        f"{example_id} is not among the {fmt.count(n_examples, 'example')} these filters match: the link names it."
+        if n_examples else f"No example matches these filters; {example_id} is shown because the link names it."))
 
 try:
     ex = data.example_detail(ws, token, suite, example_id, tuple(order))
 except EvalcoreError as exc:
-    st.error(data.markdown_safe(str(exc)))
+    if example_id in set(data.examples(ws, token, suite, scorer)["example_id"]):
+        st.error(data.markdown_safe(str(exc)))
+    else:  # an unknown example: point to this page's filter, not to the CLI command the library's hint names
+        st.error(data.markdown_safe(f"{exc.message} Set Outcome to 'fail' above to list the failing ones."))
     st.stop()
 
 text_out.style()

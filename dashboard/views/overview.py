@@ -33,6 +33,7 @@ if st.session_state.get("policy") not in data.POLICY_LABELS:
     st.session_state["policy"] = declared_policy
 if "margin" in st.session_state and not isinstance(st.session_state["margin"], float):
     del st.session_state["margin"]
+controls.link_number("margin", 0.001, 0.999, f"{float(st.session_state.get('margin', declared_margin)):.3f}")
 p_col, m_col = st.columns([2, 1])
 policy = controls.labelled_choice(p_col, "Pick by", data.POLICY_LABELS, key="policy",
                                   help="Among the candidates not credibly worse than the leader, pick the best, "
