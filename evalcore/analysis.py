@@ -220,8 +220,8 @@ def leaderboard(workspace: str | Path | Queries | None, suite: str, *, scorer: s
                      "they are left out of n.")
     errs = sum(r["errors"] for r in rows)
     if errs:
-        notes.append(f"{fmt.count(errs, 'call')} failed and score{'s' if errs == 1 else ''} 0 here; `evalcore run` "
-                     f"again retries {'it' if errs == 1 else 'them'}.")
+        notes.append(f"{fmt.count(errs, 'call')} failed and score{'s' if errs == 1 else ''} 0 here; running "
+                     f"evalcore run again retries {'it' if errs == 1 else 'them'}.")  # plain: pages escape it
     answered = {c: int(s.get("answered_calls") or 0) for c, s in summary.items()}
     unpriced = [r["candidate"] for r in rows if r["cost_per_example_usd"] is None and answered.get(r["candidate"])]
     if unpriced:

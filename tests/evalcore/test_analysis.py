@@ -276,7 +276,8 @@ def test_failed_calls_are_counted_in_words(tmp_path, server):
     suite = make_suite(tmp_path, server.base_url, ["[[500:1000]] a", "b"], candidates=1, run={"max_attempts": 1})
     run_suite(suite, tmp_path / "ws")
     notes = analysis.leaderboard(tmp_path / "ws", "t").notes
-    assert "1 call failed and scores 0 here; `evalcore run` again retries it." in notes, notes
+    # plain text, no code span: the report and the pages escape notes, so backticks would show
+    assert "1 call failed and scores 0 here; running evalcore run again retries it." in notes, notes
 
 
 def test_cost_per_call_is_the_mean_over_answered_calls_with_a_known_cost(tmp_path, server) -> None:
