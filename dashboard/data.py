@@ -197,7 +197,8 @@ def recommendation(ws: str, token: Token, ltoken: "LabelsToken", suite: str, sco
             "details": [markdown_safe(d) for d in rec.details], "pick": rec.pick, "leader": rec.leader,
             "policy": rec.policy, "margin": rec.margin, "shared_examples": rec.shared_examples,
             "could_be_best": list(rec.could_be_best), "evidence": evidence,
-            "warnings": [markdown_safe(w) for w in rec.warnings], "people": people}
+            "warnings": [markdown_safe(w) for w in rec.warnings], "people": people,
+            "no_pick": markdown_safe(stats.no_pick_text(rec)) if rec.status == "inconclusive" else ""}
 
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)

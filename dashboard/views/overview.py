@@ -83,8 +83,7 @@ with card:
     people = rec["people"]
     if (rec["status"] == "inconclusive" and rec["shared_examples"] >= 2
             and not (people and people["worse"] and people["auto_pick"])):
-        st.caption("Nothing separates the candidates at this margin and sample size. Widen the margin if a "
-                   "larger drop is acceptable, or add examples; the evidence below says how close they are.")
+        st.caption(rec["no_pick"])  # the report's words: how many are ruled out, what would decide
     labeled = bool(people and people["labeled"])
     if labeled and people["weighed"] and people["pick"] and people["pick"]["human_n"]:
         st.caption(f"People on {data.markdown_safe(rec['pick'])}: {data.people_cell(people['pick'])}. "
@@ -95,13 +94,13 @@ with card:
     if not alts.empty:
         order = rows["candidate"].tolist()
         alts = alts.set_index("candidate").reindex([c for c in order if c in set(alts["candidate"])]).reset_index()
-        view = pd.DataFrame({
+        view = pd.DataFrame({  # the figures a pick rests on first, so a 1,024 px screen shows them; the verdict last
             "candidate": alts["candidate"],
-            "verdict": alts["verdict"],
             "vs leader": [_gap(r) for r in alts.to_dict("records")],
             "cost per 1,000": [fmt.money(c * 1000) if pd.notna(c) else "unknown price"
                                for c in alts["cost_per_example_usd"]],
             "p50 latency": alts["latency_p50_ms"].map(fmt.latency),
+            "verdict": alts["verdict"],
         })
         if labeled:  # what people said, beside the scores
             view["people"] = [data.people_cell(r) for r in alts.to_dict("records")]
@@ -113,7 +112,11 @@ with card:
             if evidence.open:  # a closed expander's table would still cost its grid on every first render
                 st.dataframe(view, hide_index=True, key="decision_table",
                              column_config={"pick": st.column_config.CheckboxColumn("pick", width="small"),
-                                            "candidate": st.column_config.TextColumn("candidate", pinned=True)})
+                                            "candidate": st.column_config.TextColumn("candidate", pinned=True),
+                                            "vs leader": st.column_config.TextColumn("vs leader", width=165),
+                                            "cost per 1,000": st.column_config.TextColumn(width=105),
+                                            "p50 latency": st.column_config.TextColumn(width=80),
+                                            "verdict": st.column_config.TextColumn("verdict", width=560)})
                 st.markdown(data.bullets(rec["details"]))
 
 report_button()
@@ -130,7 +133,7 @@ st.dataframe(
     key="leaderboard_table",
     row_height=table_columns.ROW,
     height=table_columns.table_height(len(table)),  # every candidate visible, no inner scrollbar
-    column_order=["rank", "candidate", "score", "ci", "could_be_best", "pass", "cost_1k", "p50", "errors", "n"],
+    column_order=["rank", "candidate", "score", "ci", "cost_1k", "p50", "pass", "could_be_best", "errors", "n"],
     column_config=table_columns.leaderboard_columns(),
 )
 st.caption("Ordered by mean. 'Could be best': no candidate is credibly better in paired tests on shared examples "
@@ -161,7 +164,7 @@ else:
                                         f"{c['n']} shared examples)."))
     steady = [c["candidate"] for c in change["changes"] if not c["significant"]]
     if steady:
-        lines.append(f"No significant move: {data.markdown_safe(fmt.names(steady, limit=4))}.")
+        lines.append(f"No significant move: {data.markdown_safe(fmt.steady_names(steady))}.")
     if change["unpaired_note"]:
         lines.append(data.markdown_safe(change["unpaired_note"]))
     (st.warning if change["regressions"] or change["unpaired_note"] else st.markdown)("\n\n".join(lines))

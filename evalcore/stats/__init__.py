@@ -18,6 +18,7 @@ from evalcore.stats.decision import (
     Decision,
     Recommendation,
     as_decision,
+    no_pick_text,
     recommend,
 )
 from evalcore.stats.human import PeopleEvidence, PeopleGap, PeopleRow, compare_people, people_evidence, people_rows
@@ -34,15 +35,15 @@ from evalcore.stats.power import SampleSizeReport, minimum_detectable_difference
 from evalcore.stats.ranking import BoardRow, PairRow, TagRow, by_tag, leaderboard, pairwise, vs_leader_confidence
 
 __all__ = [
-    "DEFAULT_MARGIN",
-    "DEFAULT_POLICY",
-    "MAX_REQUIRED_N",
-    "POLICIES",
     "BoardRow",
     "ClusteredInterval",
+    "DEFAULT_MARGIN",
+    "DEFAULT_POLICY",
     "Decision",
     "Interval",
+    "MAX_REQUIRED_N",
     "McNemarResult",
+    "POLICIES",
     "PairRow",
     "PairedResult",
     "PeopleEvidence",
@@ -62,6 +63,7 @@ __all__ = [
     "mcnemar_exact",
     "mean_interval",
     "minimum_detectable_difference",
+    "no_pick_text",
     "paired_difference",
     "pairwise",
     "people_evidence",

@@ -307,7 +307,7 @@ def _strength(g: PeopleGap) -> tuple[bool, float]:
 def _not_weighed(rows: dict[str, PeopleRow], min_items: int, labeled: int) -> str:
     if labeled == 0:
         return ("No output is labeled by people yet, so their ratings were not weighed: the pick rests on the "
-                "automatic scores alone (label on the Label page or with `evalcore labels import`).")
+                "automatic scores alone (label on the Label page or with evalcore labels import).")
     per = [f"{c} {r.n}" + (f" of {r.examples}" if r.examples is not None else "")
            for c, r in sorted(rows.items(), key=lambda kv: -kv[1].n) if r.n]
     return (f"People's ratings were not weighed: {fmt.count(labeled, 'labeled example')} over all candidates "

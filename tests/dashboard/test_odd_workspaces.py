@@ -202,6 +202,26 @@ def test_compare_says_the_level_of_its_vs_leader_intervals(tmp_path: Path, monke
     [table] = [d for d in at.dataframe if "vs_leader" in d.value.columns]
     config = json.loads(table.proto.columns)
     assert "with its 90% interval: one-sided 95% over the 1 comparison with the leader" in config["vs_leader"]["help"]
+    assert config["vs_leader"]["label"] == "vs leader (90%)"  # the level on screen, not only on hover
+    assert any("'vs leader': the paired gap with its 90% interval, adjusted for the 1 comparison" in c.value
+               for c in at.caption)
+
+
+def test_overview_keeps_the_figures_a_pick_rests_on_in_view_and_says_what_a_no_pick_leaves_open(
+        tmp_path: Path, monkeypatch) -> None:
+    """At 1,024 px the evidence table showed candidate, pick and a long verdict, and the cost and latency behind
+    "1/11 the cost, 17% faster" sat off screen; a no-pick said "Nothing separates the candidates" while the
+    evidence listed candidates credibly worse."""
+    _suite(tmp_path, "s", ["e1", "e2", "e3", "e4"], lambda i, c: ("yes" if c == "a" or i in ("e1", "e2") else "no", ""))
+    at = _app(tmp_path, monkeypatch, "overview")
+    at.session_state["decision_details"] = True
+    at.run()
+    [table] = [d for d in at.dataframe if "verdict" in d.value.columns]
+    cols = [c for c in table.value.columns if c != "pick"]
+    assert cols[:4] == ["candidate", "vs leader", "cost per 1,000", "p50 latency"] and cols[-1] == "verdict"
+    caption = [c.value for c in at.caption if "could be best" in c.value]
+    assert not any("Nothing separates" in c.value for c in at.caption)
+    assert caption and caption[0].startswith("None of the 2 is ruled out. Among the 2 that could be best"), caption
 
 
 def test_data_pages_example_table_keeps_expected_and_tags_on_a_laptop_screen(tmp_path: Path, monkeypatch) -> None:
