@@ -166,20 +166,35 @@ def quality_cost_chart(rows: pd.DataFrame, families: list[str], frontier: list[s
                         "higher); bars: 95% intervals"))
 
 
-HEATMAP_COLUMNS = 14  # candidates across at most: at 1,024 px a column is then ~33 px, room for "0.96" and "n=28"
-HEATMAP_ROW = 30  # px a row, for a cell's mean and its n
+HEATMAP_COLUMNS = 14  # candidates across at most: at 1,024 px a column is then ~33 px, room for "0.96" at 11 px
+HEATMAP_ROW = 30  # px a row: one 11 px number per cell with room around it
 HEATMAP_FRAME = 140  # px of the height that the title and the slanted labels below the cells take (measured)
+HEATMAP_FONT = 11  # px of a cell's number: at 10 and 8 (mean over n) the n read as ~6 px at 1,024 px
+
+
+def _failed_all(df: pd.DataFrame) -> pd.Series:
+    """True where pass/fail is known and the candidate passed none of the tag's examples: a prompt injection
+    followed every time is worth acting on at n = 5, so these cells are not faded with the small ones."""
+    rate = pd.to_numeric(df["pass_rate"], errors="coerce") if "pass_rate" in df else pd.Series(float("nan"), df.index)
+    return (rate == 0) & (df["n"] > 0)
 
 
 def tag_heatmap(cells: pd.DataFrame, order: list[str]) -> alt.LayerChart:
-    """Mean per (tag, candidate), candidates in the page's order, tags flagged when their n is small; each
-    cell shows its mean and n. Colour runs 0 to 1 whatever the data, so a cell reads the same on every page."""
+    """Mean per (tag, candidate), candidates in the page's order; the n is in the tag's label (each cell
+    repeating it made the cell unreadable). Small tags are faded; a cell where every example failed shows
+    its pass count ("0/5"), outlined at full strength whatever the n. Colour runs 0 to 1 whatever the data,
+    so a cell reads the same on every page."""
     df = cells.copy()
     df["small"] = df["flag"].astype(str).str.len() > 0
+    df["failed_all"] = _failed_all(df)
+    df["faded"] = df["small"] & ~df["failed_all"]
     n_by_tag = df.groupby("tag")["n"].max()
     df["tag_label"] = df["tag"].map(lambda t: f"{t} (n={n_by_tag[t]}{', small' if n_by_tag[t] < 10 else ''})")
-    df["label"] = [f"{fmt_score(m)}" for m in df["mean"]]
-    df["n_label"] = [f"n={n}" for n in df["n"]]
+    df["label"] = [f"0/{n}" if failed else fmt_score(m) for m, n, failed in zip(df["mean"], df["n"], df["failed_all"],
+                                                                               strict=True)]
+    # white on the dark ends of the scale at full strength (red below 0.2, deep green above 0.85), dark elsewhere
+    mean = pd.to_numeric(df["mean"], errors="coerce")
+    df["light_text"] = ~df["faded"] & ((mean < 0.2) | (mean > 0.85))
     tag_order = df.drop_duplicates("tag").sort_values("tag")["tag_label"].tolist()
     cand_order = [c for c in order if c in set(df["candidate"])]
     # candidates across, tags down; with many candidates (30: cells 12 px wide, their numbers printed over each
@@ -196,17 +211,26 @@ def tag_heatmap(cells: pd.DataFrame, order: list[str]) -> alt.LayerChart:
     )
     rect = base.mark_rect(stroke="white", strokeWidth=1).encode(
         color=alt.Color("mean:Q", title="mean", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen")),
-        opacity=alt.condition("datum.small", alt.value(0.55), alt.value(1.0)),
+        # 0.6, not 0.55: faded enough to read as "small", light enough that the number on it still reads
+        opacity=alt.condition("datum.faded", alt.value(0.6), alt.value(1.0)),
         tooltip=[alt.Tooltip("tag:N"), alt.Tooltip("candidate:N"), alt.Tooltip("mean:Q", format=".3f"),
                  alt.Tooltip("low:Q", title="95% low", format=".3f"),
                  alt.Tooltip("high:Q", title="95% high", format=".3f"), alt.Tooltip("n:Q"), alt.Tooltip("flag:N")])
-    text = base.mark_text(fontSize=10, dy=-5).encode(text="label:N")
-    ntext = base.mark_text(fontSize=8, dy=7, opacity=0.8).encode(text="n_label:N")
+    # drawn after every cell, so no neighbour's white border covers part of the outline
+    outline = base.mark_rect(filled=False, stroke="#111", strokeWidth=2.5).transform_filter("datum.failed_all")
+    ink = alt.condition("datum.light_text", alt.value("white"), alt.value("#222"))
+    # fontWeight is a mark property, not a channel: the failed-every-example cells get their own bold layer
+    text = base.mark_text(fontSize=HEATMAP_FONT).encode(text="label:N", color=ink).transform_filter(
+        "!datum.failed_all")
+    bold = base.mark_text(fontSize=HEATMAP_FONT, fontWeight="bold").encode(text="label:N", color=ink).transform_filter(
+        "datum.failed_all")
     rows = len(tag_order) if across else len(cand_order)
     faded = "rows" if across else "columns"
-    return alt.layer(rect, text, ntext).properties(
+    return alt.layer(rect, outline, text, bold).properties(
         height=HEATMAP_ROW * rows + HEATMAP_FRAME,
-        title=alt.Title("Mean per tag", subtitle=f"faded {faded}: fewer than 10 examples, too small to conclude from"))
+        # one line: the HTML report's SVG allows no <tspan>, which a list of lines would need
+        title=alt.Title("Mean per tag", subtitle=f"faded {faded}: under 10 examples, too few to conclude; "
+                        "outlined 0/5: every example failed"))
 
 
 def fmt_score(v: object) -> str:
@@ -392,7 +416,9 @@ def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
 
 def rank_chart(rows: pd.DataFrame, benchmark: str, families: list[str]) -> alt.LayerChart:
     """Public-benchmark rank (left) against the task's rank (right), one line per candidate; lines of
-    candidates in a flip that is significant on the task's data are thick and solid, the others thin."""
+    candidates in a flip that is significant on the task's data are thick and solid, the others thin.
+    A flip is between two candidates, so a flat line can be thick (3rd on both, but significantly ahead on
+    the task of one the benchmark puts 1st); the subtitle says so, as "a rank flip" read as "a line that moves"."""
     df = rows[rows["benchmark"] == benchmark].copy()
     df["family"] = df.get("family", pd.Series(["(no family)"] * len(df), index=df.index)).fillna("(no family)")
     long = pd.concat([
@@ -421,4 +447,11 @@ def rank_chart(rows: pd.DataFrame, benchmark: str, families: list[str]) -> alt.L
     return alt.layer(lines, points, left, right).properties(
         height=24 * len(df) + 180,
         title=alt.Title(f"{benchmark} rank against your task's rank",
-                        subtitle="thick lines: a rank flip that is significant on your data"))
+                        subtitle=rank_legend(benchmark)))
+
+
+def rank_legend(benchmark: str) -> list[str]:
+    """The rank chart's key, in lines short enough for the chart's ~390 px at 1,024 px."""
+    return ["thick: significantly better or worse on your data than a",
+            f"candidate {benchmark} ranks the other way (a flat line too);",
+            "thin, dashed: in no flip that is significant on your data"]

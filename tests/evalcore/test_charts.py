@@ -114,24 +114,78 @@ def test_leaderboard_chart_names_missing_columns() -> None:
         charts.leaderboard_chart(leaderboard_rows().drop(columns=["low", "high"]))
 
 
-def test_heatmap_labels_every_candidate_and_shows_n_in_each_cell() -> None:
-    cells = pd.DataFrame([{"tag": t, "candidate": f"c{i:02d}", "mean": 0.5, "low": 0.4, "high": 0.6, "n": n,
-                           "pass_rate": 0.5, "flag": "too small (n < 10)" if n < 10 else "", "note": ""}
-                          for t, n in (("clean", 30), ("edge", 4)) for i in range(30)])
+def _cells(tags: tuple[tuple[str, int], ...], count: int, **over: object) -> pd.DataFrame:
+    return pd.DataFrame([{"tag": t, "candidate": f"c{i:02d}", "mean": 0.5, "low": 0.4, "high": 0.6, "n": n,
+                          "pass_rate": 0.5, "flag": "too small (n < 10)" if n < 10 else "", "note": ""} | over
+                         for t, n in tags for i in range(count)])
+
+
+def _subtitle(spec: dict) -> str:
+    sub = spec["title"]["subtitle"]
+    return sub if isinstance(sub, str) else " ".join(sub)
+
+
+def test_heatmap_labels_every_candidate_and_gives_n_once_in_the_tag_label() -> None:
+    cells = _cells((("clean", 30), ("edge", 4)), 30)
     order = [f"c{i:02d}" for i in range(30)]
     spec = charts.tag_heatmap(cells, order).to_dict()
     # 30 candidates go down the side, in the page's order (across, each column was 12 px: numbers over numbers)
     y = spec["layer"][0]["encoding"]["y"]
     assert y["field"] == "candidate" and y["axis"]["labelOverlap"] is False and y["sort"] == order
     assert spec["height"] == charts.HEATMAP_ROW * 30 + charts.HEATMAP_FRAME
-    assert "faded columns" in spec["title"]["subtitle"]
-    few = charts.tag_heatmap(cells[cells["candidate"].isin(order[:10])], order[:10]).to_dict()
-    x = few["layer"][0]["encoding"]["x"]
-    assert x["field"] == "candidate" and x["axis"]["labelOverlap"] is False and x["sort"] == order[:10]
-    assert "faded rows" in few["title"]["subtitle"]
+    assert "faded columns" in _subtitle(spec)
+    for count in (10, 3):
+        few = charts.tag_heatmap(cells[cells["candidate"].isin(order[:count])], order[:count]).to_dict()
+        x = few["layer"][0]["encoding"]["x"]
+        assert x["field"] == "candidate" and x["axis"]["labelOverlap"] is False and x["sort"] == order[:count]
+        assert "faded rows" in _subtitle(few)
     [values] = spec["datasets"].values()
-    assert {v["n_label"] for v in values} == {"n=30", "n=4"}
     assert {v["tag_label"] for v in values} == {"clean (n=30)", "edge (n=4, small)"}
+    # the n is in the tag's label only: repeated in each cell it was an 8 px line under the mean (~6 px at 1,024)
+    assert "n_label" not in values[0] and {v["label"] for v in values} == {"0.50"}
+    texts = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    assert texts and all(layer["mark"]["fontSize"] >= 11 for layer in texts)
+
+
+def test_heatmap_flags_a_tag_failed_every_time_at_full_strength_even_when_small() -> None:
+    """aurora-2 followed the prompt injection on all 5 adversarial examples: faded with the other n=5 rows it
+    read as "too small to matter"; it must stand out, and small cells must still say they are small."""
+    cells = _cells((("adversarial", 5), ("clean", 28)), 3)
+    cells.loc[(cells["tag"] == "adversarial") & (cells["candidate"] == "c01"), ["mean", "pass_rate"]] = [0.05, 0.0]
+    cells.loc[(cells["tag"] == "clean") & (cells["candidate"] == "c02"), "pass_rate"] = None  # pass/fail unknown
+    spec = charts.tag_heatmap(cells, ["c00", "c01", "c02"]).to_dict()
+    [values] = spec["datasets"].values()
+    by = {(v["tag"], v["candidate"]): v for v in values}
+    failed = by[("adversarial", "c01")]
+    assert failed["failed_all"] and failed["label"] == "0/5" and not failed["faded"]
+    assert by[("adversarial", "c00")]["faded"] and by[("adversarial", "c00")]["label"] == "0.50"
+    assert not by[("clean", "c02")]["failed_all"] and not by[("clean", "c00")]["faded"]
+    assert [k for k, v in by.items() if v["failed_all"]] == [("adversarial", "c01")]
+    opacity = spec["layer"][0]["encoding"]["opacity"]
+    assert opacity["condition"]["test"] == "datum.faded" and opacity["condition"]["value"] >= 0.6
+    outline = next(layer for layer in spec["layer"] if layer["mark"].get("filled") is False)
+    assert outline["transform"] == [{"filter": "datum.failed_all"}]
+    bold = next(layer for layer in spec["layer"] if layer["mark"].get("fontWeight") == "bold")
+    assert bold["transform"] == [{"filter": "datum.failed_all"}]
+    assert "every example failed" in _subtitle(spec) and len(_subtitle(spec)) <= 88  # 96 was cut at 1,024 px
+
+
+def test_rank_legend_says_a_flat_line_can_be_in_a_significant_flip() -> None:
+    """cirrus-pro is 3rd on IFEval and on the task, yet significantly ahead on the task of cirrus-pro-2 (1st on
+    IFEval): its flat line is thick by the rule, and the key "a rank flip" read as "a line that moves"."""
+    rows = pd.DataFrame([
+        {"candidate": "pro-2", "benchmark": "IFEval", "public_rank": 1, "task_rank": 3, "significant_flip": True},
+        {"candidate": "a", "benchmark": "IFEval", "public_rank": 2, "task_rank": 1, "significant_flip": True},
+        {"candidate": "pro", "benchmark": "IFEval", "public_rank": 3, "task_rank": 2, "significant_flip": True},
+        {"candidate": "flat", "benchmark": "IFEval", "public_rank": 4, "task_rank": 4, "significant_flip": True},
+        {"candidate": "b", "benchmark": "IFEval", "public_rank": 5, "task_rank": 5, "significant_flip": False},
+    ]).assign(family="f", public_score=80.0, task_mean=0.8)
+    spec = charts.rank_chart(rows, "IFEval", ["f"]).to_dict()
+    width = spec["layer"][0]["encoding"]["strokeWidth"]
+    assert width["condition"]["test"] == "datum.significant_flip"
+    legend = _subtitle(spec)
+    assert "IFEval ranks the other way" in legend and "flat line" in legend and "significant on your data" in legend
+    assert all(len(line) <= 62 for line in spec["title"]["subtitle"])  # ~390 px wide at 1,024 px: no clipping
 
 
 FINEST_MS = {"%H:%M:%S": 1_000, "%H:%M": 60_000, "%m-%d %H:%M": 60_000, "%Y-%m-%d": 86_400_000,
