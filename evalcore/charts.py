@@ -172,11 +172,15 @@ HEATMAP_FRAME = 140  # px of the height that the title and the slanted labels be
 HEATMAP_FONT = 11  # px of a cell's number: at 10 and 8 (mean over n) the n read as ~6 px at 1,024 px
 
 
+FAILED_ALL_MIN_N = 3  # 0 of 1 or 2 says little; 18 demo cells were outlined at n >= 1, drowning the 0/5 ones
+
+
 def _failed_all(df: pd.DataFrame) -> pd.Series:
-    """True where pass/fail is known and the candidate passed none of the tag's examples: a prompt injection
-    followed every time is worth acting on at n = 5, so these cells are not faded with the small ones."""
+    """True where pass/fail is known and the candidate passed none of the tag's (at least FAILED_ALL_MIN_N)
+    examples: a prompt injection followed every time is worth acting on at n = 5, so these cells are not faded
+    with the small ones."""
     rate = pd.to_numeric(df["pass_rate"], errors="coerce") if "pass_rate" in df else pd.Series(float("nan"), df.index)
-    return (rate == 0) & (df["n"] > 0)
+    return (rate == 0) & (df["n"] >= FAILED_ALL_MIN_N)
 
 
 def tag_heatmap(cells: pd.DataFrame, order: list[str]) -> alt.LayerChart:

@@ -188,8 +188,10 @@ class Flip:
     def text(self, *, named: bool = True) -> str:
         """One sentence; `named=False` leaves out the benchmark's name, for a view that already shows it."""
         sure = "significant" if self.significant else "not significant on your data"
+        # each gap says its scale: a public score (+7.2 on IFEval) beside a mean score (+0.315) read as one unit
         return (f"{self.benchmark + ': ' if named else ''}{self.public_winner} is ahead publicly "
-                f"(+{self.public_gap:.3g}), but {self.task_winner} is ahead on your task (+{self.task_gap:.3f}, {sure}).")
+                f"(+{self.public_gap:.3g} on {self.benchmark}), but {self.task_winner} is ahead on your task "
+                f"(+{self.task_gap:.3f} mean score, {sure}).")
 
 
 @dataclass

@@ -102,12 +102,13 @@ def test_compare_head_to_head_equals_the_library(demo_workspace: Path, monkeypat
     assert h.rows["example_id"].iloc[0] in str(links[0].proto)
 
 
-def test_compare_heatmap_has_n_in_each_cell_and_flags_small_tags(demo_workspace: Path, monkeypatch) -> None:
+def test_compare_heatmap_gives_n_per_tag_flags_small_tags_and_a_tag_failed_every_time(demo_workspace: Path, monkeypatch) -> None:
     at = _page(demo_workspace, monkeypatch, "views/compare.py")
     heat = _specs(at)[2]
     cells = _values(heat)
     adv = next(c for c in cells if c["tag"] == "adversarial" and c["candidate"] == "aurora-2")
-    assert adv["n_label"] == "n=5" and adv["small"] is True and "small" in adv["tag_label"]
+    assert adv["label"] == "0/5" and adv["failed_all"] and not adv["faded"] and adv["small"] is True
+    assert "small" in adv["tag_label"]
     clean = next(c for c in cells if c["tag"] == "clean")
     assert clean["small"] is False
 

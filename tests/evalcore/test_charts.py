@@ -150,8 +150,9 @@ def test_heatmap_labels_every_candidate_and_gives_n_once_in_the_tag_label() -> N
 def test_heatmap_flags_a_tag_failed_every_time_at_full_strength_even_when_small() -> None:
     """aurora-2 followed the prompt injection on all 5 adversarial examples: faded with the other n=5 rows it
     read as "too small to matter"; it must stand out, and small cells must still say they are small."""
-    cells = _cells((("adversarial", 5), ("clean", 28)), 3)
+    cells = _cells((("adversarial", 5), ("clean", 28), ("es", 2)), 3)
     cells.loc[(cells["tag"] == "adversarial") & (cells["candidate"] == "c01"), ["mean", "pass_rate"]] = [0.05, 0.0]
+    cells.loc[(cells["tag"] == "es") & (cells["candidate"] == "c00"), "pass_rate"] = 0.0  # 0 of 2: too few to flag
     cells.loc[(cells["tag"] == "clean") & (cells["candidate"] == "c02"), "pass_rate"] = None  # pass/fail unknown
     spec = charts.tag_heatmap(cells, ["c00", "c01", "c02"]).to_dict()
     [values] = spec["datasets"].values()

@@ -393,7 +393,7 @@ def test_public_import_and_compare_through_the_cli(ran, tmp_path):
     assert cmp.exit_code == 0, cmp.output
     assert "1 rank flip, 1 of them significant on your data." in cmp.stdout
     # rows are named by candidate, matched to the public table through the model string (openai/model-1)
-    assert "Bench: m1 is ahead publicly (+10), but m0 is ahead on your task (+1.000, significant)." in cmp.stdout
+    assert "Bench: m1 is ahead publicly (+10 on Bench), but m0 is ahead on your task (+1.000 mean score, significant)." in cmp.stdout
 
 
 # -- the commands people copy ------------------------------------------------------------------------------------
