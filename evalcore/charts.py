@@ -446,12 +446,14 @@ def rank_chart(rows: pd.DataFrame, benchmark: str, families: list[str]) -> alt.L
         x=x, y=y, text="candidate:N", color=family_color(families, legend=False))
     right = alt.Chart(long[long["side"] == side_order[1]]).mark_text(align="left", dx=8, fontSize=11).encode(
         x=x, y=y, text="candidate:N", color=family_color(families, legend=False))
-    # the title, legend and axis labels take ~180 px of the height (measured in Chromium): at 26 px a rank + 90 the
-    # plot gave 10 candidates 17 px each, their 11 px names nearly touching; now each rank gets 24 px
+    # the title, a two-line key and axis labels take ~180 px of the height (measured in Chromium), each further key
+    # line ~16: at 26 px a rank + 90 the plot gave 10 candidates 17 px each, their 11 px names nearly touching; now
+    # each rank gets 24 px (the three-line key took 7 px a rank back until its line was counted)
+    key = rank_legend(benchmark)
     return alt.layer(lines, points, left, right).properties(
-        height=24 * len(df) + 180,
+        height=24 * len(df) + 180 + 16 * (len(key) - 2),
         title=alt.Title(f"{benchmark} rank against your task's rank",
-                        subtitle=rank_legend(benchmark)))
+                        subtitle=key))
 
 
 def rank_legend(benchmark: str) -> list[str]:
