@@ -367,13 +367,13 @@ def run(suite_file: str, workspace: str | None, concurrency: int | None, candida
 
     load_secrets_env()
     suite = load_suite(suite_file)
-    _warn_of_nul(suite, encoding)
+    examples = _warn_of_nul(suite, encoding)
     names = [c.strip() for c in candidates.split(",") if c.strip()] if candidates else None
     bar = _Bar()
     with _StopOnSignals() as stopper:
         summary = run_suite(suite, workspace, candidates=names, repeats=repeat, concurrency=concurrency,
                             workers=workers, encoding=encoding, new_run=new_run, progress=bar, stop=stopper.event,
-                            retry_errors=retry_errors, allow_missing_keys=allow_missing_keys)
+                            retry_errors=retry_errors, allow_missing_keys=allow_missing_keys, examples=examples)
     if summary.status == "interrupted":
         bar.close()
         _say(f"Interrupted ({stopper.name}): nothing more was sent; {summary.sent} calls answered this time are "
@@ -386,9 +386,10 @@ def run(suite_file: str, workspace: str | None, concurrency: int | None, candida
         sys.exit(1)
 
 
-def _warn_of_nul(suite: Any, encoding: str | None) -> None:
-    """Say `validate`'s NUL warning on stderr before any call is sent: a run is where the calls are paid for.
-    A dataset that cannot be read says nothing here: run_suite reports it, in its usual order."""
+def _warn_of_nul(suite: Any, encoding: str | None) -> list[Any] | None:
+    """Say `validate`'s NUL warning on stderr before any call is sent (a run is where the calls are paid for) and
+    return the examples for run_suite, which then does not read the dataset again. A dataset that cannot be read
+    says nothing here and gives None: run_suite reports it, in its usual order."""
     from evalcore.errors import IngestError
     from evalcore.ingest import load_examples
 
@@ -396,10 +397,11 @@ def _warn_of_nul(suite: Any, encoding: str | None) -> None:
         examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset,
                                  allow_empty_input=suite.allow_empty_input)
     except IngestError:
-        return
+        return None
     nul = nul_warning(examples, suite.dataset)
     if nul:
         _say(terminal_text(f"Warning: {nul}"))
+    return examples
 
 
 def run_report(summary: Any) -> list[str]:

@@ -852,6 +852,7 @@ def run_suite(
     stop: threading.Event | None = None,
     retry_errors: bool = False,
     allow_missing_keys: bool = False,
+    examples: Sequence[Example] | None = None,
 ) -> RunSummary:
     """Run a suite into a workspace and return what happened. Resumes an interrupted run of the same plan.
 
@@ -860,7 +861,8 @@ def run_suite(
     summary is returned with that status; no exception. Ctrl-C (KeyboardInterrupt) does the same, then re-raises.
     `retry_errors`: resend requests whose stored result is a deterministic failure (context window, content filter,
     bad request), which are otherwise final. `allow_missing_keys`: run the candidates whose key is set, recording
-    the others' calls as not sent, instead of refusing to start."""
+    the others' calls as not sent, instead of refusing to start. `examples`: the suite's dataset already loaded
+    (with `encoding`) by the caller, so it is not read twice."""
     from evalcore.ingest import load_examples
 
     started = time.perf_counter()
@@ -875,8 +877,9 @@ def run_suite(
     client = client_setting(settings.client)  # an unknown EVALCORE_CLIENT is an error before anything runs
     litellm_needed = needs_litellm([c.model for c in chosen] + [
         s.model for s in suite.scorers if isinstance(s, LlmJudgeScorer)], client)
-    examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset,
-                             allow_empty_input=suite.allow_empty_input)
+    if examples is None:
+        examples = load_examples(suite.dataset_path, suite.columns, encoding=encoding, display_name=suite.dataset,
+                                 allow_empty_input=suite.allow_empty_input)
     version = suite_version(suite, examples)
     tasks = plan_tasks(suite, examples, chosen, reps)
     ws.write_examples(suite.name, version, [
