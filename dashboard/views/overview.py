@@ -33,12 +33,14 @@ if st.session_state.get("policy") not in data.POLICY_LABELS:
     st.session_state["policy"] = declared_policy
 if "margin" in st.session_state and not isinstance(st.session_state["margin"], float):
     del st.session_state["margin"]
-controls.link_number("margin", 0.001, 0.999, f"{float(st.session_state.get('margin', declared_margin)):.3f}")
+MARGIN_RANGE = (0.001, 0.999)  # the decision needs a margin above 0 and below the score range
+controls.link_number("margin", *MARGIN_RANGE, f"{float(st.session_state.get('margin', declared_margin)):.3f}")
 p_col, m_col = st.columns([2, 1])
 policy = controls.labelled_choice(p_col, "Pick by", data.POLICY_LABELS, key="policy",
                                   help="Among the candidates not credibly worse than the leader, pick the best, "
                                        "the cheapest or the fastest")
-margin = m_col.number_input("Acceptable quality drop", min_value=0.001, max_value=0.999, step=0.01, format="%.3f",
+margin = m_col.number_input("Acceptable quality drop", min_value=MARGIN_RANGE[0], max_value=MARGIN_RANGE[1], step=0.01,
+                            format="%.3f",
                             key="margin", bind="query-params", value=float(declared_margin),
                             help="A drop from the leader's score up to this much is fine, e.g. 0.02")
 ltoken = data.labels_token(ws)
