@@ -335,6 +335,11 @@ def _line_ends(named: pd.DataFrame, field: str, line: str) -> tuple[list[bool], 
     return by_pos["next"].isna().tolist(), by_pos["next"].fillna(by_pos["mean"]).tolist()
 
 
+def _ms(times: pd.Series) -> list[float]:
+    """Times as milliseconds since the epoch, as Vega-Lite reads them."""
+    return times.map(lambda t: pd.Timestamp(t).value / 1e6).astype(float).tolist()
+
+
 def _utc(ms: float) -> alt.DateTime:
     """A time as Vega-Lite reads it whatever the data's own form (the dashboard sends Arrow timestamps, in which a
     plain number in a domain was not the same time: every point was drawn at the axis's start)."""
@@ -377,10 +382,10 @@ def trend_chart(rows: pd.DataFrame, families: list[str], *, x: str, basis: str,
         fmt_, step, x_title = _time_axis(df[field])
     # over releases each point is its own candidate; over run dates a line is one candidate: label its newest point
     named = (df if x == "release" else df.sort_values(field).groupby("candidate", sort=False).tail(1)).copy()
-    times = named[field].map(lambda t: pd.Timestamp(t).value / 1e6).astype(float).tolist()  # ms, as Vega reads
+    times = _ms(named[field])
     ends, nexts = _line_ends(named, field, "family" if x == "release" else "candidate")
     widths = label_widths(named[text].tolist(), PLOT_WIDTH)
-    every = df[field].map(lambda t: pd.Timestamp(t).value / 1e6).astype(float).tolist()  # every point, not the named
+    every = _ms(df[field])  # every point, not only the named
     x_domain = _room_for_labels(every, [w for w, end in zip(widths, ends, strict=True) if end],
                                 [t for t, end in zip(times, ends, strict=True) if end], step)
     # a UTC scale: labels in UTC, as the title says (a time scale labels in the browser's zone, and a release
