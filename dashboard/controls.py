@@ -21,13 +21,14 @@ LINK_NOUNS: dict[str, tuple[str, str]] = {
     "candidate": ("candidate", "this suite"), "a": ("candidate", "this suite"), "b": ("candidate", "this suite"),
     "tag": ("tag", "this suite"), "trend_tag": ("tag", "this suite"), "error_kind": ("error kind", "this suite"),
     "outcome": ("outcome", "Explore"), "benchmark": ("benchmark", "this suite"),
-    "policy": ("policy", "Overview"), "x": ("axis", "Trends"), "human_measure": ("measure", "Trends"),
+    "policy": ("policy", "Overview"), "over": ("axis", "Trends"), "human_measure": ("measure", "Trends"),
     "margin": ("margin", "Overview"),
 }
 
 
-# A URL key a person may write for the one a page binds: Trends' "Over" control is bound as `x` (old links).
-LINK_ALIASES: dict[str, str] = {"over": "x"}
+# An older URL key still read as the one a page binds now: Trends' "Over" control was bound as `x`, and links
+# people saved say `?x=run`; the page writes `?over=` (the control's name), and reads `?x=` as it.
+LINK_ALIASES: dict[str, str] = {"x": "over"}
 _NOTES = "_link_notes"  # session key of this run's place for link notes
 
 
@@ -119,12 +120,12 @@ def suite_and_scorer(ws: str, token: data.Token) -> tuple[str, str]:
 
 def labelled_choice(where: Any, label: str, labels: dict[str, str], *, key: str, **kw: Any) -> str:
     """A required segmented control over `labels` (value -> what it shows), bound to the URL. Streamlit's binding
-    keeps the label in the URL (`?x=run+date`) and seeds the widget only from a label, so a link written by hand
-    with the value (`?x=run`, `?policy=best`, as suite.yaml and the CLI spell it) fell back to the default without a
+    keeps the label in the URL (`?over=run+date`) and seeds the widget only from a label, so a link written by hand
+    with the value (`?over=run`, `?policy=best`, as suite.yaml and the CLI spell it) fell back to the default without a
     word; here such a value is taken: the param is rewritten to its label before the widget is bound and the page
     reruns once, seeded from it. (Setting the widget's state instead opened the view, but the binding then cleared
     the param it could not read, so a link copied straight after opening one lost it.) Call it after the page's
-    own default for `key`. A key of `LINK_ALIASES` (`?over=run`, the control's label) is read as the one it names."""
+    own default for `key`. A key of `LINK_ALIASES` (`?x=run`, an old link's) is read as the one it names."""
     for alias in [a for a, k in LINK_ALIASES.items() if k == key and a in st.query_params]:
         value = st.query_params[alias]
         del st.query_params[alias]  # it stayed in the URL beside the param the page wrote

@@ -17,13 +17,13 @@ suite, scorer = controls.suite_and_scorer(ws, token)
 families = data.families(ws, token, suite)
 tags = data.tags(ws, token, suite, scorer)
 X_LABELS = {"release": "release date", "run": "run date"}
-if st.session_state.get("x") not in X_LABELS:
-    st.session_state["x"] = "release"
+if st.session_state.get("over") not in X_LABELS:
+    st.session_state["over"] = "release"
 c1, c2 = st.columns(2)
 tag = c1.selectbox("Examples", ["whole suite", *tags], key="trend_tag", bind="query-params",
                    index=controls.bound_index("trend_tag", ["whole suite", *tags], "whole suite"),
                    help="The whole suite, or only the examples carrying one tag")
-x = controls.labelled_choice(c2, "Over", X_LABELS, key="x",
+x = controls.labelled_choice(c2, "Over", X_LABELS, key="over",  # `?over=`; old links' `?x=` is its alias
                              help="release date: each candidate's latest run; run date: every run")
 try:
     series = data.trend(ws, token, suite, scorer, None if tag == "whole suite" else tag, x or "release")

@@ -88,11 +88,13 @@ def test_overview_in_a_browser_shows_the_demo_and_follows_the_scorer(dashboard_u
         page.close()
 
 
-@pytest.mark.parametrize(("path", "kept"), [("trends?x=run", "x=run+date"), ("?policy=best", "policy=best+quality")])
+@pytest.mark.parametrize(("path", "kept"), [("trends?over=run", "over=run+date"), ("trends?x=run", "over=run+date"),
+                                             ("?policy=best", "policy=best+quality")])
 def test_a_link_naming_a_value_keeps_its_view_in_the_address_bar(dashboard_url: str, browser, path: str,
                                                                   kept: str) -> None:
-    """`?x=run` (as the CLI and suite.yaml spell it) opens the run-date view, and the address bar keeps it: it was
-    cleared on opening, so a link copied straight away opened release dates."""
+    """`?over=run` (as the CLI and suite.yaml spell it) opens the run-date view, and the address bar keeps it: it was
+    cleared on opening, so a link copied straight away opened release dates. An old link's `?x=run` still opens it,
+    and the address bar then says `over=`."""
     page = browser.new_page(viewport={"width": 1024, "height": 900})
     try:
         page.goto(f"{dashboard_url}/{path}", wait_until="domcontentloaded")

@@ -97,8 +97,17 @@ def test_disagreement_table_shows_ties_not_one_candidate_as_worst(demo_workspace
 
 
 @pytest.mark.parametrize("typed", ["run", "run date"])
-def test_trends_over_is_read_as_its_x_param(demo_workspace: Path, monkeypatch, typed: str) -> None:
-    """`?over=run` (the control is labelled "Over") was ignored and stayed in the URL beside the `x` it wrote."""
-    at = _open(demo_workspace, monkeypatch, "views/trends.py", {"over": typed})
-    assert at.session_state["x"] == "run"
-    assert "over" not in at.query_params and at.query_params["x"] == "run date"
+def test_trends_writes_over_and_reads_old_x_links_as_it(demo_workspace: Path, monkeypatch, typed: str) -> None:
+    """The "Over" control wrote `?x=` (the documented param is `over`); a saved `?x=run` link still opens run dates,
+    rewritten to `?over=` so it is not left beside the param the page writes."""
+    at = _open(demo_workspace, monkeypatch, "views/trends.py", {"x": typed})
+    assert at.session_state["over"] == "run"
+    assert "x" not in at.query_params and at.query_params["over"] == "run date"
+
+
+def test_trends_over_link_opens_run_dates_and_stays_in_the_url(demo_workspace: Path, monkeypatch) -> None:
+    at = _open(demo_workspace, monkeypatch, "views/trends.py", {"over": "run"})
+    assert at.session_state["over"] == "run" and at.query_params["over"] == "run date"
+    at.segmented_control(key="over").set_value("release").run()
+    at.segmented_control(key="over").set_value("run").run()
+    assert "x" not in at.query_params and at.query_params["over"] == "run date"

@@ -140,7 +140,7 @@ def test_viewer_journey_from_the_pick_to_a_failing_edge_case_and_the_trends(brow
 
         # ... and over run dates: the demo's runs are seconds apart, labelled by time with the day in the title.
         page.locator("[data-testid=stButtonGroup] button").filter(has_text="run date").first.click()
-        page.wait_for_url("**x=run+date**", timeout=TIMEOUT_MS)
+        page.wait_for_url("**over=run+date**", timeout=TIMEOUT_MS)
         wait_idle(page)
         page.locator("[data-testid=stVegaLiteChart] svg, [data-testid=stVegaLiteChart] canvas").first.wait_for(
             timeout=TIMEOUT_MS)

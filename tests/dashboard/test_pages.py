@@ -144,7 +144,7 @@ def test_trends_points_equal_the_library_and_flips_are_highlighted(demo_workspac
 def test_trends_over_run_dates_for_one_tag(demo_workspace: Path, monkeypatch) -> None:
     at = _page(demo_workspace, monkeypatch, "views/trends.py")
     at.selectbox(key="trend_tag").set_value("adversarial")
-    at.segmented_control(key="x").set_value("run").run()
+    at.segmented_control(key="over").set_value("run").run()
     assert not at.exception
     spec = _specs(at)[0]
     assert len({(v["run_id"], v["candidate"]) for v in _values(spec)}) == 17
@@ -361,12 +361,12 @@ def test_compare_and_overview_show_people_ratings_once_outputs_are_labeled(demo_
 
 
 @pytest.mark.parametrize(("page", "key", "typed", "value"), [
-    ("views/trends.py", "x", "run", "run"), ("views/trends.py", "x", "run date", "run"),
+    ("views/trends.py", "over", "run", "run"), ("views/trends.py", "over", "run date", "run"),
     ("views/trends.py", "human_measure", "ok", "ok"), (None, "policy", "best", "best"),
     (None, "policy", "best quality", "best"), (None, "policy", "fastest", "fastest")])
 def test_a_hand_written_link_may_name_the_value_or_its_label(demo_workspace: Path, monkeypatch, page, key, typed,
                                                              value) -> None:
-    """`?x=run` (the value, as suite.yaml and the CLI spell it) opens the same view as `?x=run+date` (the label
+    """`?over=run` (the value, as suite.yaml and the CLI spell it) opens the same view as `?over=run+date` (the label
     Streamlit's binding writes); before, it fell back to release dates without a word."""
     monkeypatch.setenv("EVALCORE_WORKSPACE", str(demo_workspace))
     monkeypatch.chdir(REPO)

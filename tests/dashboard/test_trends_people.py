@@ -75,7 +75,7 @@ def test_trends_plot_the_people_rating_per_family_with_n(labeled: Path, monkeypa
 def test_trends_plot_the_ok_to_show_rate_over_run_dates(labeled: Path, monkeypatch) -> None:
     at = _trends(labeled, monkeypatch)
     at.segmented_control(key="human_measure").set_value("ok")
-    at.segmented_control(key="x").set_value("run").run()
+    at.segmented_control(key="over").set_value("run").run()
     assert not at.exception
     spec = _human_spec(at)
     series = explore.human_trend(labeled, DEMO_SUITE, measure="ok", x="run")
