@@ -162,6 +162,18 @@ def bound_index(key: str, options: list[Any], default: Any) -> int:
     return options.index(default)
 
 
+def name_in_url(key: str, value: str) -> None:
+    """Write `?key=value` when the URL lacks the param, before a bound widget with no default index (`index=None`)
+    first binds it: the binding writes a value the widget did not start with only from its second run on, and
+    refuses `st.query_params` once bound (a later run: then it writes the value itself)."""
+    if key in st.query_params:
+        return
+    try:
+        st.query_params[key] = value
+    except StreamlitAPIException:
+        pass
+
+
 def link_params(suite: str, scorer: str, **more: str) -> dict[str, str]:
     """Query parameters for an `st.page_link` into another page, carrying the suite and scorer."""
     return {"suite": suite, "scorer": scorer, **{k: v for k, v in more.items() if v}}

@@ -109,7 +109,11 @@ if not options:
     st.stop()
 if st.session_state.get("example") not in options:
     st.session_state["example"] = wanted if wanted in options else options[0]
-example_id = st.selectbox("Example", options, key="example", bind="query-params", format_func=fmt.visible)
+# No default index: a bound box leaves its default (the first option) out of the URL, so a copied link did not name
+# the example and later opened whatever was first under its filters. With none, every example shown is written.
+controls.name_in_url("example", st.session_state["example"])
+example_id = st.selectbox("Example", options, key="example", bind="query-params", format_func=fmt.visible,
+                          index=None, placeholder="the top match") or options[0]  # `?example=` clears the box
 st.session_state["example_of"] = suite
 if example_id not in matches:
     st.warning(data.markdown_safe(

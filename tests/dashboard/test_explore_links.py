@@ -111,3 +111,23 @@ def test_trends_over_link_opens_run_dates_and_stays_in_the_url(demo_workspace: P
     at.segmented_control(key="over").set_value("release").run()
     at.segmented_control(key="over").set_value("run").run()
     assert "x" not in at.query_params and at.query_params["over"] == "run date"
+
+
+def test_the_url_names_the_example_shown_when_the_link_did_not(demo_workspace: Path, monkeypatch) -> None:
+    """A bound select box at its default (the first option) leaves its param out of the URL, so a copied link
+    opened whatever example was first under its filters later (a new run can change which)."""
+    at = _open(demo_workspace, monkeypatch, "views/explore.py", {"outcome": "all"})
+    shown = at.selectbox(key="example").value
+    assert at.subheader[0].value == f"Example {shown}" and at.query_params["example"] == shown
+    at.selectbox(key="tag").set_value("adversarial").run()  # a filter change moves to its top match: named too
+    shown = at.selectbox(key="example").value
+    assert at.query_params["example"] == shown and at.subheader[0].value == f"Example {shown}"
+
+
+def test_a_link_naming_the_first_example_keeps_it(demo_workspace: Path, monkeypatch) -> None:
+    first = _open(demo_workspace, monkeypatch, "views/explore.py", {"outcome": "all"}).selectbox(key="example")
+    at = _open(demo_workspace, monkeypatch, "views/explore.py", {"outcome": "all", "example": first.options[0]})
+    assert at.subheader[0].value == f"Example {first.options[0]}"
+    assert at.query_params["example"] == first.options[0]
+    at.run()  # a later rerun (any widget) keeps it too
+    assert at.query_params["example"] == first.options[0]
