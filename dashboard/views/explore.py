@@ -27,15 +27,17 @@ OUTCOMES = ["all", "fail", "pass", "error"]
 if not set(st.session_state.get("candidate") or []) <= set(order):
     st.session_state["candidate"] = []
 controls.link_note("candidate", order, "all candidates")
-f1, f2, f3, f4 = st.columns([1, 2, 1, 1])
+# The three single choices share a row and the candidates get the next: in one row of four at 1,024 px the Tag box
+# was ~100 px and showed "adversar" (an error kind such as "context_window" is longer still).
+f1, f2, f3 = st.columns(3)
 tag = f1.selectbox("Tag", ["all", *tags], key="tag", bind="query-params",
                    index=controls.bound_index("tag", ["all", *tags], "all"))
-picked = f2.multiselect("Candidates", order, key="candidate", bind="query-params", placeholder="all candidates")
-outcome = f3.selectbox("Outcome", OUTCOMES, key="outcome", bind="query-params",
+outcome = f2.selectbox("Outcome", OUTCOMES, key="outcome", bind="query-params",
                        index=controls.bound_index("outcome", OUTCOMES, "fail"),
                        help=f"fail: below the '{scorer}' pass mark on some repeat; error: the call failed")
-kind = f4.selectbox("Error kind", ["all", *kinds], key="error_kind", bind="query-params", disabled=not kinds,
+kind = f3.selectbox("Error kind", ["all", *kinds], key="error_kind", bind="query-params", disabled=not kinds,
                     index=controls.bound_index("error_kind", ["all", *kinds], "all"))
+picked = st.multiselect("Candidates", order, key="candidate", bind="query-params", placeholder="all candidates")
 
 rows = data.example_filters(ws, token, suite, scorer, tag=None if tag == "all" else tag, candidates=picked or None,
                             outcome=outcome, error_kind=None if kind == "all" else kind)

@@ -109,6 +109,34 @@ def test_a_link_naming_a_value_keeps_its_view_in_the_address_bar(dashboard_url: 
         page.close()
 
 
+def test_explore_filters_show_their_values_in_full_at_1024_px(dashboard_url: str, browser) -> None:
+    """In one row of four the Tag box was ~100 px wide and showed "adversar"; every tag, outcome and error kind
+    (the longest, "context_window") fits its box. Leaves artifacts/explore-1024.png."""
+    page = browser.new_page(viewport={"width": 1024, "height": 900})
+    try:
+        page.goto(f"{dashboard_url}/explore?outcome=all&tag=adversarial", wait_until="domcontentloaded")
+        page.get_by_text("Matching results").wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=stSkeleton], [data-testid=stStatusWidgetRunningIcon]')",
+            timeout=TIMEOUT_MS)
+        page.wait_for_timeout(500)
+        tag = page.locator('input[aria-label="Tag"]')
+        assert tag.input_value() == "adversarial"
+        assert tag.evaluate("i => i.scrollWidth <= i.clientWidth"), "the Tag box cuts 'adversarial' off"
+        values = ["adversarial", "multilingual", "malformed", "ambiguous", "error", "context_window",
+                  "content_filter", "bad_request", "connection"]
+        cut = page.evaluate("""(values) => ['Tag', 'Outcome', 'Error kind'].flatMap(name => {
+            const box = document.querySelector(`input[aria-label="${name}"]`), was = box.value;
+            const cut = values.filter(v => { box.value = v; return box.scrollWidth > box.clientWidth; });
+            box.value = was;
+            return cut.map(v => `${name}: ${v}`);
+        })""", values)
+        assert not cut, cut
+        _screenshot(page, "explore-1024.png")
+    finally:
+        page.close()
+
+
 def test_the_default_pages_own_name_opens_it_at_the_root(dashboard_url: str, browser) -> None:
     """/overview, typed by analogy with /compare, showed Streamlit's "Page not found" dialog over the page."""
     page = browser.new_page(viewport={"width": 1024, "height": 900})
