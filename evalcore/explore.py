@@ -100,9 +100,10 @@ def disagreements(table: pd.DataFrame, *, limit: int = 20) -> pd.DataFrame:
     """Examples where the candidates' scores spread most (max - min of per-candidate means), with the best
     and worst candidate and how many candidates passed. Ties in spread: more failing candidates first.
     `best_tied` / `worst_tied` count the candidates at the best / worst value (the named one included): with nine
-    at 0.000, naming one as "worst" singled it out."""
-    columns = ["example_id", "spread", "best", "best_value", "best_tied", "worst", "worst_value", "worst_tied",
-               "passed", "candidates", "tags"]
+    at 0.000, naming one as "worst" singled it out; `best_names` / `worst_names` list them, the named one first
+    (two tied are both named, `formatting.tied`)."""
+    columns = ["example_id", "spread", "best", "best_value", "best_tied", "best_names", "worst", "worst_value",
+               "worst_tied", "worst_names", "passed", "candidates", "tags"]
     if table.empty:
         return pd.DataFrame(columns=columns)
     # Vectorised per example (a loop over groups took ~1 s at 500 examples x 10 candidates): the first row with
@@ -118,11 +119,20 @@ def disagreements(table: pd.DataFrame, *, limit: int = 20) -> pd.DataFrame:
     out = pd.DataFrame({"example_id": first["example_id"].tolist(), "spread": (hi_v - lo_v).tolist(),
                         "best": hi["candidate"].tolist(), "best_value": hi_v.tolist(),
                         "best_tied": at_hi.groupby(t["example_id"], sort=False).sum().astype(int).tolist(),
+                        "best_names": _tied_names(t, at_hi, hi["candidate"].tolist()),
                         "worst": lo["candidate"].tolist(), "worst_value": lo_v.tolist(),
                         "worst_tied": at_lo.groupby(t["example_id"], sort=False).sum().astype(int).tolist(),
+                        "worst_names": _tied_names(t, at_lo, lo["candidate"].tolist()),
                         "passed": g["passed"].sum().astype(int).tolist(), "candidates": g.size().tolist(),
                         "tags": first["tags"].tolist()}, columns=columns)
     return out.sort_values(["spread", "passed", "example_id"], ascending=[False, True, True]).head(limit)
+
+
+def _tied_names(t: pd.DataFrame, at: pd.Series, named: list[str]) -> list[list[str]]:
+    """Per example (in order of first appearance), the candidates flagged by `at`, its `named` one first."""
+    found = t.loc[at.to_numpy(), "candidate"].groupby(t.loc[at.to_numpy(), "example_id"], sort=False).agg(list)
+    ids = t["example_id"].drop_duplicates().tolist()
+    return [[name, *(c for c in found.get(i, []) if c != name)] for i, name in zip(ids, named, strict=True)]
 
 
 def hardest_examples(table: pd.DataFrame, *, limit: int = 5) -> pd.DataFrame:

@@ -170,6 +170,15 @@ def names(items: Sequence[str], limit: int = 3) -> str:
     return ", ".join(items[:limit]) + " and " + count(len(items) - limit, "other")
 
 
+def tied(items: Sequence[str]) -> str:
+    """The candidates tied at a score, the first one named: "a", "a and b", "a + 2 others". Two are both named:
+    "a + 1 other" took as much room as the name and hid it."""
+    items = list(items)
+    if len(items) <= 2:
+        return " and ".join(items)
+    return f"{items[0]} + {count(len(items) - 1, 'other')}"
+
+
 STEADY_LIMIT = 4
 """How many names a "What changed" list shows before "and N others", on every page and in the report."""
 

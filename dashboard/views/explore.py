@@ -68,14 +68,10 @@ disagree = data.disagreements(ws, token, suite, scorer,
                                   lambda t: t[t["example_id"].isin(set(rows["example_id"]))]), limit=10)
 
 
-def _tied(name: str, tied: int) -> str:
-    """The candidate at the best or worst score, and how many share it: naming one of nine at 0.000 as the
-    worst singled it out."""
-    return fmt.visible(name) + (f" + {fmt.count(tied - 1, 'other')}" if tied > 1 else "")
-
-
-disagree = disagree.assign(best=[_tied(n, k) for n, k in zip(disagree["best"], disagree["best_tied"], strict=True)],
-                           worst=[_tied(n, k) for n, k in zip(disagree["worst"], disagree["worst_tied"], strict=True)])
+# the candidates at the best and worst score: naming one of nine at 0.000 as the worst singled it out
+TIES = "'a and b', 'a + n others': tied at"
+disagree = disagree.assign(best=[fmt.tied([fmt.visible(n) for n in names]) for names in disagree["best_names"]],
+                           worst=[fmt.tied([fmt.visible(n) for n in names]) for names in disagree["worst_names"]])
 disagree = disagree.assign(gap=disagree["spread"].map(fmt.score), shown_id=disagree["example_id"].map(fmt.visible),
                            passing=[f"{p} of {c}" for p, c in zip(disagree["passed"], disagree["candidates"],
                                                                  strict=True)])
@@ -84,8 +80,8 @@ st.dataframe(disagree, hide_index=True, key="disagree_table",
              column_order=["shown_id", "gap", "best", "worst", "passing"],
              column_config={"shown_id": st.column_config.TextColumn("example", pinned=True),
                             "gap": st.column_config.TextColumn("best - worst", width="small"),
-                            "best": st.column_config.TextColumn("best", help="+ n others: tied at the best score"),
-                            "worst": st.column_config.TextColumn("worst", help="+ n others: tied at the worst score"),
+                            "best": st.column_config.TextColumn("best", help=f"{TIES} the best score"),
+                            "worst": st.column_config.TextColumn("worst", help=f"{TIES} the worst score"),
                             "passing": st.column_config.TextColumn("passed", width="small")})
 
 # The example: from the URL, else the one the candidates disagree on most among the matches. A filter change that

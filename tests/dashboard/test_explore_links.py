@@ -96,6 +96,15 @@ def test_disagreement_table_shows_ties_not_one_candidate_as_worst(demo_workspace
     assert " + " not in table.loc["inv-014", "best"]
 
 
+def test_disagreement_table_names_both_of_two_tied(demo_workspace: Path, monkeypatch) -> None:
+    """Two tied at the worst read "basalt-8b + 1 other": the other name takes no more room."""
+    at = _open(demo_workspace, monkeypatch, "views/explore.py", {"outcome": "all", "tag": "adversarial"})
+    table = at.dataframe[1].value
+    cells = [*table["best"], *table["worst"]]
+    assert not [c for c in cells if "1 other" in c], cells
+    assert any(" and " in c for c in cells), cells  # the demo has a pair tied under this filter
+
+
 @pytest.mark.parametrize("typed", ["run", "run date"])
 def test_trends_writes_over_and_reads_old_x_links_as_it(demo_workspace: Path, monkeypatch, typed: str) -> None:
     """The "Over" control wrote `?x=` (the documented param is `over`); a saved `?x=run` link still opens run dates,

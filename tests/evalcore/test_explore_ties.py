@@ -25,3 +25,11 @@ def test_ties_are_counted_per_example() -> None:
     d = explore.disagreements(two).set_index("example_id")
     assert d.loc["e1", ["best_tied", "worst_tied"]].tolist() == [2, 1]
     assert d.loc["e2", ["best_tied", "worst_tied"]].tolist() == [1, 1]
+
+
+def test_the_tied_candidates_are_listed_the_named_one_first() -> None:
+    two = pd.concat([_table({"a": 0.5, "b": 0.5, "c": 0.0}),
+                     _table({"a": 0.2, "b": 1.0, "c": 0.2}).assign(example_id="e2")])
+    d = explore.disagreements(two).set_index("example_id")
+    assert d.loc["e1", "best_names"] == ["a", "b"] and d.loc["e1", "worst_names"] == ["c"]
+    assert d.loc["e2", "best_names"] == ["b"] and d.loc["e2", "worst_names"] == ["a", "c"]

@@ -96,3 +96,12 @@ def test_whole_numbers_and_file_sizes_read_like_the_rest() -> None:
         "0", "52", "1,507", "1,234,567", "-", "-"]
     assert [f.size(v) for v in (0, 812, 1000, 41_200, 234_174, 999_600, 1_234_567, 27e9, None)] == [
         "0 bytes", "812 bytes", "1.0 KB", "41 KB", "234 KB", "1.0 MB", "1.2 MB", "27 GB", "-"]
+
+
+def test_tied_names_both_of_two_and_counts_the_rest_from_three() -> None:
+    """"basalt-8b + 1 other" hid a name that took no more room than "1 other"."""
+    assert f.tied(["a"]) == "a"
+    assert f.tied(["basalt-8b", "cirrus-mini"]) == "basalt-8b and cirrus-mini"
+    assert f.tied(["a", "b", "c"]) == "a + 2 others"
+    assert f.tied(["a", *"bcdefghi"]) == "a + 8 others"
+    assert "1 other" not in f.tied(["a", "b"])
