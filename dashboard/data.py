@@ -397,6 +397,7 @@ def comparison(ws: str, token: Token, suite: str, scorer: str, a: str, b: str) -
     d["lines"] = [markdown_safe(line) for line in c.text.splitlines()]
     d["versions_note"] = d["lines"].pop(0) if c.versions is not None else None  # said apart, above the result
     d["unchanged"] = c.unchanged
+    d["summary"] = " ".join(markdown_safe(line) for line in c.summary)  # the gap with its verdict, for one box
     return d
 
 

@@ -289,13 +289,14 @@ class Comparison:
         return (_neg(d.estimate), _neg(d.high), _neg(d.low))
 
     @property
-    def text(self) -> str:
+    def summary(self) -> list[str]:
+        """The result and whether it is significant (alone and, where that differs, in the leaderboard): the
+        lines a one-box headline must keep together, so a gap is never shown without its verdict."""
         est, low, high = self.diff
         p = self.pair
         if est is None or p.p is None:
-            return (f"{self.a} and {self.b} share fewer than 2 scored examples on '{self.scorer}': "
-                    "they cannot be compared.")
-        wins, losses = (p.losses, p.wins) if self.flipped else (p.wins, p.losses)
+            return [f"{self.a} and {self.b} share fewer than 2 scored examples on '{self.scorer}': "
+                    "they cannot be compared."]
         lead, lag = (self.a, self.b) if est >= 0 else (self.b, self.a)
         verdict = ("a statistically significant difference" if self.significant
                    else "not a statistically significant difference")
@@ -314,6 +315,15 @@ class Comparison:
                 f"adjusts for that (one-sided, Bonferroni): adjusted {fmt.p_value(p.p_adjusted)}, so there the gap is "
                 f"{'credible' if p.significant else 'not credible'}. Trust the single comparison only if you chose "
                 "this pair before seeing the results.")
+        return lines
+
+    @property
+    def text(self) -> str:
+        lines = self.summary
+        p = self.pair
+        if self.diff[0] is None or p.p is None:
+            return lines[0]
+        wins, losses = (p.losses, p.wins) if self.flipped else (p.wins, p.losses)
         lines.append(f"Per example: {self.a} better on {wins}, worse on {losses}, equal on {p.ties}.")
         if p.mcnemar_p is not None:
             lines.append(f"Pass/fail (exact McNemar): {fmt.p_value(p.mcnemar_p)}.")

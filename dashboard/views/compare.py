@@ -86,7 +86,7 @@ else:
         h2h = data.head_to_head(ws, token, suite, scorer, a, b)
         if paired["versions_note"]:
             st.warning(paired["versions_note"])
-        (st.success if paired["significant_in_leaderboard"] else st.info)(paired["lines"][0])
+        (st.success if paired["significant_in_leaderboard"] else st.info)(paired["summary"])
         m1, m2, m3 = st.columns(3)
         m1.metric(f"{data.markdown_safe(a)} better", h2h["wins"])
         m2.metric(f"{data.markdown_safe(b)} better", h2h["losses"])

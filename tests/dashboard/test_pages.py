@@ -102,6 +102,21 @@ def test_compare_head_to_head_equals_the_library(demo_workspace: Path, monkeypat
     assert h.rows["example_id"].iloc[0] in str(links[0].proto)
 
 
+def test_compare_head_to_head_box_says_whether_the_gap_is_significant(demo_workspace: Path, monkeypatch) -> None:
+    """The box is all most people read: a 0.064 'lead' with p = 0.22 must say it is not significant there, and a
+    pair significant alone but not after the leaderboard's adjustment must say both (as `evalcore compare` does)."""
+    at = _page(demo_workspace, monkeypatch, "views/compare.py")
+    for a, b, said in [("aurora-2", "aurora-1.5", ["not a statistically significant difference", "p = 0.22"]),
+                       ("basalt-70b", "delta-2", ["a statistically significant difference", "not credible"])]:
+        at.selectbox(key="a").set_value(a)
+        at.selectbox(key="b").set_value(b).run()
+        assert not at.exception
+        [box] = [e.value for e in [*at.success, *at.info]]
+        paired = analysis.compare(demo_workspace, DEMO_SUITE, a, b)
+        assert paired.summary[1] in box and all(s in box for s in said)
+        assert fmt.diff(paired.diff[0]) in box
+
+
 def test_compare_heatmap_gives_n_per_tag_flags_small_tags_and_a_tag_failed_every_time(demo_workspace: Path, monkeypatch) -> None:
     at = _page(demo_workspace, monkeypatch, "views/compare.py")
     heat = _specs(at)[2]
