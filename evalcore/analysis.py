@@ -585,7 +585,9 @@ def public_comparison(workspace: str | Path | Queries | None, suite: str, *, sco
         raise EvalcoreError("no public benchmark scores in this workspace.",
                             hint="Import some: evalcore public import FILE.csv (model, benchmark, score, source).")
     lb = leaderboard(q, suite, scorer=scorer, seed=seed)
-    means = {r["candidate"]: r["mean"] for r in lb.rows if r["mean"] is not None}
+    # Unrounded: a gap taken from means stored to 4 places (0.9141 - 0.5996) printed "+0.315" beside the
+    # leaderboard's -0.31446 ("-0.314") for the same pair; the flip text rounds once, for display.
+    means = {b.candidate: b.mean.estimate for b in lb.board if b.mean.estimate is not None}
     better = {b.candidate: set(b.better_than) for b in lb.board}  # credibly better, at the board's level
     models = {r["candidate"]: r["model"] or "" for r in lb.rows}
     result = rank_comparison(means, better, models, public, benchmark)

@@ -226,6 +226,26 @@ def test_public_comparison_finds_flips_and_a_correlation_per_benchmark(demo_ws):
     assert set(only.correlations) == {"IFEval"}
 
 
+@needs_demo
+def test_public_flip_gaps_print_the_leaderboards_and_head_to_heads_digits(demo_ws):
+    """Trends' flip text and Compare/decide name one gap for a pair: taken from means rounded to 4 places,
+    aurora-1.5 over cirrus-pro-2 read "+0.315" beside the leaderboard's -0.31446 ("-0.314")."""
+    from evalcore import formatting as fmt
+
+    lb = analysis.leaderboard(demo_ws, DEMO_SUITE)
+    leader = lb.rows[0]["candidate"]
+    gap_to_leader = {r["candidate"]: r["diff_vs_best"] for r in lb.rows}
+    flips = analysis.public_comparison(demo_ws, DEMO_SUITE).flips
+    led = [f for f in flips if f.task_winner == leader]
+    assert {f.public_winner for f in led} >= {"cirrus-pro-2"}
+    for f in led:
+        assert f"(+{fmt.score(-gap_to_leader[f.public_winner])} mean score" in f.text()
+    pair = ("IFEval", "cirrus-pro-2", "basalt-70b")
+    [f] = [f for f in flips if (f.benchmark, f.public_winner, f.task_winner) == pair]
+    head_to_head = analysis.compare(demo_ws, DEMO_SUITE, "basalt-70b", "cirrus-pro-2").diff[0]
+    assert f"(+{fmt.score(head_to_head)} mean score" in f.text()
+
+
 def test_public_comparison_without_public_scores_says_how_to_import(tmp_path, server):
     run_suite(make_suite(tmp_path, server.base_url, ["a", "b"]), tmp_path / "ws")
     with pytest.raises(EvalcoreError, match="evalcore public import"):
