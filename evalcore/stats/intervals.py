@@ -38,7 +38,6 @@ from evalcore.stats._core import (
     in_bounds,
     join_notes,
     numbers_array,
-    rule_of_three_share,
     t_quantile,
     wilson_rows,
     z_quantile,
@@ -92,11 +91,14 @@ def constant_rows(c: np.ndarray, n: int, lo: float, hi: float, confidence: float
     """Interval for a sample whose n values all equal `c` (a "rule of three" style bound).
 
     Read each example as "scored c" or "did not". None of n did not; Wilson's upper bound for 0 of n,
-    u = z^2 / (n + z^2) (about 3.8/n), bounds the share of the task that could score otherwise, and in the worst
-    case those score at a bound. So the mean lies in [c - u (c - lo), c + u (hi - c)]. At a bound this is exactly
-    Wilson for n of n, rescaled to the bounds.
+    u = q^2 / (n + q^2) (about 4/n), bounds the share of the task that could score otherwise, and in the worst
+    case those score at a bound. So the mean lies in [c - u (c - lo), c + u (hi - c)]. q is the t quantile the
+    other samples' score interval uses (`mean_rows`), so at a bound this is exactly that interval for n of n: with
+    z here, five perfect scores had a lower bound of 0.566 and 1, 1, 1, 1, 0.999 one of 0.393 (t at 4 df is 2.78,
+    z 1.96), and five scores of 0.9 (0.509) looked safer than the near-perfect sample in `evalcore tags`.
     """
-    u = rule_of_three_share(n, confidence)
+    q = t_quantile(confidence, n - 1)
+    u = q * q / (n + q * q)
     return c - u * (c - lo), c + u * (hi - c)
 
 

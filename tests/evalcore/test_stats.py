@@ -376,14 +376,18 @@ def test_one_example_gives_the_whole_range():
 
 
 def test_fifty_identical_scores_do_not_give_a_zero_width_interval():
+    """Identical scores get Wilson's interval for n of n at the t quantile every other sample's score interval
+    uses (not z, as the pass rate's does): the constant case is the limit of its neighbours, not a jump."""
     top = mean_interval(np.ones(50))
-    wilson = proportion_interval(50, 50)
-    assert top.high == 1.0 and top.low == pytest.approx(wilson.low) and "equal" in top.note
-    assert mean_interval(np.zeros(50)).high == pytest.approx(proportion_interval(0, 50).high)
+    q = sps.t.ppf(0.975, 49)
+    wilson_low = 50 / (50 + q * q)
+    assert top.high == 1.0 and top.low == pytest.approx(wilson_low) and "equal" in top.note
+    assert mean_interval(np.zeros(50)).high == pytest.approx(1 - wilson_low)
+    assert proportion_interval(50, 50).low > top.low  # the pass rate's Wilson (z) is a little narrower
     mid = mean_interval(np.full(50, 0.7))
     assert mid.low < 0.7 < mid.high and mid.width > 0.05
     ratings_iv = mean_interval(np.full(50, 5.0), bounds=(1, 5))
-    assert ratings_iv.low == pytest.approx(1 + 4 * wilson.low)
+    assert ratings_iv.low == pytest.approx(1 + 4 * wilson_low)
 
 
 def test_all_failures_pass_rate_is_wilson_on_examples_not_runs():
@@ -605,6 +609,24 @@ def test_one_score_off_the_bound_never_buys_a_narrower_interval(n, dip, bounds, 
         assert one_off.low <= bound_only.low + 1e-12
     else:
         assert one_off.high >= bound_only.high - 1e-12
+
+
+@PROPS
+@given(st.integers(2, 60), st.floats(0, 1), st.floats(0, 1), st.floats(0.1, 3.0), st.integers(0, 10**6))
+def test_no_sample_at_or_above_identical_scores_gets_a_lower_bound_below_theirs(n, c, at_top, power, seed):
+    """The audit's per-tag case: on 5 examples 1, 1, 1, 1, 0.999 had a lower bound of 0.393 and five scores of 0.9
+    one of 0.509 (the identical scores' rule-of-three bound used z, every other sample t), so `evalcore tags` made
+    the uniformly worse candidate look safer. A sample that is nowhere below c never gets a lower bound below that
+    of n scores of c, nor (mirrored) an upper bound above theirs when it is nowhere above."""
+    rng = np.random.default_rng(seed)
+    x = c + (1 - c) * np.where(rng.random(n) < at_top, 1.0, rng.random(n) ** power)
+    assert mean_interval(x).low >= mean_interval([c] * n).low - 1e-12
+    assert mean_interval(1 - x).high <= mean_interval([1 - c] * n).high + 1e-12
+
+
+def test_near_perfect_on_five_examples_is_not_less_safe_than_five_scores_of_0_9():
+    near_perfect, worse = mean_interval([1, 1, 1, 1, 0.999]), mean_interval([0.9] * 5)
+    assert near_perfect.low >= worse.low and near_perfect.low == pytest.approx(mean_interval([1.0] * 5).low, abs=1e-3)
 
 
 @PROPS
