@@ -193,19 +193,22 @@ if not read_only:
     if upload is not None:
         enc = None if encoding == "UTF-8" else encoding
         raw = upload.getvalue()
+        preview: list | None = None
         try:
             columns = load_suite(entry["path"]).columns
             preview = wsuites.preview_examples(raw, upload.name, columns, encoding=enc)
         except EvalcoreError as exc:
             show_error(exc)
-        else:
+        # A file the prompt cannot be filled in from fails every run of the suite: an error, as `evalcore validate`
+        # says, and no button to save it (it read "2 valid examples" in green, with a warning and a Save button).
+        unrendered = wsuites.prompt_problem(entry["path"], preview) if preview is not None else None
+        if unrendered:
+            st.error(f"{safe(upload.name)}, {safe(unrendered)} Nothing was saved: add the column to the file, or "
+                     f"change the prompt in {safe(str(entry['path']))} to use only the file's columns.")
+        elif preview is not None:
             tags = sorted({t for e in preview for t in e.tags})
             st.success(f"{safe(upload.name)}: {fmt.count(len(preview), 'valid example')}"
                        + (f", tags: {safe(', '.join(tags))}" if tags else "") + ". Nothing is saved until you say so.")
-            unrendered = wsuites.prompt_problem(entry["path"], preview)
-            if unrendered:
-                st.warning(f"The suite's prompt cannot be filled in from these examples, so a run would fail: "
-                           f"{safe(unrendered)}")
             st.dataframe(data.examples_frame(preview), hide_index=True, key="examples_preview", width="stretch",
                          height=table_columns.table_height(len(preview), 388),
                          column_config=table_columns.example_columns())

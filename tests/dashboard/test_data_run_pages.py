@@ -90,6 +90,30 @@ def test_data_page_shows_control_and_bidi_characters_in_examples_as_escapes(tmp_
     assert list(table["input"]) == ["\\u202eevil", "\\u001b[31mred", "line one\nline two"]
 
 
+def test_data_page_refuses_examples_the_suites_prompt_cannot_use(tmp_path: Path, monkeypatch) -> None:
+    """A file without a column the prompt names fails every run: an error naming the file, the column and the
+    prompt (as `evalcore validate` says), no button to save it, and the stored dataset untouched."""
+    ws = tmp_path / "ws"
+    suite = _suite_in(ws, "http://127.0.0.1:9/v1", ["a", "b"], extra={"prompt": "Ticket ({{ channel }}): {{ input }}"})
+    stored = (suite.dataset_path).read_bytes()
+    at = _page(ws, monkeypatch, "manage")
+    upload = b"id,input,expected,tags\nt-1,hello,billing,clean\nt-2,world,bug,clean\n"
+    at.file_uploader[0].set_value(("tickets.csv", upload, "text/csv")).run()
+    assert not at.exception
+    [error] = [e.value for e in at.error]
+    assert "tickets.csv, row 1" in error and "'channel' is undefined" in error and "prompt" in error
+    assert "Nothing was saved" in error
+    assert not at.success and not any("valid example" in w.value for w in at.warning)
+    assert not [b for b in at.button if b.key == "save_examples"]
+    assert suite.dataset_path.read_bytes() == stored
+
+    with_channel = b"id,input,expected,channel\nt-1,hello,billing,email\n"
+    at.file_uploader[0].set_value(("tickets.csv", with_channel, "text/csv")).run()
+    assert not at.error and "1 valid example" in at.success[0].value
+    at.button(key="save_examples").click().run()
+    assert suite.dataset_path.read_bytes() != stored and not at.error
+
+
 def test_data_page_edits_candidates_and_scorers(tmp_path: Path, monkeypatch) -> None:
     ws = tmp_path / "ws"
     _suite_in(ws, "http://127.0.0.1:9/v1", ["a", "b", "c"])
