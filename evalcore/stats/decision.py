@@ -70,8 +70,13 @@ class Recommendation(ToDict):
     warnings: list[str] = field(default_factory=list)
     """Reasons to distrust the recommendation, e.g. it rests on an LLM judge that people disagree with."""
     needed_examples: int | None = None
-    """With no pick: about how many shared examples would show the cheapest candidate that could be best within the
-    margin of the leader, if the two are truly equal (the evidence's "would take about N shared examples")."""
+    """With no pick: about how many shared examples would show the policy's candidate (the cheapest or fastest that
+    could be best; under "best" the leader) within the margin of the one it is compared with, if the two are truly
+    equal (the evidence's "would take about N shared examples"). None when its observed gap is already beyond the
+    margin: then no number is a fair promise."""
+    needed_for: tuple[str, str, float] | None = None
+    """(candidate, the one it is compared with, the observed gap between them) behind `needed_examples`, so the
+    no-pick text can name the two and the assumption."""
     pick_row: dict[str, Any] | None = None
     """The pick's numbers in the shape of an alternative (its verdict starts "the pick"), so a table of the evidence
     can show the pick's own gap, cost and latency beside the others'."""
@@ -131,12 +136,15 @@ def _verdict(diff: float, low: float, high: float, margin: float, could_be_best:
         if high < 0:  # the printed (unadjusted) interval excludes 0, yet the adjusted comparison does not
             return "could be best (the gap is not significant once adjusted for the comparisons with the best)"
         return "could be best"
+    # here no candidate could be best but for a credibly better one: say that first, as the evidence's rule and the
+    # chart do (the demo's delta-2 at p = 0.0044 read "within 0.050 of aurora-1.5" and nothing about it)
     if low > -margin and blocker is not None:
         other, loss, lower = blocker
-        why = "; its mean is lower, but the gap to it varies too much across examples" if lower else ""
-        return (f"within {fmt.score(margin)} of {leader}, not shown within it of {other} (a loss of up to "
-                f"{fmt.score(loss)} cannot be ruled out{why}), and a pick must be within it of every candidate")
-    return f"cannot rule out a loss of up to {fmt.score(-low)}"
+        why = f"; {other}'s mean is lower, but the gap to it varies too much across examples" if lower else ""
+        return (f"credibly worse than {leader}, though within {fmt.score(margin)} of it; not shown within it of "
+                f"{other} (a loss of up to {fmt.score(loss)} cannot be ruled out{why}), and a pick must be within "
+                "it of every candidate")
+    return f"credibly worse than {leader}; cannot rule out a loss of up to {fmt.score(-low)}"
 
 
 def _blockers(stacked: np.ndarray, order: list[str], margin: float, span: float,
@@ -312,7 +320,6 @@ def recommend(
                            + (f"; {vetoed[c].text}" if c in vetoed else "") + ".")
         elif c in vetoed:
             details.append(f"{c} (the leader): {vetoed[c].text}.")
-    cheapest_first = sorted(order, key=lambda c: (_known(cost, c) is None, _known(cost, c) or 0.0, order.index(c)))
     if pick is not None:
         status = "pick"
         if pick == leader:
@@ -349,17 +356,22 @@ def recommend(
                     f"{_first_clause(vetoed[auto_pick].text)}.")
     else:
         status = "inconclusive"
-        cheap = next((c for c in cheapest_first if c != leader and c in could), None) or next(
-            (c for c in cheapest_first if c != leader), None)
+        cheap = _no_pick_target(policy, order, could, leader, cost, lat, blockers)
         if len(could) == k:
             headline = f"Nothing separates the {k} candidates yet on the {fmt.count(n, 'example')} they share: no pick."
         else:
             headline = (f"No pick yet: {fmt.names(could)} could be best, and none is shown to lose at most "
                         f"{fmt.score(margin)} to the others.")
         if cheap is not None and cheap in comp:
-            which = " (the cheapest that could be best)" if cheap in could and _known(cost, cheap) is not None else ""
+            key = cost if policy == "cheapest" else lat
+            which = (f" (the {'cheapest' if policy == 'cheapest' else 'fastest'} that could be best)"
+                     if policy != "best" and cheap in could and _known(key, cheap) is not None else "")
             details.append(f"For {cheap}{which}, a loss of "
                            f"up to {fmt.score(max(0.0, -comp[cheap][1]))} cannot be ruled out.")
+        elif cheap == leader and leader in blockers:
+            other, loss, _ = blockers[leader]
+            details.append(f"For {leader} (the best mean), a loss of up to {fmt.score(loss)} to {other} cannot be "
+                           "ruled out.")
     details.append(f"Policy '{policy}', margin {fmt.score(margin)}: the {policy} candidate shown to lose at most "
                    f"{fmt.score(margin)} to every other (paired one-sided test at {alpha / 2:g}, i.e. its 95% "
                    f"interval's lower end above {fmt.diff(-margin)}).")
@@ -376,14 +388,18 @@ def recommend(
                        f"({sample.power:.0%} power, one-sided at {sample.alpha:g}/{max(k - 1, 1)} = "
                        f"{sample.alpha_adjusted:.2g} for {fmt.count(k - 1, 'comparison')} with the leader).")
     needed: int | None = None
+    needed_for: tuple[str, str, float] | None = None
     if status == "inconclusive" and auto_pick is None and sample.sd_diff:
         target = cheap or sample.runner_up
-        j = idx[target]
-        sd = float(np.std(M[j] - M[idx[leader]], ddof=1)) if target else 0.0
+        against = blockers[leader][0] if target == leader and leader in blockers else leader
+        gap_d = M[idx[target]] - M[idx[against]]
+        sd = float(np.std(gap_d, ddof=1)) if target != against else 0.0
         need = required_n(margin, sd, alpha=alpha / 2, power=power, one_sided=True) if sd > 0 else None
-        needed = need
+        observed = float(gap_d.mean())
         if need is not None:
-            details.append(f"To show {target} loses at most {fmt.score(margin)} to {leader}, if the two are truly "
+            needed_for = (target, against, observed)
+            needed = need if observed > -margin else None  # beyond the margin already: no fair number
+            details.append(f"To show {target} loses at most {fmt.score(margin)} to {against}, if the two are truly "
                            f"equal, would take about {need:,} shared examples ({power:.0%} power, one-sided at "
                            f"{alpha / 2:g}, assuming the SD of per-example differences stays at {sd:.3f}); if {target} "
                            f"is truly worse, more are needed, and if it is worse by more than {fmt.score(margin)}, "
@@ -400,7 +416,21 @@ def recommend(
     if unknown and cost_per_example is not None:
         details.append(f"Cost unknown for {fmt.names(unknown, 5)}.")
     return Recommendation(status, headline, details, pick, leader, policy, margin, n, alternatives, could, sample,
-                          people_dict, needed_examples=needed, pick_row=pick_row)
+                          people_dict, needed_examples=needed, needed_for=needed_for, pick_row=pick_row)
+
+
+def _no_pick_target(policy: str, order: list[str], could: list[str], leader: str,
+                    cost: Mapping[str, float], lat: Mapping[str, float],
+                    blockers: Mapping[str, tuple[str, float, bool]]) -> str | None:
+    """The candidate a no-pick's advice is about, by the policy: the cheapest (or fastest) that could be best, else
+    the cheapest (fastest) other; under "best" the leader itself, whose loss to its blocker is what stands in the
+    way (the demo's "best" card gave the cheapest candidate's sample size, which that policy never asks about)."""
+    if policy == "best":
+        return leader if leader in blockers else next((c for c in order if c != leader), None)
+    key = cost if policy == "cheapest" else lat
+    by_key = sorted(order, key=lambda c: (_known(key, c) is None, _known(key, c) or 0.0, order.index(c)))
+    return next((c for c in by_key if c != leader and c in could), None) or next(
+        (c for c in by_key if c != leader), None)
 
 
 def no_pick_text(rec: Recommendation | Mapping[str, Any]) -> str:
@@ -411,8 +441,14 @@ def no_pick_text(rec: Recommendation | Mapping[str, Any]) -> str:
     out = [a["candidate"] for a in rows if not a["could_be_best"]]
     head = (f"{len(out)} of {len(rows)} ruled out, credibly worse than another: {fmt.names(out, 4)}. " if out else
             f"None of the {len(rows)} is ruled out. ")
-    need, n = d.get("needed_examples"), int(d.get("shared_examples") or 0)
-    more = f"about {need:,} shared examples (there are {n:,})" if need else "more examples"
+    need, n, who = d.get("needed_examples"), int(d.get("shared_examples") or 0), d.get("needed_for")
+    more = "more examples"
+    if need and who:
+        more = (f"about {need:,} shared examples (there are {n:,}), if {who[0]} and {who[1]} are truly equal "
+                f"(observed gap {fmt.diff(who[2])}; more if {who[0]} is worse)")
+    elif who and d.get("margin") is not None:
+        more = (f"more examples only if {who[0]} is truly within {fmt.score(d['margin'])} of {who[1]} (its observed "
+                f"gap is {fmt.diff(who[2])})")
     return (head + f"Among the {len(rows) - len(out)} that could be best, a wider margin (if a larger drop is "
             f"acceptable) or {more} could decide.")
 

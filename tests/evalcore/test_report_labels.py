@@ -70,21 +70,40 @@ def test_the_headline_names_the_gap_and_labels_its_interval(demo_ws: Path, board
     assert rec.headline.startswith("Pick basalt-70b: 0.005 below the leader (95% CI -0.017 to +0.007), inside the "
                                    "0.050 you accept; 1/11 the cost, ")
     words = next(a for a in rec.evidence if a["candidate"] == "delta-2")["verdict"]
-    assert "not shown within it of aurora-2" in words and "its mean is lower" in words
+    assert "not shown within it of aurora-2" in words and "aurora-2's mean is lower" in words
     assert "a pick must be within it of every candidate" in words
 
 
 def test_no_pick_says_how_many_are_ruled_out_and_what_would_decide(demo_ws: Path,
                                                                      board: analysis.Leaderboard) -> None:
-    """It said "Nothing separates the candidates" beside four candidates credibly worse."""
+    """It said "Nothing separates the candidates" beside four candidates credibly worse. Then it promised "about 923
+    shared examples could decide" for cirrus-mini, whose observed gap (-0.081) is four times the margin: the number
+    assumes the two truly equal, so the card names the two and the gap, and gives no number beyond the margin."""
     rec = analysis.recommendation(demo_ws, DEMO_SUITE, board=board, margin=0.02)
-    assert rec.status == "inconclusive" and rec.needed_examples and rec.needed_examples > 52
-    assert f"would take about {rec.needed_examples:,} shared examples" in " ".join(rec.details)
+    assert rec.status == "inconclusive" and rec.needed_examples is None
+    assert rec.needed_for is not None and rec.needed_for[:2] == ("cirrus-mini", "aurora-1.5")
+    assert "To show cirrus-mini loses at most 0.020 to aurora-1.5, if the two are truly equal, would take about " in (
+        " ".join(rec.details))
     text = rep.no_pick_text(rec)
     assert text == ("4 of 10 ruled out, credibly worse than another: delta-2, delta-lite, basalt-8b and cirrus-pro-2. "
-                    f"Among the 6 that could be best, a wider margin (if a larger drop is acceptable) or about "
-                    f"{rec.needed_examples:,} shared examples (there are 52) could decide.")
+                    "Among the 6 that could be best, a wider margin (if a larger drop is acceptable) or more examples "
+                    "only if cirrus-mini is truly within 0.020 of aurora-1.5 (its observed gap is -0.081) could "
+                    "decide.")
     assert text in rep.build_report(demo_ws, DEMO_SUITE, fmt_="md", margin=0.02)
+
+
+def test_a_no_pick_under_policy_best_is_about_the_leader_not_the_cheapest(demo_ws: Path,
+                                                                          board: analysis.Leaderboard) -> None:
+    """Under "best" the card gave cirrus-mini's sample size ("the cheapest that could be best"), which that policy
+    never asks about; what stands in the way is the leader's possible loss to another candidate."""
+    rec = analysis.recommendation(demo_ws, DEMO_SUITE, board=board, margin=0.02, policy="best")
+    assert rec.status == "inconclusive" and rec.leader == "aurora-1.5"
+    words = " ".join(rec.details)
+    assert "cheapest" not in words and "cirrus-mini loses at most" not in words
+    assert rec.needed_for is not None and rec.needed_for[0] == "aurora-1.5"
+    other = rec.needed_for[1]
+    assert f"For aurora-1.5 (the best mean), a loss of up to " in words and f"to {other} cannot be ruled out" in words
+    assert rec.needed_examples and f"if aurora-1.5 and {other} are truly equal (observed gap +" in rep.no_pick_text(rec)
 
 
 def test_one_gap_rounds_one_way_in_the_evidence_and_the_leaderboards(demo_ws: Path,
