@@ -182,7 +182,7 @@ def _reveal() -> None:
 RATING_WORDS = ("Bad", "Poor", "Fair", "Good", "Great")  # 1-5; each button shows its number as the key hint
 CHEATS = {
     "rate": "**1-5** rate · **y / n** OK to show? · **Enter** next · **Backspace** back · **s** skip · "
-            "**u** undo · **v** reveal the candidate (after rating) · **Tab** to the note (Enter saves it)",
+            "**u** undo · **v** reveal the candidate (after rating) · **t** to the note (Enter saves it)",
     "pairwise": "**1** left is better · **2** right is better · **0** tie · **Enter** next · **Backspace** back · "
                 "**s** skip · **u** undo · **v** reveal",
 }
@@ -278,7 +278,7 @@ def labeler() -> None:
                       type="primary" if a.get("ok") is True else "secondary", width="stretch")
         oks[1].button("No", key="lab_no", shortcut="n", on_click=_answer, args=("ok", False),
                       type="primary" if a.get("ok") is False else "secondary", width="stretch")
-        st.text_input("Note (optional; Tab here, Enter saves)", value=a.get("note") or "", key=f"note_{key}",
+        st.text_input("Note (optional; key t, Enter saves)", value=a.get("note") or "", key=f"note_{key}",
                       on_change=_note)
     nav = st.columns([1.5, 1, 1, 1, 1.1])  # "Back" beside its "Backspace" key needs ~125 px: equal columns cut it to "B"
     nav[0].button("Back", key="lab_back", shortcut="Backspace", on_click=_move, args=(-1,), disabled=pos == 0,
@@ -298,16 +298,25 @@ labeler()
 st.session_state["label_runs_count"] = st.session_state.get("label_runs_count", 0) + 1
 # Enter in the note saves it (Streamlit commits a text input on Enter) and then hands the keyboard back: the note
 # kept focus, so the next keys meant as shortcuts ("u" to undo) were typed into the note instead (audit).
+# "t" takes the keyboard to the note: Tab took ten presses (a heading link, the input box, seven answer buttons,
+# where Enter would record a rating). Not an st.button shortcut: a text input has none.
 st.html(f"""<script>/* {st.session_state["label_runs_count"]} */
   (function () {{
     const a = document.activeElement;
     if (a && a.tagName === "INPUT" && (a.type === "radio" || a.type === "checkbox")) a.blur();
     if (!window.__evalcoreNoteKeys) {{
       window.__evalcoreNoteKeys = true;
+      const isNote = (el) => el && el.tagName === "INPUT"
+        && (el.getAttribute("aria-label") || "").startsWith("Note (optional");
       document.addEventListener("keydown", (e) => {{
         const t = e.target;
-        if ((e.key === "Enter" || e.key === "Escape") && t && t.tagName === "INPUT"
-            && (t.getAttribute("aria-label") || "").startsWith("Note (optional")) {{
+        const typing = t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
+        if (e.key === "t" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {{
+          const note = [...document.querySelectorAll("input")].find(isNote);
+          if (note) {{ e.preventDefault(); e.stopPropagation(); note.focus(); }}  // no "t" typed into it
+          return;
+        }}
+        if ((e.key === "Enter" || e.key === "Escape") && isNote(t)) {{
           setTimeout(() => t.blur(), 0);  // after Streamlit has taken the value
         }}
       }}, true);

@@ -104,7 +104,7 @@ def test_enter_in_the_note_saves_it_and_hands_the_keyboard_back(demo_workspace: 
         try:
             page = browser.new_page(viewport={"width": 1024, "height": 900})
             open_label_page(page, url, "note-ann")
-            note = page.get_by_label("Note (optional; Tab here, Enter saves)")
+            note = page.get_by_label("Note (optional; key t, Enter saves)")
             note.click()
             page.keyboard.type("good")
             page.keyboard.press("Enter")
@@ -119,5 +119,40 @@ def test_enter_in_the_note_saves_it_and_hands_the_keyboard_back(demo_workspace: 
             assert got == [(4, "good")], got
             typed = page.evaluate("() => [...document.querySelectorAll('input')].map(i => i.value)")
             assert "good4" not in typed, typed
+        finally:
+            browser.close()
+
+
+def test_one_key_reaches_the_note_and_a_note_is_written_by_keyboard_alone(demo_workspace: Path,  # noqa: F811
+                                                                          tmp_path: Path) -> None:
+    """The cheat sheet said "Tab to the note" and it took ten Tabs, through the answer buttons (audit): after a
+    rating, one press of `t` puts the keyboard in the note (the `t` not typed into it), Enter saves it."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run browser tests")
+    from playwright.sync_api import sync_playwright
+
+    ws = tmp_path / "ws"
+    shutil.copytree(demo_workspace, ws)
+    focused = "() => (document.activeElement.getAttribute('aria-label') || document.activeElement.tagName)"
+    with streamlit_server(ws, tmp_path / "streamlit.log") as url, sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page = browser.new_page(viewport={"width": 1024, "height": 900})
+            open_label_page(page, url, "note-by-key")
+            assert "t to the note" in page.inner_text("body")  # the cheat sheet says which key
+            page.keyboard.press("3")
+            wait_rated(page, 3)
+            page.keyboard.press("t")  # the one press the cheat sheet promises
+            assert page.evaluate(focused) == "Note (optional; key t, Enter saves)"
+            page.keyboard.type("wrong total")
+            _screenshot(page, "label-note-key.png")
+            page.keyboard.press("Enter")
+            page.wait_for_function("() => document.activeElement === document.body", timeout=TIMEOUT_MS)
+            for _ in range(50):  # stored by the rerun Enter started
+                got = [(a.get("rating"), a.get("note")) for a in labels.answers(Queries(ws), DEMO_SUITE)]
+                if got == [(3, "wrong total")]:
+                    break
+                page.wait_for_timeout(200)
+            assert got == [(3, "wrong total")], got
         finally:
             browser.close()
