@@ -66,6 +66,8 @@ else:
     scripts[VIEWER_PAGES[0][2]] = f"(opens {VIEWER_PAGES[0][0]} at /)"
 
 current = st.navigation(pages)
+before = st.session_state.get("_requested_page")
+st.session_state["_page_switched"] = before is not None and before != current.url_path  # controls.page_switched
 st.session_state["_requested_page"] = current.url_path
 
 if identity.logged_in and allowed:

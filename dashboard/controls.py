@@ -6,10 +6,13 @@ kept for the session, so switching pages keeps the suite. A page that lacks data
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import data
 from evalcore import formatting as fmt
@@ -97,11 +100,14 @@ def suite_and_scorer(ws: str, token: data.Token) -> tuple[str, str]:
         st.stop()
     notice = st.container()  # the synthetic-data warning goes above everything once the suite is known
     st.session_state[_NOTES] = st.container()  # a link's values the page cannot show, named above its pickers
-    left, right = st.columns(2)
+    with _shared_by_pages():
+        left, right = st.columns(2)
     if st.session_state.get("suite") not in suites:
         st.session_state["suite"] = suites[0]
     link_note("suite", suites, f"'{st.session_state['suite']}'")
-    suite = left.selectbox("Suite", suites, key="suite", bind="query-params")
+    with _shared_by_pages():
+        suite = left.selectbox("Suite", suites, key="suite", bind="query-params", index=linked_index("suite"))
+    suite = suite or suites[0]  # `?suite=` (empty) clears a box with no default index
     scorers = or_stop(data.scorers, ws, token, suite)  # a damaged scores file: its message, not a traceback
     if not scorers:
         st.error(f"Suite `{data.markdown_safe(suite)}` has results but no scores: a run is still going, or "
@@ -111,8 +117,10 @@ def suite_and_scorer(ws: str, token: data.Token) -> tuple[str, str]:
     if st.session_state.get("scorer") not in scorers:  # a new suite: start from its primary scorer
         st.session_state["scorer"] = scorers[0]
     link_note("scorer", scorers, f"'{st.session_state['scorer']}'")
-    scorer = right.selectbox("Scorer", scorers, key="scorer", bind="query-params",
-                             help="The suite's scorers; the first is its primary one. Scores are in [0, 1].")
+    with _shared_by_pages():
+        scorer = right.selectbox("Scorer", scorers, key="scorer", bind="query-params", index=linked_index("scorer"),
+                                 help="The suite's scorers; the first is its primary one. Scores are in [0, 1].")
+    scorer = scorer or scorers[0]  # `?scorer=` (empty) clears a box with no default index
     if suite == data.DEMO_SUITE:
         notice.warning(data.SYNTHETIC_NOTICE, icon="⚠️")
     return suite, scorer
@@ -162,11 +170,38 @@ def bound_index(key: str, options: list[Any], default: Any) -> int:
     return options.index(default)
 
 
+@contextmanager
+def _shared_by_pages() -> Iterator[None]:
+    """Widgets made inside as the entry script's, not the page's. On a switch to another page Streamlit drops every
+    param bound to a widget of the page left, so a Compare link into Explore lost its `suite=` and `scorer=` (Compare
+    binds them too) and sent the shorter URL to the browser while it still showed /compare."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        yield
+        return
+    with ctx.run_with_active_hash(ctx.pages_manager.main_script_hash):
+        yield
+
+
+def linked_index(key: str) -> int | None:
+    """A bound box's default index: none while the URL names its value. Streamlit drops a param equal to the
+    default (the first suite) from the URL, and that write, in the run after a page link, lands on the previous
+    page's path (the browser showed Explore at `/compare?example=...`), so a link's suite and scorer are kept."""
+    return None if key in st.query_params else 0
+
+
+def page_switched() -> bool:
+    """Whether this run follows a switch from another page (app.py records the page of every run). The browser takes
+    the new page's path only after the run: a query param written now is applied to the old page's path."""
+    return bool(st.session_state.get("_page_switched"))
+
+
 def name_in_url(key: str, value: str) -> None:
     """Write `?key=value` when the URL lacks the param, before a bound widget with no default index (`index=None`)
     first binds it: the binding writes a value the widget did not start with only from its second run on, and
-    refuses `st.query_params` once bound (a later run: then it writes the value itself)."""
-    if key in st.query_params:
+    refuses `st.query_params` once bound (a later run: then it writes the value itself). Not in the run after a page
+    switch (`page_switched`): the write would leave the address bar on the page the person came from."""
+    if key in st.query_params or page_switched():
         return
     try:
         st.query_params[key] = value

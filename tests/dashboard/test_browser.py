@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard_testing import StreamlitServer, browser, demo_workspace  # noqa: F401 (fixtures)
+from dashboard_testing import StreamlitServer, browser, demo_workspace, wait_idle  # noqa: F401 (fixtures)
 from evalcore import analysis
 from evalcore.demo import SYNTHETIC_NOTICE
 from evalcore.demo_build import DEMO_SUITE
@@ -152,3 +152,34 @@ def test_the_default_pages_own_name_opens_it_at_the_root(dashboard_url: str, bro
         assert page.locator("[data-testid=stException]").count() == 0
     finally:
         page.close()
+
+
+def test_a_compare_link_into_explore_leaves_its_url_in_the_address_bar(dashboard_url: str, browser) -> None:
+    """A "Where they differ most" link showed Explore's example under `/compare?example=inv-042` (the suite and scorer
+    dropped), so the address a person copied opened Compare. The address bar names the page and every param the
+    link carries, and a new page opening it shows the same example."""
+    page = browser.new_page(viewport={"width": 1024, "height": 900})
+    fresh = browser.new_page(viewport={"width": 1024, "height": 900})
+    try:
+        page.goto(f"{dashboard_url}/compare?a=aurora-2&b=aurora-1.5", wait_until="domcontentloaded")
+        link = page.locator("a[href*='example=']").first
+        link.wait_for(timeout=TIMEOUT_MS)
+        wait_idle(page)
+        href = link.get_attribute("href")
+        example = href.rsplit("example=", 1)[1]
+        link.click()
+        page.get_by_text(f"Example {example}").wait_for(timeout=TIMEOUT_MS)
+        wait_idle(page)
+        page.wait_for_timeout(1000)  # a late URL write would land by now
+        assert page.url == f"{dashboard_url}/{href}", page.url
+        assert "suite=" in href and "scorer=" in href
+        fresh.goto(page.url, wait_until="domcontentloaded")
+        fresh.get_by_text(f"Example {example}").wait_for(timeout=TIMEOUT_MS)
+        wait_idle(fresh)
+        fresh.wait_for_timeout(500)
+        assert fresh.locator("h1").first.inner_text() == "Explore"
+        assert fresh.url == page.url, fresh.url
+        assert fresh.locator("[data-testid=stException]").count() == 0
+    finally:
+        page.close()
+        fresh.close()
