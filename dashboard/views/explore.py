@@ -84,6 +84,19 @@ st.dataframe(disagree, hide_index=True, key="disagree_table",
                             "worst": st.column_config.TextColumn("worst", help=f"{TIES} the worst score"),
                             "passing": st.column_config.TextColumn("passed", width="small")})
 
+def _unknown_example_hint(n_matching: int, outcome: str) -> str:
+    """The next step after a link to an example the suite does not have. No filter hides it, so the advice is about
+    the list shown: it said "Set Outcome to 'fail' above" while Outcome already was 'fail'."""
+    if n_matching:
+        listed = f"pick one of the {fmt.count(n_matching, 'example')} these filters match from the Example list above"
+    elif outcome != "all":
+        listed = "no example matches these filters either: set Outcome to 'all' or choose another tag"
+    else:
+        listed = "no example matches these filters either: choose another tag, error kind or candidate"
+    failing = "" if outcome == "fail" else " Set Outcome to 'fail' to list the failing ones."
+    return f"The link names an example this suite does not have (no filter hides it); {listed}.{failing}"
+
+
 # The example: from the URL, else the one the candidates disagree on most among the matches. A filter change that
 # drops the example shown moves to the top match (it kept showing one the filters exclude); a link that names an
 # example outside its own filters still opens it, with a note saying so.
@@ -124,7 +137,7 @@ except EvalcoreError as exc:
     if example_id in set(data.examples(ws, token, suite, scorer)["example_id"]):
         st.error(data.markdown_safe(str(exc)))
     else:  # an unknown example: point to this page's filter, not to the CLI command the library's hint names
-        st.error(data.markdown_safe(f"{exc.message} Set Outcome to 'fail' above to list the failing ones."))
+        st.error(data.markdown_safe(f"{exc.message} {_unknown_example_hint(n_examples, outcome)}"))
     st.stop()
 
 text_out.style()

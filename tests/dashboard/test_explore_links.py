@@ -45,10 +45,10 @@ def test_a_link_to_an_example_outside_its_filters_opens_it_and_says_so(demo_work
     assert _notes(at) == ["inv-014 is not among the 5 examples these filters match: the link names it."]
 
 
-def test_an_unknown_example_points_to_the_outcome_filter_not_a_terminal(demo_workspace: Path, monkeypatch) -> None:
+def test_an_unknown_example_points_to_the_page_not_a_terminal(demo_workspace: Path, monkeypatch) -> None:
     at = _open(demo_workspace, monkeypatch, "views/explore.py", {"example": "inv-999"})
     [error] = [e.value for e in at.error]
-    assert "has no example 'inv-999'" in error and "Set Outcome to 'fail'" in error
+    assert "has no example 'inv-999'" in error and "Example list above" in error  # Outcome is 'fail' already
     assert "evalcore show" not in error and "`" not in error
 
 
@@ -140,3 +140,15 @@ def test_a_link_naming_the_first_example_keeps_it(demo_workspace: Path, monkeypa
     assert at.query_params["example"] == first.options[0]
     at.run()  # a later rerun (any widget) keeps it too
     assert at.query_params["example"] == first.options[0]
+
+
+def test_an_unknown_example_link_advises_from_the_filters_shown(demo_workspace: Path, monkeypatch) -> None:
+    """`?example=inv-999` said "Set Outcome to 'fail' above" while Outcome already was 'fail': the advice follows the
+    filters shown, and says the suite has no such example whatever the filters."""
+    at = _open(demo_workspace, monkeypatch, "views/explore.py", {"example": "inv-999"})
+    error = at.error[0].value
+    assert "has no example 'inv-999'" in error and "Set Outcome to 'fail'" not in error
+    assert "from the Example list above" in error and "no filter hides it" in error
+    at = _open(demo_workspace, monkeypatch, "views/explore.py", {"example": "inv-999", "outcome": "all"})
+    error = at.error[0].value
+    assert "Set Outcome to 'fail'" in error and "Set Outcome to 'all'" not in error
