@@ -185,17 +185,17 @@ def _failed_all(df: pd.DataFrame) -> pd.Series:
 
 def tag_heatmap(cells: pd.DataFrame, order: list[str]) -> alt.LayerChart:
     """Mean per (tag, candidate), candidates in the page's order; the n is in the tag's label (each cell
-    repeating it made the cell unreadable). Small tags are faded; a cell where every example failed shows
-    its pass count ("0/5"), outlined at full strength whatever the n. Colour runs 0 to 1 whatever the data,
-    so a cell reads the same on every page."""
+    repeating it made the cell unreadable). Small tags are faded; a cell where the candidate passed none of the
+    tag's examples is outlined, bold and at full strength whatever the n, and keeps its mean: "0/5" in its place
+    hid 0.55 of partial credit and read as "every example failed". Colour runs 0 to 1 whatever the data, so a
+    cell reads the same on every page."""
     df = cells.copy()
     df["small"] = df["flag"].astype(str).str.len() > 0
     df["failed_all"] = _failed_all(df)
     df["faded"] = df["small"] & ~df["failed_all"]
     n_by_tag = df.groupby("tag")["n"].max()
     df["tag_label"] = df["tag"].map(lambda t: f"{t} (n={n_by_tag[t]}{', small' if n_by_tag[t] < 10 else ''})")
-    df["label"] = [f"0/{n}" if failed else fmt_score(m) for m, n, failed in zip(df["mean"], df["n"], df["failed_all"],
-                                                                               strict=True)]
+    df["label"] = df["mean"].map(fmt_score)  # "0.55 0/5" did not fit a 33 px cell at 1,024 px
     # white on the dark ends of the scale at full strength (red below 0.2, deep green above 0.85), dark elsewhere
     mean = pd.to_numeric(df["mean"], errors="coerce")
     df["light_text"] = ~df["faded"] & ((mean < 0.2) | (mean > 0.85))
@@ -234,7 +234,7 @@ def tag_heatmap(cells: pd.DataFrame, order: list[str]) -> alt.LayerChart:
         height=HEATMAP_ROW * rows + HEATMAP_FRAME,
         # one line: the HTML report's SVG allows no <tspan>, which a list of lines would need
         title=alt.Title("Mean per tag", subtitle=f"faded {faded}: under 10 examples, too few to conclude; "
-                        "outlined 0/5: every example failed"))
+                        "outlined: passed none of them"))
 
 
 def fmt_score(v: object) -> str:

@@ -480,7 +480,8 @@ def _tags_section(lb: Leaderboard, min_n: int = 10) -> Section:
 
     return Section("tags", "Results per tag", [
         Figure(chart, f"Mean {lb.scorer} per tag and candidate (0 red to 1 green); faded rows have fewer than "
-                      f"{min_n} examples; outlined cells (0/n) failed every example of the tag."),
+                      f"{min_n} examples; an outlined cell passed none of the tag's examples (it still shows "
+                      "the mean)."),
         Table(["tag"] + cands, rows, numeric=frozenset(range(1, len(cands) + 1)), hover=hover),
         Para(f"Mean {lb.scorer} per tag, candidates in leaderboard order. Tags with fewer than {min_n} examples are "
              "marked small: too few to conclude from.", "note"),

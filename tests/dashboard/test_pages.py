@@ -122,7 +122,11 @@ def test_compare_heatmap_gives_n_per_tag_flags_small_tags_and_a_tag_failed_every
     heat = _specs(at)[2]
     cells = _values(heat)
     adv = next(c for c in cells if c["tag"] == "adversarial" and c["candidate"] == "aurora-2")
-    assert adv["label"] == "0/5" and adv["failed_all"] and not adv["faded"] and adv["small"] is True
+    assert adv["label"] == fmt.score(adv["mean"], 2) and adv["failed_all"] and not adv["faded"] and adv["small"] is True
+    # basalt-8b passed none of multilingual with partial credit: the cell says its mean (0.55), not 0/5
+    multi = next(c for c in cells if c["tag"] == "multilingual" and c["candidate"] == "basalt-8b")
+    assert multi["failed_all"] and multi["label"] == fmt.score(multi["mean"], 2) and multi["mean"] > 0.5
+    assert "passed none" in heat["title"]["subtitle"] and "every example failed" not in heat["title"]["subtitle"]
     assert "small" in adv["tag_label"]
     clean = next(c for c in cells if c["tag"] == "clean")
     assert clean["small"] is False
