@@ -99,9 +99,7 @@ def test_a_link_naming_a_value_keeps_its_view_in_the_address_bar(dashboard_url: 
     try:
         page.goto(f"{dashboard_url}/{path}", wait_until="domcontentloaded")
         page.locator("[data-testid=stButtonGroup]").first.wait_for(timeout=TIMEOUT_MS)
-        page.wait_for_function(
-            "() => !document.querySelector('[data-testid=stSkeleton], [data-testid=stStatusWidgetRunningIcon]')",
-            timeout=TIMEOUT_MS)
+        wait_idle(page, TIMEOUT_MS)
         page.wait_for_timeout(500)
         assert page.url.endswith(kept), page.url
         assert page.locator("[data-testid=stException]").count() == 0
@@ -116,9 +114,7 @@ def test_explore_filters_show_their_values_in_full_at_1024_px(dashboard_url: str
     try:
         page.goto(f"{dashboard_url}/explore?outcome=all&tag=adversarial", wait_until="domcontentloaded")
         page.get_by_text("Matching results").wait_for(timeout=TIMEOUT_MS)
-        page.wait_for_function(
-            "() => !document.querySelector('[data-testid=stSkeleton], [data-testid=stStatusWidgetRunningIcon]')",
-            timeout=TIMEOUT_MS)
+        wait_idle(page, TIMEOUT_MS)
         page.wait_for_timeout(500)
         tag = page.locator('input[aria-label="Tag"]')
         assert tag.input_value() == "adversarial"
@@ -143,9 +139,7 @@ def test_the_default_pages_own_name_opens_it_at_the_root(dashboard_url: str, bro
     try:
         page.goto(f"{dashboard_url}/overview?policy=fastest", wait_until="domcontentloaded")
         page.get_by_text("Leaderboard: line_items_f1 on").wait_for(timeout=TIMEOUT_MS)
-        page.wait_for_function(
-            "() => !document.querySelector('[data-testid=stSkeleton], [data-testid=stStatusWidgetRunningIcon]')",
-            timeout=TIMEOUT_MS)
+        wait_idle(page, TIMEOUT_MS)
         page.wait_for_timeout(500)
         assert "Page not found" not in page.inner_text("body")
         assert page.url == f"{dashboard_url}/?policy=fastest", page.url
