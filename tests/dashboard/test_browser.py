@@ -34,9 +34,15 @@ def _wait_until_rendered(page, subheader: str) -> None:
     page.locator("[data-testid=stDataFrame] canvas").first.wait_for(timeout=TIMEOUT_MS)
     page.locator("[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg").first.wait_for(
         timeout=TIMEOUT_MS)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=stSkeleton], [data-testid=stStatusWidgetRunningIcon]')",
-        timeout=TIMEOUT_MS)
+    wait_idle(page, TIMEOUT_MS)
+
+
+def _open(page, url: str, ready) -> None:
+    """Open `url`, wait for the locator `ready(page)` and for the app to be idle, then let late URL writes land."""
+    page.goto(url, wait_until="domcontentloaded")
+    ready(page).first.wait_for(timeout=TIMEOUT_MS)
+    wait_idle(page, TIMEOUT_MS)
+    page.wait_for_timeout(500)
 
 
 def _screenshot(page, name: str) -> None:
@@ -97,10 +103,7 @@ def test_a_link_naming_a_value_keeps_its_view_in_the_address_bar(dashboard_url: 
     and the address bar then says `over=`."""
     page = browser.new_page(viewport={"width": 1024, "height": 900})
     try:
-        page.goto(f"{dashboard_url}/{path}", wait_until="domcontentloaded")
-        page.locator("[data-testid=stButtonGroup]").first.wait_for(timeout=TIMEOUT_MS)
-        wait_idle(page, TIMEOUT_MS)
-        page.wait_for_timeout(500)
+        _open(page, f"{dashboard_url}/{path}", lambda p: p.locator("[data-testid=stButtonGroup]"))
         assert page.url.endswith(kept), page.url
         assert page.locator("[data-testid=stException]").count() == 0
     finally:
@@ -112,10 +115,7 @@ def test_explore_filters_show_their_values_in_full_at_1024_px(dashboard_url: str
     (the longest, "context_window") fits its box. Leaves artifacts/explore-1024.png."""
     page = browser.new_page(viewport={"width": 1024, "height": 900})
     try:
-        page.goto(f"{dashboard_url}/explore?outcome=all&tag=adversarial", wait_until="domcontentloaded")
-        page.get_by_text("Matching results").wait_for(timeout=TIMEOUT_MS)
-        wait_idle(page, TIMEOUT_MS)
-        page.wait_for_timeout(500)
+        _open(page, f"{dashboard_url}/explore?outcome=all&tag=adversarial", lambda p: p.get_by_text("Matching results"))
         tag = page.locator('input[aria-label="Tag"]')
         assert tag.input_value() == "adversarial"
         assert tag.evaluate("i => i.scrollWidth <= i.clientWidth"), "the Tag box cuts 'adversarial' off"
@@ -137,10 +137,8 @@ def test_the_default_pages_own_name_opens_it_at_the_root(dashboard_url: str, bro
     """/overview, typed by analogy with /compare, showed Streamlit's "Page not found" dialog over the page."""
     page = browser.new_page(viewport={"width": 1024, "height": 900})
     try:
-        page.goto(f"{dashboard_url}/overview?policy=fastest", wait_until="domcontentloaded")
-        page.get_by_text("Leaderboard: line_items_f1 on").wait_for(timeout=TIMEOUT_MS)
-        wait_idle(page, TIMEOUT_MS)
-        page.wait_for_timeout(500)
+        _open(page, f"{dashboard_url}/overview?policy=fastest",
+              lambda p: p.get_by_text("Leaderboard: line_items_f1 on"))
         assert "Page not found" not in page.inner_text("body")
         assert page.url == f"{dashboard_url}/?policy=fastest", page.url
         assert page.locator("[data-testid=stException]").count() == 0
@@ -167,10 +165,7 @@ def test_a_compare_link_into_explore_leaves_its_url_in_the_address_bar(dashboard
         page.wait_for_timeout(1000)  # a late URL write would land by now
         assert page.url == f"{dashboard_url}/{href}", page.url
         assert "suite=" in href and "scorer=" in href
-        fresh.goto(page.url, wait_until="domcontentloaded")
-        fresh.get_by_text(f"Example {example}").wait_for(timeout=TIMEOUT_MS)
-        wait_idle(fresh)
-        fresh.wait_for_timeout(500)
+        _open(fresh, page.url, lambda p: p.get_by_text(f"Example {example}"))
         assert fresh.locator("h1").first.inner_text() == "Explore"
         assert fresh.url == page.url, fresh.url
         assert fresh.locator("[data-testid=stException]").count() == 0
