@@ -116,23 +116,23 @@ def disagreements(table: pd.DataFrame, *, limit: int = 20) -> pd.DataFrame:
     value = t["value"].to_numpy(dtype=float)
     at_hi = pd.Series(np.abs(value - g["value"].transform("max").to_numpy(dtype=float)) <= _TIE_TOL)
     at_lo = pd.Series(np.abs(value - g["value"].transform("min").to_numpy(dtype=float)) <= _TIE_TOL)
-    out = pd.DataFrame({"example_id": first["example_id"].tolist(), "spread": (hi_v - lo_v).tolist(),
+    ids = first["example_id"].tolist()
+    best_names, worst_names = _tied_names(t, at_hi, ids, hi["candidate"]), _tied_names(t, at_lo, ids, lo["candidate"])
+    out = pd.DataFrame({"example_id": ids, "spread": (hi_v - lo_v).tolist(),
                         "best": hi["candidate"].tolist(), "best_value": hi_v.tolist(),
-                        "best_tied": at_hi.groupby(t["example_id"], sort=False).sum().astype(int).tolist(),
-                        "best_names": _tied_names(t, at_hi, hi["candidate"].tolist()),
+                        "best_tied": [len(n) for n in best_names], "best_names": best_names,
                         "worst": lo["candidate"].tolist(), "worst_value": lo_v.tolist(),
-                        "worst_tied": at_lo.groupby(t["example_id"], sort=False).sum().astype(int).tolist(),
-                        "worst_names": _tied_names(t, at_lo, lo["candidate"].tolist()),
+                        "worst_tied": [len(n) for n in worst_names], "worst_names": worst_names,
                         "passed": g["passed"].sum().astype(int).tolist(), "candidates": g.size().tolist(),
                         "tags": first["tags"].tolist()}, columns=columns)
     return out.sort_values(["spread", "passed", "example_id"], ascending=[False, True, True]).head(limit)
 
 
-def _tied_names(t: pd.DataFrame, at: pd.Series, named: list[str]) -> list[list[str]]:
-    """Per example (in order of first appearance), the candidates flagged by `at`, its `named` one first."""
-    found = t.loc[at.to_numpy(), "candidate"].groupby(t.loc[at.to_numpy(), "example_id"], sort=False).agg(list)
-    ids = t["example_id"].drop_duplicates().tolist()
-    return [[name, *(c for c in found.get(i, []) if c != name)] for i, name in zip(ids, named, strict=True)]
+def _tied_names(t: pd.DataFrame, at: pd.Series, ids: list[Any], named: pd.Series) -> list[list[str]]:
+    """Per example of `ids`, the candidates flagged by `at`, its `named` one first (their count is the tie's size)."""
+    rows = t.loc[at.to_numpy()]
+    found = rows["candidate"].groupby(rows["example_id"], sort=False).agg(list)
+    return [[name, *(c for c in found.get(i, []) if c != name)] for i, name in zip(ids, named.tolist(), strict=True)]
 
 
 def hardest_examples(table: pd.DataFrame, *, limit: int = 5) -> pd.DataFrame:
