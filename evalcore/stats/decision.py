@@ -255,6 +255,7 @@ def recommend(
     vs = paired_rows(np.stack([M[idx[c]] - M[idx[leader]] for c in order[1:]]), span, 1 - alpha)
     comp = {c: (float(vs.est[x]), float(vs.low[x]), float(vs.high[x]), float(vs.p[x]))
             for x, c in enumerate(order[1:])}
+    key = cost if policy == "cheapest" else lat  # what "cheapest" / "fastest" minimise ("best" uses neither)
     pass_mean: dict[str, float] = {}
     if bt.pass_frac is not None and bt.pass_count is not None and (bt.pass_count > 0).all():
         pass_mean = {c: float(bt.pass_frac[idx[c]].mean()) for c in order}
@@ -264,7 +265,6 @@ def recommend(
             return None
         if policy == "best":
             return eligible[0]
-        key = cost if policy == "cheapest" else lat
         known = [c for c in eligible if _known(key, c) is not None]
         pool = known or eligible
         return min(pool, key=lambda c: (_known(key, c) if known else 0.0, order.index(c)))
@@ -329,7 +329,6 @@ def recommend(
             else:
                 headline = (f"Pick {leader}: the best score ({fmt.score(lead_iv.estimate)}), and no other candidate "
                             f"is more than {fmt.score(margin)} better.")
-            key = cost if policy == "cheapest" else lat
             base = _known(key, leader)
             if policy != "best" and base is not None and auto_pick == pick and any(
                     (v := _known(key, c)) is not None and v < base for c in order if c != leader):
@@ -356,14 +355,13 @@ def recommend(
                     f"{_first_clause(vetoed[auto_pick].text)}.")
     else:
         status = "inconclusive"
-        cheap = _no_pick_target(policy, order, could, leader, cost, lat, blockers)
+        cheap = _no_pick_target(policy, order, could, leader, key, blockers)
         if len(could) == k:
             headline = f"Nothing separates the {k} candidates yet on the {fmt.count(n, 'example')} they share: no pick."
         else:
             headline = (f"No pick yet: {fmt.names(could)} could be best, and none is shown to lose at most "
                         f"{fmt.score(margin)} to the others.")
         if cheap is not None and cheap in comp:
-            key = cost if policy == "cheapest" else lat
             which = (f" (the {'cheapest' if policy == 'cheapest' else 'fastest'} that could be best)"
                      if policy != "best" and cheap in could and _known(key, cheap) is not None else "")
             details.append(f"For {cheap}{which}, a loss of "
@@ -419,15 +417,13 @@ def recommend(
                           people_dict, needed_examples=needed, needed_for=needed_for, pick_row=pick_row)
 
 
-def _no_pick_target(policy: str, order: list[str], could: list[str], leader: str,
-                    cost: Mapping[str, float], lat: Mapping[str, float],
+def _no_pick_target(policy: str, order: list[str], could: list[str], leader: str, key: Mapping[str, float],
                     blockers: Mapping[str, tuple[str, float, bool]]) -> str | None:
     """The candidate a no-pick's advice is about, by the policy: the cheapest (or fastest) that could be best, else
     the cheapest (fastest) other; under "best" the leader itself, whose loss to its blocker is what stands in the
     way (the demo's "best" card gave the cheapest candidate's sample size, which that policy never asks about)."""
     if policy == "best":
         return leader if leader in blockers else next((c for c in order if c != leader), None)
-    key = cost if policy == "cheapest" else lat
     by_key = sorted(order, key=lambda c: (_known(key, c) is None, _known(key, c) or 0.0, order.index(c)))
     return next((c for c in by_key if c != leader and c in could), None) or next(
         (c for c in by_key if c != leader), None)
