@@ -84,6 +84,7 @@ st.dataframe(disagree, hide_index=True, key="disagree_table",
                             "worst": st.column_config.TextColumn("worst", help=f"{TIES} the worst score"),
                             "passing": st.column_config.TextColumn("passed", width="small")})
 
+
 def _unknown_example_hint(n_matching: int, outcome: str) -> str:
     """The next step after a link to an example the suite does not have. No filter hides it, so the advice is about
     the list shown: it said "Set Outcome to 'fail' above" while Outcome already was 'fail'."""
