@@ -21,18 +21,26 @@ def table_height(rows: int, cap: int | None = None) -> int:
     return height if cap is None else min(height, cap)
 
 
+# The leaderboard's column order on Compare. IN_VIEW is what a 1,024 px screen shows beside the sidebar (a 564 px
+# grid): the mean, whether it could be best, its cost and pass rate, the columns a person deciding needs; "could be
+# best" sat behind a sideways scroll, cut to "co", when the gap to the leader came before it.
+LEADERBOARD_IN_VIEW = ["rank", "candidate", "score", "ci", "could_be_best", "cost_1k", "pass"]
+LEADERBOARD_MORE = ["p50", "errors", "n"]  # to the right, scrolled to under the pinned rank and candidate
+
+
 def leaderboard_columns() -> dict[str, Any]:
-    """The leaderboard's shared columns: rank and candidate pinned, so a 1,024 px screen scrolls under them."""
+    """The leaderboard's shared columns: rank and candidate pinned, so a 1,024 px screen scrolls under them, and
+    the ones in LEADERBOARD_IN_VIEW sized to their contents so they fit that screen together."""
     return {
-        "rank": st.column_config.NumberColumn("rank", format="%d", width="small", pinned=True,
+        "rank": st.column_config.NumberColumn("rank", format="%d", width=48, pinned=True,
                                               help="position by mean (1 = best mean)"),
         "candidate": st.column_config.TextColumn("candidate", pinned=True),
-        "score": st.column_config.TextColumn("mean", width="small"),
-        "ci": st.column_config.TextColumn("95% interval", width=120),
+        "score": st.column_config.TextColumn("mean", width=56),
+        "ci": st.column_config.TextColumn("95% interval", width=100),
         "could_be_best": st.column_config.CheckboxColumn("could be best", width=104,  # "small" cut it to "could be be"
                                                          help="no candidate is credibly better (paired tests)"),
-        "pass": st.column_config.TextColumn("pass rate", width="small"),
         "cost_1k": st.column_config.TextColumn("$ per 1,000", width=84, help="USD per 1,000 examples"),
+        "pass": st.column_config.TextColumn("pass rate", width=72),
         "p50": st.column_config.TextColumn("p50 latency", width="small"),
         "errors": st.column_config.NumberColumn("errors", format="%d", width="small", help="failed calls"),
         "n": st.column_config.NumberColumn("n", format="%d", width="small", help="examples scored"),

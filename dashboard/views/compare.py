@@ -27,13 +27,13 @@ st.subheader(f"Leaderboard: {data.markdown_safe(scorer)} on {fmt.count(board['n_
 st.dataframe(
     rows, hide_index=True, key="compare_table", row_height=table_columns.ROW,
     height=table_columns.table_height(len(rows)),
-    column_order=["rank", "candidate", "score", "ci", "vs_leader", "could_be_best", "cost_1k", "pass", "p50", "errors",
-                  "n", "p95", "family", "human"],
+    column_order=[*table_columns.LEADERBOARD_IN_VIEW, "vs_leader", *table_columns.LEADERBOARD_MORE, "p95", "family",
+                  "human"],
     column_config=table_columns.leaderboard_columns() | {
         "p95": st.column_config.TextColumn("p95 latency", width="small"),
         "family": st.column_config.TextColumn("family", width="small"),
         "vs_leader": st.column_config.TextColumn(
-            f"vs leader ({fmt.level(board['vs_leader_confidence'])})", width=190,
+            f"vs leader ({fmt.level(board['vs_leader_confidence'])})", width=160,  # "-0.314 [-0.491, -0.158]" whole
             help=f"paired difference from the leader with its {board['vs_leader_confidence'] * 100:.3g}% interval: "
                  f"one-sided 95% over the {fmt.count(board['vs_leader_comparisons'], 'comparison')} with the leader, "
                  "so a candidate whose interval lies below 0 is one 'could be best' leaves out"),
@@ -41,11 +41,12 @@ st.dataframe(
                                              help="mean 1-5 rating and 'ok to show' rate, once outputs are labeled"),
     },
 )
-st.caption(f"Ordered by mean; 'could be best': no candidate is credibly better (paired tests); 'vs leader': the paired "
-           f"gap with its {fmt.level(board['vs_leader_confidence'])} interval, adjusted for the "
-           f"{fmt.count(board['vs_leader_comparisons'], 'comparison')} with the leader (the 95% interval column is each "
-           "mean's own). Human ratings and the \"ok to show\" rate join this table once outputs are labeled on the Label "
-           "page.")
+st.caption("Ordered by mean; the table scrolls sideways to the gap to the leader, latency, errors and human ratings. "
+           "'Could be best': no candidate is credibly better (paired tests); 'vs leader': the paired gap with its "
+           f"{fmt.level(board['vs_leader_confidence'])} interval, adjusted for the "
+           f"{fmt.count(board['vs_leader_comparisons'], 'comparison')} with the leader (the 95% interval column is "
+           "each mean's own). Human ratings and the \"ok to show\" rate join this table once outputs are labeled on "
+           "the Label page.")
 for note in board["notes"]:
     st.caption(note)
 if (data.human_summary(ws, token, ltoken, suite)["n_examples"] > 0).any():
