@@ -291,8 +291,8 @@ def test_a_long_label_pushes_aside_the_label_it_runs_into() -> None:
     long_names = charts.label_widths(["claude-3-5-sonnet-20241022", "m1", "m2"], 470)  # 0.38 of the axis
     short = charts.label_positions(x, y, 1.0, widths=charts.label_widths(["m0", "m1", "m2"], 470))
     assert short[:2] == [0.5, 0.5]  # "m0" ends long before the next point
-    long = charts.label_positions(x, y, 1.0, widths=long_names)
-    assert long[0] == 0.5 and abs(long[1] - 0.5) == pytest.approx(charts.LABEL_GAP)
+    long = charts.label_positions(x, y, 1.0, widths=long_names)  # the two share the move, half a gap each; tied,
+    assert long[0] - long[1] == pytest.approx(charts.LABEL_GAP) and long[0] + long[1] == pytest.approx(1.0)  # 1st up
     x = [0.0, 0.5, 1.0]
     assert charts.label_positions(x, y, 1.0, widths=long_names)[:2] == [0.5, 0.5]
     on_axis = charts.label_positions(x, y, 1.0, widths=long_names, x_span=2.0)  # the data is half the axis
@@ -331,3 +331,122 @@ def test_trend_labels_sit_off_their_lines_and_inside_the_plot() -> None:
     slack = pd.Timedelta(seconds=1)  # the domain is said to the second
     assert (newest - first) + share * (last - first) <= (last - first) + slack  # the last label ends in the plot
     assert first < t
+
+
+# -- end labels: in their points' order, moved as little as that needs --------------------------------------------
+
+GAP = charts.LABEL_GAP  # on a y span of 1.0
+scores = st.floats(0, 1, allow_nan=False).map(lambda v: round(v, 3))  # ties are common: 0.96 three times in the demo
+
+
+def _chains(order: list[int], got: list[float], step: float) -> list[list[int]]:
+    """`order` (bottom first) cut where two neighbours are more than `step` apart: the labels that touch."""
+    chains = [[order[0]]]
+    for a, b in zip(order, order[1:]):
+        if got[b] - got[a] <= step + 1e-9:
+            chains[-1].append(b)
+        else:
+            chains.append([b])
+    return chains
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(scores, min_size=1, max_size=14), st.booleans())
+def test_labels_at_one_time_keep_their_points_order_a_gap_apart_and_inside_the_axis(y, bounded):
+    """The demo's adversarial tag at its newest run: six labels tied near the top pushed every label below them down
+    the axis, out of their points' order ("delta-lite" at 0.52 beside basalt-8b's point, its own at 0.76)."""
+    lo, hi = (0.0, 1.0) if bounded else (-9.0, 9.0)
+    got = charts.label_positions([0.0] * len(y), y, 1.0, bounds=(lo, hi))
+    order = sorted(range(len(y)), key=lambda k: (y[k], -k))  # bottom first; a tie keeps the first on top
+    assert all(lo - 1e-9 <= v <= hi + 1e-9 for v in got)
+    assert sorted(range(len(y)), key=lambda k: got[k]) == order
+    step = min(GAP, (hi - lo) / max(len(y) - 1, 1))  # a gap apart when the axis has room, else evenly squeezed
+    assert all(got[b] - got[a] >= step - 1e-9 for a, b in zip(order, order[1:]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(scores, min_size=1, max_size=14), st.booleans())
+def test_no_labels_could_move_nearer_their_points_together(y, bounded):
+    """Moved as little as needed (the least squared displacement): in every run of touching labels, no lower part
+    would rather go down while the part above it would rather go up (they could part and both come nearer their
+    points), and the run as a whole would not rather move where it is free to. Placing labels top first, each
+    below the last, fails this: a stack pushed down from its points that could go up."""
+    lo, hi = (0.0, 1.0) if bounded else (-9.0, 9.0)
+    got = charts.label_positions([0.0] * len(y), y, 1.0, bounds=(lo, hi))
+    order = sorted(range(len(y)), key=lambda k: (y[k], -k))
+    step = min(GAP, (hi - lo) / max(len(y) - 1, 1))
+    tol = 1e-7
+    for chain in _chains(order, got, step):
+        moved = [got[k] - y[k] for k in chain]  # > 0: above its point, would rather go down
+        can_down, can_up = got[chain[0]] > lo + 1e-9, got[chain[-1]] < hi - 1e-9
+        assert not (can_down and sum(moved) > tol) and not (can_up and sum(moved) < -tol), (chain, moved)
+        for cut in range(1, len(chain)):
+            assert not (sum(moved[:cut]) > tol and sum(moved[cut:]) < -tol), (chain, cut, moved)
+    if all(b - a >= step for a, b in zip(sorted(y), sorted(y)[1:])):
+        assert got == pytest.approx(y)  # nothing in the way: every label at its point
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 10), scores), min_size=1, max_size=20))
+def test_labels_that_could_cover_each_other_keep_their_points_order_and_move_only_when_pushed(points):
+    """Across x too (the release view, the quality chart): two labels that could cover each other are in their
+    points' order and a label's height apart, and a label off its point has a label a gap away on the side it was
+    pushed from, or sits against the axis's edge."""
+    x, y = [p[0] for p in points], [p[1] for p in points]
+    got = charts.label_positions(x, y, 1.0, x_span=10.0, bounds=(-5.0, 5.0))
+    for i in range(len(x)):
+        for j in range(len(x)):
+            left, right = (i, j) if (x[i], i) <= (x[j], j) else (j, i)
+            if i != j and (y[i], -i) > (y[j], -j) and x[right] - x[left] < charts.LABEL_REACH * 10.0:
+                assert got[i] - got[j] >= GAP - 1e-9, (i, j)
+        if got[i] < y[i] - 1e-9:  # pushed down by a label above
+            assert any(abs(got[j] - got[i] - GAP) < 1e-9 for j in range(len(x)) if j != i), i
+        if got[i] > y[i] + 1e-9:
+            assert any(abs(got[i] - got[j] - GAP) < 1e-9 for j in range(len(x)) if j != i), i
+
+
+def test_end_labels_each_beside_their_own_point_on_the_demo_adversarial_tag() -> None:
+    """The audit: at the newest run "delta-lite" sat at 0.52 (its point 0.76), "cirrus-pro-2" at 0.47 (0.60),
+    "basalt-8b" at 0.43 (0.55), in the legend's order rather than the points', with no leaders. Now the labels are
+    in the points' order, inside the plot, and each moved label has a rule from its point to it."""
+    t = pd.Timestamp("2026-12-08 02:44:50", tz="UTC")
+    means = {"basalt-70b": 0.967, "cirrus-pro": 0.96, "aurora-1.5": 0.96, "delta-2": 0.96, "aurora-1": 0.903,
+             "cirrus-mini": 0.87, "delta-lite": 0.758, "cirrus-pro-2": 0.6, "basalt-8b": 0.55, "aurora-2": 0.05}
+    fam = {c: c.split("-")[0] for c in means}
+    rows = pd.DataFrame([{"candidate": c, "family": fam[c], "started": t + pd.Timedelta(seconds=s), "mean": m,
+                          "low": max(m - 0.4, 0.0), "high": min(m + 0.1, 1.0), "n": 5}
+                         for c, m in means.items() for s in (0, 3)])
+    spec = charts.trend_chart(rows, sorted(set(fam.values())), x="run", basis="over all 5 examples").to_dict()
+    texts = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    named = {r["candidate"]: r for r in spec["datasets"][texts[1]["data"]["name"]]}
+    by_label = sorted(named, key=lambda c: -named[c]["label_y"])
+    assert [means[c] for c in by_label] == sorted(means.values(), reverse=True)  # top to bottom as the points are
+    lo, hi = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
+    gap = charts.LABEL_GAP * (hi - lo)
+    ys = [named[c]["label_y"] for c in by_label]
+    assert all(a - b >= gap - 1e-9 for a, b in zip(ys, ys[1:])) and lo < min(ys) and max(ys) < hi
+    for c in ("delta-lite", "cirrus-pro-2", "basalt-8b"):  # within a few labels' height of its point (the stack
+        assert abs(named[c]["label_y"] - means[c]) < 3 * gap  # of seven above needs that), its leader to pair it
+    assert named["aurora-2"]["label_y"] == pytest.approx(0.05)  # nothing near it: at its point
+    [leaders] = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule" and "y2" in layer["encoding"]
+                 and layer["encoding"]["y2"]["field"] == "label_y"]
+    led = {r["candidate"] for r in spec["datasets"][leaders["data"]["name"]]}
+    assert led == set(means) - {"aurora-2"}  # the stack that moved, every label of it in line with its rule
+    assert leaders["encoding"]["color"]["field"] == "family"  # one colour per family, as everywhere
+
+
+def test_many_bands_are_lighter_but_still_drawn() -> None:
+    """Ten overlapping 95% bands at 0.14 filled the adversarial tag from 0.13 to 1.0 with one brown block."""
+    assert charts.band_opacity(1) == charts.band_opacity(4) == charts.BAND_OPACITY
+    assert 0 < charts.band_opacity(10) < charts.band_opacity(5) < charts.BAND_OPACITY
+    assert 1 - (1 - charts.band_opacity(10)) ** 10 < 0.5  # ten overlapping cover under half of what is beneath
+
+    def fill(series: int) -> float:
+        t = pd.Timestamp("2026-01-01", tz="UTC")
+        rows = pd.DataFrame([{"candidate": f"c{i}", "family": "f", "started": t + pd.Timedelta(hours=h),
+                              "mean": 0.5, "low": 0.3, "high": 0.7, "n": 9} for i in range(series) for h in (0, 1)])
+        spec = charts.trend_chart(rows, ["f"], x="run", basis="over all 9 examples").to_dict()
+        [band] = [layer for layer in spec["layer"] if layer["mark"]["type"] == "area"]
+        return band["mark"]["opacity"]
+
+    assert fill(3) == charts.BAND_OPACITY and 0 < fill(12) < charts.BAND_OPACITY
