@@ -21,9 +21,9 @@ def table_height(rows: int, cap: int | None = None) -> int:
     return height if cap is None else min(height, cap)
 
 
-# The leaderboard's column order on Compare. IN_VIEW is what a 1,024 px screen shows beside the sidebar (a 564 px
-# grid): the mean, whether it could be best, its cost and pass rate, the columns a person deciding needs; "could be
-# best" sat behind a sideways scroll, cut to "co", when the gap to the leader came before it.
+# The leaderboard's column order on Overview and Compare. IN_VIEW is what a 1,024 px screen shows beside the
+# sidebar (a 564 px grid): the mean, whether it could be best, its cost and pass rate, the columns a person
+# deciding needs; "could be best" sat behind a sideways scroll, cut to "co", when the gap to the leader came first.
 LEADERBOARD_IN_VIEW = ["rank", "candidate", "score", "ci", "could_be_best", "cost_1k", "pass"]
 LEADERBOARD_MORE = ["p50", "errors", "n"]  # to the right, scrolled to under the pinned rank and candidate
 

@@ -135,7 +135,7 @@ st.dataframe(
     key="leaderboard_table",
     row_height=table_columns.ROW,
     height=table_columns.table_height(len(table)),  # every candidate visible, no inner scrollbar
-    column_order=["rank", "candidate", "score", "ci", "cost_1k", "p50", "pass", "could_be_best", "errors", "n"],
+    column_order=[*table_columns.LEADERBOARD_IN_VIEW, *table_columns.LEADERBOARD_MORE],  # Compare's order
     column_config=table_columns.leaderboard_columns(),
 )
 st.caption("Ordered by mean. 'Could be best': no candidate is credibly better in paired tests on shared examples "

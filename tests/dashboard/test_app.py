@@ -17,7 +17,7 @@ from evalcore.demo import SYNTHETIC_NOTICE
 from evalcore import formatting as fmt
 from evalcore.demo_build import DEMO_SUITE
 
-TABLE_COLUMNS = ["rank", "candidate", "score", "ci", "cost_1k", "p50", "pass", "could_be_best", "errors", "n"]
+TABLE_COLUMNS = ["rank", "candidate", "score", "ci", "could_be_best", "cost_1k", "pass", "p50", "errors", "n"]
 
 
 def _app(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
