@@ -130,3 +130,24 @@ def test_without_login_on_a_network_address_is_read_only(demo_workspace, monkeyp
     at.run()
     assert not at.exception and at.title[0].value == "Overview"
     assert "read-only" in at.sidebar.warning[0].value
+
+
+def _editor_url_as(at: AppTest) -> AppTest:
+    """A viewer at an editor page's URL: app.py registers the no-access stand-in there."""
+    at.run()
+    at.switch_page("views/no_access.py").run()
+    assert not at.exception and at.title[0].value == "No access"
+    return at
+
+
+def test_read_only_open_mode_says_why_in_the_page_not_you_you(demo_workspace, monkeypatch):
+    """Audit 5: open mode said "you (you) are a viewer", and the reason for read-only was in the sidebar only."""
+    at = _editor_url_as(_app(demo_workspace, monkeypatch, auth=False, address="192.0.2.2"))
+    body = at.main.warning[0].value
+    assert "(you)" not in body
+    assert "no login is configured" in body and "network address" in body and "127.0.0.1" in body
+
+
+def test_a_signed_in_viewer_at_an_editor_url_is_named_with_their_role(demo_workspace, monkeypatch):
+    at = _editor_url_as(_app(demo_workspace, monkeypatch, user={"is_logged_in": True, "email": "bob@acme.test"}))
+    assert "you (bob@acme.test) are a viewer" in at.main.warning[0].value
