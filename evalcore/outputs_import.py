@@ -161,9 +161,11 @@ def _format(path: Path, name: str) -> str:
     return "rows"
 
 
-def _row_records(path: Path, name: str, encoding: str | None) -> list[_Raw]:
+def _row_records(path: Path, name: str, encoding: str | None, problems: ProblemList) -> list[_Raw]:
+    """The rows of a CSV/JSONL/Parquet outputs file. A misspelt column is added to `problems` and the rows are
+    still read (the column is ignored for their checks), so the row problems are reported with it at once; a
+    missing 'output' or example column raises here: without it every row would only repeat that problem."""
     present, records = read_table(path, expect="output", encoding=encoding, display_name=name)
-    problems = ProblemList()
     known = list(ROW_COLUMNS)
     for col in present:
         if col not in ROW_COLUMNS:
@@ -178,7 +180,7 @@ def _row_records(path: Path, name: str, encoding: str | None) -> list[_Raw]:
     if not ({"example_id", "id", "input"} & set(present)):
         problems.add("no 'example_id' (or 'id') and no 'input' column: each output must say which example it "
                      "answers.", None, "example_id")
-    if problems:
+    if "output" not in present or not ({"example_id", "id", "input"} & set(present)):
         raise problems.error(name, verb="imported")
     id_col = "example_id" if "example_id" in present else "id"
     out = []
@@ -628,15 +630,18 @@ def read_outputs(path: str | Path, suite: Suite, examples: Sequence[Example], *,
     if not file.is_file():
         raise _file_error(name, "file not found.", f"Check the path (looked for {file.absolute()}).")
     kind = _format(file, name)
+    problems = ProblemList()  # the file's column problems and then its rows', reported together
     if kind == "inspect":
         fmt, raws = "Inspect AI log", _inspect_records(file, name)
     elif kind == "json":
         fmt, raws = _json_records(file, name, suite)
     else:
-        fmt, raws = "rows", _row_records(file, name, encoding)
+        fmt, raws = "rows", _row_records(file, name, encoding, problems)
     if not raws:
+        if problems:  # a misspelt column of a file with no rows: both said
+            problems.add("holds no outputs. Add one row per output.", None)
+            raise problems.error(name, verb="imported")
         raise _file_error(name, "holds no outputs.", "Add one row per output.")
-    problems = ProblemList()
     rows = _validate(raws, _Matcher(suite, examples, candidate), problems)
     if problems:
         raise problems.error(name, verb="imported")

@@ -506,3 +506,29 @@ def test_absurd_latency_and_cost_are_refused_with_the_accepted_range(suite, tmp_
     assert "0 to 86,400,000 milliseconds (one day)" in found[(1, "latency_ms")]
     assert "0 to 10,000 US dollars" in found[(1, "cost_usd")]
     assert not (tmp_path / "ws").exists()
+
+
+def test_a_misspelt_column_is_reported_with_every_row_problem_at_once(suite, tmp_path: Path) -> None:
+    """Audit 5: 'latency' stopped the import at that error; the unknown id and candidate came one upload later."""
+    f = write_csv(tmp_path / "outs_bad.csv", [
+        {"example_id": "e000", "candidate": "m0", "output": "m0 says alpha", "latency": "100"},
+        {"example_id": "e009", "candidate": "m0", "output": "says", "latency": "100"},
+        {"example_id": "e001", "candidate": "m9", "output": "says", "latency": "100"},
+    ])
+    with pytest.raises(IngestError) as err:
+        import_outputs(f, suite, tmp_path / "ws")
+    found = {(p.row, p.column) for p in err.value.problems}
+    assert found == {(None, "latency"), (2, "example_id"), (3, "candidate")}
+    text = str(err.value)
+    assert text.startswith("outs_bad.csv") and "Did you mean 'latency_ms'?" in text
+    assert "'e009'" in text and "'m9' is not a candidate" in text
+    assert "3 problems in all; nothing was imported." in text
+    assert not (tmp_path / "ws").exists()
+
+
+def test_a_misspelt_column_alone_still_imports_nothing(suite, tmp_path: Path) -> None:
+    f = write_csv(tmp_path / "o.csv", [{"example_id": "e000", "candidate": "m0", "output": "m0 says", "latncy_ms": "3"}])
+    with pytest.raises(IngestError) as err:
+        import_outputs(f, suite, tmp_path / "ws")
+    assert err.value.column == "latncy_ms" and "Nothing was imported." in str(err.value)
+    assert not (tmp_path / "ws").exists()
