@@ -21,7 +21,8 @@ from evalcore.store import Workspace, atomic_write_bytes
 from evalcore.suite import (Columns, LlmJudgeScorer, PythonScorer, Suite, load_suite, parse_suite, read_suite_text,
                             read_suite_yaml)
 
-__all__ = ["CANDIDATE_FIELDS", "EXAMPLE_SUFFIXES", "SCORER_FIELDS", "SuiteEntry", "apply_form", "candidate_rows",
+__all__ = ["CANDIDATE_FIELDS", "EXAMPLES_BACKUP_SUFFIX", "EXAMPLE_SUFFIXES", "SCORER_FIELDS", "ExamplesChange",
+           "SuiteEntry", "apply_form", "candidate_rows", "compare_examples", "examples_change",
            "import_uploaded_outputs", "list_suites", "load_document", "preview_examples", "save_examples",
            "save_suite", "scorer_rows", "suite_path"]
 
@@ -276,13 +277,123 @@ def prompt_problem(suite_file: Path | str, examples: list[Example]) -> str | Non
     return None
 
 
+EXAMPLES_BACKUP_SUFFIX = ".bak"  # the dataset an upload replaced, beside it: examples.csv -> examples.csv.bak
+
+
+@dataclass(frozen=True)
+class ExamplesChange:
+    """What making `new` examples a suite's dataset changes, by example id, for the page to show before it saves
+    (a 3-row test export replaced a curated 12-example set with one click, and nothing said which ids went)."""
+
+    current: int  # examples in the suite's dataset now (0 when it has none or cannot be read)
+    new: int
+    kept: list[str]  # ids in both, in the new file's order
+    removed: list[str]  # ids only in the current dataset, in its order
+    added: list[str]  # ids only in the new file
+    input_changed: list[str]  # kept ids whose input text differs
+    backup: str | None = None  # the file the current dataset is kept as when saved (None: there is none)
+    problem: str | None = None  # why the current dataset could not be read (then nothing is compared)
+
+    @property
+    def replaces(self) -> bool:
+        """Whether saving drops or rewrites anything the suite has now (a removed id or a changed input)."""
+        return bool(self.removed or self.input_changed)
+
+    def lines(self) -> list[str]:
+        """The difference in words, first the counts, then the ids (the first few of each)."""
+        from evalcore.formatting import count
+
+        def ids(items: list[str]) -> str:
+            from evalcore.errors import listing
+
+            return listing([f"'{i}'" for i in items], limit=8)
+
+        if self.problem is not None:
+            return [f"The current dataset cannot be read ({self.problem}), so it cannot be compared; saving replaces "
+                    "it" + (f" and keeps it as {self.backup}." if self.backup else ".")]
+        if not self.current:
+            return [f"The suite has no examples yet: {count(self.new, 'new example')}."]
+        out = [f"Replaces the suite's {count(self.current, 'example')} with {count(self.new, 'example')}: "
+               f"{len(self.kept)} kept, {len(self.removed)} removed, {len(self.added)} new; "
+               f"{count(len(self.input_changed), 'input')} changed."]
+        if self.removed:
+            out.append(f"Removed: {ids(self.removed)}.")
+        if self.input_changed:
+            out.append(f"Input changed: {ids(self.input_changed)}.")
+        if self.added:
+            out.append(f"New: {ids(self.added)}.")
+        if self.replaces:
+            out.append("Runs already made keep their results for the removed examples and the old inputs; run the "
+                       "suite again to measure the new dataset."
+                       + (f" The current file is kept as {self.backup}." if self.backup else ""))
+        return out
+
+    def button(self) -> str:
+        """The save button's words, with the counts: "Replace the 12 examples with these 3"."""
+        from evalcore.formatting import count
+
+        these = "this one" if self.new == 1 else f"these {self.new}"
+        if self.current and self.problem is None:
+            return f"Replace the {count(self.current, 'example')} with {these}"
+        return "Use this example" if self.new == 1 else f"Use these {count(self.new, 'example')}"
+
+
+def compare_examples(current: list[Example], new: list[Example]) -> tuple[list[str], list[str], list[str], list[str]]:
+    """(kept, removed, added, input_changed) ids between a current and a new example list."""
+    before = {e.id: e for e in current}
+    after = {e.id for e in new}
+    kept = [e.id for e in new if e.id in before]
+    removed = [e.id for e in current if e.id not in after]
+    added = [e.id for e in new if e.id not in before]
+    changed = [e.id for e in new if e.id in before and before[e.id].input != e.input]
+    return kept, removed, added, changed
+
+
+def _backup_of(dataset: Path, suite_dir: Path) -> Path:
+    return suite_dir / f"{dataset.name}{EXAMPLES_BACKUP_SUFFIX}"
+
+
+def _current_dataset(suite: Suite) -> Path | None:
+    try:
+        path = suite.dataset_path
+    except SuiteError:  # a dataset outside the suite's folder is not read here (nor backed up)
+        return None
+    return path if path.is_file() else None
+
+
+def examples_change(workspace: str | Path | None, name: str, new: list[Example]) -> ExamplesChange:
+    """How `new` examples differ from suite `name`'s current dataset (kept, removed, new ids, changed inputs), and
+    the file `save_examples` would keep the current one as. Reads, never writes."""
+    from evalcore.ingest import load_examples
+
+    ws = _ws(workspace)
+    path = ws.suite_file(name)
+    if not path.is_file():
+        raise SuiteError(f"suite '{name}' has no suite file in this workspace's suites folder.",
+                         hint="Create the suite first (Data page), then upload its examples.")
+    suite = load_suite(path)
+    dataset = _current_dataset(suite)
+    backup = _backup_of(dataset, ws.suite_dir(name)).name if dataset is not None else None
+    if dataset is None:
+        return ExamplesChange(0, len(new), [], [], [e.id for e in new], [])
+    try:
+        current = load_examples(dataset, suite.columns, display_name=suite.dataset,
+                                allow_empty_input=suite.allow_empty_input)
+    except EvalcoreError as exc:
+        return ExamplesChange(0, len(new), [], [], [e.id for e in new], [], backup, str(exc).splitlines()[0])
+    kept, removed, added, changed = compare_examples(current, new)
+    return ExamplesChange(len(current), len(new), kept, removed, added, changed, backup)
+
+
 def save_examples(workspace: str | Path | None, name: str, data: bytes, filename: str, *,
                   encoding: str | None = None) -> list[Example]:
     """Validate uploaded examples for a workspace suite, then make them its dataset, atomically.
 
     Text in another encoding is stored as UTF-8, so later runs read it without `--encoding`. The dataset keeps
     the upload's format (`examples.csv`, `.jsonl` or `.parquet`); the suite file is pointed at it when the
-    format changed. Raises `IngestError` (every problem, with row and column) and writes nothing otherwise."""
+    format changed. The dataset replaced is kept beside it as `<its name>.bak` (examples.csv.bak, the previous
+    one only), as `save_suite` keeps suite.yaml.bak. Raises `IngestError` (every problem, with row and column)
+    and writes nothing otherwise."""
     ws = Workspace(workspace)
     path = ws.suite_file(name)
     if not path.is_file():
@@ -298,6 +409,9 @@ def save_examples(workspace: str | Path | None, name: str, data: bytes, filename
             data = data.decode(encoding).encode("utf-8")  # it decoded cleanly above
     kind = {".tsv": ".tsv", ".txt": ".csv", ".ndjson": ".jsonl"}.get(suffix, suffix)
     target = ws.suite_dir(name) / f"examples{kind}"
+    current = _current_dataset(suite)
+    if current is not None:  # one click replaced a curated dataset for good (audit 5)
+        atomic_write_bytes(_backup_of(current, ws.suite_dir(name)), current.read_bytes())
     atomic_write_bytes(target, data)
     if suite.dataset != target.name:
         doc = load_document(ws.root, name)

@@ -212,15 +212,21 @@ if not read_only:
             st.dataframe(data.examples_frame(preview), hide_index=True, key="examples_preview", width="stretch",
                          height=table_columns.table_height(len(preview), 388),
                          column_config=table_columns.example_columns())
-            use = "Use this example" if len(preview) == 1 else f"Use these {fmt.count(len(preview), 'example')}"
-            if st.button(use, key="save_examples", type="primary"):
+            # What saving drops, before the button: one click replaced a curated set with a 3-row test export, and
+            # nothing said which ids went (audit 5). The button says the counts too.
+            change = controls.or_stop(wsuites.examples_change, ws, chosen, preview)
+            said = data.bullets([safe(line) for line in change.lines()[1:]])
+            (st.warning if change.replaces or change.problem else st.info)(
+                safe(change.lines()[0]) + (f"\n\n{said}" if said else ""), icon=":material/difference:")
+            if st.button(change.button(), key="save_examples", type="primary"):
                 try:
                     wsuites.save_examples(ws, chosen, raw, upload.name, encoding=enc)
                 except EvalcoreError as exc:
                     show_error(exc)
                 else:
+                    kept = f" The previous dataset is kept as {change.backup}." if change.backup else ""
                     st.session_state["_data_notice"] = ("examples", [f"Saved {fmt.count(len(preview), 'example')} as "
-                                                                     f"the dataset of {chosen}."])
+                                                                     f"the dataset of {chosen}.{kept}"])
                     st.session_state["_uploads_used"] = st.session_state.get("_uploads_used", 0) + 1
                     st.rerun()
     notice = st.session_state.get("_data_notice")

@@ -44,3 +44,41 @@ def test_workspace_follows_the_environment(tmp_path: Path, monkeypatch) -> None:
 def test_markdown_safe_keeps_names_literal() -> None:
     assert data.markdown_safe("gpt_4o_mini leads: 0.94 [0.86, 0.97], $1") == (
         r"gpt\_4o\_mini leads: 0.94 \[0.86, 0.97\], \$1")
+
+
+# -- the Data page (AppTest): replacing a suite's examples ------------------------------------------------------
+
+
+def test_data_page_says_what_replacing_the_examples_drops_before_saving(tmp_path: Path, monkeypatch) -> None:
+    """Audit 5: "Use these 3 examples" replaced 12 with no word of the ids dropped, and kept no copy."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard_testing import DASHBOARD, REPO
+    from suite_factory import make_suite
+
+    ws = tmp_path / "ws"
+    folder = ws / "suites" / "t"
+    folder.mkdir(parents=True)
+    suite = make_suite(folder, "http://127.0.0.1:9/v1", [f"question {i}" for i in range(12)])
+    stored = suite.dataset_path.read_bytes()
+    monkeypatch.setenv("EVALCORE_WORKSPACE", str(ws))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(DASHBOARD / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("views/manage.py").run()
+    upload = b"id,input\ne000,question 0\ne001,question one reworded\nn1,a new one\n"
+    at.file_uploader[0].set_value(("three.csv", upload, "text/csv")).run()
+    assert not at.exception and not at.error
+    [said] = [w.value for w in at.warning if "Replaces" in w.value]
+    assert "Replaces the suite's 12 examples with 3 examples: 2 kept, 10 removed, 1 new; 1 input changed." in said
+    assert "Removed: 'e002', 'e003'" in said and "Input changed: 'e001'" in said and "examples.csv.bak" in said
+    button = at.button(key="save_examples")
+    assert button.label == "Replace the 12 examples with these 3"
+    assert suite.dataset_path.read_bytes() == stored  # nothing saved yet
+
+    button.click().run()
+    assert not at.exception and not at.error
+    assert suite.dataset_path.read_bytes() == upload
+    assert (folder / "examples.csv.bak").read_bytes() == stored
+    assert any("Saved 3 examples as the dataset of t. The previous dataset is kept as examples.csv.bak." in s.value
+               for s in at.success)

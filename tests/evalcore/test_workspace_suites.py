@@ -10,8 +10,8 @@ import pytest
 
 from evalcore.errors import IngestError, SuiteError
 from evalcore.suite import load_suite
-from evalcore.workspace_suites import (apply_form, candidate_rows, comment_lines, list_suites, load_document,
-                                       preview_examples, save_examples, save_suite, scorer_rows)
+from evalcore.workspace_suites import (apply_form, candidate_rows, comment_lines, examples_change, list_suites,
+                                       load_document, preview_examples, save_examples, save_suite, scorer_rows)
 from suite_factory import make_suite
 
 GOOD_CSV = b"id,input,expected,tags\na1,hello,hi,clean\na2,bye,ciao,\"edge, long\"\n"
@@ -206,3 +206,45 @@ def test_the_form_cannot_point_a_candidate_at_a_new_server(tmp_path: Path) -> No
     save_suite(tmp_path, apply_form(doc, candidates=candidate_rows(doc), scorers=scorer_rows(doc),
                                     description="Kept."), replace="triage")
     assert "https://llm.internal.example/v1" in path.read_text()
+
+
+TWELVE = ("id,input\n" + "".join(f"q{i},question {i}\n" for i in range(1, 13))).encode()
+THREE = b"id,input\nq1,question 1\nq2,question two reworded\nn1,a new one\n"
+
+
+def test_the_change_an_upload_makes_is_named_by_id_before_it_is_saved(tmp_path: Path) -> None:
+    """Audit 5: a 3-row file replaced 12 curated examples with no word of the 9 ids dropped."""
+    ws = tmp_path / "ws"
+    _new(ws)
+    new = preview_examples(THREE, "three.csv")
+    first = examples_change(ws, "triage", new)  # the suite has no dataset file yet
+    assert (first.current, first.replaces, first.backup) == (0, False, None)
+    assert first.button() == "Use these 3 examples"
+    save_examples(ws, "triage", TWELVE, "twelve.csv")
+    before = _snapshot(ws)
+
+    change = examples_change(ws, "triage", new)
+    assert (change.current, change.new) == (12, 3)
+    assert change.kept == ["q1", "q2"] and change.added == ["n1"] and change.input_changed == ["q2"]
+    assert change.removed == [f"q{i}" for i in range(3, 13)]
+    assert change.replaces and change.backup == "examples.csv.bak"
+    assert change.button() == "Replace the 12 examples with these 3"
+    lines = change.lines()
+    assert lines[0] == "Replaces the suite's 12 examples with 3 examples: 2 kept, 10 removed, 1 new; 1 input changed."
+    assert "'q3', 'q4'" in lines[1] and "and 2 more" in lines[1]
+    assert any("kept as examples.csv.bak" in line for line in lines)
+    assert _snapshot(ws) == before  # comparing writes nothing
+
+
+def test_replacing_examples_keeps_the_previous_dataset_as_a_backup(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    _new(ws)
+    folder = ws / "suites" / "triage"
+    save_examples(ws, "triage", TWELVE, "twelve.csv")
+    assert not (folder / "examples.csv.bak").exists()  # there was nothing to keep
+    save_examples(ws, "triage", THREE, "three.csv")
+    assert (folder / "examples.csv").read_bytes() == THREE
+    assert (folder / "examples.csv.bak").read_bytes() == TWELVE
+    save_examples(ws, "triage", b'{"id": "j1", "input": "x"}\n', "more.jsonl")  # another format: the CSV is kept
+    assert (folder / "examples.csv.bak").read_bytes() == THREE
+    assert not [p.name for p in folder.iterdir() if p.name.endswith(".tmp") or p.name.startswith(".")]
