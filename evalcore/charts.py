@@ -119,29 +119,48 @@ PLOT_WIDTH = 470  # px: the quality and trend charts' plots at 1,024 px (503 and
 PADDED = 1.12  # the axes' padding (24-30 px a side) widens the x span by about this much
 
 
+def cost_placement(rows: pd.DataFrame) -> dict[str, list[str]]:
+    """Which candidates the quality-against-cost chart can place, in the rows' order: "charted" (a score and a
+    cost above $0), "unpriced" (no known cost: no price in the suite, no cost_usd imported) and "free" ($0, which
+    has no place on a log axis). With nothing charted there is no chart to draw: the page says why instead."""
+    cost = pd.to_numeric(rows["cost_per_example_usd"], errors="coerce")
+    scored = pd.to_numeric(rows["mean"], errors="coerce").notna()
+    names = rows["candidate"].astype(str)
+    return {"charted": names[scored & (cost > 0)].tolist(), "unpriced": names[cost.isna()].tolist(),
+            "free": names[cost == 0].tolist()}
+
+
 def quality_cost_chart(rows: pd.DataFrame, families: list[str], frontier: list[str], *,
                        score_label: str = "mean score") -> alt.LayerChart:
     """Quality (mean with 95% interval) against cost per 1,000 examples on a log axis; every candidate
     labelled, coloured by family; the Pareto frontier (nothing cheaper is better) drawn as a dashed line.
-    Candidates with no known price, or a price of $0, are left off (the page lists them)."""
+    Candidates with no known price, or a price of $0, are left off (the page lists them, `cost_placement`).
+    Raises ValueError when no candidate can be placed: its axes would span NaN, which the browser rejects."""
+    charted = cost_placement(rows)["charted"]
+    if not charted:
+        raise ValueError("no candidate has a score and a known cost above $0: there is nothing to chart "
+                         "(check cost_placement first)")
     df = rows[["candidate", "family", "mean", "low", "high", "cost_per_example_usd", "rank"]].copy()
-    df = df.dropna(subset=["mean", "cost_per_example_usd"])
+    df = df[df["candidate"].astype(str).isin(charted)]
     df["family"] = df["family"].fillna("(no family)")
-    df["cost_1k"] = df["cost_per_example_usd"] * 1000
-    df = df[df["cost_1k"] > 0]  # a free candidate has no place on a log axis (the page names it)
+    df["cost_1k"] = df["cost_per_example_usd"].astype(float) * 1000
     df["on_frontier"] = df["candidate"].isin(frontier)
-    y_scale = alt.Scale(domain=_padded(float(df["low"].min()), float(df["high"].max())), nice=False)
+    # an interval may be unknown (one example): the axis then spans the means, never NaN
+    low = pd.concat([df["low"], df["mean"]]).astype(float).min()
+    high = pd.concat([df["high"], df["mean"]]).astype(float).max()
+    y_scale = alt.Scale(domain=_padded(float(low), float(high)), nice=False)
     y = alt.Y("mean:Q", title=f"{score_label} (95% interval)", scale=y_scale)
     # whole decades, as nice=True rounded them, but known here: the labels' spacing is measured on this axis
     costs = df["cost_1k"].astype(float)
-    decades = ([math.floor(math.log10(costs.min())), math.ceil(math.log10(costs.max()))] if len(costs) else [-1, 1])
+    decades = [math.floor(math.log10(costs.min())), math.ceil(math.log10(costs.max()))]
     decades[1] = max(decades[1], decades[0] + 1)
     x = alt.X("cost_1k:Q", title="cost per 1,000 examples (USD, log scale)",
               scale=alt.Scale(type="log", domain=[10.0 ** d for d in decades], nice=False, padding=24),
               axis=alt.Axis(format="$,.3~g"))
     base = alt.Chart(df).encode(x=x, color=family_color(families))
     tooltip = [alt.Tooltip("candidate:N"), alt.Tooltip("mean:Q", format=".3f"),
-               alt.Tooltip("low:Q", title="95% low", format=".3f"), alt.Tooltip("high:Q", title="95% high", format=".3f"),
+               alt.Tooltip("low:Q", title="95% low", format=".3f"),
+               alt.Tooltip("high:Q", title="95% high", format=".3f"),
                alt.Tooltip("cost_1k:Q", title="$ per 1,000 examples", format="$,.3~g")]
     bars = base.mark_rule(strokeWidth=2, opacity=0.6).encode(
         y=alt.Y("low:Q", title=f"{score_label} (95% interval)", scale=y_scale), y2="high:Q")

@@ -59,17 +59,36 @@ if (data.human_summary(ws, token, ltoken, suite)["n_examples"] > 0).any():
 
 chart_out.show(st, lambda: charts.leaderboard_chart(board["rows"], score_label=f"mean {scorer}", families=families),
                width="stretch", key="compare_interval_chart", cache=(ws, token, suite, scorer))
-frontier = data.pareto_frontier(board["rows"])
-right = st.container()
-chart_out.show(right, lambda: charts.quality_cost_chart(board["rows"], families, frontier, score_label=f"mean {scorer}"),
-               width="stretch", key="quality_cost_chart", cache=(ws, token, suite, scorer))
-unpriced = rows.loc[rows["cost_per_example_usd"].isna(), "candidate"].tolist()
-if unpriced:
-    right.caption(f"Not on the chart (no known price): {data.markdown_safe(fmt.names(unpriced))}.")
-free = rows.loc[rows["cost_per_example_usd"] == 0, "candidate"].tolist()
-if free:
-    right.caption(f"Not on the chart (free: $0 has no place on a log axis): {data.markdown_safe(fmt.names(free))}.")
-right.caption(f"Pareto frontier, cheapest first: {data.markdown_safe(fmt.names(frontier, limit=10))}.")
+placed = charts.cost_placement(board["rows"])
+unpriced, free = placed["unpriced"], placed["free"]
+COST_FIX = ("set `input_price_per_mtok` and `output_price_per_mtok` for the candidates in suite.yaml (the next "
+            "`evalcore run` prices its calls) or, for imported outputs, import them again with a `cost_usd` column")
+if not placed["charted"]:  # no axis to draw (it spanned NaN and the browser showed a JSON error instead)
+    if not free:
+        why = f"no candidate has a known cost ({data.markdown_safe(fmt.names(unpriced, limit=10))}: no price known)"
+    elif not unpriced:
+        why = f"every candidate's cost is $0 ({data.markdown_safe(fmt.names(free, limit=10))})"
+    else:
+        why = (f"no candidate has a known cost above $0 ({data.markdown_safe(fmt.names(free))}: $0; "
+               f"{data.markdown_safe(fmt.names(unpriced))}: no price known)")
+    st.info(f"**No quality-against-cost chart:** {why}, so there is nothing to weigh the scores against. To draw it, "
+            f"{COST_FIX}." + (" If $0 is right (local models), cost does not separate them: the leaderboard above "
+                              "is the comparison." if free else ""))
+else:
+    frontier = data.pareto_frontier(board["rows"])
+    right = st.container()
+    chart_out.show(right, lambda: charts.quality_cost_chart(board["rows"], families, frontier,
+                                                            score_label=f"mean {scorer}"),
+                   width="stretch", key="quality_cost_chart", cache=(ws, token, suite, scorer))
+    if unpriced:
+        right.caption(f"Not on the chart (no known price): {data.markdown_safe(fmt.names(unpriced))}. To place them, "
+                      f"{COST_FIX}.")
+    if free:
+        right.caption(f"Not on the chart (free: $0 has no place on a log axis): "
+                      f"{data.markdown_safe(fmt.names(free))}.")
+    if frontier:
+        right.caption(f"Pareto frontier (nothing cheaper scores higher), cheapest first: "
+                      f"{data.markdown_safe(fmt.names(frontier, limit=10))}.")
 
 st.subheader("Head-to-head")
 if len(order) < 2:

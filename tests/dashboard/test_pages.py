@@ -419,6 +419,86 @@ def test_a_hand_written_link_may_name_the_value_or_its_label(demo_workspace: Pat
     assert at.session_state[key] == value
 
 
+QUALITY_COST, INTERVALS = "Quality against cost", ""
+
+
+def _strict_json_specs(at: AppTest) -> dict[str, dict]:
+    """Each chart's spec by its title ("" untitled), parsed as the browser's JSON.parse does: NaN is not JSON (the
+    audit's "SyntaxError: Unexpected token 'N', ...\"domain\": [NaN, NaN]" where the quality-cost chart should
+    be). AppTest leaves a chart's key out of its element."""
+    def no_nan(name: str) -> None:
+        raise AssertionError(f"{name} in a chart spec: the browser cannot parse it")
+
+    for c in at.get("vega_lite_chart"):
+        json.loads(c.proto.spec, parse_constant=no_nan)
+    return {(s.get("title") or {}).get("text", "") if isinstance(s.get("title"), dict) else s.get("title", ""): s
+            for s in _specs(at)}
+
+
+def _imported_suite(ws: Path, name: str, cost: dict[str, float | None], *, failed=lambda c, i, run: False,
+                    runs: int = 1, ids: int = 12) -> None:
+    """A suite of candidates a and b (released a month apart) whose outputs are imported (no model is called, no
+    price is set in the suite): `cost` per candidate is the cost_usd column (None: no column value, as in
+    production logs), `failed(candidate, example, run)` makes that row an error."""
+    import csv
+
+    import yaml
+
+    from evalcore.outputs_import import import_outputs
+    from evalcore.suite import load_suite
+
+    folder = ws / "suites" / name
+    folder.mkdir(parents=True)
+    examples = [f"e{k:02d}" for k in range(ids)]
+    with open(folder / "examples.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=["id", "input", "expected"])
+        w.writeheader()
+        w.writerows({"id": i, "input": f"question {i}", "expected": "yes"} for i in examples)
+    doc = {"name": name, "prompt": "{{ input }}", "dataset": "examples.csv", "scorers": [{"type": "exact"}],
+           "candidates": [{"name": c, "model": f"openai/{c}", "api_base": "http://127.0.0.1:9/v1", "family": c,
+                           "release": f"2026-0{k + 1}-01"} for k, c in enumerate(cost)]}
+    (folder / "suite.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    for run in range(runs):
+        with open(folder / "outputs.csv", "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=["example_id", "candidate", "output", "error", "cost_usd"])
+            w.writeheader()
+            for k, i in enumerate(examples):
+                for c, usd in cost.items():
+                    bad = failed(c, k, run)
+                    w.writerow({"example_id": i, "candidate": c, "output": "" if bad else ("yes" if k % 3 else "no"),
+                                "error": "AuthenticationError: 401 invalid api key" if bad else "",
+                                "cost_usd": "" if usd is None else usd})
+        import_outputs(folder / "outputs.csv", load_suite(folder / "suite.yaml"), ws)
+
+
+@pytest.mark.parametrize(("cost", "said"), [
+    ({"a": None, "b": None}, "no candidate has a known cost (a and b: no price known)"),
+    ({"a": 0.0, "b": 0.0}, "every candidate's cost is $0 (a and b)"),
+    ({"a": 0.0, "b": None}, "no candidate has a known cost above $0 (a: $0; b: no price known)")])
+def test_compare_says_why_there_is_no_quality_cost_chart_when_no_cost_is_known(tmp_path: Path, monkeypatch, cost,
+                                                                             said) -> None:
+    """Outputs imported without cost_usd (production logs): the chart's axes were [NaN, NaN], the browser showed a
+    JSON SyntaxError in its place, and "Pareto frontier, cheapest first: ." listed nothing."""
+    _imported_suite(tmp_path, "logs", cost)
+    at = _page(tmp_path, monkeypatch, "views/compare.py", {"suite": "logs"})
+    specs = _strict_json_specs(at)
+    assert QUALITY_COST not in specs and INTERVALS in specs
+    [note] = [i.value for i in at.info if "No quality-against-cost chart" in i.value]
+    assert said in note and "input_price_per_mtok" in note and "cost_usd" in note
+    captions = [c.value for c in at.caption]
+    assert not [c for c in captions if "Pareto frontier" in c or "Not on the chart" in c], captions
+
+
+def test_compare_charts_one_priced_candidate_and_names_the_other(tmp_path: Path, monkeypatch) -> None:
+    _imported_suite(tmp_path, "logs", {"a": 0.002, "b": None})
+    at = _page(tmp_path, monkeypatch, "views/compare.py", {"suite": "logs"})
+    assert QUALITY_COST in _strict_json_specs(at)
+    assert not [i for i in at.info if "No quality-against-cost chart" in i.value]
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Not on the chart (no known price): b.") for c in captions), captions
+    assert any("Pareto frontier" in c and c.endswith(": a.") for c in captions), captions
+
+
 def test_compare_names_a_free_candidate_that_a_log_cost_axis_cannot_show(_server_process, tmp_path: Path,
                                                                          monkeypatch) -> None:
     from suite_factory import make_suite
@@ -429,5 +509,6 @@ def test_compare_names_a_free_candidate_that_a_log_cost_axis_cannot_show(_server
                        candidate_extra={"input_price_per_mtok": 0.0, "output_price_per_mtok": 0.0})
     run_suite(suite, tmp_path / "ws")
     at = _page(tmp_path / "ws", monkeypatch, "views/compare.py")
-    captions = [c.value for c in at.caption]
-    assert any("Not on the chart (free: $0" in c and "m0 and m1" in c for c in captions), captions
+    assert QUALITY_COST not in _strict_json_specs(at)  # both free: nothing on a log axis, and it says so
+    assert [i.value for i in at.info if "every candidate's cost is $0 (m0 and m1)" in i.value]
+

@@ -284,6 +284,45 @@ def test_quality_cost_axis_is_whole_decades_and_leaves_a_free_candidate_off() ->
     assert [v["candidate"] for v in spec["datasets"][points["data"]["name"]]] == ["cheap", "dear"]
 
 
+def _cost_rows(costs: list[float | None], low: list[float | None] | None = None) -> pd.DataFrame:
+    n = len(costs)
+    return pd.DataFrame({"candidate": [f"m{i}" for i in range(n)], "family": ["f"] * n,
+                         "mean": [0.8 - i / 10 for i in range(n)],
+                         "low": low if low is not None else [0.7 - i / 10 for i in range(n)],
+                         "high": [0.9 - i / 10 for i in range(n)], "cost_per_example_usd": costs,
+                         "rank": list(range(1, n + 1))})
+
+
+def test_cost_placement_names_what_the_quality_cost_chart_leaves_off() -> None:
+    placed = charts.cost_placement(_cost_rows([0.002, None, 0.0, 0.01]))
+    assert placed == {"charted": ["m0", "m3"], "unpriced": ["m1"], "free": ["m2"]}
+
+
+@pytest.mark.parametrize("costs", [[None, None], [0.0, 0.0], [None, 0.0]])
+def test_quality_cost_chart_with_no_known_cost_raises_instead_of_drawing_a_nan_axis(costs) -> None:
+    """Imported production logs carry no cost: the axes' domains were [NaN, NaN], which is not JSON, and the
+    browser showed "SyntaxError: Unexpected token 'N'" where the chart should be."""
+    rows = _cost_rows(costs)
+    assert charts.cost_placement(rows)["charted"] == []
+    with pytest.raises(ValueError, match="nothing to chart"):
+        charts.quality_cost_chart(rows, ["f"], [])
+
+
+@pytest.mark.parametrize("low", [None, [None, 0.6]])
+def test_one_priced_candidate_is_charted_on_finite_axes(low) -> None:
+    """One candidate priced (at a whole decade, so the log axis has one tick), the other not; with one example
+    its interval is unknown: the spec is still strict JSON (no NaN) and the point sits inside the y axis."""
+    import json
+
+    spec = charts.quality_cost_chart(_cost_rows([0.001, None], low=low), ["f"], ["m0"]).to_dict()
+    json.dumps(spec, allow_nan=False)  # what the browser's JSON.parse accepts
+    points = spec["layer"][2]
+    assert [v["candidate"] for v in spec["datasets"][points["data"]["name"]]] == ["m0"]
+    assert points["encoding"]["x"]["scale"]["domain"] == [1.0, 10.0]  # $1 per 1,000: one decade around it
+    y0, y1 = points["encoding"]["y"]["scale"]["domain"]
+    assert y0 < 0.8 < y1
+
+
 def test_a_long_label_pushes_aside_the_label_it_runs_into() -> None:
     """Reach is each label's own width: a long name to the left covers a short one further right than a short
     name would; on an axis wider than the data (padding, whole decades) every label covers more of x."""
