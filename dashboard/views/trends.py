@@ -1,5 +1,6 @@
 """Trends: each model family across releases (or run dates), and public-benchmark rank beside yours."""
 
+import pandas as pd
 import streamlit as st
 
 import chart_out
@@ -12,8 +13,39 @@ from evalcore.errors import EvalcoreError
 ws = data.workspace()
 token = data.data_token(ws)
 
+
+def failed_points(points: pd.DataFrame, board: pd.DataFrame, runs: pd.DataFrame, x: str) -> pd.Series:
+    """True for each trend point whose every call failed: it scores 0 for want of answers, not for wrong ones.
+
+    Over release dates a point is a candidate's latest run, which the leaderboard counts; over run dates also
+    each run whose every result is an error. (A candidate failing all its calls in an older run whose other
+    candidates answered is not told apart: the trend rows carry no error counts.)"""
+    dead = board.loc[(board["calls"] > 0) & (board["errors"] >= board["calls"])]
+    if x == "release":
+        return points["candidate"].isin(dead["candidate"])
+    dead_runs = set(runs.loc[(runs["results"] > 0) & (runs["errors"] >= runs["results"]), "run_id"])
+    latest = set(zip(dead["run_id"], dead["candidate"], strict=True))
+    return pd.Series([r in dead_runs or (r, c) in latest
+                      for r, c in zip(points["run_id"], points["candidate"], strict=True)], index=points.index)
+
+
+def left_out_text(left_out: pd.DataFrame, x: str) -> str:
+    """The caption's sentence naming the points left out because every call behind them failed ("" for none)."""
+    if left_out.empty:
+        return ""
+    if x == "release":
+        which, named = "latest run", left_out["candidate"].tolist()
+    else:
+        which = "run"
+        named = [f"{c} (run of {pd.Timestamp(t):%Y-%m-%d %H:%M} UTC)"
+                 for c, t in zip(left_out["candidate"], left_out["started"], strict=True)]
+    return (f" Left out, as every call of the {which} behind them failed (a 0 there is no answer, not a wrong one): "
+            f"{data.markdown_safe(fmt.names(named, limit=6))}. Read the errors in Explore.")
+
+
 st.title("Trends")
 suite, scorer = controls.suite_and_scorer(ws, token)
+board = controls.board_or_stop(ws, token, suite, scorer)  # the reason there is no score said as every page says it
 families = data.families(ws, token, suite)
 tags = data.tags(ws, token, suite, scorer)
 X_LABELS = {"release": "release date", "run": "run date"}
@@ -25,21 +57,34 @@ tag = c1.selectbox("Examples", ["whole suite", *tags], key="trend_tag", bind="qu
                    help="The whole suite, or only the examples carrying one tag")
 x = controls.labelled_choice(c2, "Over", X_LABELS, key="over",  # `?over=`; old links' `?x=` is its alias
                              help="release date: each candidate's latest run; run date: every run")
+# every latest call failed: the points would be 0.00 for want of answers (it read as a collapse); over run dates
+# the runs before may still have answers, so those are drawn below the error, and the page stops after them
+latest_failed = controls.all_calls_failed(board, suite, scorer)
+if latest_failed and (x or "release") == "release":
+    st.stop()
 try:
     series = data.trend(ws, token, suite, scorer, None if tag == "whole suite" else tag, x or "release")
 except EvalcoreError as exc:
     st.error(data.markdown_safe(str(exc)))
     st.stop()
-points = series["rows"]
+failed = failed_points(series["rows"], board["rows"], data.runs(ws, token, suite), series["x"])
+points = series["rows"][~failed]
+left_out = series["rows"][failed]
+skipped = left_out_text(left_out, series["x"])
+if points.empty and len(left_out):
+    if not latest_failed:
+        st.warning(f"Nothing to draw: every call behind every point failed.{skipped}")
+    st.stop()
 if points.empty or points[["release" if series["x"] == "release" else "started"]].isna().all().all():
     st.info("No candidate has a release date: add `release: YYYY-MM-DD` to the candidates in suite.yaml, or "
             "choose 'run date'.")
 else:
-    chart_out.show(st, lambda: charts.trend_chart(points, families, x=series["x"], basis=data.markdown_safe(series["basis"]),
-                                              score_label=f"mean {scorer}"), width="stretch", key="trend_chart",
+    chart_out.show(st, lambda: charts.trend_chart(points, families, x=series["x"],
+                                                  basis=data.markdown_safe(series["basis"]),
+                                                  score_label=f"mean {scorer}"), width="stretch", key="trend_chart",
                    cache=(ws, token, suite, scorer, tag, series["x"]))
     st.caption(f"Points are computed {data.markdown_safe(series['basis'])}. Bands are 95% intervals; where two "
-               "bands overlap, the data cannot tell those releases apart.")
+               f"bands overlap, the data cannot tell those releases apart.{skipped}")
     show = points.assign(score=points["mean"].map(fmt.score),
                          ci=[fmt.interval(lo, hi) for lo, hi in zip(points["low"], points["high"], strict=True)])
     with st.expander("The points", key="trend_points", on_change="rerun") as opened:
@@ -51,6 +96,8 @@ else:
                                         "ci": st.column_config.TextColumn("95% interval"),
                                         "release": st.column_config.DateColumn("release"),
                                         "started": st.column_config.DatetimeColumn("run started (UTC)")})
+if latest_failed:  # people's verdict and the public ranks stand on the latest runs, which have no answers
+    st.stop()
 
 st.subheader("What people said, per family")
 ltoken = data.labels_token(ws)

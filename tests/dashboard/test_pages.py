@@ -419,7 +419,7 @@ def test_a_hand_written_link_may_name_the_value_or_its_label(demo_workspace: Pat
     assert at.session_state[key] == value
 
 
-QUALITY_COST, INTERVALS = "Quality against cost", ""
+QUALITY_COST, TREND, INTERVALS = "Quality against cost", "mean exact per family over time", ""
 
 
 def _strict_json_specs(at: AppTest) -> dict[str, dict]:
@@ -512,3 +512,43 @@ def test_compare_names_a_free_candidate_that_a_log_cost_axis_cannot_show(_server
     assert QUALITY_COST not in _strict_json_specs(at)  # both free: nothing on a log axis, and it says so
     assert [i.value for i in at.info if "every candidate's cost is $0 (m0 and m1)" in i.value]
 
+
+def test_trends_says_every_call_failed_instead_of_drawing_zeros(tmp_path: Path, monkeypatch) -> None:
+    """An expired key: every imported call failed. Trends drew a1 and b2 at 0.00 as a normal chart and said
+    nothing; Overview and Compare said "No leader: every call ... failed"."""
+    _imported_suite(tmp_path, "allfail", {"a": None, "b": None}, failed=lambda c, i, run: True)
+    at = _page(tmp_path, monkeypatch, "views/trends.py", {"suite": "allfail"})
+    [error] = at.error
+    assert "every call of this suite's latest runs failed" in error.value
+    assert at.get("page_link")  # to the errors in Explore
+    assert TREND not in _strict_json_specs(at)
+    assert not [c for c in at.caption if "Points are computed" in c.value]
+    at.session_state["over"] = "run"  # over run dates too: the only run failed, there is nothing to draw
+    at.run()
+    assert [e.value for e in at.error] == [error.value] and not _strict_json_specs(at)
+
+
+def test_trends_leaves_out_a_point_whose_calls_all_failed_and_says_so(tmp_path: Path, monkeypatch) -> None:
+    """Candidate a's key expired: its latest run is all errors and scored 0.00 on the chart, as if it had
+    answered everything wrong."""
+    _imported_suite(tmp_path, "halfdead", {"a": None, "b": None}, failed=lambda c, i, run: c == "a")
+    at = _page(tmp_path, monkeypatch, "views/trends.py", {"suite": "halfdead"})
+    assert not at.error
+    spec = _strict_json_specs(at)[TREND]
+    assert {r["candidate"] for r in _values(spec) if "candidate" in r} == {"b"}
+    [caption] = [c.value for c in at.caption if "Points are computed" in c.value]
+    assert "every call of the latest run behind them failed" in caption and caption.endswith(
+        ": a. Read the errors in Explore.")
+
+
+def test_trends_over_run_dates_keeps_the_runs_that_answered_when_the_latest_failed(tmp_path: Path,
+                                                                                    monkeypatch) -> None:
+    _imported_suite(tmp_path, "expired", {"a": None, "b": None}, failed=lambda c, i, run: run == 1, runs=2)
+    at = _page(tmp_path, monkeypatch, "views/trends.py", {"suite": "expired", "over": "run"})
+    assert [e.value for e in at.error if "every call of this suite's latest runs failed" in e.value]
+    spec = _strict_json_specs(at)[TREND]
+    drawn = [r for r in _values(spec) if "mean" in r and "candidate" in r]
+    assert drawn and all(r["mean"] > 0 for r in drawn)  # the first run's points, never the failed run's 0.00
+    [caption] = [c.value for c in at.caption if "Points are computed" in c.value]
+    assert "Left out" in caption and "a (run of" in caption and "b (run of" in caption
+    assert "What people said, per family" not in [h.value for h in at.subheader]  # those stand on the latest runs
