@@ -404,6 +404,16 @@ def _warn_of_nul(suite: Any, encoding: str | None) -> list[Any] | None:
     return examples
 
 
+def _unpriced_text(summary: Any) -> str:
+    """What "$x spent" leaves out: answers of candidates with no known price (an unknown price is said, never $0)."""
+    unpriced = getattr(summary, "unpriced", None) or {}
+    if not unpriced:
+        return ""
+    names = " and ".join(f"{name} ({n} {'answer' if n == 1 else 'answers'}, no price known)"
+                         for name, n in unpriced.items())
+    return f" plus an unknown amount for {names}"
+
+
 def run_report(summary: Any) -> list[str]:
     """The end of a run in words: what was sent (what the servers received), what failed per kind and the fix."""
     from evalcore.failures import ADVICE
@@ -415,7 +425,8 @@ def run_report(summary: Any) -> list[str]:
     lines = [f"{verb} run {summary.run_id} of '{summary.suite}': {summary.total} results "
              f"({summary.sent} sent, {summary.cached} from cache, {summary.skipped} already done{not_sent}){judge}, "
              f"{summary.errors} errors, ${summary.cost_usd:.4f} spent"
-             f"{f' (judge ${summary.judge_cost_usd:.4f})' if summary.judge_cost_usd else ''}, {summary.wall_s:.1f} s."]
+             f"{f' (judge ${summary.judge_cost_usd:.4f})' if summary.judge_cost_usd else ''}{_unpriced_text(summary)}, "
+             f"{summary.wall_s:.1f} s."]
     for why in summary.stopped.values():
         lines.append(f"Stopped {why}")
     if summary.errors_by_kind:

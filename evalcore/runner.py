@@ -27,7 +27,7 @@ import uuid
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +116,9 @@ class Progress:
     judge_errors_by_kind: dict[str, int] = field(default_factory=dict)
     last_judge_error: str | None = None
     stopped: dict[str, str] = field(default_factory=dict)  # candidate -> why it was stopped, and the fix
+    stop_notes: dict[str, StopNote] = field(default_factory=dict)  # breaker stops: the final counts are written in
+    by_candidate: dict[str, CandidateCounts] = field(default_factory=dict)
+    errors_by_message: dict[str, int] = field(default_factory=dict)  # "kind: message" -> results (folded, capped)
 
     def fraction(self) -> float:
         return self.done / self.total if self.total else 1.0
@@ -128,9 +131,18 @@ class Progress:
         self.cost_usd += t.cost + t.judge_cost
         self.judge_sent += t.judge_sent
         self.judge_cost_usd += t.judge_cost
+        mine = self.by_candidate.setdefault(t.candidate, CandidateCounts())
+        mine.results += 1
+        mine.sent += int(t.sent)
+        mine.not_sent += int(t.not_sent)
+        mine.unpriced += int(t.unpriced)
         if t.error_kind:
             self.errors += 1
+            mine.errors += 1
+            mine.failed_sent += int(t.sent)
             self.last_error = f"{t.error_kind}: {t.error}"[:300]
+            if self.last_error in self.errors_by_message or len(self.errors_by_message) < ERROR_MESSAGES_KEPT:
+                self.errors_by_message[self.last_error] = self.errors_by_message.get(self.last_error, 0) + 1
         for kind, message in t.judge_errors:
             self.judge_errors += 1
             self.judge_errors_by_kind[kind] = self.judge_errors_by_kind.get(kind, 0) + 1
@@ -150,6 +162,51 @@ class Tally:
     judge_sent: int = 0
     judge_cost: float = 0.0
     judge_errors: tuple[tuple[str, str], ...] = ()
+    candidate: str = ""
+    unpriced: bool = False  # answered, but no price is known for it: its cost is unknown (not $0)
+
+
+ERROR_MESSAGES_KEPT = 200  # distinct error messages counted per run (a run whose errors all differ keeps the first)
+
+
+@dataclass
+class CandidateCounts:
+    """One candidate's results so far in this run (what the run page and the stop message count)."""
+
+    results: int = 0
+    errors: int = 0
+    sent: int = 0  # calls the server received
+    failed_sent: int = 0  # of those, calls that failed
+    not_sent: int = 0  # calls skipped because the candidate was stopped
+    unpriced: int = 0  # answered calls with no known price
+
+
+@dataclass(frozen=True)
+class StopNote:
+    """Why the breaker stopped a candidate, in parts (picklable: a worker sends it), so the message can be written
+    again with the run's final counts: calls in flight, and other workers' calls, keep failing after the stop."""
+
+    candidate: str
+    model: str
+    api_base: str | None
+    api_key_env: str | None
+    kind: str
+    reason: str
+    advice: str
+
+    def text(self, counts: CandidateCounts | None = None) -> str:
+        """Names the candidate, the URL or variable, the provider's own reason and the fix; with `counts`, how many
+        of its calls failed and how many were not sent (else words that stay true while the run goes on)."""
+        where = self.api_base or "the provider's default URL"
+        key = f", key from ${self.api_key_env}" if self.api_key_env else ""
+        if counts is None:
+            what = "its calls left are not sent and the next run will retry them"
+        else:
+            failed = f"{counts.failed_sent} of its calls failed" if counts.failed_sent else "no call of it was sent"
+            what = (f"{failed} and {counts.not_sent} were not sent; the next run will retry them"
+                    if counts.not_sent else f"{failed}; the next run will retry them")
+        return (f"candidate '{self.candidate}' ({self.model} at {where}{key}) stopped after repeated {self.kind} "
+                f"failures: {what}. Reason: {self.reason} Fix: {self.advice}")
 
 
 @dataclass(frozen=True)
@@ -177,6 +234,8 @@ class RunSummary:
     judge_cost_usd: float = 0.0
     last_judge_error: str | None = None
     final_errors: int = 0  # deterministic failures kept as results (context window, content filter, bad request)
+    unpriced: dict[str, int] = field(default_factory=dict)  # candidate -> answered calls with no known price
+    by_candidate: dict[str, dict[str, int]] = field(default_factory=dict)  # candidate -> CandidateCounts as a dict
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -383,13 +442,10 @@ class CandidateBreaker:
         return True
 
 
-def stop_message(candidate: str, request: CallRequest, failed: Any, attempts: int, not_sent: int) -> str:
-    """Names the candidate, the URL or variable, the provider's own reason and the fix."""
-    where = request.api_base or "the provider's default URL"
-    key = f", key from ${request.api_key_env}" if request.api_key_env else ""
-    return (f"candidate '{candidate}' ({request.model} at {where}{key}) stopped after {attempts} {failed.kind} "
-            f"failures; {not_sent} of its calls were not sent and the next run will retry them. "
-            f"Reason: {failed.message} Fix: {failed.advice}")
+def stop_note(candidate: str, request: CallRequest, failed: Any) -> StopNote:
+    """Why a candidate was stopped; `StopNote.text` words it (with the run's final counts once they are known)."""
+    return StopNote(candidate, request.model, request.api_base, request.api_key_env, failed.kind, failed.message,
+                    failed.advice)
 
 
 def models_called(ctx: RunContext) -> list[str]:
@@ -401,10 +457,10 @@ def models_called(ctx: RunContext) -> list[str]:
 async def run_tasks(tasks: Sequence[Task], ctx: RunContext, journal: Journal,
                     on_result: Callable[[dict[str, Any], Tally], None],
                     stop: threading.Event | None = None,
-                    on_stopped: Callable[[str, str], None] | None = None) -> bool:
+                    on_stopped: Callable[[str, StopNote], None] | None = None) -> bool:
     """Produce every task's result (call or cached output), score it, append it to the journal. When `stop` is set,
     every call in flight is cancelled at once and nothing more is sent; returns False if stopped. A candidate the
-    breaker stops gets its remaining calls recorded as not sent (attempts 0), and `on_stopped(candidate, why)`."""
+    breaker stops gets its remaining calls recorded as not sent (attempts 0), and `on_stopped(candidate, note)`."""
     from evalcore import calls
 
     settings = ctx.settings
@@ -415,10 +471,6 @@ async def run_tasks(tasks: Sequence[Task], ctx: RunContext, journal: Journal,
     rng = random.Random(os.getpid() ^ int(time.time()))
     judges = [s for s in ctx.scorers if isinstance(s, LlmJudgeScorer)]
     breaker = CandidateBreaker()
-    remaining: dict[str, int] = defaultdict(int)
-    for t in tasks:
-        if t.cached is None:
-            remaining[t.candidate] += 1
     announced: set[str] = set()
 
     def not_sent_row(task: Task, now: Any) -> dict[str, Any]:
@@ -456,14 +508,10 @@ async def run_tasks(tasks: Sequence[Task], ctx: RunContext, journal: Journal,
                                   error_kind=None, error=None, latency_ms=outcome.latency_ms,
                                   input_tokens=outcome.input_tokens, output_tokens=outcome.output_tokens,
                                   cost=outcome.cost_usd, cached=False, attempts=attempts, now=now)
-        if task.cached is None:
-            remaining[task.candidate] -= 1
         if task.candidate in breaker.tripped and task.candidate not in announced:
             announced.add(task.candidate)
-            failed = breaker.tripped[task.candidate]
             if on_stopped:
-                on_stopped(task.candidate, stop_message(task.candidate, task.request, failed, breaker.limit,
-                                                        remaining[task.candidate] + int(not_sent)))
+                on_stopped(task.candidate, stop_note(task.candidate, task.request, breaker.tripped[task.candidate]))
         scores = deterministic_scores(ctx, task, row["output"], now)
         judge_sent, judge_cost, judge_errors = 0, 0.0, []
         for j in judges:
@@ -475,8 +523,9 @@ async def run_tasks(tasks: Sequence[Task], ctx: RunContext, journal: Journal,
             if jfail:
                 judge_errors.append(jfail)
         journal.append(row, scores)
+        unpriced = sent and row["error_kind"] is None and row["cost_usd"] is None
         on_result(row, Tally(row["error_kind"], row["error"], row["cost_usd"] or 0.0, sent, bool(row["cached"]),
-                             not_sent, judge_sent, judge_cost, tuple(judge_errors)))
+                             not_sent, judge_sent, judge_cost, tuple(judge_errors), task.candidate, unpriced))
 
     work = asyncio.gather(*(one(t) for t in tasks))
     try:
@@ -592,8 +641,8 @@ def _worker_main(tasks: list[Task], ctx: RunContext, events: Any) -> None:
             batch.clear()
             last = time.monotonic()
 
-    def on_stopped(candidate: str, why: str) -> None:
-        batch.append(("stopped", candidate, why))
+    def on_stopped(candidate: str, note: StopNote) -> None:
+        batch.append(("stopped", candidate, note))
 
     try:
         with ws.open_journal(ctx.suite, ctx.run_id) as journal:
@@ -721,8 +770,10 @@ def _dispatch(pending: list[Task], ctx: RunContext, workers: int, progress: Prog
     """Send the pending calls, in this process or in worker processes. Returns False if `stop` was set: then
     nothing more is sent (workers are killed at once: each result is one whole journal line, so a worker killed
     between two loses only its calls in flight) and what was answered is in the journals."""
-    def on_stopped(candidate: str, why: str) -> None:
-        progress.stopped.setdefault(candidate, why)
+    def on_stopped(candidate: str, note: StopNote) -> None:
+        if candidate not in progress.stop_notes:  # another worker may say it too
+            progress.stop_notes[candidate] = note
+            progress.stopped.setdefault(candidate, note.text())
 
     if stop is not None and stop.is_set():
         return False
@@ -787,7 +838,7 @@ def _dispatch(pending: list[Task], ctx: RunContext, workers: int, progress: Prog
                 finished += 1
                 continue
             for item in batch:
-                if isinstance(item, tuple):  # ("stopped", candidate, why); another worker may say it too
+                if isinstance(item, tuple):  # ("stopped", candidate, StopNote); another worker may say it too
                     on_stopped(item[1], item[2])
                 else:
                     progress.add(item)
@@ -963,7 +1014,7 @@ def run_suite(
                               [s for ss in scores for s in ss])
                 for r in rows:
                     prog.add(Tally(r["error_kind"], r["error"], 0.0, False, bool(r["cached"]),
-                                   not_sent=not r["cached"]))
+                                   not_sent=not r["cached"], candidate=r["candidate"]))
                 if progress:
                     progress(prog)
             ctx = replace(ctx, judge_cache=judged)
@@ -984,6 +1035,8 @@ def run_suite(
             except WorkspaceWriteError as exc:  # the disk filled up (or went read-only) mid-run: stop cleanly
                 write_error = exc
             finally:
+                for name, note in prog.stop_notes.items():  # the counts as they ended, not as they were at the stop
+                    prog.stopped[name] = note.text(prog.by_candidate.get(name, CandidateCounts()))
                 try:
                     ws.compact_run(suite.name, run_id)
                     mine = q.run_counts(suite.name, run_id)
@@ -991,6 +1044,7 @@ def run_suite(
                     manifest.update(status=status, finished_at=utcnow().isoformat(),
                                     results=int(mine["results"].iloc[0]) if len(mine) else 0, errors=errors,
                                     sent=prog.sent, not_sent=prog.not_sent, stopped=prog.stopped,
+                                    unpriced=_unpriced(prog),
                                     judge_calls=prog.judge_sent, judge_errors=prog.judge_errors)
                     ws.write_manifest(manifest)
                 except WorkspaceWriteError as exc:  # still no room: the journals stay, the next run files them
@@ -1010,7 +1064,13 @@ def run_suite(
         judge_errors=prog.judge_errors, judge_errors_by_kind=dict(prog.judge_errors_by_kind),
         judge_cost_usd=round(prog.judge_cost_usd, 6), last_judge_error=prog.last_judge_error,
         final_errors=sum(n for k, n in by_kind.items() if k in FINAL),
+        unpriced=_unpriced(prog), by_candidate={k: asdict(v) for k, v in prog.by_candidate.items()},
     )
+
+
+def _unpriced(prog: Progress) -> dict[str, int]:
+    """Candidate -> its answered calls whose price is unknown (their cost is not in `cost_usd`)."""
+    return {name: c.unpriced for name, c in prog.by_candidate.items() if c.unpriced}
 
 
 def _preflight(suite: Suite, chosen: Sequence[Candidate], todo: Sequence[Task],

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 import pytest
+import yaml
 from click.testing import CliRunner
 from suite_factory import make_suite
 
@@ -500,6 +501,19 @@ def test_run_summary_says_what_was_really_sent_and_what_to_do_per_kind(tmp_path,
     assert "(0 sent, 2 from cache" in again.stdout and server.stats()["requests"] == 2  # final: not resent
     retried = _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws", "--retry-errors")
     assert "(1 sent, 1 from cache" in retried.stdout and server.stats()["requests"] == 3
+
+
+def test_run_summary_says_whose_cost_is_unknown_not_only_the_known_dollars(tmp_path, server):
+    """"$0.0000 spent" read as free although m1's 2 answers have no known price (unknown is said, never $0)."""
+    make_suite(tmp_path, server.base_url, ["one", "two"])
+    data = yaml.safe_load((tmp_path / "suite.yaml").read_text(encoding="utf-8"))
+    data["candidates"][1].update(input_price_per_mtok=None, output_price_per_mtok=None)
+    (tmp_path / "suite.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    ran = _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws")
+    assert ran.exit_code == 0, ran.output
+    assert " spent plus an unknown amount for m1 (2 answers, no price known), " in ran.stdout, ran.stdout
+    again = _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws")
+    assert "unknown" not in again.stdout  # cached answers cost nothing
 
 
 def test_run_reports_judge_calls_and_judge_failures(tmp_path, server):

@@ -232,6 +232,46 @@ def test_a_candidate_whose_calls_fail_alike_is_stopped_and_the_others_go_on(tmp_
             assert key.encode() not in path.read_bytes(), path
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_stopped_candidates_message_gives_the_runs_final_counts(tmp_path, server, workers):
+    """The stop message was written when the breaker tripped ("after 3 not_found failures; 3 of its calls were not
+    sent") while calls in flight, and each worker's own breaker, went on failing: the data held 6 and 6."""
+    suite = make_suite(tmp_path, server.base_url, [f"q{i} [[sleep:50]]" for i in range(12)],
+                       run={"concurrency": 8, "per_candidate": 8})
+    data = suite.model_dump(mode="json", by_alias=True, exclude={"base_dir"})
+    data["candidates"][1]["model"] = "openai/missing-x"
+    (tmp_path / "suite.yaml").write_text(json.dumps(data), encoding="utf-8")
+    from evalcore.suite import load_suite
+
+    summary = run_suite(load_suite(tmp_path / "suite.yaml"), tmp_path / "ws", workers=workers)
+    df = _results(tmp_path / "ws", summary.run_id)
+    mine = df[df.candidate == "m1"]
+    failed, skipped = int((mine["attempts"] > 0).sum()), int((mine["attempts"] == 0).sum())
+    assert failed + skipped == 12 and failed >= 3 and summary.not_sent == skipped
+    why = summary.stopped["m1"]
+    assert why.startswith("candidate 'm1' (openai/missing-x at ") and "stopped after repeated not_found" in why
+    counted = f"{failed} of its calls failed and {skipped} were not sent" if skipped else f"{failed} of its calls"
+    assert counted in why and "Fix:" in why, why
+    assert Workspace(tmp_path / "ws").read_manifest("t", summary.run_id)["stopped"]["m1"] == why
+    assert summary.by_candidate["m1"] == {"results": 12, "errors": 12, "sent": failed, "failed_sent": failed,
+                                          "not_sent": skipped, "unpriced": 0}
+    assert summary.by_candidate["m0"]["errors"] == 0 and summary.unpriced == {}
+
+
+def test_answers_with_no_known_price_are_counted_not_priced_at_0(tmp_path, server):
+    suite = make_suite(tmp_path, server.base_url, ["q1", "q2", "q3"])
+    data = suite.model_dump(mode="json", by_alias=True, exclude={"base_dir"})
+    data["candidates"][1].update(input_price_per_mtok=None, output_price_per_mtok=None)
+    (tmp_path / "suite.yaml").write_text(json.dumps(data), encoding="utf-8")
+    from evalcore.suite import load_suite
+
+    summary = run_suite(load_suite(tmp_path / "suite.yaml"), tmp_path / "ws")
+    assert summary.unpriced == {"m1": 3} and summary.cost_usd > 0
+    assert Workspace(tmp_path / "ws").read_manifest("t", summary.run_id)["unpriced"] == {"m1": 3}
+    again = run_suite(load_suite(tmp_path / "suite.yaml"), tmp_path / "ws")
+    assert again.cached == 6 and again.unpriced == {}  # cached answers are free
+
+
 def test_a_prompt_over_the_context_window_is_a_final_result_not_resent(tmp_path, server):
     suite = make_suite(tmp_path, server.base_url, ["fine", "huge [[ctx]]"], candidates=1)
     first = run_suite(suite, tmp_path / "ws")
