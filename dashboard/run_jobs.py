@@ -14,10 +14,9 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ import streamlit as st
 from evalcore.errors import EvalcoreError
 from evalcore.store import Workspace
 
-ERRORS_KEPT = 50
+ERRORS_SHOWN = 20  # distinct error messages listed on the page (each with how many results have it)
 
 
 @dataclass
@@ -51,7 +50,11 @@ class Job:
     workers: int = 0
     run_id: str | None = None
     message: str | None = None  # what went wrong when the run itself failed
-    recent_errors: deque[str] = field(default_factory=lambda: deque(maxlen=ERRORS_KEPT))
+    not_sent: int = 0  # calls of stopped candidates, recorded as not sent
+    stopped: dict[str, str] = field(default_factory=dict)  # candidate -> why the runner stopped it, and the fix
+    by_candidate: dict[str, dict[str, int]] = field(default_factory=dict)  # candidate -> its counts (CandidateCounts)
+    unpriced: dict[str, int] = field(default_factory=dict)  # candidate -> answers with no known price
+    errors_by_message: dict[str, int] = field(default_factory=dict)  # "kind: message" -> results with it
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     thread: threading.Thread | None = None
@@ -66,19 +69,22 @@ class Job:
                 "id": self.id, "suite": self.suite, "candidates": list(self.candidates), "status": self.status,
                 "done": self.done, "total": self.total, "sent": self.sent, "cached": self.cached,
                 "errors": self.errors, "cost_usd": self.cost_usd, "to_send": self.to_send, "workers": self.workers,
-                "run_id": self.run_id, "message": self.message, "recent_errors": list(self.recent_errors),
+                "run_id": self.run_id, "message": self.message, "not_sent": self.not_sent,
+                "stopped": dict(self.stopped), "by_candidate": {k: dict(v) for k, v in self.by_candidate.items()},
+                "unpriced": dict(self.unpriced), "errors_by_message": folded_errors(self.errors_by_message),
                 "started": self.started, "stopping": self.stop.is_set() and self.active, "active": self.active,
             }
 
     # -- called from the run's thread ---------------------------------------------------------------------
     def on_progress(self, p: Any) -> None:
         with self.lock:
-            if p.errors > self.errors and p.last_error:
-                new = p.errors - self.errors
-                self.recent_errors.appendleft(p.last_error if new == 1 else f"{p.last_error} (and {new - 1} more)")
             self.status = "running"
             self.done, self.total, self.sent, self.cached = p.done, p.total, p.sent, p.cached
             self.errors, self.cost_usd, self.to_send, self.workers = p.errors, p.cost_usd, p.to_send, p.workers
+            self.not_sent, self.stopped = p.not_sent, dict(p.stopped)
+            self.by_candidate = {name: asdict(c) for name, c in p.by_candidate.items()}
+            self.unpriced = {name: c.unpriced for name, c in p.by_candidate.items() if c.unpriced}
+            self.errors_by_message = dict(p.errors_by_message)
 
     def run(self, workers: int) -> None:
         from evalcore.keys import load_secrets_env
@@ -95,13 +101,26 @@ class Job:
                 self.status, self.run_id = summary.status, summary.run_id
                 if summary.status == "finished":
                     self.done = self.total = summary.total
-                self.errors = summary.errors
+                self.errors, self.sent, self.not_sent = summary.errors, summary.sent, summary.not_sent
+                self.cost_usd, self.unpriced = summary.cost_usd, dict(summary.unpriced)
+                self.stopped = dict(summary.stopped)  # with the final counts (calls in flight failed after the stop)
+                self.by_candidate = {k: dict(v) for k, v in summary.by_candidate.items()}
         except EvalcoreError as exc:
             with self.lock:
                 self.status, self.message = "failed", str(exc)
         except Exception as exc:  # noqa: BLE001 - a crashed run must say so on the page, not vanish
             with self.lock:
                 self.status, self.message = "failed", f"{type(exc).__name__}: {exc}"
+
+
+def folded_errors(counts: dict[str, int], shown: int = ERRORS_SHOWN) -> list[tuple[str, int]]:
+    """The run's error messages, each once with how many results have it, most frequent first; the rest (past
+    `shown` messages) as one line with their total."""
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])  # stable: equal counts keep their first arrival's order
+    if len(ranked) <= shown:
+        return ranked
+    rest = sum(n for _, n in ranked[shown - 1:])
+    return [*ranked[:shown - 1], (f"{len(ranked) - shown + 1} other messages", rest)]
 
 
 class Registry:

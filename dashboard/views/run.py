@@ -60,18 +60,13 @@ else:
     if estimate is not None:
         lines = estimate.lines()
         (st.warning if estimate.unknown else st.info)("\n\n".join(safe(line) for line in lines))
-        st.dataframe(
-            pd.DataFrame([{"candidate": c.candidate, "model": c.model, "calls": c.calls, "cached": c.cached,
-                           "to_send": c.to_send, "price": c.price_source,
-                           "estimate": fmt.money(c.cost_usd) if c.cost_usd is not None else "unknown"}
-                          for c in estimate.candidates]),
-            hide_index=True, key="estimate_table", width="stretch",
-            column_config={"candidate": st.column_config.TextColumn("candidate", pinned=True),
-                           **{k: st.column_config.NumberColumn(label, format="localized")  # "6,000", as the text
-                              for k, label in (("calls", "calls"), ("cached", "cached"), ("to_send", "to send"))},
-                           "price": st.column_config.TextColumn("price from"),
-                           "estimate": st.column_config.TextColumn("estimated cost")},
-        )
+        # A static table, which wraps its cells: at 1,024 px the grid's seven columns cut the model and "price from"
+        # mid-word ("openai/local-", "litellm price m") with no sign that more text was there.
+        table = pd.DataFrame([{"candidate": c.candidate, "calls": c.calls, "cached": c.cached, "to send": c.to_send,
+                               "estimate": fmt.money(c.cost_usd) if c.cost_usd is not None else "unknown",
+                               "price from": c.price_source, "model": c.model}
+                              for c in estimate.candidates])
+        st.table(table.style.format("{:,}", subset=["calls", "cached", "to send"]).hide(axis="index"))
     busy = any(j.active and j.suite == chosen for j in jobs.jobs(ws))
     start = st.button("Start run", key="run_start", type="primary", disabled=estimate is None or busy,
                       help="A run of this suite is already going" if busy else None)
@@ -95,8 +90,9 @@ def _job(job: dict) -> None:
     box.markdown(title)
     total = job["total"] or 0
     done = job["done"]
-    text = (f"{done:,}/{total:,} done, {job['sent']:,} sent, {job['cached']:,} cached, "
-            f"{fmt.count(job['errors'], 'error')}, {fmt.money(job['cost_usd'])} spent")
+    not_sent = f", {job['not_sent']:,} not sent" if job["not_sent"] else ""
+    text = (f"{done:,}/{total:,} done, {job['sent']:,} sent, {job['cached']:,} cached{not_sent}, "
+            f"{fmt.count(job['errors'], 'error')}, {_spent(job)}")
     if status == "starting" or (job["active"] and not total):
         box.progress(0.0, text="planning the run (reading examples and the cache)...")
     elif job["active"]:
@@ -112,9 +108,16 @@ def _job(job: dict) -> None:
         if box.button("Cancel", key=f"cancel_{job['id']}"):
             jobs.cancel(job["id"])  # the next tick shows it stopping
     all_failed = bool(job["total"]) and job["errors"] == job["total"] and not job["active"]
-    if status == "finished" and not all_failed:
-        box.success(f"Finished: {fmt.count(total, 'result')}, {fmt.count(job['errors'], 'error')}. "
-                    "The Overview page shows the leaderboard.")
+    broken = {name: c["results"] for name, c in job["by_candidate"].items()
+              if c["results"] and c["errors"] == c["results"]}
+    finished = f"Finished: {fmt.count(total, 'result')}, {fmt.count(job['errors'], 'error')}."
+    if status == "finished" and not all_failed and broken:
+        who = " and ".join(f"{safe(name)} ({n:,} of {n:,})" for name, n in broken.items())
+        box.warning(f"{finished} Every call of {who} failed, so {'it has' if len(broken) == 1 else 'they have'} "
+                    "no answer to compare: fix the cause (said below) and start the run again, which retries only "
+                    "the failed calls. The other candidates' results are on the Overview page.")
+    elif status == "finished" and not all_failed:
+        box.success(f"{finished} The Overview page shows the leaderboard.")
     elif status == "interrupted":
         box.warning("Cancelled. Finished results are saved; start the same run again to resume it.")
     elif status == "failed":
@@ -123,9 +126,24 @@ def _job(job: dict) -> None:
         box.error(f"Every call failed ({fmt.count(total, 'call')}): nothing to compare. Check the model names, "
                   "api_base and keys (the errors below say what went wrong), then start the run again: "
                   "failed calls are retried.")
-    if job["recent_errors"]:
-        box.caption("Errors, newest first:")
-        box.code("\n".join(job["recent_errors"]), language=None, wrap_lines=True)
+    for why in job["stopped"].values():  # the runner's own diagnosis: who, where, the provider's reason, the fix
+        box.error(safe(why[:1].upper() + why[1:]))
+    if job["errors_by_message"]:
+        box.caption("Errors, each message once with how many results have it, most frequent first:")
+        width = len(f"{max(n for _, n in job['errors_by_message']):,}")
+        box.code("\n".join(f"{n:>{width},} x {message}" for message, n in job["errors_by_message"]),
+                 language=None, wrap_lines=True)
+
+
+def _spent(job: dict) -> str:
+    """What the run has cost so far, and for whom it is unknown (an unknown price is said, never counted as $0)."""
+    unpriced = " and ".join(f"{safe(name)} ({fmt.count(n, 'answer')}, no price known)"
+                            for name, n in job["unpriced"].items())
+    if not unpriced:
+        return f"{fmt.money(job['cost_usd'])} spent"
+    if not job["cost_usd"]:
+        return f"cost unknown: {unpriced}"
+    return f"{fmt.money(job['cost_usd'])} spent plus an unknown amount for {unpriced}"
 
 
 def _elsewhere(run: dict) -> None:

@@ -19,6 +19,7 @@ from evalcore import analysis
 from evalcore import formatting as fmt
 from evalcore.demo_build import DEMO_SUITE
 from evalcore.estimate import estimate_run
+from evalcore.queries import Queries
 from evalcore.store import Workspace
 from evalcore.suite import load_suite
 from suite_factory import make_suite
@@ -41,6 +42,12 @@ def _table(at: AppTest, column: str):
         if column in value.columns and frame.key is None:
             return value
     raise AssertionError(f"no table with a column {column!r}")
+
+
+def _estimate(at: AppTest):
+    """The Run page's estimate per candidate (a static table: at 1,024 px the grid cut the model mid-word)."""
+    [table] = at.table
+    return table.value
 
 
 def _suite_in(ws: Path, *args, **kwargs):
@@ -181,9 +188,9 @@ def test_run_page_estimates_then_runs_to_the_end(tmp_path: Path, monkeypatch, se
     at = _page(ws, monkeypatch, "run")
     assert at.multiselect(key="run_candidates_t").value == ["m0", "m1"]
     expected = estimate_run(suite, ws)
-    table = _table(at, "to_send")
+    table = _estimate(at)
     assert table["calls"].tolist() == [c.calls for c in expected.candidates] == [6, 6]
-    assert table["to_send"].tolist() == [6, 6]
+    assert table["to send"].tolist() == [6, 6]
     assert table["estimate"].tolist() == [fmt.money(c.cost_usd) for c in expected.candidates]
     assert at.info[-1].value.startswith("12 calls: 6 examples x 2 candidates.")
 
@@ -193,7 +200,7 @@ def test_run_page_estimates_then_runs_to_the_end(tmp_path: Path, monkeypatch, se
     assert [r["status"] for r in runs] == ["finished"] and runs[0]["results"] == 12
     assert server.stats()["requests"] == 12
     at.run()  # the page redrawn after the run: everything is in the cache now
-    assert _table(at, "to_send")["cached"].tolist() == [6, 6]
+    assert _estimate(at)["cached"].tolist() == [6, 6]
 
 
 def test_run_page_cancel_stops_the_run_and_keeps_what_is_done(tmp_path: Path, monkeypatch, server) -> None:
@@ -273,6 +280,43 @@ def test_a_run_whose_calls_all_fail_says_so_with_the_errors(tmp_path: Path, monk
     codes = [c.value for c in at.code]
     assert codes and "connection" in codes[0]
     assert "(2 calls)" in at.error[0].value and not at.success  # a run with no answer is no success
+
+
+def test_a_candidate_whose_every_call_failed_is_a_warning_with_the_runners_diagnosis(tmp_path: Path, monkeypatch,
+                                                                                     server) -> None:
+    """A run where m1's model does not exist was a green "Finished", the runner's stop message (who, why, the fix)
+    was nowhere on the page, the same 404 line was listed seven times, and "$0 spent" hid m0's unknown price."""
+    ws = tmp_path / "ws"
+    _suite_in(ws, server.base_url, [f"q{i} [[sleep:50]]" for i in range(8)], candidates=2,
+              run={"concurrency": 8, "per_candidate": 8})
+    path = ws / "suites" / "t" / "suite.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["candidates"][0].update(input_price_per_mtok=None, output_price_per_mtok=None)
+    data["candidates"][1]["model"] = "openai/missing-x"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    at = _page(ws, monkeypatch, "run")
+    assert _estimate(at).columns.tolist()[-2:] == ["price from", "model"]  # a static table: its cells wrap
+    at.button(key="run_start").click().run()
+    _wait(at, lambda a: any(w.value.startswith("Finished: 16 results, 8 errors.") for w in a.warning))
+    assert not at.success  # a candidate that never answered is no success
+    [run] = analysis.run_list(ws, "t")
+    manifest = Workspace(ws).read_manifest("t", run["run_id"])
+    assert "Every call of m1 (8 of 8) failed" in at.warning[0].value
+    stop = [e.value.replace("\\", "") for e in at.error]  # markdown-escaped on the page
+    assert stop == [manifest["stopped"]["m1"][:1].upper() + manifest["stopped"]["m1"][1:]]
+    assert stop[0].startswith("Candidate 'm1' (openai/missing-x at ") and "Fix:" in stop[0]
+    df = Queries(ws).current_results("t", run["run_id"])
+    failed = df[df.candidate == "m1"]
+    sent, skipped = int((failed["attempts"] > 0).sum()), int((failed["attempts"] == 0).sum())
+    assert f"{sent} of its calls failed" in stop[0]
+    [listed] = [c.value for c in at.code]
+    lines = listed.splitlines()
+    counted = {line.split(" x ", 1)[1]: int(line.split(" x ", 1)[0]) for line in lines}
+    assert len(lines) == len(set(failed["error"])) == len(counted)  # each message once
+    assert sorted(counted.values()) == sorted(failed["error"].value_counts().tolist())
+    [bar] = [p.proto.text for p in at.get("progress")]
+    assert f"{sent + 8} sent, 0 cached, {skipped} not sent" in bar if skipped else f"{sent + 8} sent" in bar
+    assert bar.endswith("cost unknown: m0 (8 answers, no price known)"), bar
 
 
 def test_data_page_saves_blank_cells_as_unset(tmp_path: Path, monkeypatch) -> None:

@@ -61,3 +61,13 @@ def test_a_run_starts_the_warm_up_at_once(run_jobs) -> None:
     run_jobs.wait_for_warm_up()  # what Job.run does before run_suite
     assert run_jobs.started and run_jobs.started[0] - asked < 0.5
     t.join()
+
+
+def test_errors_are_folded_by_message_with_counts_most_frequent_first(run_jobs) -> None:
+    """The Run page listed the same 404 line seven times ("(and 2 more)"): each message once, with its count."""
+    counts = {"not_found: HTTP 404": 6, "not_found: not sent: stopped": 6, "timeout: 30 s": 1}
+    assert run_jobs.folded_errors(counts) == [("not_found: HTTP 404", 6), ("not_found: not sent: stopped", 6),
+                                              ("timeout: 30 s", 1)]
+    many = {f"server: HTTP 500 #{i}": 1 for i in range(30)} | {"auth: HTTP 401": 5}
+    folded = run_jobs.folded_errors(many, shown=4)
+    assert folded[0] == ("auth: HTTP 401", 5) and folded[-1] == ("28 other messages", 28) and len(folded) == 4
