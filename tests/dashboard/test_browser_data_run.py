@@ -107,7 +107,7 @@ def test_upload_examples_then_outputs_then_run_to_the_end(dashboard_url: str, br
             # 2. The fixed file: a preview, then saved on request.
             _upload(page, "Upload examples", good)
             page.get_by_text("good-examples.csv: 6 valid examples").wait_for(timeout=TIMEOUT_MS)
-            page.get_by_role("button", name="Use these 6 examples").click()
+            page.locator(".st-key-save_examples button").click()  # worded with what it replaces (dc5bc5a)
             page.get_by_text("Saved 6 examples as the dataset of t.").wait_for(timeout=TIMEOUT_MS)
             assert (workspace / "suites" / "t" / "examples.csv").read_text() == GOOD_CSV
             _idle(page)
