@@ -26,6 +26,9 @@ LINK_NOUNS: dict[str, tuple[str, str]] = {
     "outcome": ("outcome", "Explore"), "benchmark": ("benchmark", "this suite"),
     "policy": ("policy", "Overview"), "over": ("axis", "Trends"), "human_measure": ("measure", "Trends"),
     "margin": ("margin", "Overview"),
+    "label_mode": ("mode", "Label"), "label_runs": ("run", "this suite"),
+    "label_candidates": ("candidate", "this suite"), "label_tags": ("tag", "this suite"),
+    "label_overlap": ("overlap", "Label"),
 }
 
 
@@ -124,6 +127,19 @@ def suite_and_scorer(ws: str, token: data.Token) -> tuple[str, str]:
     if suite == data.DEMO_SUITE:
         notice.warning(data.SYNTHETIC_NOTICE, icon="⚠️")
     return suite, scorer
+
+
+def suite_picker(suites: list[str], where: Any = st, *, notes: Any = None) -> str:
+    """The suite box alone, for a page without a scorer (Label): bound to `?suite=` under the key every page's suite
+    box has, so a link opens that suite and switching pages keeps it. `notes`: where a link's values the page cannot
+    show are named (default: here). The box Label had was bound to nothing: `?suite=hostile` opened the first suite."""
+    st.session_state[_NOTES] = notes if notes is not None else st.container()
+    if st.session_state.get("suite") not in suites:
+        st.session_state["suite"] = suites[0]
+    link_note("suite", suites, f"'{st.session_state['suite']}'")
+    with _shared_by_pages():
+        suite = where.selectbox("Suite", suites, key="suite", bind="query-params", index=linked_index("suite"))
+    return suite or suites[0]  # `?suite=` (empty) clears a box with no default index
 
 
 def labelled_choice(where: Any, label: str, labels: dict[str, str], *, key: str, **kw: Any) -> str:

@@ -47,18 +47,34 @@ if reviewer is None:
     st.stop()
 
 # -- what to label --------------------------------------------------------------------------------------------
+# The suite and the queue's filters are bound to the URL (`?suite=...&label_tags=...&reviewer=...`): a labelling link
+# sent to a domain expert opens their queue, not the first suite (audit 5). The suite shares the key every page binds,
+# so switching pages keeps it; a value the link names that the suite lacks is said above the page, not dropped.
+MODES = {"rate": "Rate 1-5", "pairwise": "Pairwise"}
+notes = st.container()
 with st.sidebar:
     st.caption(f"Reviewer: **{data.markdown_safe(reviewer)}**")
-    suite = st.selectbox("Suite", suites, key="label_suite")
+    suite = controls.suite_picker(suites, st.sidebar, notes=notes)
     guide = data.label_guidance(ws, token, suite)
-    mode = st.radio("Mode", ["rate", "pairwise"], key="label_mode", horizontal=True,
-                    format_func={"rate": "Rate 1-5", "pairwise": "Pairwise"}.get)
-    runs = st.multiselect("Runs", guide["runs"], key="label_runs", help="Default: each candidate's latest run.")
-    cands = st.multiselect("Candidates", guide["candidates"], key="label_candidates", help="Default: all.")
-    tags = st.multiselect("Tags", guide["tags"], key="label_tags", help="Default: every example.")
+    if st.session_state.get("label_mode") not in MODES:
+        st.session_state["label_mode"] = "rate"
+    mode = controls.labelled_choice(st.sidebar, "Mode", MODES, key="label_mode")
+    filters = {}
+    for key, label, options, shown, help_text in (
+            ("label_runs", "Runs", guide["runs"], "each candidate's latest run",
+             "Default: each candidate's latest run."),
+            ("label_candidates", "Candidates", guide["candidates"], "all candidates", "Default: all."),
+            ("label_tags", "Tags", guide["tags"], "every example", "Default: every example.")):
+        if not set(st.session_state.get(key) or []) <= set(options):  # the last suite's picks
+            st.session_state[key] = []
+        controls.link_note(key, options, shown)
+        filters[key] = st.multiselect(label, options, key=key, bind="query-params", help=help_text)
+    runs, cands, tags = filters["label_runs"], filters["label_candidates"], filters["label_tags"]
     disagree = st.checkbox("Only where automatic scorers disagree (with each other or the judge)",
-                           key="label_disagree", disabled=mode == "pairwise")
+                           key="label_disagree", disabled=mode == "pairwise", bind="query-params")
+    controls.link_number("label_overlap", 1, 10, "1")
     overlap = int(st.number_input("Ratings needed per item (overlap)", 1, 10, 1, key="label_overlap",
+                                  bind="query-params",
                                   help="Items that already have this many answers from other reviewers are not "
                                        "queued for you."))
     blind = st.toggle("Blind (hide the candidate)", True, key="label_blind")
@@ -197,10 +213,43 @@ PAIRWISE_COLUMNS = {
 }
 
 
+def _nothing_to_label() -> None:
+    """An empty queue says why and the next step: it showed a full bar and "All 0 items answered. Thank you!" on a
+    suite whose every call had failed, and a reviewer told so thinks the work is done (audit 5)."""
+    name = f"'{data.markdown_safe(suite)}'"
+    by_others = lab["total"]  # in the pool, none queued: every one has `overlap` answers from others already
+    chosen = [what for what, on in (("runs", runs), ("candidates", cands), ("tags", tags),
+                                    ("only where scorers disagree", disagree and mode == "rate")) if on]
+    if by_others:
+        st.info(f"Nothing left for you to label in suite {name}: all {fmt.count(by_others, 'item')} already have "
+                f"{fmt.count(overlap, 'answer')} from other reviewers. Raise 'Ratings needed per item' in the sidebar "
+                "to add yours, or pick another suite.")
+    elif not guide["candidates"] and not runs:
+        earlier = " or pick an earlier run under Runs," if len(guide["runs"]) > 1 else ""
+        st.warning(f"Nothing to label in suite {name}: every call of its latest runs failed, so there is no output "
+                   "to rate. Read the errors in Explore, fix the cause (a key, a model name, a server) and run the "
+                   f"suite again;{earlier} or pick another suite.")
+        st.page_link("views/explore.py", label="Read the errors in Explore",
+                     query_params={"suite": suite, "outcome": "error"})
+    elif mode == "pairwise":
+        where = f"with these filters ({', '.join(chosen)})" if chosen else "in these runs"
+        st.info(f"Nothing to compare in pairs in suite {name}: no example has two different outputs {where}: one "
+                "candidate, or candidates that answered alike. Pick at least two candidates or clear the filters, "
+                "or rate the outputs one by one (Mode: Rate 1-5).")
+    elif chosen:
+        st.warning(f"Nothing to label in suite {name}: no outputs match the filters ({', '.join(chosen)}). Clear "
+                   "the filters in the sidebar, or pick another suite.")
+    else:
+        st.info(f"Nothing to label in suite {name} with these settings. Pick another suite, or other runs.")
+
+
 @st.fragment
 def labeler() -> None:
     keys, pos = lab["keys"], lab["pos"]
     n = len(keys)
+    if not n:
+        _nothing_to_label()
+        return
     done = sum(1 for k in keys if _is_done(lab["answers"].get(k)))
     left = n - done
     per_item = statistics.median(lab["durations"]) if lab["durations"] else None
@@ -294,7 +343,7 @@ text_out.style()  # the boxes' code font; outside the fragment, so its reruns ke
 labeler()
 
 # After a setting changes (a full run), hand the keyboard back to the labeler: shortcuts do not fire while a
-# radio, checkbox or toggle has focus. Text fields (a multiselect's search, the note) keep theirs.
+# Mode button, checkbox or toggle has focus. Text fields (a multiselect's search, the note) keep theirs.
 st.session_state["label_runs_count"] = st.session_state.get("label_runs_count", 0) + 1
 # Enter in the note saves it (Streamlit commits a text input on Enter) and then hands the keyboard back: the note
 # kept focus, so the next keys meant as shortcuts ("u" to undo) were typed into the note instead (audit).
@@ -303,7 +352,8 @@ st.session_state["label_runs_count"] = st.session_state.get("label_runs_count", 
 st.html(f"""<script>/* {st.session_state["label_runs_count"]} */
   (function () {{
     const a = document.activeElement;
-    if (a && a.tagName === "INPUT" && (a.type === "radio" || a.type === "checkbox")) a.blur();
+    if (a && ((a.tagName === "INPUT" && (a.type === "radio" || a.type === "checkbox"))
+              || a.closest("[data-testid=stButtonGroup]"))) a.blur();  // the Mode control's buttons too
     if (!window.__evalcoreNoteKeys) {{
       window.__evalcoreNoteKeys = true;
       const isNote = (el) => el && el.tagName === "INPUT"

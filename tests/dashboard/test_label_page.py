@@ -194,7 +194,7 @@ def test_every_key_has_a_shortcut_and_a_cheat_sheet(ws: Path, monkeypatch: pytes
 
 def test_pairwise_mode_stores_the_choice(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = _page(ws, monkeypatch)
-    at.radio(key="label_mode").set_value("pairwise").run()
+    at.segmented_control(key="label_mode").set_value("pairwise").run()
     assert not at.exception
     pair = at.session_state["lab"]["items"][0]
     buttons = [at.button(key=f"lab_pair_{v}") for v in (1, 2, 0)]  # a word beside each key hint, never "1 ... 1"
@@ -247,3 +247,112 @@ def test_blind_labeling_hides_the_per_candidate_numbers_until_the_queue_is_done(
     assert any("hidden while you label blind" in c.value for c in at.caption)
     at.toggle(key="label_blind").set_value(False).run()
     assert any("candidate" in d.value.columns for d in at.dataframe)
+
+
+# -- links and empty queues (audit 5) ---------------------------------------------------------------------------
+
+
+def _suite(ws: Path, name: str, outputs: dict[str, tuple[str, str]]) -> None:
+    """A suite in the workspace's suites folder with candidates a and b, outputs imported (no model called):
+    `outputs[example id] = (a's output, b's output)`; an output of "" is a failed call."""
+    import csv
+
+    import yaml
+
+    from evalcore.outputs_import import import_outputs
+    from evalcore.suite import load_suite
+
+    folder = ws / "suites" / name
+    folder.mkdir(parents=True)
+    with open(folder / "examples.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=["id", "input", "expected"])
+        w.writeheader()
+        w.writerows({"id": i, "input": f"question {i}", "expected": "yes"} for i in outputs)
+    doc = {"name": name, "prompt": "{{ input }}", "dataset": "examples.csv", "scorers": [{"type": "exact"}],
+           "candidates": [{"name": c, "model": f"openai/{c}", "api_base": "http://127.0.0.1:9/v1"} for c in "ab"]}
+    (folder / "suite.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with open(folder / "outputs.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=["example_id", "candidate", "output", "error"])
+        w.writeheader()
+        for i, pair in outputs.items():
+            for c, out in zip("ab", pair):
+                w.writerow({"example_id": i, "candidate": c, "output": out, "error": "" if out else "refused"})
+    import_outputs(folder / "outputs.csv", load_suite(folder / "suite.yaml"), ws)
+
+
+@pytest.fixture
+def two_suites(tmp_path: Path) -> Path:
+    ws = tmp_path / "ws"
+    _suite(ws, "allfail", {f"e{k}": ("", "") for k in range(3)})  # first in the list: what a lost link opened
+    _suite(ws, "good", {f"e{k}": (f"a says {k}", f"b says {k}") for k in range(4)})
+    return ws
+
+
+def _linked(ws: Path, monkeypatch: pytest.MonkeyPatch, query: dict[str, str]) -> AppTest:
+    """The Label page opened from a link in a new session (the reviewer named in it)."""
+    monkeypatch.setenv("EVALCORE_WORKSPACE", str(ws))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(DASHBOARD / "app.py"), default_timeout=60)
+    at.query_params.update({"reviewer": "auditor5", **query})
+    at.run()
+    at.switch_page("views/label.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_link_opens_the_suite_and_filters_it_names(two_suites: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """?suite=hostile opened the first suite (allfail) while the address bar kept suite=hostile (audit 5)."""
+    at = _linked(two_suites, monkeypatch, {"suite": "good", "label_candidates": "b", "label_overlap": "2",
+                                           "label_mode": "rate"})
+    assert at.selectbox(key="suite").value == "good"
+    assert at.multiselect(key="label_candidates").value == ["b"] and at.number_input(key="label_overlap").value == 2
+    assert _item(at)[0] == 1 and "Item 1 of 4" in " ".join(c.value for c in at.caption)  # b's 4 outputs only
+    assert at.query_params["suite"] == "good" and at.query_params["label_candidates"] == "b"
+    assert not at.warning
+
+    at.segmented_control(key="label_mode").set_value("pairwise").run()  # one candidate: no pairs
+    [said] = [i.value for i in at.info if "Nothing to compare in pairs" in i.value]
+    assert "with these filters (candidates)" in said and not at.success
+    at.multiselect(key="label_candidates").set_value([]).run()
+    assert not at.exception and "Which output is better" in " ".join(m.value for m in at.markdown)
+    at.switch_page("views/explore.py").run()  # the suite is the one every page shares
+    assert at.selectbox(key="suite").value == "good"
+
+
+def test_a_link_naming_what_the_suite_lacks_says_so(two_suites: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _linked(two_suites, monkeypatch, {"suite": "good", "label_candidates": "zed", "label_mode": "pairwise"})
+    assert at.segmented_control(key="label_mode").value == "pairwise"  # the value, as suite.yaml spells it
+    [note] = [w.value for w in at.warning if "zed" in w.value]
+    assert "no such candidate" in note and "all candidates are shown" in note
+    assert at.multiselect(key="label_candidates").value == []
+
+
+def test_a_suite_whose_every_call_failed_has_nothing_to_label(two_suites: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """It showed a full bar, "0 of 0 answered" and a green "All 0 items answered. Thank you!" (audit 5)."""
+    at = _linked(two_suites, monkeypatch, {"suite": "allfail"})
+    assert not at.success and not at.get("progress")
+    [said] = [w.value for w in at.warning if "Nothing to label" in w.value]
+    assert "suite 'allfail'" in said and "every call of its latest runs failed" in said and "Explore" in said
+    [link] = at.get("page_link")
+    assert link.proto.label == "Read the errors in Explore"
+
+
+def test_filters_that_match_nothing_say_so(two_suites: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _linked(two_suites, monkeypatch, {"suite": "good", "label_disagree": "true"})  # one scorer: never
+    assert at.checkbox(key="label_disagree").value is True
+    assert not at.success
+    [said] = [w.value for w in at.warning if "Nothing to label" in w.value]
+    assert "no outputs match the filters (only where scorers disagree)" in said and "Clear the filters" in said
+
+
+def test_a_queue_others_have_answered_enough_says_so(two_suites: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    q = labels.rating_queue(Queries(two_suites), "good", "bo")
+    for item in q["todo"]:
+        labels.record_rating(two_suites, "good", "bo", example_id=item["example_id"],
+                             output_hash=item["output_hash"], candidate=item["candidates"][0],
+                             run_id=item["run_id"], rating=4, ok=True, note=None, blind=True, source="page")
+    at = _linked(two_suites, monkeypatch, {"suite": "good"})
+    assert not at.success
+    [said] = [i.value for i in at.info if "Nothing left" in i.value]
+    assert "all 8 items already have 1 answer from other reviewers" in said and "Ratings needed per item" in said

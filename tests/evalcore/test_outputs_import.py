@@ -527,7 +527,8 @@ def test_a_misspelt_column_is_reported_with_every_row_problem_at_once(suite, tmp
 
 
 def test_a_misspelt_column_alone_still_imports_nothing(suite, tmp_path: Path) -> None:
-    f = write_csv(tmp_path / "o.csv", [{"example_id": "e000", "candidate": "m0", "output": "m0 says", "latncy_ms": "3"}])
+    f = write_csv(tmp_path / "o.csv",
+                  [{"example_id": "e000", "candidate": "m0", "output": "m0 says", "latncy_ms": "3"}])
     with pytest.raises(IngestError) as err:
         import_outputs(f, suite, tmp_path / "ws")
     assert err.value.column == "latncy_ms" and "Nothing was imported." in str(err.value)
