@@ -214,6 +214,26 @@ def coverage(reps: int) -> None:
         boards = np.stack([b, a], axis=1)
         picked = {m: np.mean(noninferior_rows(boards, m, 1.0)[:, 1]) for m in (0.005, 0.01, -truth)}
         print(f"  n={n:<4d} " + "  ".join(f"margin {m:.4f}: {rate:.1%}" for m, rate in picked.items()))
+    print("\nnon-inferiority at the margin, pass/fail: the worse candidate shown to lose at most its true gap (<= 2.5%"
+          " nominal), by n:")
+    for name, make in v.NI_BOUNDARY.items():
+        cells = []
+        for n in (50, 200, 400):
+            worse, better, gap, (lo, hi) = make(v.rng_for("bench-ni-boundary", name, n), reps, n)
+            cells.append(f"n={n}: {np.mean(one_sided_p(worse - better, gap, hi - lo) < 0.025):.1%}")
+        print(f"  {name:50s} " + "  ".join(cells))
+    print("\nseveral candidates at the margin: the best and k - 1 cheaper ones, each worse by exactly the margin"
+          " (0.02), 400 examples; share of boards where one of them is picked (each at 2.5%, no adjustment over"
+          " candidates):")
+    for shape in ("0/1", "near-ceiling"):
+        for k in (3, 5, 10):
+            rng = v.rng_for("bench-several", shape, k)
+            base = (v.binary(0.9) if shape == "0/1" else v.ceiling(0.9, "uniform"))(rng, reps // 2, 400)[0]
+            worse = [np.where(rng.random(base.shape) < 0.02 / base.mean(), 0.0, base) for _ in range(k - 1)]
+            gap = float(np.mean([np.mean(base - w) for w in worse]))
+            ni = noninferior_rows(np.stack([base, *worse], axis=1), gap, 1.0)
+            print(f"  {shape:12s} k={k:<3d} a worse one picked {np.mean(ni[:, 1:].any(axis=1)):.1%}; "
+                  f"each {np.mean(ni[:, 1:]):.1%}")
 
 
 def main() -> None:

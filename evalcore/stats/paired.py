@@ -30,6 +30,12 @@ Pairing removes the example-difficulty variance both candidates share, which is 
   (at |g| near 0.55 sqrt(n) it moves an end 3 to 4 times as far as t's), which put a candidate that lost 26 of 28
   disagreements at up to +0.17 over the leader on the demo. And samples that show none of the rare large
   differences cannot be helped by any use of the sample (README, "Skewed differences").
+* **Pass/fail differences get Tango's score interval.** When every difference is 0 or the whole range, the
+  differences are wins and losses, and Wald's t on their sample variance is anti-conservative where they are
+  rare: a sample that drew few of the losses also has a small variance. Tango's (1998) score statistic takes the
+  variance at the loss rate the null expects (`tango_z`); its interval (`tango_ends`) replaces the t ends and its
+  one-sided test is the non-inferiority test (`one_sided_p`), so a pass lost on 2% of 400 examples is shown to
+  lose at most 0.02 in 1.4% of samples, not 8.5%. p at 0 is also at least its two-sided p (McNemar's).
 * **The interval agrees with the test.** Where an exact test is used, p is the larger of the exact p and the t
   test's on the floored variance, and when that does not reject the interval is widened to include 0: so
   "significant" and "the interval excludes 0" never contradict each other.
@@ -259,6 +265,43 @@ def _skew_p(est: np.ndarray, se: np.ndarray, g: np.ndarray, n: int, shift: np.nd
     return (2 if two_sided else 1) * special.stdtr(n - 1, -stat)
 
 
+def tango_z(wins: np.ndarray, losses: np.ndarray, n: int, theta0: np.ndarray | float) -> np.ndarray:
+    """Tango's (1998) score statistic for H0: P(win) - P(loss) = theta0, from the wins and losses of n pairs.
+
+    The variance is the trinomial's at the restricted maximum-likelihood P(loss) under H0, not at the sample's
+    shares: with 4 losses of 400 and theta0 = -0.02 the sample's variance (that of 4 losses) puts the mean 2.0
+    standard errors above -0.02, the restricted one (that of the 8 losses H0 expects) 1.43. Decreasing in theta0;
+    +inf or -inf where the variance under H0 is 0 and the count differs from n theta0.
+    """
+    th = np.clip(np.asarray(theta0, dtype=float), -1.0, 1.0)
+    wins, losses = np.asarray(wins, dtype=float), np.asarray(losses, dtype=float)
+    a = 2.0 * n
+    b = -wins - losses + (2.0 * n - wins + losses) * th
+    c = -losses * th * (1 - th)
+    q = (np.sqrt(np.maximum(b * b - 4 * a * c, 0.0)) - b) / (2 * a)  # restricted P(loss)
+    var = n * (2 * q + th * (1 - th))
+    num = wins - losses - n * th
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = num / np.sqrt(np.where(var > 0, var, 1.0))
+    return np.where(var > 1e-12 * n, z, np.where(num > 0, np.inf, np.where(num < 0, -np.inf, 0.0)))
+
+
+def tango_ends(wins: np.ndarray, losses: np.ndarray, n: int, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Tango's score interval for P(win) - P(loss), by bisection on `tango_z` (the theta0 it stops rejecting at
+    (1 - confidence) / 2 each side): its one-sided tests are what `one_sided_p` adds for same-size differences."""
+    zq = float(special.ndtri(0.5 + confidence / 2))
+    est = (np.asarray(wins, dtype=float) - losses) / n
+    ends = []
+    for sign in (1.0, -1.0):  # lower end: where z falls to zq; upper: where it falls to -zq
+        inner, outer = est.copy(), np.full_like(est, -sign)
+        for _ in range(60):
+            mid = (inner + outer) / 2
+            rejected = sign * tango_z(wins, losses, n, mid) > zq
+            outer, inner = np.where(rejected, mid, outer), np.where(rejected, inner, mid)
+        ends.append(outer)  # the last theta0 still rejected: the interval never narrower than the test
+    return ends[0], ends[1]
+
+
 def paired_rows(d: np.ndarray, span: float, confidence: float = 0.95) -> PairedRows:
     """Paired interval and two-sided p for each row of differences d (rows, n >= 2) in [-span, span]."""
     rows, n = d.shape
@@ -288,6 +331,13 @@ def paired_rows(d: np.ndarray, span: float, confidence: float = 0.95) -> PairedR
     p = np.where((test > 0) & ~const, np.maximum(p, p_t), p)
     q = t_quantile(confidence, n - 1)
     low, high = skew_ends(est, se, g, n, q)
+    scored = _pass_fail_rows(d, span) & ~const
+    if scored.any():  # pass/fail: Tango's score interval, not Wald's (`_same_size_p`), and its p at 0 counts
+        size = _common_size(d[scored], tol)
+        tl, th = tango_ends(wins[scored], losses[scored], n, confidence)
+        low, high, p = low.copy(), high.copy(), p.copy()
+        low[scored], high[scored] = tl * size, th * size
+        p[scored] = np.maximum(p[scored], 2 * special.ndtr(-np.abs(tango_z(wins[scored], losses[scored], n, 0.0))))
     if const.any():
         cl, ch = constant_difference_rows(est[const], n, span, confidence)
         low, high = low.copy(), high.copy()
@@ -327,7 +377,41 @@ def one_sided_p(d: np.ndarray, shift: np.ndarray | float, span: float, confidenc
     pc = np.where(est > shift, special.ndtr(-zc), 1.0)
     pc = np.where((est > tol) & (shift < 0), 0.5**n, pc)
     p = np.where(const | (se <= 0), pc, p)
+    scored = _pass_fail_rows(d, span) & ~const
+    if scored.any():
+        p = p.copy()
+        p[scored] = _same_size_p(d[scored], shift[scored], tol)
     return np.clip(p, 0.0, 1.0)
+
+
+def _pass_fail_rows(d: np.ndarray, span: float) -> np.ndarray:
+    """Rows whose differences are all 0 or the whole range either way (pass/fail scores), with at least one not 0.
+    Only there are the differences counts of wins and losses, what Tango's test models; a single disagreement of
+    partial credit is "one size" too, but its interval keeps the t end on the rule-of-three floor, which allows
+    for the unseen ones being larger (Tango's there under-covered A's partial credit against B's near misses)."""
+    tol = TIE_TOL * span
+    absd = np.abs(d)
+    return ((absd <= tol) | (np.abs(absd - span) <= tol)).all(axis=1) & (absd > tol).any(axis=1)
+
+
+def _common_size(d: np.ndarray, tol: float) -> np.ndarray:
+    """The one size of each row's non-zero differences (rows where every non-zero difference has the same size)."""
+    return np.where(np.abs(d) > tol, np.abs(d), 0.0).max(axis=1)
+
+
+def _same_size_p(d: np.ndarray, shift: np.ndarray, tol: float) -> np.ndarray:
+    """One-sided p for mean(d) <= shift where every non-zero difference has one size s (pass/fail): Tango's score
+    test on the wins and losses at theta0 = shift / s. The t test on the sample's variance is Wald's there, which
+    is anti-conservative where the differences are rare (a sample that drew few of them also has a small
+    variance): a candidate that loses a pass on 2% of 400 examples more than the other was shown to lose at most
+    0.02 in 8.5% of samples (nominal 2.5%), since a sample with 4 losses of the 8 expected has the variance of 4.
+    Used on both sides, whichever sign the sample shows more of: the samples that mislead are those that drew few
+    of the commoner sign in truth (0/1 at 0.95 vs 0.97 on 200 examples: 5.1% with Tango only where losses
+    outnumber wins in the sample)."""
+    n = d.shape[1]
+    size = _common_size(d, tol)
+    wins, losses = (d > tol).sum(axis=1), (d < -tol).sum(axis=1)
+    return special.ndtr(-tango_z(wins, losses, n, shift / size))
 
 
 def _check_method(method: str) -> None:

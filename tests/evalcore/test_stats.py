@@ -989,3 +989,56 @@ def test_vs_leader_intervals_are_at_the_level_vs_leader_confidence_says():
     assert got.high > got.low and (got.low, got.high) == pytest.approx((at90.low, at90.high))
     with pytest.raises(StatsInputError):
         S.vs_leader_confidence(3, alpha=1.5)
+
+
+@pytest.mark.parametrize("wins,losses,theta0", [(3, 9, -0.02), (0, 4, -0.05), (10, 2, 0.01), (20, 3, -0.1),
+                                                (0, 8, -0.02), (7, 7, 0.03)])
+def test_tango_score_statistic_uses_the_restricted_maximum_likelihood_variance(wins, losses, theta0):
+    """Tango (1998): (wins - losses - n theta0) over the trinomial's standard deviation at the P(loss) that
+    maximises the likelihood under P(win) - P(loss) = theta0, here found numerically."""
+    from scipy import optimize
+
+    n = 200
+    rest = n - wins - losses
+
+    def nll(q: float) -> float:
+        return -(wins * math.log(q + theta0) + losses * math.log(q) + rest * math.log(1 - 2 * q - theta0))
+
+    q = optimize.minimize_scalar(nll, bounds=(max(1e-12, -theta0 + 1e-12), (1 - theta0) / 2 - 1e-12),
+                                 method="bounded", options={"xatol": 1e-12}).x
+    z = (wins - losses - n * theta0) / math.sqrt(n * (2 * q + theta0 * (1 - theta0)))
+    assert float(paired.tango_z(np.array(wins), np.array(losses), n, theta0)) == pytest.approx(z, abs=1e-4)
+
+
+@PROPS
+@given(st.integers(5, 400), st.floats(0.0, 0.2), st.floats(0.0, 0.2), st.floats(-0.3, 0.0), st.integers(0, 2**32 - 1))
+def test_pass_fail_non_inferiority_uses_tango_and_agrees_with_the_printed_interval(n, p_win, p_loss, shift, seed):
+    """Pass/fail differences (-1, 0, 1): the one-sided test rejects "mean <= shift" (a loss of at most -shift, as
+    the recommendation asks) exactly when the interval's lower end is above shift, significant <=> the interval
+    excludes 0, and p is never below Tango's score test's (Wald's on the sample's variance was anti-conservative
+    where losses are rare)."""
+    rng = np.random.default_rng(seed)
+    u = rng.random((8, n))
+    d = np.where(u < p_win, 1.0, np.where(u > 1 - p_loss, -1.0, 0.0))
+    d[:, 0] = np.where(d[:, 0] == 0, -1.0, d[:, 0])  # never all ties
+    r = paired.paired_rows(d, 1.0)
+    keep = ~r.const
+    assert np.array_equal((r.p < 0.05)[keep], ((r.low > 0) | (r.high < 0))[keep])
+    p = paired.one_sided_p(d, shift, 1.0)
+    wins, losses = (d > 0).sum(axis=1), (d < 0).sum(axis=1)
+    tango = sps.norm.sf(paired.tango_z(wins, losses, n, shift))
+    assert (p[keep] >= tango[keep] - 1e-12).all()
+    clear = keep & (np.abs(r.low - shift) > 1e-9)  # at the end itself either answer is right
+    assert np.array_equal((p < 0.025)[clear], (r.low > shift)[clear])
+
+
+def test_a_pass_lost_on_2_percent_of_400_examples_is_not_shown_within_0_02():
+    """The audit's sparse case: 4 losses and no wins of 400 (mean -0.01). Wald's variance (that of 4 losses) put
+    the lower end at -0.0198, inside a margin of 0.02; at the 8 losses H0 expects the score test's end is
+    -0.025, and "loses at most 0.02" is not shown (exact binomial: P(4 or fewer of 400 at 2%) = 0.10)."""
+    d = np.zeros((1, 400))
+    d[0, :4] = -1.0
+    r = paired.paired_rows(d, 1.0)
+    assert r.low[0] < -0.02 < r.est[0]
+    assert paired.one_sided_p(d, -0.02, 1.0)[0] > 0.025
+    assert float(sps.binom.cdf(4, 400, 0.02)) > 0.09
