@@ -217,15 +217,24 @@ def recommend(
                      "nothing to compare. Fix the errors (see evalcore runs) and run again.")
     t = prepare(scores, lo, hi)
     has = t.count > 0
-    with_data = [i for i in range(len(t.candidates)) if has[i].any()]
+    # A candidate whose every call failed has no answer to compare: its zeros are not a model's quality, and
+    # ranking it called a misspelt model name "credibly worse" (audit 5). It is named, not compared.
+    dead = [c for c in t.candidates
+            if int(calls_.get(c) or 0) > 0 and int(errors_.get(c) or 0) >= int(calls_[c])]
+    has_ = "it has" if len(dead) == 1 else "they have"
+    dead_note = (f"Not compared: every call of {fmt.names(dead, 5)} failed, so {has_} no answer to score; fix the "
+                 "errors (Explore shows them) and run again.") if dead else ""
+    with_data = [i for i in range(len(t.candidates)) if has[i].any() and t.candidates[i] not in dead]
     if not with_data:
-        return empty("no_scores", "No scored results yet: run the suite first (evalcore run SUITE_FILE).")
+        return empty("no_scores", "No scored results yet: run the suite first (evalcore run SUITE_FILE).",
+                     [dead_note] if dead else None)
     if len(with_data) == 1:
         i = with_data[0]
         iv = mean_interval_clean(t.mean[i][has[i]], lo, hi, 0.95, "score")
         name = t.candidates[i]
         return empty("single", f"Only {name} has scores ({fmt.score(iv.estimate)} "
-                     f"{fmt.interval(iv.low, iv.high)}): nothing to compare it with.", shared=int(has[i].sum()))
+                     f"{fmt.interval(iv.low, iv.high)}): nothing to compare it with.",
+                     [dead_note] if dead else None, shared=int(has[i].sum()))
     names_all = [t.candidates[i] for i in with_data]
     shared = np.logical_and.reduce([has[i] for i in with_data])
     n = int(shared.sum())
@@ -406,10 +415,8 @@ def recommend(
     if people is not None:
         people_dict, lines = _people_details(people, pick, auto_pick, vetoed, order)
         details.extend(_plain(x) for x in lines)
-    failed = [c for c in order if int(calls_.get(c) or 0) > 0 and int(errors_.get(c) or 0) >= int(calls_[c])]
-    if failed:
-        details.append(f"Every call failed for {fmt.names(failed, 5)}: "
-                       f"{'it scores' if len(failed) == 1 else 'they score'} 0 here; rerun to retry.")
+    if dead:
+        details.append(dead_note)
     unknown = [c for c in order if _known(cost, c) is None]
     if unknown and cost_per_example is not None:
         details.append(f"Cost unknown for {fmt.names(unknown, 5)}.")

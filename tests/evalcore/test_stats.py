@@ -883,8 +883,15 @@ def test_every_call_failed_says_exactly_that():
     vals["acme-large"] = np.full((20, 1), 0.9)
     one = S.recommend(long_table(vals), calls={"acme-small-v1": 20, "acme-large": 20},
                       errors={"acme-small-v1": 20, "acme-large": 0})
-    assert one.status != "all_failed" and one.leader == "acme-large"
-    assert any(d.startswith("Every call failed for acme-small-v1: it scores 0 here") for d in one.details)
+    assert one.status == "single" and one.leader is None and one.headline.startswith("Only acme-large has scores")
+    assert "Not compared: every call of acme-small-v1 failed, so it has no answer to score" in one.details[0]
+    # beside two that answered, it is named and left out: never "credibly worse", never in the ranking
+    vals["acme-mid"] = np.full((20, 1), 0.85)
+    three = S.recommend(long_table(vals), calls={"acme-small-v1": 20, "acme-large": 20, "acme-mid": 20},
+                        errors={"acme-small-v1": 20, "acme-large": 0, "acme-mid": 0})
+    assert three.leader == "acme-large" and [a["candidate"] for a in three.alternatives] == ["acme-mid"]
+    assert "acme-small-v1" not in three.headline and "all 2 candidates share" in three.details[0]
+    assert any(d.startswith("Not compared: every call of acme-small-v1 failed") for d in three.details)
 
 
 def test_single_and_no_scores():
