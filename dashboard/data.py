@@ -117,8 +117,15 @@ def suites(ws: str, token: Token) -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def scorers(ws: str, token: Token, suite: str) -> list[str]:
-    """The suite's scorers, primary (first declared) first; [] while a suite has results but no scores yet."""
-    return analysis.scorer_order(_queries(ws), suite)
+    """The suite's scorers to pick from, primary (first declared) first (`analysis.scorer_choices`): those with scores,
+    then those its newest run declared without storing any (an import without --judge), so a page picks one and
+    says why it has no values (`leaderboard` raises the library's message). With none at all, raises that message
+    (`analysis.unscored_error`): the pickers' `or_stop` shows it."""
+    q = _queries(ws)
+    names = analysis.scorer_choices(q, suite)
+    if not names:
+        raise analysis.unscored_error(q, suite)
+    return names
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -314,9 +321,17 @@ def examples_frame(examples: list[Any]) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def families(ws: str, token: Token, suite: str) -> list[str]:
     """The suite's model families, sorted: the colour domain every chart shares, so a family keeps its
-    colour on every page (from the primary scorer's cached leaderboard: no extra scan of the store)."""
-    rows = _leaderboard(ws, token, suite, scorers(ws, token, suite)[0]).rows
+    colour on every page. From the candidates' latest runs, not from a scorer's leaderboard: the primary scorer
+    was read, and a judge without readable values put a traceback on pages showing another scorer."""
+    rows = _candidates(ws, token, suite)
     return sorted({r.get("family") or "(no family)" for r in rows})
+
+
+@st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def _candidates(ws: str, token: Token, suite: str) -> list[dict[str, Any]]:
+    """Per candidate of the suite's latest runs: model, family, run_id, calls, errors (`Queries.candidate_summary`),
+    whatever its scores."""
+    return _queries(ws).candidate_summary(suite).to_dict("records")
 
 
 def board_table(board: dict[str, Any]) -> pd.DataFrame:
@@ -351,12 +366,20 @@ def examples(ws: str, token: Token, suite: str, scorer: str) -> pd.DataFrame:
     return explore.example_table(_queries(ws), suite, scorer, data=_leaderboard(ws, token, suite, scorer).data)
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def unscored_examples(ws: str, token: Token, suite: str) -> pd.DataFrame:
+    """`evalcore.explore.unscored_table`: the rows of `examples` for a suite or scorer without readable scores
+    (value missing, `scored` False), so Explore lists the outputs "not scored" instead of refusing. Read-only."""
+    return explore.unscored_table(_queries(ws), suite)
+
+
 def example_filters(ws: str, token: Token, suite: str, scorer: str, *, tag: str | None = None,
                     candidates: list[str] | None = None, outcome: str = "all",
-                    error_kind: str | None = None) -> pd.DataFrame:
-    """The rows of `examples` matching the filters (pandas over the cached aggregate: no query)."""
-    return explore.filter_examples(examples(ws, token, suite, scorer), tag=tag, candidates=candidates,
-                                   outcome=outcome, error_kind=error_kind)
+                    error_kind: str | None = None, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The rows of `examples` (or of `table`, e.g. `unscored_examples`) matching the filters (pandas over the cached
+    aggregate: no query)."""
+    table = examples(ws, token, suite, scorer) if table is None else table
+    return explore.filter_examples(table, tag=tag, candidates=candidates, outcome=outcome, error_kind=error_kind)
 
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
@@ -440,14 +463,8 @@ def public_ranks(ws: str, token: Token, suite: str, scorer: str) -> dict[str, An
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def example_detail(ws: str, token: Token, suite: str, example_id: str, order: tuple[str, ...]) -> dict[str, Any]:
     """`evalcore.explore.example_detail`: the example and every candidate's repeats, in `order`."""
-    runs = {r["candidate"]: r["run_id"] for r in _leaderboard(ws, token, suite, scorer_for_runs(ws, token, suite)).rows
-            if r.get("run_id")}
+    runs = {r["candidate"]: r["run_id"] for r in _candidates(ws, token, suite) if r.get("run_id")}
     return explore.example_detail(_queries(ws), suite, example_id, list(order), runs=runs)
-
-
-def scorer_for_runs(ws: str, token: Token, suite: str) -> str:
-    """Any scorer's leaderboard knows each candidate's latest run: use the primary one (already cached)."""
-    return scorers(ws, token, suite)[0]
 
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)

@@ -109,33 +109,134 @@ def _unscored_reason(details: list[str]) -> str:
     return f"{said} (e.g. {example[:200]})"
 
 
-def score_data(q: Queries, suite: str, scorer: str | None = None, run_id: str | None = None) -> ScoreData:
+class NoScoresError(EvalcoreError):
+    """A suite (or one of its scorers) has results but no readable scores: what is missing, why, and the one next
+    step that fixes it (`unscored_error`). A report, Explore and `show` carry on without scores; others stop."""
+
+
+def declared_scorers(workspace: str | Path | Queries | None, suite: str) -> list[dict[str, Any]]:
+    """The scorers (name, type) the suite's newest run declared in its config, stored or not: an import without
+    --judge declares its llm_judge but stores no score for it."""
+    for m in _queries(workspace).ws.manifests(suite):
+        found = [{"name": s.get("name") or s.get("type"), "type": s.get("type")}
+                 for s in (m.get("config") or {}).get("scorers", [])]
+        if found:
+            return found
+    return []
+
+
+def scorer_choices(workspace: str | Path | Queries | None, suite: str) -> list[str]:
+    """The scorers to choose between: those with stored scores in the declared order (`scorer_order`), then those
+    the newest run declared without storing any (so a page can say why they have none instead of having none)."""
+    q = _queries(workspace)
     names = scorer_order(q, suite)
+    return names + [d["name"] for d in declared_scorers(q, suite) if d["name"] not in names]
+
+
+def scorers_with_values(q: Queries, suite: str, run_id: str | None = None, *, but: str | None = None) -> list[str]:
+    """The suite's stored scorers (other than `but`) with at least one readable value in the current results."""
+    return [s for s in scorer_order(q, suite) if s != but
+            and bool(q.score_table(suite, s, run_id)["value"].notna().any())]
+
+
+def _latest_manifests(q: Queries, suite: str, run_id: str | None) -> list[dict[str, Any]]:
+    """The manifests of the runs the current results come from (each candidate's latest, or `run_id`)."""
+    runs = {r for r, _ in q.candidate_versions(suite, run_id).values()}
+    return [m for m in q.ws.manifests(suite) if m["run_id"] in runs]
+
+
+def unscored_error(q: Queries, suite: str, scorer: str | None = None, run_id: str | None = None, *,
+                   reason: str | None = None) -> NoScoresError:
+    """The one message for "results but no readable scores" (CLI, dashboard and report all say it): what has no
+    values, and the next step that works for how the results were made. Imported outputs are never reused by
+    `evalcore run` (it would send every call again and still not judge the import): they are re-imported with
+    --judge. A run still going is waited for; a run whose scoring failed is run again (stored answers are reused).
+    `reason`: why the values are missing, when known (the judge's errors)."""
+    which = f"run {run_id}" if run_id else "the candidates' latest runs"
+    latest = _latest_manifests(q, suite, run_id)
+    imported = bool(latest) and all(m.get("imported") for m in latest)
+    going = [m["run_id"] for m in (latest or q.ws.manifests(suite)) if m.get("status") == "running"]
+    types = {d["name"]: d["type"] for d in declared_scorers(q, suite)}
+    if not latest:  # runs (a manifest) but no result yet: stopped before its first call, or just started
+        message = f"suite '{suite}' has no results yet" + (f" in run {run_id}" if run_id else "")
+    elif scorer and reason:
+        message = f"scorer '{scorer}' of suite '{suite}' has no readable values in {which}: {reason}"
+    elif scorer:
+        message = f"scorer '{scorer}' of suite '{suite}' has no scores in {which}"
+    else:
+        message = f"suite '{suite}' has results but no scores in {which}"
+    missing = [scorer] if scorer else [n for n in types if n not in scorers_with_values(q, suite, run_id)]
+    judges = bool(missing) and all(types.get(n) == "llm_judge" for n in missing)
+    message = message.rstrip(".")
+    if going:
+        message += f"; run {going[0]} is still going."
+        hint = (f"Wait for it: its scores are stored as its calls finish (evalcore runs --suite {suite} shows its "
+                "progress).")
+    elif not latest:
+        message += "."
+        hint = (f"Run the suite: evalcore run SUITE_FILE (evalcore runs --suite {suite} shows its runs and how they "
+                "ended).")
+    elif imported and judges:
+        judged = any(n in scorer_order(q, suite) for n in missing)  # imported with --judge, and the judge failed
+        message += ("; its outputs were imported." if judged else
+                    f"; its outputs were imported, and {fmt.names([repr(n) for n in missing], 4)}"
+                    f"{'' if missing == ['llm_judge'] else ' (an llm_judge)'} needs model calls, which an import makes "
+                    "only when asked (--judge).")
+        hint = (("Fix the cause (the judge's model, key, or a rubric that asks for one rating), then r" if judged
+                 else "R") + "e-import the outputs with the judge: evalcore import outputs FILE --suite SUITE_FILE "
+                "--judge (the Data page cannot judge yet). evalcore run would not score them: it sends every call to "
+                "the models again, and imported outputs are never reused.")
+    elif imported:
+        message += "; its outputs were imported."
+        hint = ("Give the suite a scorer that can score them (or fix the one that failed) and import the outputs "
+                "again: evalcore import outputs FILE --suite SUITE_FILE. evalcore run would send every call to the "
+                "models again: imported outputs are never reused.")
+    elif scorer and types.get(scorer) == "llm_judge" or judges:
+        message += "."
+        hint = ("Fix the cause (for a judge: its model, key, or a rubric that asks for one rating) and run the suite "
+                "again: missing scores are retried, stored answers are not sent again.")
+    else:
+        message += "."
+        hint = ("Give the suite a scorer (or fix the one that failed) and run it again: evalcore run SUITE_FILE "
+                "(answers already stored are not sent again).")
+    others = scorers_with_values(q, suite, run_id, but=scorer)
+    if others:
+        hint = (f"Scorer '{others[0]}' has values: pick it in the Scorer box or with --scorer {others[0]}"
+                + (f"; so do {fmt.names(others[1:], 4)}" if len(others) > 1 else "") + f". Or: {hint}")
+    return NoScoresError(message, hint=hint)
+
+
+def score_data(q: Queries, suite: str, scorer: str | None = None, run_id: str | None = None) -> ScoreData:
+    """The current scores of one scorer (default: the primary one). Raises `NoScoresError` (`unscored_error`) when
+    the suite, or that scorer, has results but no readable values."""
+    names = scorer_order(q, suite)
+    choices = scorer_choices(q, suite)
+    if scorer is not None and scorer not in choices:
+        require_suite(q, suite)
+        raise unknown_name("scorer", scorer, choices, within=f"suite '{suite}'")
     if not names:
         require_suite(q, suite)
-        raise EvalcoreError(f"no scored results for suite '{suite}'.",
-                            hint="Add a scorer to the suite and run it again (answers already stored are not sent "
-                                 "again).")
+        if run_id is not None:
+            require_run(q, suite, run_id)
+        raise unscored_error(q, suite, scorer, run_id)
     chosen = scorer or names[0]
-    if chosen not in names:
-        raise unknown_name("scorer", chosen, names, within=f"suite '{suite}'")
     if run_id is not None:
         require_run(q, suite, run_id)
+    if chosen not in names:  # declared by the newest run, never stored (an import without --judge)
+        raise unscored_error(q, suite, chosen, run_id)
     df = q.score_table(suite, chosen, run_id)
     missing = df["value"].isna()
-    if len(df) == 0 or bool(missing.all()):
+    if len(df) == 0:  # stored by older runs only: not a failure, a choice of scorer or run
         which = f"run {run_id}" if run_id else "the candidates' latest runs"
-        if len(df) == 0:
-            raise EvalcoreError(
-                f"scorer '{chosen}' has no scores in {which} of suite '{suite}' (they did not use it, or an import "
-                "left it unscored).",
-                hint="Pick another --scorer, or add it to the suite and run again (stored answers are not sent again)"
-                     + ("; or pick another run." if run_id else "; --run RUN_ID reads an older run."))
         raise EvalcoreError(
-            f"scorer '{chosen}' of suite '{suite}' has no readable values in {which}: all {len(df):,} of its scores "
-            f"are missing: {_unscored_reason(q.unscored_details(suite, chosen, run_id))}.",
-            hint="Fix the cause (for a judge: its model, key, or a rubric that asks for one rating) and run the suite "
-                 "again: missing scores are retried, stored answers are not sent again.")
+            f"scorer '{chosen}' has no scores in {which} of suite '{suite}' (they did not use it, or an import "
+            "left it unscored).",
+            hint="Pick another --scorer, or add it to the suite and run again (stored answers are not sent again)"
+                 + ("; or pick another run." if run_id else "; --run RUN_ID reads an older run."))
+    if bool(missing.all()):
+        raise unscored_error(q, suite, chosen, run_id, reason=(
+            f"all {len(df):,} of its scores are missing: "
+            f"{_unscored_reason(q.unscored_details(suite, chosen, run_id))}."))
     df = df[~missing].copy()
     df["value"] = df["value"].astype(float)
     df["passed"] = df["passed"].fillna(False).astype(bool)
@@ -560,13 +661,19 @@ def run_list(workspace: str | Path | Queries | None, suite: str | None = None) -
         status = m.get("status")
         rerun = status == "finished" and results > 0 and cached == results
         spent = _round(_num(c.get("spent_usd")), 6)
+        # The runner counts what it sent and what it did not (a stopped candidate's calls are stored as "not sent"):
+        # results - cached counted those as sent. An import sent nothing. Older manifests have neither count.
+        not_sent = int(m.get("not_sent") or 0)
+        sent = (int(m["sent"]) if m.get("sent") is not None else 0 if m.get("imported")
+                else max(results - cached - not_sent, 0))
         out.append({
             "run_id": m["run_id"], "suite": m["suite"],
             # A rerun that found every answer in the store sent nothing and spent nothing: say so, not "-".
             "status": "cached rerun" if rerun else status,
             "candidates": len(m.get("candidates", [])), "planned": m.get("planned"),
             "results": results, "errors": int(c.get("errors") or 0), "cached": cached,
-            "sent": results - cached, "spent_usd": 0.0 if spent is None and results == cached else spent,
+            "sent": sent, "not_sent": not_sent,
+            "spent_usd": 0.0 if spent is None and results == cached else spent,
             "started_at": (m.get("started_at") or "")[:19].replace("T", " "),
             "finished_at": (m.get("finished_at") or "")[:19].replace("T", " "),
             "suite_version": m.get("suite_version"),

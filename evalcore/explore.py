@@ -29,7 +29,7 @@ from evalcore.stats.intervals import mean_rows
 
 __all__ = ["OUTCOMES", "Change", "Changes", "changes_since_previous_run", "clean_text", "disagreements",
            "example_detail", "example_table", "filter_examples", "hardest_examples", "head_to_head", "human_trend",
-           "pareto_frontier", "reference_diff", "trend", "unpaired_sentence"]
+           "pareto_frontier", "reference_diff", "trend", "unpaired_sentence", "unscored_table"]
 
 OUTCOMES = ("all", "fail", "pass", "error")
 
@@ -74,6 +74,27 @@ def example_table(workspace: str | Path | Queries | None, suite: str, scorer: st
     return out[columns]
 
 
+def unscored_table(workspace: str | Path | Queries | None, suite: str) -> pd.DataFrame:
+    """`example_table`'s rows for outputs without readable scores (an import without --judge, a judge that
+    failed): one row per (example, candidate) of the current results, `value` and `pass_rate` missing, `passed`
+    False, `error_kind` of any failed repeat, `repeats`, `tags`, and `scored` False. Explore and `evalcore show`
+    list these "not scored" instead of refusing to show outputs that are there."""
+    q = _queries(workspace)
+    columns = ["example_id", "candidate", "value", "pass_rate", "passed", "error_kind", "repeats", "tags", "scored"]
+    res = q.current_results(suite)
+    if res.empty:
+        return pd.DataFrame(columns=columns)
+    tags = q.examples(suite).set_index("example_id")["tags"]
+    g = res.groupby(["example_id", "candidate"], sort=True)
+    out = g.agg(repeats=("repeat", "count"), error_kind=("error_kind", "first")).reset_index()
+    out["value"] = np.nan
+    out["pass_rate"] = np.nan
+    out["passed"] = False
+    out["tags"] = [_tags(tags.get(e)) for e in out["example_id"]]
+    out["scored"] = False
+    return out[columns]
+
+
 def filter_examples(table: pd.DataFrame, *, tag: str | None = None, candidates: list[str] | None = None,
                     outcome: str = "all", error_kind: str | None = None) -> pd.DataFrame:
     """The rows of `example_table` that match every filter given (None / "all" / [] means no filter).
@@ -98,7 +119,8 @@ def filter_examples(table: pd.DataFrame, *, tag: str | None = None, candidates: 
 
 def disagreements(table: pd.DataFrame, *, limit: int = 20) -> pd.DataFrame:
     """Examples where the candidates' scores spread most (max - min of per-candidate means), with the best
-    and worst candidate and how many candidates passed. Ties in spread: more failing candidates first.
+    and worst candidate and how many candidates passed; only examples with a spread above 0 (where every candidate
+    scored the same they do not disagree). Ties in spread: more failing candidates first.
     `best_tied` / `worst_tied` count the candidates at the best / worst value (the named one included): with nine
     at 0.000, naming one as "worst" singled it out; `best_names` / `worst_names` list them, the named one first
     (two tied are both named, `formatting.tied`)."""
@@ -125,6 +147,8 @@ def disagreements(table: pd.DataFrame, *, limit: int = 20) -> pd.DataFrame:
                         "worst_tied": [len(n) for n in worst_names], "worst_names": worst_names,
                         "passed": g["passed"].sum().astype(int).tolist(), "candidates": g.size().tolist(),
                         "tags": first["tags"].tolist()}, columns=columns)
+    # only where they do disagree: examples every candidate scored the same (gap 0) were listed as disagreements
+    out = out[out["spread"] > _TIE_TOL]
     return out.sort_values(["spread", "passed", "example_id"], ascending=[False, True, True]).head(limit)
 
 

@@ -195,10 +195,13 @@ def report(workspace: str | Path | Queries | None, suite: str, *, scorer: str | 
     if suite == DEMO_SUITE:
         intro.insert(0, Para(SYNTHETIC_NOTICE, "warn"))
     title = f"evalcore report: {suite}"
-    if not analysis.scorer_order(q, suite):
-        return _unscored_report(q, suite, run_id, title, intro, manifests, generated_at)
-    lb = board if board is not None and board.scorer == (scorer or board.scorer) else analysis.leaderboard(
-        q, suite, scorer=scorer, run_id=run_id)
+    try:
+        if not analysis.scorer_order(q, suite):  # no score stored at all (or no result yet): said, not raised
+            raise analysis.unscored_error(q, suite, None, run_id)
+        lb = board if board is not None and board.scorer == (scorer or board.scorer) else analysis.leaderboard(
+            q, suite, scorer=scorer, run_id=run_id)
+    except analysis.NoScoresError as exc:  # results but no readable scores (none stored, a judge that failed)
+        return _unscored_report(q, suite, run_id, title, intro, manifests, generated_at, exc)
     rec = analysis.recommendation(q, suite, scorer=lb.scorer, policy=policy, margin=margin, board=lb)
     runs = sorted({str(r["run_id"]) for r in lb.rows if r.get("run_id")})
     which = f"run {run_id}" if run_id else ("run " + runs[0] if len(runs) == 1 else
@@ -226,11 +229,13 @@ def report(workspace: str | Path | Queries | None, suite: str, *, scorer: str | 
 
 
 def _unscored_report(q: Queries, suite: str, run_id: str | None, title: str, intro: list[Para],
-                     manifests: list[dict[str, Any]], generated_at: str) -> Report:
-    headline = ("No scored results yet: there is nothing to compare and no candidate to pick. Run the suite "
-                "(evalcore run SUITE_FILE); if it ran, its scoring failed or is still going (evalcore runs --suite "
-                f"{suite} shows its runs).")
-    items: list[Item] = [Para(headline, "warn")]
+                     manifests: list[dict[str, Any]], generated_at: str, why: EvalcoreError) -> Report:
+    """The report of a suite with results but no readable scores: no leader, and the library's one message on
+    what is missing and the next step (`analysis.unscored_error`), the same words as the CLI and the pages."""
+    headline = "No readable scores: there is nothing to compare and no candidate to pick."
+    items: list[Item] = [Para(headline, "warn"), Para(f"{why.message[0].upper()}{why.message[1:]}")]
+    if why.hint:
+        items.append(Para(f"Next step: {why.hint}"))
     status = {m["run_id"]: m.get("status") for m in manifests}
     if manifests:
         items.append(Para(f"{fmt.count(len(manifests), 'run')}: " + ", ".join(

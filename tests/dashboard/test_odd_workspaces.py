@@ -260,3 +260,83 @@ def test_the_data_page_warns_before_a_save_drops_comments(tmp_path: Path, monkey
     at = _app(tmp_path, monkeypatch, "manage")
     assert any("has 1 comment line: saving here" in w.value and "suite.yaml.bak" in w.value for w in at.warning), \
         [w.value for w in at.warning]
+
+
+def _judge_suite(ws: Path, name: str, api_base: str, scorers: list[dict], judge: bool) -> None:
+    """Suite `name`: candidates a and b, four examples, outputs imported (with the judge when `judge`). Every output
+    asks the fake server for the reply "I cannot say.", which no judge can read a rating from."""
+    folder = ws / "suites" / name
+    folder.mkdir(parents=True)
+    with open(folder / "examples.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=["id", "input", "expected"])
+        w.writeheader()
+        w.writerows({"id": f"e{i}", "input": f"question {i}", "expected": "yes"} for i in range(4))
+    doc = {"name": name, "prompt": "{{ input }}", "dataset": "examples.csv", "scorers": scorers,
+           "candidates": [{"name": c, "model": f"openai/{c}", "api_base": api_base} for c in ("a", "b")]}
+    (folder / "suite.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with open(folder / "outputs.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=["example_id", "candidate", "output"])
+        w.writeheader()
+        for i in range(4):
+            for c in ("a", "b"):
+                said = "yes" if c == "a" or i % 2 else "no"
+                w.writerow({"example_id": f"e{i}", "candidate": c, "output": f"{said} [[reply:I cannot say.]]"})
+    import_outputs(folder / "outputs.csv", load_suite(folder / "suite.yaml"), ws, judge=judge)
+
+
+@pytest.fixture(scope="module")
+def judge_ws(tmp_path_factory: pytest.TempPathFactory, _server_process) -> Path:
+    """`judgemix`: a judge whose every reply is unreadable beside a working `contains`; `noscores`: only an
+    llm_judge, the outputs imported without --judge."""
+    ws = tmp_path_factory.mktemp("judges")
+    judge = {"type": "llm_judge", "model": "openai/judge", "api_base": _server_process.base_url, "rubric": "Right?"}
+    _judge_suite(ws, "judgemix", _server_process.base_url, [judge, {"type": "contains", "value": "yes"}], judge=True)
+    _judge_suite(ws, "noscores", _server_process.base_url, [judge], judge=False)
+    return ws
+
+
+@pytest.mark.parametrize("page", ["overview", "compare", "trends", "explore"])
+def test_a_judge_without_readable_values_leaves_the_other_scorer_readable(judge_ws: Path, monkeypatch, page) -> None:
+    """A judge whose replies could not be read put a traceback on Compare, Trends and Overview even with the
+    working scorer picked (the chart colours were taken from the primary scorer's leaderboard); picked, the judge
+    is said with the scorer that has values."""
+    at = _app(judge_ws, monkeypatch, page, {"suite": "judgemix", "scorer": "contains"})
+    assert not at.error, [e.value for e in at.error]
+    at = _app(judge_ws, monkeypatch, page, {"suite": "judgemix", "scorer": "llm_judge"})
+    said = " ".join(e.value for e in [*at.error, *at.warning])
+    assert "no readable values" in said and "Scorer 'contains' has values" in said, said
+
+
+@pytest.mark.parametrize("page", ["overview", "compare", "trends"])
+def test_imported_outputs_without_the_judge_name_the_reimport(judge_ws: Path, monkeypatch, page) -> None:
+    """Every page said "a run is still going, or scoring failed ... evalcore run again scores what is missing":
+    a run sends every imported call again and still does not judge the import. The library's one message names
+    the re-import with --judge."""
+    at = _app(judge_ws, monkeypatch, page, {"suite": "noscores"})
+    said = " ".join(e.value for e in at.error)
+    assert "evalcore import outputs FILE --suite SUITE\\_FILE --judge" in said, said
+    assert "still going" not in said
+
+
+def test_explore_lists_outputs_without_scores_as_not_scored(judge_ws: Path, monkeypatch) -> None:
+    """Explore refused to show imported outputs that had no scores; it lists them, "not scored", under the reason."""
+    at = _app(judge_ws, monkeypatch, "explore", {"suite": "noscores"})
+    assert not at.error, [e.value for e in at.error]
+    assert "--judge" in at.warning[0].value and "not scored" in at.warning[0].value
+    table = at.dataframe[0].value  # the matching results; no disagreement table: nothing to compare
+    assert len(table) == 8 and set(table["score"]) == {"not scored"}
+    assert any("not scored" in c.value for c in at.caption)
+    assert len(at.dataframe) == 1
+
+
+def test_explore_lists_only_examples_where_the_candidates_do_disagree(tmp_path: Path, monkeypatch) -> None:
+    """"Where the candidates disagree most" listed examples both candidates scored the same (best - worst 0.000);
+    where none differ it says so instead of an empty table."""
+    _suite(tmp_path, "s", ["e1", "e2", "e3"], lambda i, c: ("yes" if c == "a" or i != "e3" else "no", ""))
+    _suite(tmp_path, "same", ["f1", "f2"], lambda i, c: ("yes", ""))
+    at = _app(tmp_path, monkeypatch, "explore", {"suite": "s", "outcome": "all"})
+    assert at.dataframe[1].value["example_id"].tolist() == ["e3"]
+    at = _app(tmp_path, monkeypatch, "explore", {"suite": "same", "outcome": "all"})
+    assert len(at.dataframe) == 1  # the matching results only
+    assert any("Nowhere: on every example these filters match, all candidates have the same score." in c.value
+               for c in at.caption)

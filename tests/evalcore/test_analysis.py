@@ -323,3 +323,65 @@ def test_cost_per_call_is_the_mean_over_answered_calls_with_a_known_cost(tmp_pat
     assert cost == {"m0": pytest.approx(0.002), "m1": pytest.approx(0.001)}  # was 0.001 and 0.00075
     assert any("Cost known for part of the calls only: m0 (2 of 4 calls)" in n for n in lb.notes), lb.notes
     assert not any("No price known" in n for n in lb.notes)
+
+
+# -- results without scores: one message, the next step that works -------------------------------------------------
+
+
+def _judge(server) -> dict:
+    return {"type": "llm_judge", "name": "judge", "model": "openai/judge", "api_base": server.base_url,
+            "rubric": "5 is perfect"}
+
+
+def test_outputs_imported_without_the_judge_say_reimport_with_judge_not_run_again(tmp_path, server):
+    """The hint was "Add a scorer to the suite and run it again (answers already stored are not sent again)": the suite
+    had its judge, and a run sends every imported call to the models again and still does not judge the import."""
+    import csv
+
+    from evalcore.outputs_import import import_outputs
+
+    suite = make_suite(tmp_path, server.base_url, ["a", "b"], scorers=[_judge(server)])
+    with open(tmp_path / "out.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=["example_id", "candidate", "output"])
+        w.writeheader()
+        w.writerows({"example_id": e, "candidate": c, "output": "x"} for e in ("e000", "e001") for c in ("m0", "m1"))
+    import_outputs(tmp_path / "out.csv", suite, tmp_path / "ws")
+    for scorer in (None, "judge"):  # the CLI's default, and the scorer a page picks (declared, never stored)
+        with pytest.raises(analysis.NoScoresError) as exc:
+            analysis.leaderboard(tmp_path / "ws", "t", scorer=scorer)
+        assert "imported" in exc.value.message and "(--judge)" in exc.value.message
+        assert exc.value.hint.startswith("Re-import the outputs with the judge: evalcore import outputs FILE --suite "
+                                         "SUITE_FILE --judge (the Data page cannot judge yet).")
+        assert "Add a scorer" not in str(exc.value) and "not sent again" not in str(exc.value)
+    assert analysis.scorer_choices(tmp_path / "ws", "t") == ["judge"]
+    runs = analysis.run_list(tmp_path / "ws", "t")
+    assert (runs[0]["sent"], runs[0]["not_sent"], runs[0]["results"]) == (0, 0, 4)  # an import sends nothing
+
+
+def test_a_judge_without_readable_values_names_the_scorer_that_has_them(tmp_path, server):
+    """`decide --suite S` stopped at the judge's error and never said that `--scorer contains` would work."""
+    suite = make_suite(tmp_path, server.base_url, ["[[reply:no verdict here]] a", "[[reply:no verdict here]] b"],
+                       candidates=1, scorers=[_judge(server), {"type": "contains", "value": "verdict"}])
+    run_suite(suite, tmp_path / "ws")
+    with pytest.raises(analysis.NoScoresError) as exc:
+        analysis.leaderboard(tmp_path / "ws", "t")
+    assert "scorer 'judge' of suite 't' has no readable values" in exc.value.message
+    assert exc.value.hint.startswith("Scorer 'contains' has values: pick it in the Scorer box or with --scorer "
+                                     "contains. Or: Fix the cause")
+    assert analysis.leaderboard(tmp_path / "ws", "t", scorer="contains").rows
+
+
+def test_run_list_counts_sent_calls_from_the_manifest_not_results_minus_cached(tmp_path, server):
+    """`evalcore runs` said sent 24 for a run that sent 18: results - cached counted the calls of a stopped candidate,
+    stored as "not sent", as sent."""
+    import json
+
+    suite = make_suite(tmp_path, server.base_url, [f"q{i}" for i in range(12)], candidates=1,
+                       candidate_extra={"model": "openai/missing-x"},
+                       run={"concurrency": 1, "per_candidate": 1, "max_attempts": 1})
+    run_suite(suite, tmp_path / "ws")
+    row = analysis.run_list(tmp_path / "ws", "t")[0]
+    manifest = json.loads(next((tmp_path / "ws" / "runs" / "t").glob("*.json")).read_text())
+    assert manifest["not_sent"] > 0
+    assert (row["sent"], row["not_sent"]) == (manifest["sent"], manifest["not_sent"])
+    assert row["sent"] + row["not_sent"] + row["cached"] == row["results"] == 12

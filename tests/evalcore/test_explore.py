@@ -342,3 +342,35 @@ def test_an_example_is_shown_as_the_newest_run_saw_it_and_older_outputs_say_so(t
     marks = {c["candidate"]: c["other_version"] for c in ex["candidates"]}
     assert marks == {"m0": False, "m1": True}
     assert "totally different" in {c["candidate"]: c["repeats"][0]["output"] for c in ex["candidates"]}["m0"]
+
+
+def test_outputs_without_scores_are_listed_not_scored(tmp_path: Path, server) -> None:
+    """Explore and `show` refused to show outputs imported without --judge (the suite's only scorer a judge): the
+    table of them has every (example, candidate), value missing and `scored` False, with its failed calls' kind."""
+    import csv
+
+    from suite_factory import make_suite
+
+    from evalcore.analysis import NoScoresError
+    from evalcore.outputs_import import import_outputs
+
+    judge = {"type": "llm_judge", "name": "judge", "model": "openai/judge", "api_base": server.base_url,
+             "rubric": "5 is perfect"}
+    suite = make_suite(tmp_path, server.base_url, ["a", "b"], scorers=[judge])
+    with open(tmp_path / "out.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=["example_id", "candidate", "output", "error"])
+        w.writeheader()
+        w.writerows({"example_id": e, "candidate": c, "output": "x", "error": "timeout" if c == "m1" and e == "e001"
+                     else ""} for e in ("e000", "e001") for c in ("m0", "m1"))
+    import_outputs(tmp_path / "out.csv", suite, tmp_path / "ws")
+    with pytest.raises(NoScoresError):
+        explore.example_table(tmp_path / "ws", "t")
+    t = explore.unscored_table(tmp_path / "ws", "t")
+    assert t[["example_id", "candidate"]].values.tolist() == [["e000", "m0"], ["e000", "m1"], ["e001", "m0"],
+                                                               ["e001", "m1"]]
+    assert t["value"].isna().all() and not t["scored"].any() and not t["passed"].any()
+    assert t["error_kind"].notna().tolist() == [False, False, False, True]
+    assert t["tags"].tolist()[0] == ["edge", "long"]
+    assert len(explore.filter_examples(t, outcome="error")) == 1
+    detail = explore.example_detail(tmp_path / "ws", "t", "e000")
+    assert [c["repeats"][0]["scores"] for c in detail["candidates"]] == [[], []]

@@ -33,3 +33,12 @@ def test_the_tied_candidates_are_listed_the_named_one_first() -> None:
     d = explore.disagreements(two).set_index("example_id")
     assert d.loc["e1", "best_names"] == ["a", "b"] and d.loc["e1", "worst_names"] == ["c"]
     assert d.loc["e2", "best_names"] == ["b"] and d.loc["e2", "worst_names"] == ["a", "c"]
+
+
+def test_examples_where_every_candidate_scores_the_same_are_not_disagreements() -> None:
+    """Explore listed h4 and h5, where both candidates scored the same (best - worst 0.000), under "Where the
+    candidates disagree most"."""
+    three = pd.concat([_table({"a": 1.0, "b": 0.0}), _table({"a": 1.0, "b": 1.0}).assign(example_id="e2"),
+                       _table({"a": 0.0, "b": 0.0}).assign(example_id="e3")])
+    assert explore.disagreements(three)["example_id"].tolist() == ["e1"]
+    assert explore.disagreements(three.iloc[2:]).empty

@@ -298,7 +298,32 @@ def test_a_suite_with_runs_but_no_results_says_there_is_nothing_to_pick(tmp_path
     doc = rep.report(tmp_path / "ws", "hostile")
     assert doc.status == "no_scores" and doc.pick is None
     page = rep.render(doc, "html")
-    assert "No scored results yet" in page and "Leaderboard" not in page and "(interrupted)" in page
+    assert "No readable scores" in page and "Leaderboard" not in page and "(interrupted)" in page
+    assert "has no results yet" in page and "Run the suite: evalcore run SUITE_FILE" in page
+
+
+def test_a_suite_whose_judge_gave_no_readable_value_gets_a_report_that_says_so(tmp_path: Path, server) -> None:
+    """`evalcore report` exited 2 on a suite whose only scorer, a judge, had no readable value, although a suite without
+    scores "gets a report that says so and names no leader"; the report says what the CLI and the pages say."""
+    from suite_factory import make_suite
+
+    from evalcore.runner import run_suite
+
+    judge = {"type": "llm_judge", "name": "judge", "model": "openai/judge", "api_base": server.base_url,
+             "rubric": "5 is perfect"}
+    suite = make_suite(tmp_path, server.base_url, ["[[reply:no verdict]] a", "[[reply:no verdict]] b"],
+                       scorers=[judge])
+    run_suite(suite, tmp_path / "ws")
+    with pytest.raises(analysis.NoScoresError) as exc:
+        analysis.leaderboard(tmp_path / "ws", "t")
+    doc = rep.report(tmp_path / "ws", "t")
+    assert doc.status == "no_scores" and doc.pick is None
+    for kind in ("md", "html"):
+        page = html.unescape(rep.render(doc, kind)).replace("\\", "")
+        assert "No readable scores" in page and "Leaderboard" not in page and "Calls per candidate" in page
+        assert "has no readable values" in page and "Fix the cause (for a judge" in page, page
+    written = rep.write_report(tmp_path / "ws", "t", tmp_path / "r.md")
+    assert written.headline.startswith("No readable scores") and exc.value.hint in doc.section("decision").items[2].text
 
 
 # -- people's mistakes and the CLI ---------------------------------------------------------------------------------
