@@ -202,7 +202,7 @@ def unscored_error(q: Queries, suite: str, scorer: str | None = None, run_id: st
     others = scorers_with_values(q, suite, run_id, but=scorer)
     if others:
         hint = (f"Scorer '{others[0]}' has values: pick it in the Scorer box or with --scorer {others[0]}"
-                + (f"; so do {fmt.names(others[1:], 4)}" if len(others) > 1 else "") + f". Or: {hint}")
+                + (f"; so do {fmt.names(others[1:], 4)}" if len(others) > 1 else "") + f". Or: {hint[:1].lower()}{hint[1:]}")
     return NoScoresError(message, hint=hint)
 
 

@@ -367,7 +367,7 @@ def test_a_judge_without_readable_values_names_the_scorer_that_has_them(tmp_path
         analysis.leaderboard(tmp_path / "ws", "t")
     assert "scorer 'judge' of suite 't' has no readable values" in exc.value.message
     assert exc.value.hint.startswith("Scorer 'contains' has values: pick it in the Scorer box or with --scorer "
-                                     "contains. Or: Fix the cause")
+                                     "contains. Or: fix the cause")
     assert analysis.leaderboard(tmp_path / "ws", "t", scorer="contains").rows
 
 

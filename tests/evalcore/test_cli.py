@@ -715,7 +715,8 @@ def test_a_scorer_with_no_readable_values_says_why_instead_of_an_empty_table(tmp
         assert err == (
             "Error: scorer 'judge' of suite 't' has no readable values in the candidates' latest runs: all 2 of its "
             "scores are missing: 2 judge reply unreadable (e.g. judge reply has no rating 1-5; expected JSON like "
-            "{\"reasoning\": \"...\", \"rating\": 4}, got: 'no verdict here'). Fix the cause (for a judge: its model, "
+            "{\"reasoning\": \"...\", \"rating\": 4}, got: 'no verdict here'). Scorer 'contains' has values: pick it "
+            "in the Scorer box or with --scorer contains. Or: fix the cause (for a judge: its model, "
             "key, or a rubric that asks for one rating) and run the suite again: missing scores are retried, stored "
             "answers are not sent again.\n")
     assert _invoke("leaderboard", "--suite", "t", "--workspace", tmp_path / "ws").exit_code == 0  # the other scorer
