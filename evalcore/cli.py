@@ -687,12 +687,18 @@ def show(suite: str, example_id: str | None, candidates: tuple[str, ...], failin
     """What the models answered: input, reference and each candidate's output as plain text (terminal control
     sequences removed), with scores, latency, cost and errors."""
     from evalcore import explore
-    from evalcore.analysis import leaderboard
+    from evalcore.analysis import NoScoresError, leaderboard
     from evalcore.queries import Queries
 
     q = Queries(workspace)
-    lb = leaderboard(q, suite, scorer=scorer)
-    order = [r["candidate"] for r in lb.rows]
+    unscored = None
+    try:
+        lb = leaderboard(q, suite, scorer=scorer)
+        order, shown_scorer = [r["candidate"] for r in lb.rows], lb.scorer
+    except NoScoresError as exc:  # the outputs are there (an import without --judge): show them, say why unscored
+        click.echo(f"Note: {exc}", err=True)
+        unscored = explore.unscored_table(q, suite)
+        order, shown_scorer = list(dict.fromkeys(unscored["candidate"])), scorer or ""
     for c in candidates:
         if c not in order:
             from evalcore.errors import unknown_name
@@ -701,7 +707,7 @@ def show(suite: str, example_id: str | None, candidates: tuple[str, ...], failin
     if example_id is not None:
         ids = [example_id]
     else:
-        every = explore.example_table(q, suite, lb.scorer)
+        every = explore.example_table(q, suite, shown_scorer) if unscored is None else unscored
         if tag is not None:  # an unknown tag is a typo, not "no results match"
             known_tags = sorted({t for ts in every["tags"] for t in ts})
             if tag not in known_tags:
@@ -709,8 +715,9 @@ def show(suite: str, example_id: str | None, candidates: tuple[str, ...], failin
 
                 raise unknown_name("tag", tag, known_tags, within=f"suite '{suite}'",
                                    how="No example of the suite has a tag (a 'tags' column in its dataset).")
+        failing_is = "fail" if unscored is None else "error"  # unscored: only a failed call is known to fail
         table = explore.filter_examples(every, tag=tag, candidates=list(candidates) or None,
-                                        outcome="fail" if failing else "all")
+                                        outcome=failing_is if failing else "all")
         ids = list(dict.fromkeys(table["example_id"]))
     details = [explore.example_detail(q, suite, e, order) for e in ids[:limit]]
     if fmt == "json":
@@ -721,7 +728,7 @@ def show(suite: str, example_id: str | None, candidates: tuple[str, ...], failin
         return
     lines: list[str] = []
     for ex in details:
-        lines += _show_example(ex, lb.scorer, set(candidates) or None, failing) + [""]
+        lines += _show_example(ex, shown_scorer, set(candidates) or None, failing) + [""]
     if len(ids) > limit:
         from evalcore.formatting import count
 

@@ -789,3 +789,28 @@ def test_run_warns_of_a_nul_character_before_sending(tmp_path, server):
     assert warning in err, out.stderr
     assert err.index(warning) < err.index(" done, "), out.stderr  # before the first call is counted
     assert server.stats()["requests"] == 2
+
+
+def test_show_lists_outputs_imported_without_their_judge_as_not_scored(tmp_path, server):
+    """Audit 5: `show` exited 2 on outputs imported without --judge, so nobody could read what was imported."""
+    import csv
+
+    from evalcore.outputs_import import import_outputs
+
+    judge = {"type": "llm_judge", "name": "judge", "model": "openai/judge", "api_base": server.base_url,
+             "rubric": "5 is perfect"}
+    suite = make_suite(tmp_path, server.base_url, ["a", "b"], scorers=[judge])
+    with open(tmp_path / "out.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=["example_id", "candidate", "output"])
+        w.writeheader()
+        w.writerows({"example_id": e, "candidate": c, "output": f"answer of {c} to {e}"}
+                    for e in ("e000", "e001") for c in ("m0", "m1"))
+    import_outputs(tmp_path / "out.csv", suite, tmp_path / "ws")
+    res = _invoke("show", "--suite", "t", "--workspace", tmp_path / "ws")
+    assert res.exit_code == 0, res.output
+    assert res.stderr.startswith("Note: ") and "--judge" in res.stderr
+    assert "answer of m1 to e001" in res.stdout and "--- m0: no scores" in res.stdout
+    one = _invoke("show", "--suite", "t", "--workspace", tmp_path / "ws", "--example", "e000", "--candidate", "m1")
+    assert one.exit_code == 0 and "answer of m1 to e000" in one.stdout and "answer of m0" not in one.stdout
+    failing = _invoke("show", "--suite", "t", "--workspace", tmp_path / "ws", "--failing")
+    assert failing.exit_code == 0 and "No failing results match" in failing.stdout  # no call failed; none scored
