@@ -154,6 +154,7 @@ def leaderboard(ws: str, token: Token, suite: str, scorer: str) -> dict[str, Any
         # the level of the 'vs leader' intervals (not 95%: adjusted for the comparisons with the leader)
         "vs_leader_confidence": stats.vs_leader_confidence(with_data),
         "vs_leader_comparisons": max(with_data - 1, 0),
+        "not_ranked": dict(lb.not_ranked),  # candidate -> calls: every one failed, so left out of the rows
     }
 
 
@@ -339,7 +340,8 @@ def board_table(board: dict[str, Any]) -> pd.DataFrame:
     order; the numbers come from `evalcore.formatting`, as in the CLI."""
     rows = board["rows"].copy()
     rows["ci"] = [fmt.interval(lo, hi) for lo, hi in zip(rows["low"], rows["high"], strict=True)]
-    rows["cost_1k"] = [fmt.money(c * 1000) if c is not None and not pd.isna(c) else "unknown price"
+    # "unknown" under the "$ per 1,000" header: "unknown price" was cut to "unknown pric" in its 84 px at 1,024 px
+    rows["cost_1k"] = [fmt.money(c * 1000) if c is not None and not pd.isna(c) else "unknown"
                        for c in rows["cost_per_example_usd"]]
     rows["p50"] = rows["latency_p50_ms"].map(fmt.latency)
     rows["p95"] = rows["latency_p95_ms"].map(fmt.latency)

@@ -39,7 +39,8 @@ def leaderboard_columns() -> dict[str, Any]:
         "ci": st.column_config.TextColumn("95% interval", width=100),
         "could_be_best": st.column_config.CheckboxColumn("could be best", width=104,  # "small" cut it to "could be be"
                                                          help="no candidate is credibly better (paired tests)"),
-        "cost_1k": st.column_config.TextColumn("$ per 1,000", width=84, help="USD per 1,000 examples"),
+        "cost_1k": st.column_config.TextColumn("$ per 1,000", width=84,
+                                               help="USD per 1,000 examples; 'unknown': no price is known for it"),
         "pass": st.column_config.TextColumn("pass rate", width=72),
         "p50": st.column_config.TextColumn("p50 latency", width="small"),
         "errors": st.column_config.NumberColumn("errors", format="%d", width="small", help="failed calls"),

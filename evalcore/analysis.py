@@ -256,10 +256,12 @@ class Leaderboard:
     repeats: int
     notes: list[str] = field(default_factory=list)
     data: ScoreData | None = field(default=None, repr=False)
+    not_ranked: dict[str, int] = field(default_factory=dict)  # candidate -> calls, every one of which failed
 
     def to_dict(self) -> dict[str, Any]:
         return {"suite": self.suite, "scorer": self.scorer, "n_examples": self.n_examples, "repeats": self.repeats,
-                "notes": self.notes, "rows": self.rows, "vs_leader_confidence": self.vs_leader_confidence}
+                "notes": self.notes, "rows": self.rows, "vs_leader_confidence": self.vs_leader_confidence,
+                "not_ranked": self.not_ranked}
 
     @property
     def compared(self) -> int:
@@ -284,8 +286,10 @@ def leaderboard(workspace: str | Path | Queries | None, suite: str, *, scorer: s
     to the leader, errors, cost and latency; ordered by the estimate (rank 1 = best mean)."""
     q = _queries(workspace)
     data = score_data(q, suite, scorer, run_id)
-    board = stats.leaderboard(data.scores, seed=seed)
     summary = {r["candidate"]: r for r in q.candidate_summary(suite, run_id).to_dict("records")}
+    dead = dead_candidates(summary)
+    scores = data.scores[~data.scores["candidate"].isin(dead)] if dead else data.scores
+    board = stats.leaderboard(scores, seed=seed)
     rows = []
     for b in board:
         s = summary.get(b.candidate, {})
@@ -310,6 +314,10 @@ def leaderboard(workspace: str | Path | Queries | None, suite: str, *, scorer: s
         })
     # the stats module orders by the estimate; candidates without scores come last
     notes = []
+    if dead:
+        calls = ", ".join(f"{c} ({fmt.count(int(summary[c].get('calls') or 0), 'call')})" for c in dead)
+        notes.append(f"Not ranked: no call of {calls} got an answer, so there is nothing to score (a 0 would read "
+                     "as a bad model, not a broken call); fix the errors (Explore shows them) and run again.")
     versions = {s.get("suite_version") for s in summary.values()}
     if len(versions) > 1:
         notes.append(f"Candidates' latest runs used {len(versions)} different versions of the suite (examples, "
@@ -339,7 +347,19 @@ def leaderboard(workspace: str | Path | Queries | None, suite: str, *, scorer: s
                      f"so a run of it costs {repeats} times that per example.")
     if 0 < n_examples < 30:
         notes.append(f"Only {fmt.count(n_examples, 'example')}: intervals are wide; aim for 50 or more.")
-    return Leaderboard(suite, data.scorer, rows, board, n_examples, repeats, notes, data)
+    return Leaderboard(suite, data.scorer, rows, board, n_examples, repeats, notes, data,
+                       {c: int(summary[c].get("calls") or 0) for c in dead})
+
+
+def dead_candidates(summary: dict[str, dict[str, Any]]) -> list[str]:
+    """Candidates whose every call of their latest run failed, when some other candidate has answers: they are
+    named and left out of the board (audit 5: a misspelt model name ranked 'credibly worse' at 0.000). When every
+    candidate failed, none is left out: the pages' and `decide`'s every-call-failed message takes over."""
+    def failed(s: dict[str, Any]) -> bool:
+        return int(s.get("calls") or 0) > 0 and int(s.get("errors") or 0) >= int(s.get("calls") or 0)
+
+    out = [c for c, s in summary.items() if failed(s)]
+    return out if len(out) < len(summary) else []
 
 
 def _round(v: float | None, digits: int = 4) -> float | None:
@@ -575,8 +595,8 @@ def recommendation(workspace: str | Path | Queries | None, suite: str, *, scorer
         lb.data.scores,
         cost_per_example={r["candidate"]: r["cost_per_example_usd"] for r in lb.rows},
         latency_ms={r["candidate"]: r["latency_p50_ms"] for r in lb.rows},
-        calls={r["candidate"]: r["calls"] for r in lb.rows},
-        errors={r["candidate"]: r["errors"] for r in lb.rows},
+        calls={**{r["candidate"]: r["calls"] for r in lb.rows}, **lb.not_ranked},
+        errors={**{r["candidate"]: r["errors"] for r in lb.rows}, **lb.not_ranked},  # not ranked: every call failed
         policy=policy or declared_policy or stats.DEFAULT_POLICY,
         margin=margin if margin is not None else (declared_margin if declared_margin is not None
                                                   else stats.DEFAULT_MARGIN),

@@ -1,5 +1,7 @@
 """Trends: each model family across releases (or run dates), and public-benchmark rank beside yours."""
 
+from collections.abc import Iterable
+
 import pandas as pd
 import streamlit as st
 
@@ -14,17 +16,23 @@ ws = data.workspace()
 token = data.data_token(ws)
 
 
-def failed_points(points: pd.DataFrame, board: pd.DataFrame, runs: pd.DataFrame, x: str) -> pd.Series:
+def failed_points(points: pd.DataFrame, board: pd.DataFrame, runs: pd.DataFrame, x: str,
+                  not_ranked: Iterable[str] = ()) -> pd.Series:
     """True for each trend point whose every call failed: it scores 0 for want of answers, not for wrong ones.
 
     Over release dates a point is a candidate's latest run, which the leaderboard counts; over run dates also
     each run whose every result is an error. (A candidate failing all its calls in an older run whose other
-    candidates answered is not told apart: the trend rows carry no error counts.)"""
+    candidates answered is not told apart: the trend rows carry no error counts.) `not_ranked`: the candidates the
+    leaderboard leaves out because every call of their latest run failed (the newest of their points)."""
     dead = board.loc[(board["calls"] > 0) & (board["errors"] >= board["calls"])]
+    gone = [c for c in not_ranked if c in set(points["candidate"])]
     if x == "release":
-        return points["candidate"].isin(dead["candidate"])
+        return points["candidate"].isin([*dead["candidate"], *gone])
     dead_runs = set(runs.loc[(runs["results"] > 0) & (runs["errors"] >= runs["results"]), "run_id"])
     latest = set(zip(dead["run_id"], dead["candidate"], strict=True))
+    for c in gone:
+        mine = points.loc[points["candidate"] == c]
+        latest.add((mine.loc[mine["started"].idxmax(), "run_id"], c))
     return pd.Series([r in dead_runs or (r, c) in latest
                       for r, c in zip(points["run_id"], points["candidate"], strict=True)], index=points.index)
 
@@ -67,7 +75,8 @@ try:
 except EvalcoreError as exc:
     st.error(data.markdown_safe(str(exc)))
     st.stop()
-failed = failed_points(series["rows"], board["rows"], data.runs(ws, token, suite), series["x"])
+failed = failed_points(series["rows"], board["rows"], data.runs(ws, token, suite), series["x"],
+                       board.get("not_ranked", {}))
 points = series["rows"][~failed]
 left_out = series["rows"][failed]
 skipped = left_out_text(left_out, series["x"])

@@ -385,3 +385,25 @@ def test_run_list_counts_sent_calls_from_the_manifest_not_results_minus_cached(t
     assert manifest["not_sent"] > 0
     assert (row["sent"], row["not_sent"]) == (manifest["sent"], manifest["not_sent"])
     assert row["sent"] + row["not_sent"] + row["cached"] == row["results"] == 12
+
+
+def test_a_candidate_whose_every_call_failed_is_named_not_ranked(tmp_path, server):
+    """Audit 5: a misspelt model name (every call 404) was rank 3 at 0.000, 'credibly worse', on Overview and
+    Compare, and the decision called it ruled out: a model that never answered read as one that answered badly."""
+    import yaml
+
+    make_suite(tmp_path, server.base_url, [f"q{i} says" for i in range(8)], candidates=3)
+    data = yaml.safe_load((tmp_path / "suite.yaml").read_text())
+    data["candidates"][2]["model"] = "openai/missing-x"  # the local server answers 404 "model not found"
+    (tmp_path / "suite.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    from evalcore.suite import load_suite
+
+    run_suite(load_suite(tmp_path / "suite.yaml"), tmp_path / "ws")
+    lb = analysis.leaderboard(tmp_path / "ws", "t")
+    assert [r["candidate"] for r in lb.rows] == ["m0", "m1"] and lb.not_ranked == {"m2": 8}
+    assert any(n.startswith("Not ranked: no call of m2 (8 calls) got an answer") for n in lb.notes), lb.notes
+    assert not any("calls failed and score 0 here" in n for n in lb.notes)  # m0 and m1 had no failures
+    rec = analysis.recommendation(tmp_path / "ws", "t", board=lb)
+    assert "m2" not in rec.headline and "all 2 candidates share" in rec.details[0]
+    assert any(d.startswith("Not compared: every call of m2 failed") for d in rec.details), rec.details
+    assert analysis.leaderboard(tmp_path / "ws", "t").to_dict()["not_ranked"] == {"m2": 8}
