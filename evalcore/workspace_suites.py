@@ -361,17 +361,22 @@ def _current_dataset(suite: Suite) -> Path | None:
     return path if path.is_file() else None
 
 
+def _examples_suite(ws: Workspace, name: str) -> Suite:
+    """The workspace suite whose examples are uploaded, or the error saying to create it first."""
+    path = ws.suite_file(name)
+    if not path.is_file():
+        raise SuiteError(f"suite '{name}' has no suite file in this workspace's suites folder.",
+                         hint="Create the suite first (Data page), then upload its examples.")
+    return load_suite(path)
+
+
 def examples_change(workspace: str | Path | None, name: str, new: list[Example]) -> ExamplesChange:
     """How `new` examples differ from suite `name`'s current dataset (kept, removed, new ids, changed inputs), and
     the file `save_examples` would keep the current one as. Reads, never writes."""
     from evalcore.ingest import load_examples
 
     ws = _ws(workspace)
-    path = ws.suite_file(name)
-    if not path.is_file():
-        raise SuiteError(f"suite '{name}' has no suite file in this workspace's suites folder.",
-                         hint="Create the suite first (Data page), then upload its examples.")
-    suite = load_suite(path)
+    suite = _examples_suite(ws, name)
     dataset = _current_dataset(suite)
     backup = _backup_of(dataset, ws.suite_dir(name)).name if dataset is not None else None
     if dataset is None:
@@ -395,11 +400,8 @@ def save_examples(workspace: str | Path | None, name: str, data: bytes, filename
     one only), as `save_suite` keeps suite.yaml.bak. Raises `IngestError` (every problem, with row and column)
     and writes nothing otherwise."""
     ws = Workspace(workspace)
+    suite = _examples_suite(ws, name)
     path = ws.suite_file(name)
-    if not path.is_file():
-        raise SuiteError(f"suite '{name}' has no suite file in this workspace's suites folder.",
-                         hint="Create the suite first (Data page), then upload its examples.")
-    suite = load_suite(path)
     suffix = Path(filename).suffix.lower()
     examples = preview_examples(data, filename, suite.columns, encoding=encoding)
     if encoding and suffix != ".parquet":
