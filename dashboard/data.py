@@ -432,7 +432,7 @@ def tag_cells(ws: str, token: Token, suite: str, scorer: str, min_n: int = 10) -
     columns = ["tag", "candidate", "mean", "low", "high", "n", "pass_rate", "flag", "note"]
     lb = _leaderboard(ws, token, suite, scorer)
     assert lb.data is not None
-    return pd.DataFrame(explore.tag_cells(lb.data, min_n=min_n), columns=columns)
+    return pd.DataFrame(explore.tag_cells(lb.data, min_n=min_n, leave_out=lb.not_ranked), columns=columns)
 
 
 @st.cache_data(show_spinner=False, max_entries=_CACHE_ENTRIES)

@@ -202,7 +202,8 @@ def unscored_error(q: Queries, suite: str, scorer: str | None = None, run_id: st
     others = scorers_with_values(q, suite, run_id, but=scorer)
     if others:
         hint = (f"Scorer '{others[0]}' has values: pick it in the Scorer box or with --scorer {others[0]}"
-                + (f"; so do {fmt.names(others[1:], 4)}" if len(others) > 1 else "") + f". Or: {hint[:1].lower()}{hint[1:]}")
+                + (f"; so do {fmt.names(others[1:], 4)}" if len(others) > 1 else "")
+                + f". Or: {hint[:1].lower()}{hint[1:]}")
     return NoScoresError(message, hint=hint)
 
 
@@ -650,7 +651,11 @@ def decision(workspace: str | Path | Queries | None, suite: str, *, scorer: str 
 def tags(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,
          seed: int = 0, min_n: int = 10) -> list[stats.TagRow]:
     q = _queries(workspace)
-    return stats.by_tag(score_data(q, suite, scorer).scores, seed=seed, min_n=min_n)
+    scores = score_data(q, suite, scorer).scores
+    dead = dead_candidates({r["candidate"]: r for r in q.candidate_summary(suite).to_dict("records")})
+    if dead:  # not ranked on the leaderboard, so not on the heat map: its zeros are no answers, not wrong ones
+        scores = scores[~scores["candidate"].isin(dead)]
+    return stats.by_tag(scores, seed=seed, min_n=min_n)
 
 
 def tag_rows(workspace: str | Path | Queries | None, suite: str, *, scorer: str | None = None,

@@ -9,6 +9,8 @@ suite's current results are one row per (example, candidate, repeat), never the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import difflib
 import json
 import math
@@ -228,11 +230,13 @@ def pareto_frontier(rows: pd.DataFrame, *, quality: str = "mean", cost: str = "c
     return frontier
 
 
-def tag_cells(data: ScoreData, *, min_n: int = 10) -> list[dict[str, Any]]:
+def tag_cells(data: ScoreData, *, min_n: int = 10, leave_out: Iterable[str] = ()) -> list[dict[str, Any]]:
     """Per (tag, candidate): mean, interval, n, pass rate and the small-tag flag, as `analysis.tag_rows` gives
-    them, from scores already read."""
+    them, from scores already read; `leave_out`: candidates the leaderboard does not rank (every call failed)."""
     out = []
-    for t in stats.by_tag(data.scores, min_n=min_n):
+    gone = set(leave_out)
+    scores = data.scores[~data.scores["candidate"].isin(gone)] if gone else data.scores
+    for t in stats.by_tag(scores, min_n=min_n):
         pr = t.pass_rate
         out.append({"tag": t.tag, "candidate": t.candidate, "mean": t.mean.estimate, "low": t.mean.low,
                     "high": t.mean.high, "n": t.n, "pass_rate": pr.estimate if pr else None,

@@ -407,3 +407,8 @@ def test_a_candidate_whose_every_call_failed_is_named_not_ranked(tmp_path, serve
     assert "m2" not in rec.headline and "all 2 candidates share" in rec.details[0]
     assert any(d.startswith("Not compared: every call of m2 failed") for d in rec.details), rec.details
     assert analysis.leaderboard(tmp_path / "ws", "t").to_dict()["not_ranked"] == {"m2": 8}
+    assert {r["candidate"] for r in analysis.tag_rows(tmp_path / "ws", "t", min_n=1)} == {"m0", "m1"}  # heat map
+    from evalcore import explore
+
+    cells = explore.tag_cells(lb.data, min_n=1, leave_out=lb.not_ranked)  # the dashboard's heat map
+    assert {c["candidate"] for c in cells} == {"m0", "m1"}
