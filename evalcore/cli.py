@@ -313,6 +313,9 @@ class _Bar:
         frac = p.fraction()
         text = (f"{p.done}/{p.total} done, {p.sent} sent, {p.cached} cached, {p.errors} errors, "
                 f"${p.cost_usd:.4f}")
+        unpriced = sum(c.unpriced for c in p.by_candidate.values())
+        if unpriced:  # an unknown price is said, never counted as $0
+            text += f" + unknown for {unpriced} answer{'s' if unpriced != 1 else ''} with no known price"
         if p.judge_sent or p.judge_errors:
             text += f", {p.judge_sent} judge calls ({p.judge_errors} failed)"
         if p.not_sent:

@@ -512,6 +512,7 @@ def test_run_summary_says_whose_cost_is_unknown_not_only_the_known_dollars(tmp_p
     ran = _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws")
     assert ran.exit_code == 0, ran.output
     assert " spent plus an unknown amount for m1 (2 answers, no price known), " in ran.stdout, ran.stdout
+    assert "4/4 done" in ran.stderr and "+ unknown for 2 answers with no known price" in ran.stderr  # progress too
     again = _invoke("run", tmp_path / "suite.yaml", "--workspace", tmp_path / "ws")
     assert "unknown" not in again.stdout  # cached answers cost nothing
 
