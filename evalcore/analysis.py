@@ -323,6 +323,13 @@ def leaderboard(workspace: str | Path | Queries | None, suite: str, *, scorer: s
     if len(versions) > 1:
         notes.append(f"Candidates' latest runs used {len(versions)} different versions of the suite (examples, "
                      "prompt or scorers changed): rerun all candidates for a like-for-like comparison.")
+    from evalcore.workspace_suites import current_version
+
+    now = current_version(q.ws, suite) if run_id is None else None
+    if now is not None and versions and now not in versions:
+        notes.append(f"These results were measured on an earlier version of suite '{suite}': its examples, prompt "
+                     "or scorers changed since the latest runs (the Data page, or its files). Run it again to "
+                     "measure what the suite is now.")
     if data.unscored:
         notes.append(f"{fmt.count(data.unscored, 'result')} {'has' if data.unscored == 1 else 'have'} no "
                      f"'{data.scorer}' score (the judge call failed or its reply "

@@ -361,6 +361,32 @@ def _current_dataset(suite: Suite) -> Path | None:
     return path if path.is_file() else None
 
 
+def current_version(workspace: str | Path | Workspace | None, name: str) -> str | None:
+    """The version (`runner.suite_version`: examples, prompt, scorers) suite `name`'s file in the workspace's suites
+    folder has now, or None when it has none there (a suite run from elsewhere) or it cannot be read: results of
+    another version were measured on a dataset or prompt that is no longer the suite's (audit 5: Overview kept
+    deciding on 6 examples after the Data page replaced them with 3)."""
+    from evalcore.ingest import load_examples
+    from evalcore.runner import suite_version
+
+    ws = workspace if isinstance(workspace, Workspace) else _ws(workspace)
+    if ws.remote is not None:
+        return None
+    path = ws.suite_file(name)
+    if not path.is_file():
+        return None
+    try:
+        suite = load_suite(path)
+        dataset = _current_dataset(suite)
+        if dataset is None:
+            return None
+        examples = load_examples(dataset, suite.columns, display_name=suite.dataset,
+                                 allow_empty_input=suite.allow_empty_input)
+    except EvalcoreError:  # a broken suite file or dataset is the Data page's to report, not the leaderboard's
+        return None
+    return suite_version(suite, examples)
+
+
 def _examples_suite(ws: Workspace, name: str) -> Suite:
     """The workspace suite whose examples are uploaded, or the error saying to create it first."""
     path = ws.suite_file(name)

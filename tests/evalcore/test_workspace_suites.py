@@ -248,3 +248,22 @@ def test_replacing_examples_keeps_the_previous_dataset_as_a_backup(tmp_path: Pat
     save_examples(ws, "triage", b'{"id": "j1", "input": "x"}\n', "more.jsonl")  # another format: the CSV is kept
     assert (folder / "examples.csv.bak").read_bytes() == THREE
     assert not [p.name for p in folder.iterdir() if p.name.endswith(".tmp") or p.name.startswith(".")]
+
+
+def test_results_of_an_earlier_dataset_say_so_after_the_examples_are_replaced(tmp_path: Path) -> None:
+    """Audit 5: after the Data page replaced a suite's 6 examples with 3, Overview still decided on the 6 and
+    said nothing about it."""
+    from evalcore import analysis
+    from evalcore.outputs_import import import_outputs
+    from evalcore.workspace_suites import current_version
+
+    ws = tmp_path / "ws"
+    _new(ws)
+    save_examples(ws, "triage", GOOD_CSV, "mine.csv")
+    (tmp_path / "out.csv").write_text("example_id,candidate,output\na1,small,hi\na2,small,ciao\n", encoding="utf-8")
+    import_outputs(tmp_path / "out.csv", load_suite(ws / "suites" / "triage" / "suite.yaml"), ws)
+    assert current_version(ws, "triage") is not None and current_version(ws, "elsewhere") is None
+    assert not any("earlier version" in n for n in analysis.leaderboard(ws, "triage").notes)
+    save_examples(ws, "triage", b"id,input,expected\na1,hello,hi\n", "fewer.csv")
+    notes = analysis.leaderboard(ws, "triage").notes
+    assert any(n.startswith("These results were measured on an earlier version of suite 'triage'") for n in notes)
