@@ -102,15 +102,10 @@ def suite_and_scorer(ws: str, token: data.Token) -> tuple[str, str]:
         )
         st.stop()
     notice = st.container()  # the synthetic-data warning goes above everything once the suite is known
-    st.session_state[_NOTES] = st.container()  # a link's values the page cannot show, named above its pickers
+    notes = st.container()  # a link's values the page cannot show, named above its pickers
     with _shared_by_pages():
         left, right = st.columns(2)
-    if st.session_state.get("suite") not in suites:
-        st.session_state["suite"] = suites[0]
-    link_note("suite", suites, f"'{st.session_state['suite']}'")
-    with _shared_by_pages():
-        suite = left.selectbox("Suite", suites, key="suite", bind="query-params", index=linked_index("suite"))
-    suite = suite or suites[0]  # `?suite=` (empty) clears a box with no default index
+    suite = suite_picker(suites, left, notes=notes)
     scorers = or_stop(data.scorers, ws, token, suite)  # a damaged scores file: its message, not a traceback
     if not scorers:
         st.error(f"Suite `{data.markdown_safe(suite)}` has results but no scores: a run is still going, or "
